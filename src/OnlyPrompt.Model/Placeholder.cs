@@ -1,0 +1,1 @@
+namespace OnlyPrompt.Model; public static class Placeholder {}
