@@ -1,0 +1,180 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OnlyPrompt.Model.Configuration;
+using OnlyPrompt.Model.Llama;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OnlyPrompt.Model.Checkpoints;
+
+/// <summary>Reads and writes causal LMs in the Hugging Face directory layout (<c>config.json</c> + safetensors).</summary>
+public static class LlamaCheckpoint
+{
+    public const string ConfigFile = "config.json";
+    public const string SingleWeightsFile = "model.safetensors";
+    public const string ShardIndexFile = "model.safetensors.index.json";
+
+    /// <summary>Files besides the weights that travel with a checkpoint when present.</summary>
+    public static readonly string[] CompanionFiles =
+        ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"];
+
+    private static readonly string[] PickleExtensions = [".bin", ".pt", ".pth", ".ckpt", ".pkl"];
+
+    /// <summary>Loads a checkpoint, converting weights to <paramref name="dtype"/> (default: the config's <c>torch_dtype</c>).</summary>
+    public static LlamaForCausalLM Load(string directory, Device? device = null, ScalarType? dtype = null)
+    {
+        if (!Directory.Exists(directory))
+            throw new ModelFormatException($"{directory}: checkpoint directory does not exist.");
+        var configPath = Path.Combine(directory, ConfigFile);
+        if (!File.Exists(configPath))
+            throw new ModelFormatException($"{configPath}: missing; a Hugging Face checkpoint needs config.json.");
+        var config = LlamaConfig.Load(configPath);
+        var weightFiles = WeightFiles(directory);
+
+        var model = new LlamaForCausalLM(config);
+        model.to(dtype ?? DTypes.Parse(config.TorchDtype, configPath));
+        CopyWeights(model, weightFiles);
+        if (device is not null)
+            model.to(device);
+        return model;
+    }
+
+    private static IReadOnlyList<string> WeightFiles(string directory)
+    {
+        var single = Path.Combine(directory, SingleWeightsFile);
+        if (File.Exists(single))
+            return [single];
+        var index = Path.Combine(directory, ShardIndexFile);
+        if (File.Exists(index))
+        {
+            var json = JsonNode.Parse(File.ReadAllText(index)) as JsonObject;
+            if (json?["weight_map"] is not JsonObject map)
+                throw new ModelFormatException($"{index}: no 'weight_map' object.");
+            return map.Select(p => Path.Combine(directory, p.Value!.GetValue<string>())).Distinct().ToArray();
+        }
+        var pickles = Directory.EnumerateFiles(directory)
+            .Where(f => PickleExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).ToArray();
+        if (pickles.Length > 0)
+            throw new ModelFormatException(
+                $"{directory}: only pickle weights found ({string.Join(", ", pickles.Select(Path.GetFileName))}); they can execute code when loaded, " +
+                "so they are refused. Convert them to safetensors (e.g. save_pretrained(..., safe_serialization=True)).");
+        throw new ModelFormatException($"{directory}: no {SingleWeightsFile} or {ShardIndexFile}.");
+    }
+
+    private static void CopyWeights(LlamaForCausalLM model, IReadOnlyList<string> files)
+    {
+        using var _ = no_grad();
+        var expected = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var seen = new HashSet<string>();
+        var unexpected = new List<string>();
+        foreach (var path in files)
+        {
+            if (!File.Exists(path))
+                throw new ModelFormatException($"{path}: shard listed in {ShardIndexFile} is missing.");
+            using var file = File.OpenRead(path);
+            foreach (var entry in SafeTensors.ReadHeader(path).Values)
+            {
+                if (!expected.TryGetValue(entry.Name, out var parameter))
+                {
+                    if (!IsIgnorable(entry.Name, model.Config))
+                        unexpected.Add(entry.Name);
+                    continue;
+                }
+                if (!entry.Shape.SequenceEqual(parameter.shape))
+                    throw new ModelFormatException($"{path}: tensor '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}], the config needs [{string.Join(", ", parameter.shape)}].");
+                if (entry.DType is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
+                    throw new ModelFormatException($"{path}: tensor '{entry.Name}' has dtype {entry.DType}; weights must be F32, BF16 or F16.");
+                using var loaded = SafeTensors.ReadTensor(file, entry);
+                parameter.copy_(loaded);
+                seen.Add(entry.Name);
+            }
+        }
+        var missing = expected.Keys.Where(k => !seen.Contains(k)).ToArray();
+        if (missing.Length > 0)
+            throw new ModelFormatException($"{string.Join(", ", files)}: {missing.Length} tensor(s) missing: {string.Join(", ", missing.Take(8))}{(missing.Length > 8 ? ", ..." : "")}.");
+        if (unexpected.Count > 0)
+            throw new ModelFormatException($"{string.Join(", ", files)}: {unexpected.Count} tensor(s) the architecture does not have: {string.Join(", ", unexpected.Take(8))}{(unexpected.Count > 8 ? ", ..." : "")}.");
+    }
+
+    // Older Llama checkpoints store rotary inverse frequencies; tied models may still carry a copy of the head.
+    private static bool IsIgnorable(string name, LlamaConfig config) =>
+        name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) || (config.TieWordEmbeddings && name == "lm_head.weight");
+
+    /// <summary>
+    /// Writes the model (and any companion files found in <paramref name="companionSource"/>) to
+    /// <paramref name="directory"/>. Everything goes to a temporary sibling directory first, which replaces the
+    /// target only once complete, so a crash leaves either the old checkpoint or the new one, never half of one.
+    /// </summary>
+    public static void Save(LlamaForCausalLM model, string directory, string? companionSource = null, long maxShardBytes = 5_000_000_000)
+    {
+        var target = Path.GetFullPath(directory);
+        var staging = $"{target}.partial-{Guid.NewGuid():N}";
+        Directory.CreateDirectory(staging);
+        try
+        {
+            (model.Config with { TorchDtype = DTypes.Name(model.DType) }).Save(Path.Combine(staging, ConfigFile));
+            WriteWeights(model, staging, maxShardBytes);
+            if (companionSource is not null)
+                foreach (var name in CompanionFiles)
+                    if (File.Exists(Path.Combine(companionSource, name)))
+                        File.Copy(Path.Combine(companionSource, name), Path.Combine(staging, name));
+            ReplaceDirectory(staging, target);
+        }
+        catch
+        {
+            if (Directory.Exists(staging))
+                Directory.Delete(staging, recursive: true);
+            throw;
+        }
+    }
+
+    private static void WriteWeights(LlamaForCausalLM model, string directory, long maxShardBytes)
+    {
+        var tensors = model.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter)).ToList();
+        var shards = new List<List<KeyValuePair<string, Tensor>>> { new() };
+        long shardBytes = 0;
+        foreach (var pair in tensors)
+        {
+            var bytes = pair.Value.numel() * SafeTensors.ElementSize(pair.Value.dtype);
+            if (shards[^1].Count > 0 && shardBytes + bytes > maxShardBytes)
+            {
+                shards.Add([]);
+                shardBytes = 0;
+            }
+            shards[^1].Add(pair);
+            shardBytes += bytes;
+        }
+        if (shards.Count == 1)
+        {
+            SafeTensors.Save(Path.Combine(directory, SingleWeightsFile), shards[0]);
+            return;
+        }
+        var weightMap = new JsonObject();
+        for (var i = 0; i < shards.Count; i++)
+        {
+            var name = $"model-{i + 1:00000}-of-{shards.Count:00000}.safetensors";
+            SafeTensors.Save(Path.Combine(directory, name), shards[i]);
+            foreach (var pair in shards[i])
+                weightMap[pair.Key] = name;
+        }
+        var total = tensors.Sum(p => p.Value.numel() * SafeTensors.ElementSize(p.Value.dtype));
+        var index = new JsonObject { ["metadata"] = new JsonObject { ["total_size"] = total }, ["weight_map"] = weightMap };
+        File.WriteAllText(Path.Combine(directory, ShardIndexFile), index.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    private static void ReplaceDirectory(string staging, string target)
+    {
+        var parent = Path.GetDirectoryName(target);
+        if (parent is not null)
+            Directory.CreateDirectory(parent);
+        if (!Directory.Exists(target))
+        {
+            Directory.Move(staging, target);
+            return;
+        }
+        var retired = $"{target}.old-{Guid.NewGuid():N}";
+        Directory.Move(target, retired);
+        Directory.Move(staging, target);
+        Directory.Delete(retired, recursive: true);
+    }
+}

@@ -1,0 +1,103 @@
+using OnlyPrompt.Model.Llama;
+using static TorchSharp.torch;
+
+namespace OnlyPrompt.Model.Generation;
+
+/// <summary>
+/// Batched sampling from a causal LM: prompts are left-padded, a KV cache holds earlier positions, and each
+/// sequence stops on its own (stop token, stop condition, or the token limit). The same seed gives the same output.
+/// </summary>
+public sealed class BatchGenerator(LlamaForCausalLM model)
+{
+    /// <param name="stopCondition">Called with (row, tokens so far) after each new token; true ends that row with <see cref="FinishReason.StopString"/>.</param>
+    public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<int[]> prompts, SamplingOptions options,
+        Func<int, IReadOnlyList<int>, bool>? stopCondition = null)
+    {
+        options.Validate();
+        if (prompts.Count == 0)
+            return [];
+        for (var i = 0; i < prompts.Count; i++)
+            if (prompts[i].Length == 0)
+                throw new ArgumentException($"prompts[{i}] is empty; every prompt needs at least one token.", nameof(prompts));
+        var promptLength = prompts.Max(p => p.Length);
+        var capacity = promptLength + options.MaxNewTokens;
+        if (capacity > model.Config.MaxSequenceLength)
+            throw new ArgumentException($"Longest prompt ({promptLength} tokens) + MaxNewTokens ({options.MaxNewTokens}) exceeds the model's context of {model.Config.MaxSequenceLength}.");
+
+        using var noGrad = no_grad();
+        var device = model.Device;
+        var batch = prompts.Count;
+        var generator = new Generator((ulong)options.Seed, device);
+        var stopTokens = options.StopTokenIds.ToHashSet();
+        var outputs = prompts.Select(_ => new List<int>()).ToArray();
+        var reasons = new FinishReason?[batch];
+        using var cache = options.UseKvCache ? new KvCache(model.Config, batch, capacity, model.DType, device) : null;
+
+        var (ids, keyMask) = LeftPad(prompts, promptLength, device);
+        var logits = LastLogits(model.Forward(ids, keyMask, cache));
+        for (var step = 0; step < options.MaxNewTokens && reasons.Any(r => r is null); step++)
+        {
+            using var scope = NewDisposeScope();
+            var next = TokenSampler.Next(logits, options, generator);                            // [B]
+            var chosen = next.cpu().data<long>().ToArray();
+            for (var row = 0; row < batch; row++)
+            {
+                if (reasons[row] is not null)
+                    continue;
+                var token = (int)chosen[row];
+                if (stopTokens.Contains(token))
+                {
+                    reasons[row] = FinishReason.EndOfSequence;
+                    continue;
+                }
+                outputs[row].Add(token);
+                if (stopCondition?.Invoke(row, outputs[row]) == true)
+                    reasons[row] = FinishReason.StopString;
+            }
+            if (step == options.MaxNewTokens - 1 || reasons.All(r => r is not null))
+                break;
+            var grownMask = cat([keyMask, ones(batch, 1, ScalarType.Bool, device)], 1);            // [B, past + 1]
+            Tensor nextLogits;
+            if (cache is not null)
+                nextLogits = LastLogits(model.Forward(next.unsqueeze(1), grownMask, cache));
+            else
+            {
+                var grownIds = cat([ids, next.unsqueeze(1)], 1);                                  // [B, past + 1]
+                nextLogits = LastLogits(model.Forward(grownIds, grownMask));
+                ids.Dispose();
+                ids = grownIds.DetachFromDisposeScope();
+            }
+            keyMask.Dispose();
+            logits.Dispose();
+            keyMask = grownMask.DetachFromDisposeScope();
+            logits = nextLogits.DetachFromDisposeScope();
+        }
+        ids.Dispose();
+        keyMask.Dispose();
+        logits.Dispose();
+        return outputs.Select((tokens, row) => new GeneratedSequence(tokens.ToArray(), reasons[row] ?? FinishReason.Length)).ToArray();
+    }
+
+    private static Tensor LastLogits(Tensor logits)
+    {
+        var last = logits[.., -1, ..].contiguous();                                               // [B, vocab]
+        logits.Dispose();
+        return last;
+    }
+
+    private static (Tensor Ids, Tensor KeyMask) LeftPad(IReadOnlyList<int[]> prompts, int length, Device device)
+    {
+        var ids = new long[prompts.Count * length];
+        var mask = new bool[prompts.Count * length];
+        for (var row = 0; row < prompts.Count; row++)
+        {
+            var offset = row * length + length - prompts[row].Length;
+            for (var t = 0; t < prompts[row].Length; t++)
+            {
+                ids[offset + t] = prompts[row][t];
+                mask[offset + t] = true;
+            }
+        }
+        return (tensor(ids, [prompts.Count, length], device: device), tensor(mask, [prompts.Count, length], device: device));
+    }
+}

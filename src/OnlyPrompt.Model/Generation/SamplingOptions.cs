@@ -1,0 +1,47 @@
+namespace OnlyPrompt.Model.Generation;
+
+/// <summary>How to sample continuations. Temperature 0 means greedy decoding.</summary>
+public sealed record SamplingOptions
+{
+    public int MaxNewTokens { get; init; } = 128;
+    public double Temperature { get; init; } = 1.0;
+    /// <summary>Nucleus sampling: keep the smallest set of tokens whose probability reaches this mass (1 = off).</summary>
+    public double TopP { get; init; } = 1.0;
+    /// <summary>Keep only the k most likely tokens (0 = off).</summary>
+    public int TopK { get; init; }
+    public long Seed { get; init; }
+    /// <summary>Token ids that end a sequence (EOS, end of turn); they are not part of the returned tokens.</summary>
+    public IReadOnlyList<int> StopTokenIds { get; init; } = [];
+    /// <summary>Texts that end a sequence; the returned text is cut before the first one.</summary>
+    public IReadOnlyList<string> StopStrings { get; init; } = [];
+    /// <summary>Reuse keys and values of earlier positions (the fast path); false recomputes the whole prefix each step.</summary>
+    public bool UseKvCache { get; init; } = true;
+
+    public void Validate()
+    {
+        if (MaxNewTokens <= 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "MaxNewTokens must be positive.");
+        if (Temperature < 0 || double.IsNaN(Temperature))
+            throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "Temperature must be >= 0.");
+        if (TopP is <= 0 or > 1 || double.IsNaN(TopP))
+            throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "TopP must be in (0, 1].");
+        if (TopK < 0)
+            throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "TopK must be >= 0.");
+    }
+}
+
+public enum FinishReason
+{
+    /// <summary>A stop token (EOS or end of turn) was produced.</summary>
+    EndOfSequence,
+    /// <summary>A stop string appeared in the text.</summary>
+    StopString,
+    /// <summary>Cut off at MaxNewTokens.</summary>
+    Length,
+}
+
+/// <summary>One sampled continuation.</summary>
+public sealed record GeneratedSequence(int[] Tokens, FinishReason FinishReason)
+{
+    public bool Finished => FinishReason != FinishReason.Length;
+}

@@ -1,0 +1,33 @@
+using static TorchSharp.torch;
+
+namespace OnlyPrompt.Model.Generation;
+
+/// <summary>Picks the next token from last-position logits with temperature, top-k and top-p.</summary>
+public static class TokenSampler
+{
+    /// <param name="logits">[B, vocab]</param>
+    /// <returns>[B] int64 token ids.</returns>
+    public static Tensor Next(Tensor logits, SamplingOptions options, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        var scores = logits.to(ScalarType.Float32);
+        if (options.Temperature == 0)
+            return scores.argmax(-1).MoveToOuterDisposeScope();
+        scores = scores / options.Temperature;
+        if (options.TopK > 0 && options.TopK < scores.shape[^1])
+        {
+            var (kth, _) = scores.topk(options.TopK, dim: -1);                                   // [B, k]
+            scores = scores.masked_fill(scores < kth.narrow(-1, options.TopK - 1, 1), float.NegativeInfinity);
+        }
+        if (options.TopP < 1)
+        {
+            var (sorted, order) = scores.sort(-1, descending: true);                              // [B, V]
+            var probabilities = sorted.softmax(-1);
+            // Drop a token when the tokens ranked above it already reach the mass; the top token always stays.
+            var drop = (probabilities.cumsum(-1) - probabilities) > options.TopP;
+            var dropInVocabularyOrder = zeros_like(drop).scatter(-1, order, drop);
+            scores = scores.masked_fill(dropInVocabularyOrder, float.NegativeInfinity);
+        }
+        return scores.softmax(-1).multinomial(1, generator: generator).squeeze(-1).MoveToOuterDisposeScope();
+    }
+}

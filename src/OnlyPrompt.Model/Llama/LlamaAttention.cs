@@ -1,0 +1,64 @@
+using OnlyPrompt.Model.Configuration;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace OnlyPrompt.Model.Llama;
+
+/// <summary>Grouped-query self-attention with rotary embeddings, on libtorch's scaled_dot_product_attention.</summary>
+public sealed class LlamaAttention : nn.Module
+{
+    private readonly Linear q_proj;
+    private readonly Linear k_proj;
+    private readonly Linear v_proj;
+    private readonly Linear o_proj;
+    private readonly int heads;
+    private readonly int kvHeads;
+    private readonly int headDim;
+    private readonly int layerIndex;
+
+    public LlamaAttention(LlamaConfig config, int layerIndex) : base(nameof(LlamaAttention))
+    {
+        heads = config.NumAttentionHeads;
+        kvHeads = config.NumKeyValueHeads;
+        headDim = config.HeadDim;
+        this.layerIndex = layerIndex;
+        q_proj = nn.Linear(config.HiddenSize, heads * headDim, hasBias: config.AttentionQkvBias);
+        k_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionQkvBias);
+        v_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionQkvBias);
+        o_proj = nn.Linear(heads * headDim, config.HiddenSize, hasBias: config.AttentionOutputBias);
+        RegisterComponents();
+    }
+
+    /// <param name="x">[B, T, hidden]</param>
+    /// <param name="mask">[B, 1, T, Tk] boolean (true = may attend), or null for plain causal attention over x alone.</param>
+    public Tensor Forward(Tensor x, RotaryAngles angles, Tensor? mask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        long batch = x.shape[0], steps = x.shape[1];
+        var q = q_proj.forward(x).view(batch, steps, heads, headDim).transpose(1, 2);       // [B, H, T, D]
+        var k = k_proj.forward(x).view(batch, steps, kvHeads, headDim).transpose(1, 2);     // [B, Hkv, T, D]
+        var v = v_proj.forward(x).view(batch, steps, kvHeads, headDim).transpose(1, 2);     // [B, Hkv, T, D]
+        q = RotaryEmbedding.Apply(q, angles);
+        k = RotaryEmbedding.Apply(k, angles);
+        if (cache is not null)
+            (k, v) = cache.Append(layerIndex, k, v);                                          // [B, Hkv, Tk, D]
+        k = RepeatKeyValueHeads(k);                                                           // [B, H, Tk, D]
+        v = RepeatKeyValueHeads(v);
+        var attended = mask is null
+            ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
+            : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);          // [B, H, T, D]
+        var merged = attended.transpose(1, 2).reshape(batch, steps, heads * headDim);         // [B, T, H*D]
+        return o_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+
+    // scaled_dot_product_attention in this libtorch has no GQA flag: share each key/value head with its query group.
+    private Tensor RepeatKeyValueHeads(Tensor kv)
+    {
+        var groups = heads / kvHeads;
+        if (groups == 1)
+            return kv;
+        long batch = kv.shape[0], steps = kv.shape[2];
+        return kv.unsqueeze(2).expand(batch, kvHeads, groups, steps, headDim)                 // [B, Hkv, G, Tk, D]
+            .reshape(batch, heads, steps, headDim);                                           // [B, H, Tk, D]
+    }
+}

@@ -1,1 +1,0 @@
-namespace OnlyPrompt.Model; public static class Placeholder {}

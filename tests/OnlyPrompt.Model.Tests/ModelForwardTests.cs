@@ -1,0 +1,107 @@
+using OnlyPrompt.Model.Configuration;
+using OnlyPrompt.Model.Llama;
+using OnlyPrompt.Model.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OnlyPrompt.Model.Tests;
+
+public class ModelForwardTests
+{
+    public static TheoryData<int> VariantIndexes() => new(Enumerable.Range(0, TinyModels.Variants().Length));
+
+    [Theory]
+    [MemberData(nameof(VariantIndexes))]
+    public void KvCacheDecodingMatchesFullRecomputation(int variant)
+    {
+        var config = TinyModels.Variants()[variant];
+        using var model = TinyModels.Create(config);
+        using var _ = no_grad();
+        var ids = TinyModels.Ids([5, 9, 3, 7, 2, 11, 4, 8, 6, 10]);
+        var full = model.Forward(ids);                                                   // [1, 10, V]
+
+        using var cache = new KvCache(config, 1, 10, model.DType, model.Device);
+        var prefix = model.Forward(ids.narrow(1, 0, 4), cache: cache);                   // prefill 4 tokens
+        var steps = new List<Tensor> { prefix };
+        for (var t = 4; t < 10; t++)
+            steps.Add(model.Forward(ids.narrow(1, t, 1), cache: cache));                 // one token at a time
+        var incremental = cat(steps, 1);
+
+        var difference = (full - incremental).abs().max().item<float>();
+        Assert.True(difference < 1e-4f, $"max |full - cached| = {difference}");
+        Assert.Equal(full.argmax(-1).data<long>().ToArray(), incremental.argmax(-1).data<long>().ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(VariantIndexes))]
+    public void ChangingALaterTokenNeverChangesEarlierLogits(int variant)
+    {
+        using var model = TinyModels.Create(TinyModels.Variants()[variant]);
+        using var _ = no_grad();
+        var original = model.Forward(TinyModels.Ids([5, 9, 3, 7, 2, 11]));
+        var changed = model.Forward(TinyModels.Ids([5, 9, 3, 40, 41, 42]));
+        var before = (original.narrow(1, 0, 3) - changed.narrow(1, 0, 3)).abs().max().item<float>();
+        var after = (original.narrow(1, 3, 3) - changed.narrow(1, 3, 3)).abs().max().item<float>();
+        Assert.Equal(0f, before);
+        Assert.True(after > 1e-3f, "later logits should depend on the changed tokens");
+    }
+
+    [Fact]
+    public void LeftPaddingDoesNotChangeARowsLogits()
+    {
+        using var model = TinyModels.Create();
+        using var _ = no_grad();
+        var alone = model.Forward(TinyModels.Ids([5, 9, 3]));                                // [1, 3, V]
+        var padded = TinyModels.Ids([0, 0, 5, 9, 3], [6, 7, 8, 9, 10]);
+        var mask = tensor(new[] { false, false, true, true, true, true, true, true, true, true }, [2, 5]);
+        var batched = model.Forward(padded, mask);                                           // [2, 5, V]
+        var difference = (batched[0].narrow(0, 2, 3) - alone[0]).abs().max().item<float>();
+        Assert.True(difference < 1e-5f, $"max difference {difference}");
+        Assert.False(batched.isnan().any().item<bool>(), "padding rows must not produce NaN");
+    }
+
+    [Fact]
+    public void GroupedQueryAttentionHasFewerKeyValueParameters()
+    {
+        using var model = TinyModels.Create(TinyModels.Config(kvHeads: 1));
+        var shapes = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
+        Assert.Equal([32L, 32L], shapes["model.layers.0.self_attn.q_proj.weight"]);
+        Assert.Equal([8L, 32L], shapes["model.layers.0.self_attn.k_proj.weight"]);
+        Assert.Equal([8L, 32L], shapes["model.layers.1.self_attn.v_proj.weight"]);
+        Assert.Equal([64L, 32L], shapes["lm_head.weight"]);
+    }
+
+    [Fact]
+    public void QwenHasQkvBiasAndTiedModelsHaveNoHead()
+    {
+        using var model = TinyModels.Create(TinyModels.Config("Qwen2ForCausalLM", tied: true));
+        var names = model.named_parameters().Select(p => p.name).ToHashSet();
+        Assert.Contains("model.layers.0.self_attn.q_proj.bias", names);
+        Assert.DoesNotContain("model.layers.0.self_attn.o_proj.bias", names);
+        Assert.DoesNotContain("lm_head.weight", names);
+        using var _ = no_grad();
+        var logits = model.Forward(TinyModels.Ids([1, 2, 3]));
+        Assert.Equal([1L, 3L, 64L], logits.shape);
+    }
+
+    [Fact]
+    public void SequencesLongerThanTheContextAreRefused()
+    {
+        using var model = TinyModels.Create(TinyModels.Config() with { MaxPositionEmbeddings = 4 });
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(TinyModels.Ids([1, 2, 3, 4, 5])));
+        Assert.Contains("context of 4", error.Message);
+    }
+
+    [Fact]
+    public void Llama3RopeScalingChangesOnlyLongWavelengths()
+    {
+        var plain = TinyModels.Config() with { RopeTheta = 500000 };
+        var scaled = plain with { RopeScaling = new Llama3RopeScaling(8, 1, 4, 32) };
+        using var positions = arange(0, 16, dtype: ScalarType.Int64).unsqueeze(0);
+        var a = new RotaryEmbedding(plain).Angles(positions, ScalarType.Float32);
+        var b = new RotaryEmbedding(scaled).Angles(positions, ScalarType.Float32);
+        // The first (highest-frequency) component is untouched, the last (lowest) is divided by the factor.
+        Assert.Equal(a.Cos[0, 15, 0].item<float>(), b.Cos[0, 15, 0].item<float>());
+        Assert.NotEqual(a.Cos[0, 15, 3].item<float>(), b.Cos[0, 15, 3].item<float>());
+    }
+}
