@@ -22,6 +22,8 @@ public static class ByteLevelAlphabet
         }
     }
 
+    public static char CharFor(byte value) => ByteToChar[value];
+
     public static string Encode(string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
