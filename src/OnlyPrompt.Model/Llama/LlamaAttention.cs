@@ -42,13 +42,25 @@ public sealed class LlamaAttention : nn.Module
         k = RotaryEmbedding.Apply(k, angles);
         if (cache is not null)
             (k, v) = cache.Append(layerIndex, k, v);                                          // [B, Hkv, Tk, D]
-        k = RepeatKeyValueHeads(k);                                                           // [B, H, Tk, D]
-        v = RepeatKeyValueHeads(v);
-        var attended = mask is null
-            ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
-            : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);          // [B, H, T, D]
+        var attended = steps == 1 && heads != kvHeads
+            ? DecodeGroupedQueries(q, k, v, mask)
+            : Attend(q, RepeatKeyValueHeads(k), RepeatKeyValueHeads(v), mask);               // [B, H, T, D]
         var merged = attended.transpose(1, 2).reshape(batch, steps, heads * headDim);         // [B, T, H*D]
         return o_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? mask) => mask is null
+        ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
+        : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
+
+    // One query per sequence (a decode step): the G query heads that share a key/value head become G query
+    // rows against that head, so the cached keys and values are read in place instead of copied G times.
+    private Tensor DecodeGroupedQueries(Tensor q, Tensor k, Tensor v, Tensor? mask)
+    {
+        var batch = q.shape[0];
+        var grouped = q.view(batch, kvHeads, heads / kvHeads, headDim);                     // [B, Hkv, G, D]
+        var attended = Attend(grouped, k, v, mask ?? ones(batch, 1, 1, k.shape[2], ScalarType.Bool, q.device));
+        return attended.view(batch, heads, 1, headDim);                                       // [B, H, 1, D]
     }
 
     // scaled_dot_product_attention in this libtorch has no GQA flag: share each key/value head with its query group.

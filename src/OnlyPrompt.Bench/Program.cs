@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Text.Json;
+using OnlyPrompt.Bench;
+using OnlyPrompt.Model;
+using OnlyPrompt.Model.Checkpoints;
+using OnlyPrompt.Model.Generation;
+using OnlyPrompt.Model.Llama;
+using OnlyPrompt.Model.Scoring;
+using TorchSharp;
+using static TorchSharp.torch;
+
+// Prints one JSON line per benchmark; the best of --repeats timed runs after one warm-up.
+if (args.Length == 0 || args[0] is not ("sample" or "logprobs"))
+{
+    Console.Error.WriteLine("usage: OnlyPrompt.Bench sample|logprobs [--dim N --layers N --heads N --kv-heads N --vocab N --batch N " +
+                            "--prompt-len N --new-tokens N --seq N --no-cache --dtype fp32|bf16 --threads N --repeats N --device cpu|cuda]");
+    return 2;
+}
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args.Skip(1));
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+var device = TorchRuntime.Configure(options.Device, options.Threads);
+using var model = LlamaForCausalLM.CreateRandom(options.ModelConfig(), seed: 1);
+model.to(DTypes.Parse(options.DType, "--dtype")).to(device);
+model.eval();
+var random = new Random(42);
+int[] RandomTokens(int count) => Enumerable.Range(0, count).Select(_ => random.Next(2, options.Vocab)).ToArray();
+
+object result;
+if (args[0] == "sample")
+{
+    var prompts = Enumerable.Range(0, options.Batch).Select(_ => RandomTokens(options.PromptLength)).ToArray();
+    var sampling = new SamplingOptions { MaxNewTokens = options.NewTokens, Temperature = 1.0, TopK = 50, Seed = 1, UseKvCache = !options.NoCache };
+    var generator = new BatchGenerator(model);
+    var (seconds, rssGrowth) = BestOf(options.Repeats, () => generator.Generate(prompts, sampling));
+    result = new
+    {
+        op = "sample",
+        new_tokens_per_s = Math.Round(options.Batch * options.NewTokens / seconds, 1),
+        ms_per_step = Math.Round(seconds * 1000 / options.NewTokens, 3),
+        peak_rss_mb = PeakRssMegabytes(),
+        rss_growth_mb = rssGrowth,
+        kv_cache = !options.NoCache,
+        dtype = options.DType,
+        threads = get_num_threads(),
+    };
+}
+else
+{
+    var examples = Enumerable.Range(0, options.Batch)
+        .Select(_ => new PromptResponse(RandomTokens(options.Sequence / 4), RandomTokens(options.Sequence - options.Sequence / 4))).ToArray();
+    var (seconds, rssGrowth) = BestOf(options.Repeats, () => ResponseLogProbs.Score(model, examples, options.Batch));
+    result = new
+    {
+        op = "logprobs",
+        tokens_per_s = Math.Round(options.Batch * options.Sequence / seconds, 1),
+        peak_rss_mb = PeakRssMegabytes(),
+        rss_growth_mb = rssGrowth,
+        dtype = options.DType,
+        threads = get_num_threads(),
+    };
+}
+Console.WriteLine(JsonSerializer.Serialize(result));
+return 0;
+
+// Growth of resident memory from after the warm-up to after the timed runs would be a leak.
+static (double Seconds, double RssGrowthMegabytes) BestOf(int repeats, Action run)
+{
+    run(); // warm-up: first-call allocations and kernel selection
+    var afterWarmUp = CurrentRssMegabytes();
+    var best = double.MaxValue;
+    for (var i = 0; i < repeats; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        run();
+        best = Math.Min(best, watch.Elapsed.TotalSeconds);
+    }
+    return (best, Math.Round(CurrentRssMegabytes() - afterWarmUp, 1));
+}
+
+static double PeakRssMegabytes() => StatusMegabytes("VmHWM:");
+
+static double CurrentRssMegabytes() => StatusMegabytes("VmRSS:");
+
+static double StatusMegabytes(string field)
+{
+    var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+    return line is null ? double.NaN : Math.Round(long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0, 1);
+}
+
