@@ -39,6 +39,9 @@ public static class LlamaCheckpoint
         return model;
     }
 
+    /// <summary>Copies a checkpoint's weights into an existing model of the same architecture, keeping its dtype and device.</summary>
+    public static void LoadWeights(LlamaForCausalLM model, string directory) => CopyWeights(model, WeightFiles(directory));
+
     private static IReadOnlyList<string> WeightFiles(string directory)
     {
         var single = Path.Combine(directory, SingleWeightsFile);
@@ -105,27 +108,18 @@ public static class LlamaCheckpoint
     /// <paramref name="directory"/>. Everything goes to a temporary sibling directory first, which replaces the
     /// target only once complete, so a crash leaves either the old checkpoint or the new one, never half of one.
     /// </summary>
-    public static void Save(LlamaForCausalLM model, string directory, string? companionSource = null, long maxShardBytes = 5_000_000_000)
+    public static void Save(LlamaForCausalLM model, string directory, string? companionSource = null, long maxShardBytes = 5_000_000_000) =>
+        AtomicDirectory.Write(directory, staging => WriteInto(model, staging, companionSource, maxShardBytes));
+
+    /// <summary>Writes the checkpoint's files into an existing directory (part of a larger atomic write).</summary>
+    public static void WriteInto(LlamaForCausalLM model, string directory, string? companionSource = null, long maxShardBytes = 5_000_000_000)
     {
-        var target = Path.GetFullPath(directory);
-        var staging = $"{target}.partial-{Guid.NewGuid():N}";
-        Directory.CreateDirectory(staging);
-        try
-        {
-            (model.Config with { TorchDtype = DTypes.Name(model.DType) }).Save(Path.Combine(staging, ConfigFile));
-            WriteWeights(model, staging, maxShardBytes);
-            if (companionSource is not null)
-                foreach (var name in CompanionFiles)
-                    if (File.Exists(Path.Combine(companionSource, name)))
-                        File.Copy(Path.Combine(companionSource, name), Path.Combine(staging, name));
-            ReplaceDirectory(staging, target);
-        }
-        catch
-        {
-            if (Directory.Exists(staging))
-                Directory.Delete(staging, recursive: true);
-            throw;
-        }
+        (model.Config with { TorchDtype = DTypes.Name(model.DType) }).Save(Path.Combine(directory, ConfigFile));
+        WriteWeights(model, directory, maxShardBytes);
+        if (companionSource is not null)
+            foreach (var name in CompanionFiles)
+                if (File.Exists(Path.Combine(companionSource, name)))
+                    File.Copy(Path.Combine(companionSource, name), Path.Combine(directory, name));
     }
 
     private static void WriteWeights(LlamaForCausalLM model, string directory, long maxShardBytes)
@@ -160,21 +154,5 @@ public static class LlamaCheckpoint
         var total = tensors.Sum(p => p.Value.numel() * SafeTensors.ElementSize(p.Value.dtype));
         var index = new JsonObject { ["metadata"] = new JsonObject { ["total_size"] = total }, ["weight_map"] = weightMap };
         File.WriteAllText(Path.Combine(directory, ShardIndexFile), index.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-    }
-
-    private static void ReplaceDirectory(string staging, string target)
-    {
-        var parent = Path.GetDirectoryName(target);
-        if (parent is not null)
-            Directory.CreateDirectory(parent);
-        if (!Directory.Exists(target))
-        {
-            Directory.Move(staging, target);
-            return;
-        }
-        var retired = $"{target}.old-{Guid.NewGuid():N}";
-        Directory.Move(target, retired);
-        Directory.Move(staging, target);
-        Directory.Delete(retired, recursive: true);
     }
 }

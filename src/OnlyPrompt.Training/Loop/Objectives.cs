@@ -1,0 +1,104 @@
+using OnlyPrompt.Model.Configuration;
+using OnlyPrompt.Model.Llama;
+using OnlyPrompt.Model.Scoring;
+using OnlyPrompt.Training.Data;
+using OnlyPrompt.Training.Losses;
+using static TorchSharp.torch;
+
+namespace OnlyPrompt.Training.Loop;
+
+/// <summary>Supervised fine-tuning on (instruction, response) examples.</summary>
+public sealed class SftObjective : ITrainingObjective<SftExample>
+{
+    public string Id(SftExample example) => example.Id;
+
+    public (int Rows, int Length) Shape(SftExample example) => (1, example.Prompt.Length + example.Response.Length);
+
+    public void Validate(SftExample e, LlamaConfig config) =>
+        Records.Check(e.Id, config, (nameof(e.Prompt), e.Prompt), (nameof(e.Response), e.Response));
+
+    public BatchLoss Loss(LlamaForCausalLM policy, IReadOnlyList<SftExample> batch)
+    {
+        using var scoring = ScoringBatch.Build(batch.Select(e => new PromptResponse(e.Prompt, e.Response)).ToList(), policy.Device);
+        var (sum, count) = ResponseLogProbs.Compute(policy.Forward(scoring.InputIds), scoring.InputIds, scoring.ResponseMask);
+        var loss = PreferenceLosses.Sft(sum, count);
+        var metrics = new Dictionary<string, double>
+        {
+            [LossMetrics.Loss] = loss.detach().item<float>() * batch.Count,
+            [LossMetrics.LogpsChosen] = sum.detach().sum().item<float>(),
+        };
+        return new BatchLoss(loss, metrics, batch.Sum(e => (long)e.Prompt.Length + e.Response.Length));
+    }
+}
+
+/// <summary>
+/// A DPO-family loss on preference pairs. Reference log-probs come from the pairs when cached, otherwise from
+/// <paramref name="liveReference"/> run without gradients on the same batch.
+/// </summary>
+public sealed class PreferenceObjective : ITrainingObjective<PreferencePair>
+{
+    private readonly PreferenceLoss loss;
+    private readonly LossSettings settings;
+    private readonly LlamaForCausalLM? liveReference;
+
+    public PreferenceObjective(PreferenceLoss loss, LossSettings settings, LlamaForCausalLM? liveReference = null)
+    {
+        settings.Validate();
+        (this.loss, this.settings, this.liveReference) = (loss, settings, liveReference);
+    }
+
+    public string Id(PreferencePair pair) => pair.Id;
+
+    public (int Rows, int Length) Shape(PreferencePair p) => (2, p.Prompt.Length + Math.Max(p.Chosen.Length, p.Rejected.Length));
+
+    public void Validate(PreferencePair p, LlamaConfig config)
+    {
+        Records.Check(p.Id, config, (nameof(p.Prompt), p.Prompt), (nameof(p.Chosen), p.Chosen), (nameof(p.Rejected), p.Rejected));
+        if (loss.NeedsReference() && !p.HasReference && liveReference is null)
+            throw new ArgumentException($"pair '{p.Id}': {loss} needs reference log-probs; cache them (ReferenceCache.Attach) or give a live reference model.");
+    }
+
+    public BatchLoss Loss(LlamaForCausalLM policy, IReadOnlyList<PreferencePair> batch)
+    {
+        var (logProbs, tokens) = PairScoring.Score(policy, batch);
+        var output = PreferenceLosses.Compute(loss, settings, logProbs, loss.NeedsReference() ? Reference(batch, policy.Device) : null);
+        return new BatchLoss(output.Loss, LossMetrics.Sums(output, logProbs), tokens);
+    }
+
+    private PairLogProbs Reference(IReadOnlyList<PreferencePair> batch, Device device)
+    {
+        if (batch.All(p => p.HasReference))
+        {
+            var lengths = batch.Select(p => (float)p.Chosen.Length).Concat(batch.Select(p => (float)p.Rejected.Length)).ToArray();
+            return new PairLogProbs(
+                tensor(batch.Select(p => p.ReferenceChosen!.Value).ToArray(), device: device),
+                tensor(batch.Select(p => p.ReferenceRejected!.Value).ToArray(), device: device),
+                tensor(lengths[..batch.Count], device: device), tensor(lengths[batch.Count..], device: device));
+        }
+        if (liveReference is null)
+            throw new InvalidOperationException($"pair '{batch.First(p => !p.HasReference).Id}' has no cached reference log-probs and there is no live reference model.");
+        using var _ = no_grad();
+        return PairScoring.Score(liveReference, batch).LogProbs;
+    }
+}
+
+internal static class Records
+{
+    public static void Check(string id, LlamaConfig config, params (string Field, int[] Tokens)[] fields)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+            throw new ArgumentException("a training record has an empty Id.");
+        foreach (var (field, tokens) in fields)
+        {
+            if (tokens.Length == 0)
+                throw new ArgumentException($"record '{id}': {field} is empty.");
+            foreach (var token in tokens)
+                if (token < 0 || token >= config.VocabSize)
+                    throw new ArgumentException($"record '{id}': {field} holds token id {token}, outside the vocabulary of {config.VocabSize}.");
+        }
+        var prompt = fields[0].Tokens.Length;
+        foreach (var (field, tokens) in fields.Skip(1))
+            if (prompt + tokens.Length > config.MaxSequenceLength)
+                throw new ArgumentException($"record '{id}': prompt + {field} is {prompt + tokens.Length} tokens, longer than the model's context of {config.MaxSequenceLength}.");
+    }
+}

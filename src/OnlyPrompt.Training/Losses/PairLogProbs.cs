@@ -1,0 +1,16 @@
+using static TorchSharp.torch;
+
+namespace OnlyPrompt.Training.Losses;
+
+/// <summary>
+/// Summed log-probs of the chosen and rejected responses of B pairs and their lengths in tokens, each [B] fp32:
+/// <c>lw</c>, <c>ll</c>, <c>|yw|</c>, <c>|yl|</c> in METHOD.md's notation.
+/// </summary>
+public sealed record PairLogProbs(Tensor Chosen, Tensor Rejected, Tensor ChosenLength, Tensor RejectedLength)
+{
+    public Tensor ChosenAverage => Chosen / ChosenLength;
+    public Tensor RejectedAverage => Rejected / RejectedLength;
+}
+
+/// <summary>The loss (a scalar with gradient) and each pair's implicit rewards (detached), from which metrics follow.</summary>
+public sealed record LossOutput(Tensor Loss, Tensor RewardsChosen, Tensor RewardsRejected);

@@ -1,0 +1,176 @@
+using OnlyPrompt.Model.Checkpoints;
+using OnlyPrompt.Model.Llama;
+using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.Training.Data;
+using OnlyPrompt.Training.Loop;
+using OnlyPrompt.Training.Losses;
+using static TorchSharp.torch;
+
+namespace OnlyPrompt.Training.Tests;
+
+public class TrainingTests
+{
+    /// <summary>Pairs whose chosen response counts up from the prompt's last token and whose rejected one repeats it.</summary>
+    private static List<PreferencePair> Pairs(int count, int seed = 3)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var prompt = Enumerable.Range(0, random.Next(3, 7)).Select(_ => random.Next(2, 30)).ToArray();
+            var start = prompt[^1];
+            var chosen = Enumerable.Range(1, 4).Select(k => 2 + (start + k) % 60).ToArray();
+            var rejected = Enumerable.Repeat(start, 4).ToArray();
+            return new PreferencePair($"pair-{i}", prompt, chosen, rejected);
+        }).ToList();
+    }
+
+    private static double AverageLogProbMargin(LlamaForCausalLM model, IReadOnlyList<PreferencePair> pairs)
+    {
+        using var _ = no_grad();
+        var (logProbs, _) = PairScoring.Score(model, pairs);
+        return (logProbs.ChosenAverage - logProbs.RejectedAverage).mean().item<float>();
+    }
+
+    public static TheoryData<PreferenceLoss> AllLosses() => new(Enum.GetValues<PreferenceLoss>());
+
+    [Theory]
+    [MemberData(nameof(AllLosses))]
+    public void AFewStepsIncreaseTheChosenOverRejectedMargin(PreferenceLoss loss)
+    {
+        using var model = TinyModels.Create(seed: 5);
+        var pairs = ReferenceCache.Attach(model, Pairs(16), pairsPerBatch: 8);
+        var before = AverageLogProbMargin(model, pairs);
+        var options = new TrainingOptions { LearningRate = 3e-3, Schedule = LearningRateSchedule.Constant, Epochs = 3, TokensPerBatch = 160, Seed = 1 };
+        var settings = new LossSettings { Beta = 0.5, Gamma = 0.1, Lambda = 0.1, Alpha = 0.01 };
+        new Trainer<PreferencePair>(model, new PreferenceObjective(loss, settings), options).Train(pairs);
+        var after = AverageLogProbMargin(model, pairs);
+        Assert.True(after > before + 0.1, $"{loss}: margin {before:F3} -> {after:F3}");
+    }
+
+    [Fact]
+    public void SftLowersTheResponseNll()
+    {
+        using var model = TinyModels.Create(seed: 5);
+        var examples = Pairs(16).Select(p => new SftExample(p.Id, p.Prompt, p.Chosen)).ToList();
+        var trainer = new Trainer<SftExample>(model, new SftObjective(), new TrainingOptions { LearningRate = 3e-3, Epochs = 8, TokensPerBatch = 80 });
+        var before = trainer.Evaluate(examples)[LossMetrics.Loss];
+        trainer.Train(examples);
+        var after = trainer.Evaluate(examples)[LossMetrics.Loss];
+        Assert.True(after < before - 0.5, $"SFT loss {before:F3} -> {after:F3}");
+    }
+
+    [Fact]
+    public void CachedAndLiveReferenceGiveTheSameLoss()
+    {
+        using var policy = TinyModels.Create(seed: 5);
+        using var reference = TinyModels.Create(seed: 6);
+        var pairs = Pairs(6);
+        var cached = ReferenceCache.Attach(reference, pairs, pairsPerBatch: pairs.Count);
+        using var _ = no_grad();
+        var live = new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings(), reference).Loss(policy, pairs);
+        var fromCache = new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings()).Loss(policy, cached);
+        Assert.Equal(live.Loss.item<float>(), fromCache.Loss.item<float>());
+        Assert.Equal(live.MetricSums, fromCache.MetricSums);
+    }
+
+    [Fact]
+    public void ResumingFromAStep5CheckpointReproducesTenUninterruptedSteps()
+    {
+        using var dir = new TempDirectory();
+        var options = new TrainingOptions
+        {
+            LearningRate = 1e-3, WarmupSteps = 2, WeightDecay = 0.1, MaxSteps = 10, Epochs = 8, TokensPerBatch = 100,
+            GradientAccumulationSteps = 2, Seed = 9, CheckpointEverySteps = 5, CheckpointDirectory = dir.File("run"),
+        };
+        var pairs = Pairs(12);
+        using var uninterrupted = TinyModels.Create(seed: 5);
+        var cached = ReferenceCache.Attach(uninterrupted, pairs, pairsPerBatch: 4);
+        var objective = new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings());
+        var full = new Trainer<PreferencePair>(uninterrupted, objective, options).Train(cached);
+        Assert.Equal(10, full.Steps);
+
+        using var resumed = TinyModels.Create(seed: 77);
+        var tail = new Trainer<PreferencePair>(resumed, objective, options with { CheckpointDirectory = dir.File("resumed") })
+            .Train(cached, resumeFrom: dir.File("run/step-5"));
+        Assert.Equal(10, tail.Steps);
+
+        var expected = uninterrupted.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, parameter) in resumed.named_parameters())
+            Assert.True(parameter.bytes.SequenceEqual(expected[name].bytes), $"{name} differs after resuming");
+        using var saved = LlamaCheckpoint.Load(dir.File("run/step-10/model"));
+        Assert.True(saved.named_parameters().First().parameter.bytes.SequenceEqual(expected[saved.named_parameters().First().name].bytes));
+    }
+
+    [Fact]
+    public void ProgressReportsStepLearningRateLossMetricsAndThroughput()
+    {
+        using var model = TinyModels.Create(seed: 5);
+        var pairs = ReferenceCache.Attach(model, Pairs(8), pairsPerBatch: 8);
+        var reports = new List<TrainingProgress>();
+        var options = new TrainingOptions { LearningRate = 1e-3, WarmupSteps = 2, TokensPerBatch = 60, Epochs = 2, EvalEverySteps = 2 };
+        var result = new Trainer<PreferencePair>(model, new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings()), options)
+            .Train(pairs, evaluation: pairs.Take(4).ToList(), progress: reports.Add);
+        var steps = reports.Where(r => !r.IsEvaluation).ToList();
+        Assert.Equal(Enumerable.Range(1, result.Steps), steps.Select(r => r.Step));
+        Assert.Equal(0.5e-3, steps[0].LearningRate, 9);                // warm-up: step 1 of 2
+        Assert.Equal(1e-3, steps[1].LearningRate, 9);
+        Assert.True(steps[^1].LearningRate < 1e-3);                     // cosine decay
+        foreach (var name in new[] { "loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies", "logps/chosen", "logps/rejected" })
+            Assert.All(steps, r => Assert.True(double.IsFinite(r.Metrics[name]), name));
+        Assert.All(steps, r => Assert.True(r.TokensPerSecond > 0));
+        Assert.Contains(reports, r => r.IsEvaluation && r.Step == 2);
+        Assert.NotNull(result.Evaluation);
+    }
+
+    [Fact]
+    public void ANanLossStopsTrainingNamingTheStepAndBatchAndSavesNothing()
+    {
+        using var dir = new TempDirectory();
+        using var model = TinyModels.Create(seed: 5);
+        var pairs = ReferenceCache.Attach(model, Pairs(8), pairsPerBatch: 8);
+        using (no_grad())
+            model.named_parameters().First(p => p.name == "model.norm.weight").parameter.fill_(float.NaN);
+        var options = new TrainingOptions { CheckpointEverySteps = 1, CheckpointDirectory = dir.File("run"), TokensPerBatch = 60 };
+        var error = Assert.Throws<TrainingDivergedException>(() =>
+            new Trainer<PreferencePair>(model, new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings()), options).Train(pairs));
+        Assert.Contains("step 1", error.Message);
+        Assert.Contains("pair-", error.Message);
+        Assert.False(Directory.Exists(dir.File("run")));
+    }
+
+    [Fact]
+    public void CancellationStopsTraining()
+    {
+        using var model = TinyModels.Create(seed: 5);
+        var pairs = Pairs(8).Select(p => p).ToList();
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.Throws<OperationCanceledException>(() =>
+            new Trainer<PreferencePair>(model, new PreferenceObjective(PreferenceLoss.SimPo, new LossSettings()), new TrainingOptions())
+                .Train(pairs, cancellation: cancel.Token));
+    }
+
+    [Fact]
+    public void BadConfigurationNamesTheFieldOrRecord()
+    {
+        using var model = TinyModels.Create();
+        var pairs = Pairs(4);
+        Assert.Equal("Beta", Assert.Throws<ArgumentOutOfRangeException>(() => new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings { Beta = -1 })).ParamName);
+        var simpo = new PreferenceObjective(PreferenceLoss.SimPo, new LossSettings());
+        Assert.Equal("LearningRate", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new Trainer<PreferencePair>(model, simpo, new TrainingOptions { LearningRate = 0 }).Train(pairs)).ParamName);
+        Assert.Contains("dataset is empty", Assert.Throws<ArgumentException>(() =>
+            new Trainer<PreferencePair>(model, simpo, new TrainingOptions()).Train([])).Message);
+
+        var empty = pairs.Append(new PreferencePair("pair-empty", [3, 4], [5], [])).ToList();
+        Assert.Contains("record 'pair-empty': Rejected is empty", Assert.Throws<ArgumentException>(() =>
+            new Trainer<PreferencePair>(model, simpo, new TrainingOptions()).Train(empty)).Message);
+
+        var tooLong = pairs.Append(new PreferencePair("pair-long", [3, 4], Enumerable.Repeat(5, 200).ToArray(), [6])).ToList();
+        Assert.Contains("record 'pair-long': prompt + Chosen is 202 tokens, longer than the model's context of 128", Assert.Throws<ArgumentException>(() =>
+            new Trainer<PreferencePair>(model, simpo, new TrainingOptions()).Train(tooLong)).Message);
+
+        Assert.Contains("pair 'pair-0': Dpo needs reference log-probs", Assert.Throws<ArgumentException>(() =>
+            new Trainer<PreferencePair>(model, new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings()), new TrainingOptions()).Train(pairs)).Message);
+    }
+}
