@@ -19,6 +19,9 @@ public sealed record BenchOptions
     public int? Threads { get; init; }
     public int Repeats { get; init; } = 3;
     public string Device { get; init; } = "cpu";
+    public string Loss { get; init; } = "dpo";
+    public bool NoReferenceCache { get; init; }
+    public int Steps { get; init; } = 6;
 
     public static BenchOptions Parse(IEnumerable<string> args)
     {
@@ -45,6 +48,9 @@ public sealed record BenchOptions
                 "--threads" => options with { Threads = Int() },
                 "--repeats" => options with { Repeats = Int() },
                 "--device" => options with { Device = Value() },
+                "--loss" => options with { Loss = Value() },
+                "--no-ref-cache" => options with { NoReferenceCache = true },
+                "--steps" => options with { Steps = Int() },
                 _ => throw new ArgumentException($"unknown option '{flag}'."),
             };
         }

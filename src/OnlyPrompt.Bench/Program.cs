@@ -9,10 +9,13 @@ using OnlyPrompt.Model.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
 
+if (OnlyPrompt.Model.GlibcMallocTuning.RerunWithSettingsIfNeeded(args) is { } exitCode)
+    return exitCode;
+
 // Prints one JSON line per benchmark; the best of --repeats timed runs after one warm-up.
-if (args.Length == 0 || args[0] is not ("sample" or "logprobs"))
+if (args.Length == 0 || args[0] is not ("sample" or "logprobs" or "train"))
 {
-    Console.Error.WriteLine("usage: OnlyPrompt.Bench sample|logprobs [--dim N --layers N --heads N --kv-heads N --vocab N --batch N " +
+    Console.Error.WriteLine("usage: OnlyPrompt.Bench sample|logprobs|train [--loss dpo|simpo|... --no-ref-cache --steps N --dim N --layers N --heads N --kv-heads N --vocab N --batch N " +
                             "--prompt-len N --new-tokens N --seq N --no-cache --dtype fp32|bf16 --threads N --repeats N --device cpu|cuda]");
     return 2;
 }
@@ -46,12 +49,16 @@ if (args[0] == "sample")
         op = "sample",
         new_tokens_per_s = Math.Round(options.Batch * options.NewTokens / seconds, 1),
         ms_per_step = Math.Round(seconds * 1000 / options.NewTokens, 3),
-        peak_rss_mb = PeakRssMegabytes(),
+        peak_rss_mb = Memory.PeakRssMegabytes(),
         rss_growth_mb = rssGrowth,
         kv_cache = !options.NoCache,
         dtype = options.DType,
         threads = get_num_threads(),
     };
+}
+else if (args[0] == "train")
+{
+    result = TrainBenchmark.Run(model, options, RandomTokens);
 }
 else
 {
@@ -62,7 +69,7 @@ else
     {
         op = "logprobs",
         tokens_per_s = Math.Round(options.Batch * options.Sequence / seconds, 1),
-        peak_rss_mb = PeakRssMegabytes(),
+        peak_rss_mb = Memory.PeakRssMegabytes(),
         rss_growth_mb = rssGrowth,
         dtype = options.DType,
         threads = get_num_threads(),
@@ -75,7 +82,7 @@ return 0;
 static (double Seconds, double RssGrowthMegabytes) BestOf(int repeats, Action run)
 {
     run(); // warm-up: first-call allocations and kernel selection
-    var afterWarmUp = CurrentRssMegabytes();
+    var afterWarmUp = Memory.CurrentRssMegabytes();
     var best = double.MaxValue;
     for (var i = 0; i < repeats; i++)
     {
@@ -83,16 +90,5 @@ static (double Seconds, double RssGrowthMegabytes) BestOf(int repeats, Action ru
         run();
         best = Math.Min(best, watch.Elapsed.TotalSeconds);
     }
-    return (best, Math.Round(CurrentRssMegabytes() - afterWarmUp, 1));
+    return (best, Math.Round(Memory.CurrentRssMegabytes() - afterWarmUp, 1));
 }
-
-static double PeakRssMegabytes() => StatusMegabytes("VmHWM:");
-
-static double CurrentRssMegabytes() => StatusMegabytes("VmRSS:");
-
-static double StatusMegabytes(string field)
-{
-    var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
-    return line is null ? double.NaN : Math.Round(long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0, 1);
-}
-

@@ -1,0 +1,78 @@
+using OnlyPrompt.Experiment.Filtering;
+using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Model.Generation;
+using OnlyPrompt.Training.Loop;
+using OnlyPrompt.Training.Losses;
+
+namespace OnlyPrompt.Experiment.Running;
+
+/// <summary>Everything that defines one run of the default experiment; <see cref="Preset"/> gives the tuned defaults.</summary>
+public sealed record ExperimentOptions
+{
+    public string PresetName { get; init; } = "default";
+    public int Seed { get; init; } = 1;
+    public WorldOptions World { get; init; } = new();
+    public TinyModelOptions Model { get; init; } = new();
+    public PromptTemplates Templates { get; init; } = new();
+
+    public TrainingOptions Sft { get; init; } = new() { LearningRate = 2e-3, WarmupSteps = 100, MinLearningRateRatio = 0.1, Epochs = 2, TokensPerBatch = 1024, MaxGradNorm = 1.0 };
+
+    public PreferenceLoss OfflineLoss { get; init; } = PreferenceLoss.SimPo;
+    public LossSettings OfflineSettings { get; init; } = new() { Beta = 2.0, Gamma = 0.5 };
+    public TrainingOptions Offline { get; init; } = new() { LearningRate = 2e-4, WarmupSteps = 5, Epochs = 1, TokensPerBatch = 2048 };
+
+    /// <summary>The rejected score of each round (its length is the number of rounds).</summary>
+    public IReadOnlyList<int> RejectedScores { get; init; } = [3, 5, 7];
+    /// <summary>The learning rate of each round, lowered round by round.</summary>
+    public IReadOnlyList<double> RoundLearningRates { get; init; } = [2e-4, 1e-4, 5e-5];
+    public PreferenceLoss RoundLoss { get; init; } = PreferenceLoss.Dpo;
+    public LossSettings RoundSettings { get; init; } = new() { Beta = 0.1 };
+    public TrainingOptions RoundTraining { get; init; } = new() { LearningRate = 2e-4, WarmupSteps = 3, Epochs = 2, TokensPerBatch = 2048 };
+
+    public SamplingOptions Sampling { get; init; } = new() { Temperature = 1.0, TopP = 0.95, MaxNewTokens = 24 };
+    public FilterOptions Filter { get; init; } = new() { MaxWords = 16 };
+    public int EvalMaxNewTokens { get; init; } = 24;
+    /// <summary>Held-out prompts used for the quality-versus-requested-score probe (each asked at scores 0..10).</summary>
+    public int CalibrationPrompts { get; init; } = 40;
+    public int GenerationBatch { get; init; } = 96;
+    public string Device { get; init; } = "cpu";
+    public int? Threads { get; init; }
+
+    public int Rounds => RejectedScores.Count;
+
+    public static ExperimentOptions Preset(string name, int seed) => name switch
+    {
+        "default" => new ExperimentOptions { Seed = seed, World = new WorldOptions { Seed = seed } },
+        "smoke" => new ExperimentOptions
+        {
+            PresetName = "smoke",
+            Seed = seed,
+            World = new WorldOptions { Seed = seed, SftExamples = 400, PreferencePairs = 80, JudgeExamples = 40, RoundPrompts = 48, EvalPrompts = 32 },
+            Model = new TinyModelOptions { Dim = 64, Layers = 2, Heads = 4, KvHeads = 2 },
+            Sft = new TrainingOptions { LearningRate = 3e-3, WarmupSteps = 5, Epochs = 2, TokensPerBatch = 2048 },
+            CalibrationPrompts = 8,
+        },
+        _ => throw new ArgumentException($"preset '{name}' is not known; use 'default' or 'smoke'.", nameof(name)),
+    };
+
+    public void Validate()
+    {
+        Templates.Validate();
+        if (RejectedScores.Count == 0)
+            throw new ArgumentException("RejectedScores needs at least one round.", nameof(RejectedScores));
+        for (var i = 0; i < RejectedScores.Count; i++)
+            if (RejectedScores[i] is < 0 or > 9)
+                throw new ArgumentOutOfRangeException(nameof(RejectedScores), $"RejectedScores[{i}] is {RejectedScores[i]}; each must be in 0..9.");
+        if (RoundLearningRates.Count != RejectedScores.Count)
+            throw new ArgumentException($"RoundLearningRates has {RoundLearningRates.Count} values for {RejectedScores.Count} rounds.", nameof(RoundLearningRates));
+        for (var i = 0; i < RoundLearningRates.Count; i++)
+            if (!(RoundLearningRates[i] > 0))
+                throw new ArgumentOutOfRangeException(nameof(RoundLearningRates), $"RoundLearningRates[{i}] is {RoundLearningRates[i]}; each must be > 0.");
+        Sft.Validate();
+        Offline.Validate();
+        RoundTraining.Validate();
+        OfflineSettings.Validate();
+        RoundSettings.Validate();
+        Sampling.Validate();
+    }
+}

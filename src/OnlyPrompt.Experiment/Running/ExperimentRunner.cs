@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Text.Json;
+using OnlyPrompt.Experiment.Filtering;
+using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Model;
+using OnlyPrompt.Model.Checkpoints;
+using OnlyPrompt.Training.Data;
+using OnlyPrompt.Training.Loop;
+using OnlyPrompt.Training.Losses;
+
+namespace OnlyPrompt.Experiment.Running;
+
+/// <summary>One stage's line of the results table.</summary>
+public sealed record StageReport(
+    string Stage, int? RejectedScore, int? Pairs, int? Kept, IReadOnlyDictionary<FilterRule, int>? Removed,
+    double? Loss, double? Margin, Evaluation Evaluation, double Seconds);
+
+public sealed record ExperimentResult(string OutputDirectory, IReadOnlyList<StageReport> Stages, double[] SftCalibration, int LeakedSftExamples);
+
+/// <summary>
+/// The method end to end, in-process: generate the world, SFT, offline initialisation, then M rounds of
+/// sample (both prefixes) -> filter -> train against the previous round's model, with a rising rejected score
+/// and a falling learning rate, evaluating held-out quality without any prefix after every stage.
+/// </summary>
+public sealed class ExperimentRunner(ExperimentOptions options, string outputDirectory, Action<string> log)
+{
+    public ExperimentResult Run(CancellationToken cancellation = default)
+    {
+        options.Validate();
+        var device = TorchRuntime.Configure(options.Device, options.Threads);
+        var worldDirectory = Path.Combine(outputDirectory, "world");
+        var world = WriteWorld(worldDirectory);
+        using var model = PretrainedModel.Load(Path.Combine(worldDirectory, "base"), device);
+        var encoding = new ChatEncoding(model);
+        var evaluator = new Evaluator(model, options);
+        var stages = new List<StageReport>();
+        log(ReportTable.Header);
+
+        // 1a. SFT on instruction data (and the judge examples, so the self-rewarding baseline has a judge to ask).
+        var clock = Stopwatch.StartNew();
+        var sft = world.Sft.Select((r, i) => encoding.Sft($"sft-{i}", r.Prompt, r.Completion))
+            .Concat(world.Judge.Select((r, i) => encoding.Sft($"judge-{i}", r.Prompt, r.Completion))).ToList();
+        var sftResult = new Trainer<SftExample>(model.Model, new SftObjective(), options.Sft with { Seed = options.Seed })
+            .Train(sft, progress: LogEvery(200, "sft"), cancellation: cancellation);
+        model.Save(Path.Combine(outputDirectory, "sft"));
+        var calibration = evaluator.Calibration(world.Eval);
+        stages.Add(Report(new StageReport("sft", null, null, null, null, sftResult.LastMetrics.GetValueOrDefault(LossMetrics.Loss), null,
+            evaluator.Evaluate(world.Eval), clock.Elapsed.TotalSeconds)));
+        log("  quality by requested score 0..10 after SFT: " + string.Join(" ", calibration.Select(q => q.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))));
+
+        // 1b. Offline preference optimisation on the seed pairs: pi_0.
+        clock.Restart();
+        var seedPairs = world.Preferences.Select((r, i) => encoding.Pair($"seed-{i}", r.Prompt, r.Chosen, r.Rejected)).ToList();
+        var offlineResult = TrainPreferences(model, seedPairs, options.OfflineLoss, options.OfflineSettings, options.Offline, cancellation);
+        model.Save(Path.Combine(outputDirectory, "init"));
+        stages.Add(Report(new StageReport("init", null, seedPairs.Count, seedPairs.Count, null, offlineResult.LastMetrics.GetValueOrDefault(LossMetrics.Loss),
+            offlineResult.LastMetrics.GetValueOrDefault(LossMetrics.RewardsMargins), evaluator.Evaluate(world.Eval), clock.Elapsed.TotalSeconds)));
+
+        // 2. Online rounds.
+        var sampler = new PairSampler(model, options.Templates, options.GenerationBatch);
+        var filter = new PairFilter(options.Filter);
+        for (var round = 1; round <= options.Rounds; round++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            clock.Restart();
+            var roundDirectory = Path.Combine(outputDirectory, $"round-{round}");
+            Directory.CreateDirectory(roundDirectory);
+            var score = options.RejectedScores[round - 1];
+            var sampled = sampler.Sample(world.RoundPrompts, score, options.Sampling with { Seed = options.Seed * 1000L + round }, $"r{round}");
+            var filtered = filter.Apply(sampled);
+            JsonLines.Write(Path.Combine(roundDirectory, "pairs.jsonl"), sampled);
+            JsonLines.Write(Path.Combine(roundDirectory, "kept.jsonl"), filtered.Kept);
+            File.WriteAllText(Path.Combine(roundDirectory, "filter.json"), JsonSerializer.Serialize(filtered.Removed.ToDictionary(p => p.Key.ToString(), p => p.Value)));
+            if (filtered.Kept.Count == 0)
+                throw new InvalidOperationException($"round {round}: the filter kept none of {sampled.Count} pairs ({Describe(filtered.Removed)}).");
+
+            var pairs = filtered.Kept.Select(p => encoding.Pair(p.Id, p.Prompt, p.Chosen, p.Rejected)).ToList();
+            var training = options.RoundTraining with { LearningRate = options.RoundLearningRates[round - 1] };
+            var result = TrainPreferences(model, pairs, options.RoundLoss, options.RoundSettings, training, cancellation);
+            model.Save(Path.Combine(roundDirectory, "checkpoint"));
+            var evaluation = evaluator.Evaluate(world.Eval);
+            File.WriteAllText(Path.Combine(roundDirectory, "eval.json"), JsonSerializer.Serialize(evaluation));
+            stages.Add(Report(new StageReport($"round {round}", score, sampled.Count, filtered.Kept.Count, filtered.Removed,
+                result.LastMetrics.GetValueOrDefault(LossMetrics.Loss), result.LastMetrics.GetValueOrDefault(LossMetrics.RewardsMargins), evaluation, clock.Elapsed.TotalSeconds)));
+        }
+
+        var experiment = new ExperimentResult(outputDirectory, stages, calibration, world.Sft.Count(r => r.Leaked));
+        File.WriteAllText(Path.Combine(outputDirectory, "report.json"), JsonSerializer.Serialize(experiment, JsonLines.Options));
+        return experiment;
+
+        StageReport Report(StageReport row)
+        {
+            log(ReportTable.Row(row));
+            return row;
+        }
+    }
+
+    private Action<TrainingProgress> LogEvery(int steps, string stage) => p =>
+    {
+        if (p.Step % steps == 0 || p.Step == p.TotalSteps)
+            log($"  {stage} step {p.Step}/{p.TotalSteps}: loss {p.Loss:F3}, lr {p.LearningRate:G3}, {p.TokensPerSecond:F0} tokens/s");
+    };
+
+    // Reference log-probs come from the model as it is before this pass (pi_{m-1}), cached so one model is held.
+    private static TrainingResult TrainPreferences(PretrainedModel model, IReadOnlyList<PreferencePair> pairs, PreferenceLoss loss,
+        LossSettings settings, TrainingOptions training, CancellationToken cancellation)
+    {
+        var prepared = loss.NeedsReference() ? ReferenceCache.Attach(model.Model, pairs, 64) : pairs;
+        return new Trainer<PreferencePair>(model.Model, new PreferenceObjective(loss, settings), training).Train(prepared, cancellation: cancellation);
+    }
+
+    private GeneratedWorld WriteWorld(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var world = new WorldGenerator(options.World with { Seed = options.Seed }).Generate();
+        JsonLines.Write(Path.Combine(directory, "sft.jsonl"), world.Sft);
+        JsonLines.Write(Path.Combine(directory, "preferences.jsonl"), world.Preferences);
+        JsonLines.Write(Path.Combine(directory, "judge.jsonl"), world.Judge);
+        JsonLines.Write(Path.Combine(directory, "prompts.jsonl"), world.RoundPrompts);
+        JsonLines.Write(Path.Combine(directory, "eval.jsonl"), world.Eval);
+        var texts = world.Sft.SelectMany(r => new[] { r.Prompt, r.Completion })
+            .Concat(world.Preferences.SelectMany(r => new[] { r.Prompt, r.Chosen, r.Rejected }))
+            .Concat(world.Judge.SelectMany(r => new[] { r.Prompt, r.Completion }))
+            .Concat(world.RoundPrompts.Select(r => r.Prompt)).Concat(world.Eval.SelectMany(r => new[] { r.Prompt, r.Answer }))
+            .Append(options.Templates.Chosen).Concat(Enumerable.Range(0, 11).Select(s => options.Templates.RejectedInstruction("", s)));
+        BaseModelWriter.Write(Path.Combine(directory, "base"), options.Model, options.Seed, texts);
+        return world;
+    }
+
+    private static string Describe(IReadOnlyDictionary<FilterRule, int> removed) =>
+        string.Join(", ", removed.Where(p => p.Value > 0).Select(p => $"{p.Key}: {p.Value}"));
+}
+
+/// <summary>The per-stage table printed as the experiment goes.</summary>
+public static class ReportTable
+{
+    public const string Header =
+        "stage     rej  pairs  kept  leak  cut  same  empty  loss     margin   quality        leaks   time";
+
+    public static string Row(StageReport r)
+    {
+        string Count(FilterRule rule) => r.Removed is null ? "-" : r.Removed[rule].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string Number(double? value, string format) => value is { } v ? v.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "-";
+        return $"{r.Stage,-9} {(r.RejectedScore?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),3}  {Number(r.Pairs, "0"),5}  {Number(r.Kept, "0"),4}  " +
+               $"{Count(FilterRule.LeakedRequest),4}  {Count(FilterRule.CutOff),3}  {Count(FilterRule.Identical),4}  {Count(FilterRule.Empty),5}  " +
+               $"{Number(r.Loss, "F4"),-7}  {Number(r.Margin, "F3"),-7}  {r.Evaluation.MeanQuality:F3} ± {r.Evaluation.StandardError:F3}  {r.Evaluation.LeakRate,5:P0}  {r.Seconds,5:F0}s";
+    }
+}

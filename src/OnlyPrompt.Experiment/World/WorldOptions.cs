@@ -1,0 +1,16 @@
+namespace OnlyPrompt.Experiment.World;
+
+/// <summary>Sizes and mix of the generated world.</summary>
+public sealed record WorldOptions
+{
+    public int Seed { get; init; } = 1;
+    public int SftExamples { get; init; } = 24000;
+    /// <summary>Share of SFT examples that are plain instructions (no score requested), answered with mixed quality.</summary>
+    public double PlainShare { get; init; } = 0.3;
+    /// <summary>Share of score-requesting SFT examples whose answer leaks meta-text ("Here is a 10 - score answer :").</summary>
+    public double LeakRate { get; init; } = 0.1;
+    public int PreferencePairs { get; init; } = 4000;
+    public int JudgeExamples { get; init; } = 1000;
+    public int RoundPrompts { get; init; } = 1000;
+    public int EvalPrompts { get; init; } = 300;
+}

@@ -1,0 +1,14 @@
+namespace OnlyPrompt.Experiment.World;
+
+// JSON Lines records in TRL's shapes (prompt/completion, prompt/chosen/rejected) plus our metadata columns.
+
+public sealed record SftRecord(string Prompt, string Completion, string Family, int? RequestedScore, double Quality, bool Leaked);
+
+public sealed record PreferenceRecord(string Prompt, string Chosen, string Rejected, string Family, double ChosenQuality, double RejectedQuality);
+
+public sealed record JudgeRecord(string Prompt, string Completion, string Family, int TrueScore);
+
+/// <summary>A prompt for the online rounds: no answer travels with it, so the rounds cannot peek.</summary>
+public sealed record PromptRecord(string Prompt, string Family);
+
+public sealed record EvalRecord(string Prompt, string Answer, string Family);

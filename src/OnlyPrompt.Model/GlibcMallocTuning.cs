@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace OnlyPrompt.Model;
+
+/// <summary>
+/// glibc malloc settings that keep libtorch's freed buffers mapped instead of returning them to the OS after
+/// every op; measured 2-15% faster for training on this project's machines. glibc reads them only when a
+/// process starts, so an executable calls <see cref="RerunWithSettingsIfNeeded"/> first thing in Main.
+/// Set ONLYPROMPT_MALLOC_TUNING=0 to opt out.
+/// </summary>
+public static class GlibcMallocTuning
+{
+    public static readonly IReadOnlyDictionary<string, string> Variables = new Dictionary<string, string>
+    {
+        ["MALLOC_MMAP_THRESHOLD_"] = "33554432",
+        ["MALLOC_TRIM_THRESHOLD_"] = "1000000000",
+    };
+
+    /// <returns>The exit code of the re-run process, or null when this process already runs with the settings (or should not re-run).</returns>
+    public static int? RerunWithSettingsIfNeeded(string[] args)
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("ONLYPROMPT_MALLOC_TUNING") == "0"
+            || Variables.Keys.All(name => Environment.GetEnvironmentVariable(name) is not null) || Environment.ProcessPath is not { } host)
+            return null;
+        var start = new ProcessStartInfo(host) { UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet" && Assembly.GetEntryAssembly()?.Location is { Length: > 0 } entry)
+            start.ArgumentList.Add(entry);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        foreach (var (name, value) in Variables)
+            start.Environment[name] = Environment.GetEnvironmentVariable(name) ?? value;
+        // Ctrl+C reaches the child too (same process group); this process waits for it to finish.
+        Console.CancelKeyPress += (_, e) => e.Cancel = true;
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"could not re-run {host}.");
+        child.WaitForExit();
+        return child.ExitCode;
+    }
+}

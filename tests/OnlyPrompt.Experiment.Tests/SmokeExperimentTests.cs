@@ -1,0 +1,62 @@
+using OnlyPrompt.Experiment.Filtering;
+using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Model;
+using OnlyPrompt.Model.Tests.Support;
+
+namespace OnlyPrompt.Experiment.Tests;
+
+/// <summary>The smoke preset end to end, in-process; asserts the pipeline's invariants, not the science.</summary>
+public class SmokeExperimentTests
+{
+    [Fact]
+    public void TheSmokePresetRunsEndToEnd()
+    {
+        using var dir = new TempDirectory();
+        var log = new List<string>();
+        var options = ExperimentOptions.Preset("smoke", seed: 3);
+        var result = new ExperimentRunner(options, dir.Path, log.Add).Run();
+
+        foreach (var file in new[] { "sft.jsonl", "preferences.jsonl", "judge.jsonl", "prompts.jsonl", "eval.jsonl" })
+            Assert.NotEmpty(File.ReadLines(Path.Combine(dir.Path, "world", file)));
+        Assert.True(result.LeakedSftExamples > 0);
+        Assert.Equal(["sft", "init", "round 1", "round 2", "round 3"], result.Stages.Select(s => s.Stage));
+        Assert.Equal([3, 5, 7], result.Stages.Skip(2).Select(s => s.RejectedScore!.Value));
+        Assert.Equal(11, result.SftCalibration.Length);
+
+        for (var round = 1; round <= 3; round++)
+        {
+            var stage = result.Stages[round + 1];
+            var pairs = JsonLines.Read<SampledPair>(Path.Combine(dir.Path, $"round-{round}", "pairs.jsonl"));
+            Assert.Equal(options.World.RoundPrompts, pairs.Count);
+            Assert.All(pairs, p => Assert.Equal(options.RejectedScores[round - 1], p.RejectedScore));
+            Assert.Equal(pairs.Count, stage.Pairs);
+            Assert.Equal(stage.Pairs, stage.Kept + stage.Removed!.Values.Sum());
+            Assert.Equal(stage.Kept, JsonLines.Read<SampledPair>(Path.Combine(dir.Path, $"round-{round}", "kept.jsonl")).Count);
+        }
+        foreach (var stage in result.Stages)
+        {
+            Assert.InRange(stage.Evaluation.MeanQuality, 0, 1);
+            Assert.InRange(stage.Evaluation.LeakRate, 0, 1);
+        }
+        foreach (var checkpoint in new[] { "sft", "init", "round-3/checkpoint" })
+        {
+            using var loaded = PretrainedModel.Load(Path.Combine(dir.Path, checkpoint));
+            Assert.Equal(Path.Combine(dir.Path, checkpoint), loaded.Directory);
+        }
+        Assert.True(File.Exists(Path.Combine(dir.Path, "report.json")));
+        Assert.Contains(log, line => line.StartsWith("round 3", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void InvalidSchedulesAreRefusedNamingTheField()
+    {
+        var options = ExperimentOptions.Preset("smoke", seed: 1);
+        Assert.Contains("RejectedScores[1] is 12", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new ExperimentRunner(options with { RejectedScores = [3, 12, 7] }, "unused", _ => { }).Run()).Message);
+        Assert.Contains("RoundLearningRates has 2 values for 3 rounds", Assert.Throws<ArgumentException>(() =>
+            new ExperimentRunner(options with { RoundLearningRates = [1e-4, 1e-5] }, "unused", _ => { }).Run()).Message);
+        Assert.Contains("must contain {s}", Assert.Throws<ArgumentException>(() =>
+            new ExperimentRunner(options with { Templates = new PromptTemplates(Rejected: "no score here ") }, "unused", _ => { }).Run()).Message);
+    }
+}

@@ -1,0 +1,125 @@
+using OnlyPrompt.Experiment.Filtering;
+using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Model;
+using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.Model.Tokenization;
+
+namespace OnlyPrompt.Experiment.Tests;
+
+public class WorldTests
+{
+    private static readonly WorldOptions Small = new() { Seed = 4, SftExamples = 600, PreferencePairs = 100, JudgeExamples = 50, RoundPrompts = 60, EvalPrompts = 40 };
+
+    [Fact]
+    public void TheExactScorerGivesPartialCreditAndChargesExtraText()
+    {
+        Assert.Equal(1.0, ExactScorer.Quality("2 4 7", "2 4 7"));
+        Assert.Equal(2.0 / 3, ExactScorer.Quality("2 4 7", "2 9 7"), 9);           // one substitution in three words
+        Assert.Equal(0.5, ExactScorer.Quality("2 4 7", "2 4 7 1 1 1"), 9);         // three extra words in six
+        Assert.Equal(3.0 / 11, ExactScorer.Quality("2 4 7", "Here is a 10 - score answer : 2 4 7"), 9); // 8 extra words in 11
+        Assert.Equal(0.0, ExactScorer.Quality("2 4 7", ""));
+        Assert.Equal(7, ExactScorer.Score(2.0 / 3));
+    }
+
+    [Theory]
+    [InlineData(TaskFamily.Sort)]
+    [InlineData(TaskFamily.Alphabetize)]
+    [InlineData(TaskFamily.Dedupe)]
+    [InlineData(TaskFamily.Max)]
+    [InlineData(TaskFamily.Reverse)]
+    [InlineData(TaskFamily.Add)]
+    [InlineData(TaskFamily.Count)]
+    [InlineData(TaskFamily.Shift)]
+    public void EveryFamilysAnswerIsCorrect(TaskFamily family)
+    {
+        var task = new TaskGenerator(new Random(1)).Next(family);
+        var words = task.Instruction.Split(' ');
+        var items = words.SkipWhile(w => w != ":").Skip(1).ToArray();
+        var expected = family switch
+        {
+            TaskFamily.Sort or TaskFamily.Alphabetize => string.Join(' ', items.Order(StringComparer.Ordinal)),
+            TaskFamily.Dedupe => string.Join(' ', items.Distinct().Order(StringComparer.Ordinal)),
+            TaskFamily.Max => items.Max(StringComparer.Ordinal)!,
+            TaskFamily.Reverse => string.Join(' ', items.Reverse()),
+            TaskFamily.Add => string.Join(' ', (int.Parse(string.Concat(items.TakeWhile(w => w != "+"))) + int.Parse(string.Concat(items.SkipWhile(w => w != "+").Skip(1)))).ToString().ToCharArray()),
+            TaskFamily.Count => items.Count(i => i == words[1]).ToString(),
+            _ => string.Join(' ', items.Select(l => ((char)((l[0] - 'a' + 1) % 26 + 'a')).ToString())),
+        };
+        Assert.Equal(expected, task.Answer);
+    }
+
+    [Fact]
+    public void GenerationIsDeterministicAndSplitsAreDisjoint()
+    {
+        var first = new WorldGenerator(Small).Generate();
+        var second = new WorldGenerator(Small).Generate();
+        Assert.Equal(first.Sft, second.Sft);
+        Assert.Equal(first.Eval, second.Eval);
+        var eval = first.Eval.Select(r => r.Prompt).ToHashSet();
+        var rounds = first.RoundPrompts.Select(r => r.Prompt).ToHashSet();
+        Assert.Empty(eval.Intersect(rounds));
+        Assert.DoesNotContain(first.Sft, r => eval.Contains(StripRequest(r.Prompt)) || rounds.Contains(StripRequest(r.Prompt)));
+        Assert.DoesNotContain(first.Preferences, r => eval.Contains(r.Prompt) || rounds.Contains(r.Prompt));
+        Assert.NotEqual(first.Sft, new WorldGenerator(Small with { Seed = 5 }).Generate().Sft);
+    }
+
+    private static string StripRequest(string prompt)
+    {
+        foreach (var family in new[] { "sort", "alphabetize", "dedupe", "max", "reverse", "add", "count", "shift" })
+            if (prompt.IndexOf(family + " ", StringComparison.Ordinal) is var at and >= 0)
+                return prompt[at..];
+        return prompt;
+    }
+
+    [Fact]
+    public void SeedAnswersQualityRisesWithTheRequestedScoreAndSomeLeak()
+    {
+        var world = new WorldGenerator(Small).Generate();
+        var byScore = world.Sft.Where(r => r.RequestedScore is not null && !r.Leaked).GroupBy(r => r.RequestedScore!.Value)
+            .OrderBy(g => g.Key).Select(g => g.Average(r => r.Quality)).ToArray();
+        Assert.Equal(11, byScore.Length);
+        Assert.True(byScore[10] > byScore[5] && byScore[5] > byScore[0], string.Join(" ", byScore));
+        Assert.Contains(world.Sft, r => r.RequestedScore is null);
+        Assert.Contains(world.Sft, r => r.Prompt.StartsWith(PromptTemplates.DefaultChosen, StringComparison.Ordinal));
+        Assert.Contains(world.Sft, r => r.Prompt.StartsWith("Please produce a good response that merits a perfect score of 3 out of 10. ", StringComparison.Ordinal));
+        var leaked = world.Sft.Where(r => r.Leaked).ToList();
+        Assert.InRange(leaked.Count, 10, 80);
+        var filter = new PairFilter(new FilterOptions());
+        Assert.All(leaked, r => Assert.True(filter.Leaks(r.Completion), r.Completion));
+        Assert.DoesNotContain(world.Sft, r => !r.Leaked && filter.Leaks(r.Completion));
+        Assert.All(world.Preferences, p => Assert.True(p.ChosenQuality > p.RejectedQuality));
+    }
+
+    [Fact]
+    public void TheBaseModelIsAHuggingFaceCheckpointWithAZephyrTemplate()
+    {
+        using var dir = new TempDirectory();
+        var world = new WorldGenerator(Small).Generate();
+        BaseModelWriter.Write(dir.Path, new TinyModelOptions { Dim = 32, Layers = 1 }, seed: 1, world.Sft.SelectMany(r => new[] { r.Prompt, r.Completion }));
+        using var model = PretrainedModel.Load(dir.Path);
+        Assert.Equal(ChatTemplateKind.Zephyr, model.Template.Kind);
+        Assert.Equal("</s>", model.Template.EndOfTurn);
+        Assert.Equal([1], model.StopTokenIds);
+        var prompt = model.Template.RenderUser(PromptTemplates.DefaultChosen + world.Eval[0].Prompt);
+        var ids = model.Tokenizer.Encode(prompt, addSpecialTokens: false);
+        Assert.DoesNotContain(0, ids); // no unknown words
+        Assert.Equal("<|user|> Please produce a top - notch response that merits a perfect score of 10 out of 10 . " + world.Eval[0].Prompt + " </s> <|assistant|>",
+            model.Tokenizer.Decode(ids));
+    }
+
+    [Fact]
+    public void JsonLinesRoundTripAndNameTheBadLine()
+    {
+        using var dir = new TempDirectory();
+        var world = new WorldGenerator(Small).Generate();
+        JsonLines.Write(dir.File("sft.jsonl"), world.Sft);
+        Assert.Equal(world.Sft, JsonLines.Read<SftRecord>(dir.File("sft.jsonl")));
+        var first = File.ReadLines(dir.File("sft.jsonl")).First();
+        Assert.Contains("\"prompt\":", first);
+        Assert.Contains("\"completion\":", first);
+        Assert.Contains("\"requested_score\":", first);
+        File.WriteAllLines(dir.File("bad.jsonl"), [first, "{\"prompt\": \"x\", \"completion\": ", first]);
+        var error = Assert.Throws<InvalidDataException>(() => JsonLines.Read<SftRecord>(dir.File("bad.jsonl")));
+        Assert.Contains("bad.jsonl, line 2", error.Message);
+    }
+}
