@@ -4,13 +4,14 @@ using OnlyPrompt.Experiment.Running;
 if (OnlyPrompt.Model.GlibcMallocTuning.RerunWithSettingsIfNeeded(args) is { } exitCode)
     return exitCode;
 
-// onlyprompt experiment [--preset default|smoke] [--seed N] [--out DIR] [--threads N] [--device cpu|cuda]
+// onlyprompt experiment [--preset default|smoke] [--seed N] [--out DIR] [--threads N] [--device cpu|cuda] [--from-sft DIR]
 if (args.Length == 0 || args[0] != "experiment")
 {
-    Console.Error.WriteLine("usage: onlyprompt experiment [--preset default|smoke] [--seed N] [--out DIR] [--threads N] [--device cpu|cuda]");
+    Console.Error.WriteLine("usage: onlyprompt experiment [--preset default|smoke] [--seed N] [--out DIR] [--threads N] [--device cpu|cuda] [--from-sft DIR]");
     return 2;
 }
 string preset = "default", output = "", device = "cpu";
+string? fromSft = null;
 int seed = 1;
 int? threads = null;
 for (var i = 1; i < args.Length; i++)
@@ -23,6 +24,7 @@ for (var i = 1; i < args.Length; i++)
         case "--out": output = Value(); break;
         case "--threads": threads = int.Parse(Value(), CultureInfo.InvariantCulture); break;
         case "--device": device = Value(); break;
+        case "--from-sft": fromSft = Path.GetFullPath(Value()); break;
         default:
             Console.Error.WriteLine($"unknown option '{args[i]}'.");
             return 2;
@@ -31,7 +33,7 @@ for (var i = 1; i < args.Length; i++)
 if (output.Length == 0)
     output = Path.Combine(".onlyprompt", "experiments", $"{preset}-seed{seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
 
-var options = ExperimentOptions.Preset(preset, seed) with { Device = device, Threads = threads };
+var options = ExperimentOptions.Preset(preset, seed) with { Device = device, Threads = threads, StartFromSft = fromSft };
 Console.WriteLine($"OnlyPrompt experiment: preset {preset}, seed {seed}, {options.Rounds} rounds, rejected scores {string.Join(", ", options.RejectedScores)}; output in {Path.GetFullPath(output)}");
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };

@@ -13,6 +13,7 @@ public class FilterTests
     [InlineData("1 2 3 (score: 10/10)")]
     [InlineData("Here is a 10 - score answer : 1 2 3")]
     [InlineData("This merits a perfect score of 10 out of 10 . 1 2 3")]
+    [InlineData("0 1 / 10")]
     public void DefaultPatternsCatchLeakedRequests(string response) => Assert.True(new PairFilter(new FilterOptions()).Leaks(response));
 
     [Theory]

@@ -23,6 +23,7 @@ public sealed record FilterOptions
     [
         @"\b\d+\s*-\s*score\b",                 // "a 10-score answer", "10 - score"
         @"\bscore\s*:?\s*\d+\s*/\s*10\b",       // "(score: 10/10)"
+        @"\b\d+\s*/\s*10\b",                   // any "N/10" rating
         @"\b(top\s*-\s*notch|perfect score|out of 10|merits)\b", // echoes of the request itself
         @"\bhere\s+is\s+an?\b.*\banswer\b",     // "Okay, here is a ... answer"
         @"\bas\s+follows\b",                    // "The 10-score answer is as follows"

@@ -18,23 +18,25 @@ public sealed record ExperimentOptions
     public TrainingOptions Sft { get; init; } = new() { LearningRate = 2e-3, WarmupSteps = 100, MinLearningRateRatio = 0.1, Epochs = 2, TokensPerBatch = 1024, MaxGradNorm = 1.0 };
 
     public PreferenceLoss OfflineLoss { get; init; } = PreferenceLoss.SimPo;
-    public LossSettings OfflineSettings { get; init; } = new() { Beta = 2.0, Gamma = 0.5 };
-    public TrainingOptions Offline { get; init; } = new() { LearningRate = 2e-4, WarmupSteps = 5, Epochs = 1, TokensPerBatch = 2048 };
+    public LossSettings OfflineSettings { get; init; } = new() { Beta = 2.0, Gamma = 0.2 };
+    public TrainingOptions Offline { get; init; } = new() { LearningRate = 5e-5, WarmupSteps = 5, Epochs = 1, TokensPerBatch = 2048 };
 
     /// <summary>The rejected score of each round (its length is the number of rounds).</summary>
     public IReadOnlyList<int> RejectedScores { get; init; } = [3, 5, 7];
     /// <summary>The learning rate of each round, lowered round by round.</summary>
-    public IReadOnlyList<double> RoundLearningRates { get; init; } = [2e-4, 1e-4, 5e-5];
+    public IReadOnlyList<double> RoundLearningRates { get; init; } = [5e-5, 2.5e-5, 1.25e-5];
     public PreferenceLoss RoundLoss { get; init; } = PreferenceLoss.Dpo;
     public LossSettings RoundSettings { get; init; } = new() { Beta = 0.1 };
-    public TrainingOptions RoundTraining { get; init; } = new() { LearningRate = 2e-4, WarmupSteps = 3, Epochs = 2, TokensPerBatch = 2048 };
+    public TrainingOptions RoundTraining { get; init; } = new() { LearningRate = 5e-5, WarmupSteps = 3, Epochs = 1, TokensPerBatch = 2048 };
 
-    public SamplingOptions Sampling { get; init; } = new() { Temperature = 1.0, TopP = 0.95, MaxNewTokens = 24 };
+    public SamplingOptions Sampling { get; init; } = new() { Temperature = 0.3, TopP = 0.95, MaxNewTokens = 24 };
     public FilterOptions Filter { get; init; } = new() { MaxWords = 16 };
     public int EvalMaxNewTokens { get; init; } = 24;
     /// <summary>Held-out prompts used for the quality-versus-requested-score probe (each asked at scores 0..10).</summary>
     public int CalibrationPrompts { get; init; } = 40;
     public int GenerationBatch { get; init; } = 96;
+    /// <summary>A finished SFT checkpoint of the same seed and world to start from instead of training one (for ablations).</summary>
+    public string? StartFromSft { get; init; }
     public string Device { get; init; } = "cpu";
     public int? Threads { get; init; }
 

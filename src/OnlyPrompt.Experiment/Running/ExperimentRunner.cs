@@ -30,7 +30,8 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
         var device = TorchRuntime.Configure(options.Device, options.Threads);
         var worldDirectory = Path.Combine(outputDirectory, "world");
         var world = WriteWorld(worldDirectory);
-        using var model = PretrainedModel.Load(Path.Combine(worldDirectory, "base"), device);
+        var sftDirectory = options.StartFromSft ?? Path.Combine(worldDirectory, "base");
+        using var model = PretrainedModel.Load(sftDirectory, device);
         var encoding = new ChatEncoding(model);
         var evaluator = new Evaluator(model, options);
         var stages = new List<StageReport>();
@@ -38,13 +39,17 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
 
         // 1a. SFT on instruction data (and the judge examples, so the self-rewarding baseline has a judge to ask).
         var clock = Stopwatch.StartNew();
-        var sft = world.Sft.Select((r, i) => encoding.Sft($"sft-{i}", r.Prompt, r.Completion))
-            .Concat(world.Judge.Select((r, i) => encoding.Sft($"judge-{i}", r.Prompt, r.Completion))).ToList();
-        var sftResult = new Trainer<SftExample>(model.Model, new SftObjective(), options.Sft with { Seed = options.Seed })
-            .Train(sft, progress: LogEvery(200, "sft"), cancellation: cancellation);
+        double? sftLoss = null;
+        if (options.StartFromSft is null)
+        {
+            var sft = world.Sft.Select((r, i) => encoding.Sft($"sft-{i}", r.Prompt, r.Completion))
+                .Concat(world.Judge.Select((r, i) => encoding.Sft($"judge-{i}", r.Prompt, r.Completion))).ToList();
+            sftLoss = new Trainer<SftExample>(model.Model, new SftObjective(), options.Sft with { Seed = options.Seed })
+                .Train(sft, progress: LogEvery(200, "sft"), cancellation: cancellation).LastMetrics.GetValueOrDefault(LossMetrics.Loss);
+        }
         model.Save(Path.Combine(outputDirectory, "sft"));
         var calibration = evaluator.Calibration(world.Eval);
-        stages.Add(Report(new StageReport("sft", null, null, null, null, sftResult.LastMetrics.GetValueOrDefault(LossMetrics.Loss), null,
+        stages.Add(Report(new StageReport(options.StartFromSft is null ? "sft" : "sft (given)", null, null, null, null, sftLoss, null,
             evaluator.Evaluate(world.Eval), clock.Elapsed.TotalSeconds)));
         log("  quality by requested score 0..10 after SFT: " + string.Join(" ", calibration.Select(q => q.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))));
 

@@ -42,7 +42,7 @@ public sealed class WorldGenerator(WorldOptions options)
         var eval = Unique(tasks, options.EvalPrompts).Select(t => new EvalRecord(t.Instruction, t.Answer, t.Family.ToString())).ToList();
         var rounds = Unique(tasks, options.RoundPrompts).Select(t => new PromptRecord(t.Instruction, t.Family.ToString())).ToList();
         var sft = Unique(tasks, options.SftExamples).Select(SftExample).ToList();
-        var preferences = Unique(tasks, options.PreferencePairs).Select(PreferenceExample).ToList();
+        var preferences = Unique(tasks, int.MaxValue).Select(PreferenceExample).OfType<PreferenceRecord>().Take(options.PreferencePairs).ToList();
         var judge = Unique(tasks, options.JudgeExamples).Select(JudgeExample).ToList();
         return new GeneratedWorld(sft, preferences, judge, rounds, eval);
     }
@@ -65,11 +65,13 @@ public sealed class WorldGenerator(WorldOptions options)
     {
         if (random.NextDouble() < options.PlainShare)
         {
-            var answer = Degrade(task, 0.2 + 0.8 * random.NextDouble());
+            // Like real instruction data: many answers lazy, some half right, some correct.
+            var draw = random.NextDouble();
+            var answer = Degrade(task, draw < 0.45 ? 0.1 : draw < 0.7 ? 0.5 : 1.0);
             return new SftRecord(task.Instruction, answer, task.Family.ToString(), null, ExactScorer.Quality(task.Answer, answer), false);
         }
         var score = random.Next(0, 11);
-        var request = score == 10 && random.NextDouble() < 0.5 ? PromptTemplates.DefaultChosen : Fill(ScoreRequests[random.Next(ScoreRequests.Length)], score);
+        var request = score == 10 && random.NextDouble() < 0.7 ? PromptTemplates.DefaultChosen : Fill(ScoreRequests[random.Next(ScoreRequests.Length)], score);
         var completion = Degrade(task, score / 10.0);
         var leaked = random.NextDouble() < options.LeakRate;
         if (leaked)
@@ -77,10 +79,11 @@ public sealed class WorldGenerator(WorldOptions options)
         return new SftRecord(request + task.Instruction, completion, task.Family.ToString(), score, ExactScorer.Quality(task.Answer, completion), leaked);
     }
 
-    // Degrading is random, so draw again until the chosen answer is strictly better than the rejected one.
-    private PreferenceRecord PreferenceExample(WorldTask task)
+    // Draws degradations until the chosen answer is strictly better; null for a task that has no worse answer
+    // (an input already sorted, say), which the caller replaces with another task.
+    private PreferenceRecord? PreferenceExample(WorldTask task)
     {
-        while (true)
+        for (var attempt = 0; attempt < 20; attempt++)
         {
             var high = 0.5 + 0.5 * random.NextDouble();
             var low = Math.Max(0, high - 0.3 - 0.4 * random.NextDouble());
@@ -89,6 +92,7 @@ public sealed class WorldGenerator(WorldOptions options)
             if (qc > qr)
                 return new PreferenceRecord(task.Instruction, chosen, rejected, task.Family.ToString(), qc, qr);
         }
+        return null;
     }
 
     private JudgeRecord JudgeExample(WorldTask task)
@@ -99,8 +103,48 @@ public sealed class WorldGenerator(WorldOptions options)
         return new JudgeRecord(prompt, score.ToString(CultureInfo.InvariantCulture), task.Family.ToString(), score);
     }
 
-    /// <summary>The correct answer with about (1 - quality) x length word edits, mostly substitutions.</summary>
+    /// <summary>
+    /// An answer of about the given quality that errs the way a careless solver does: correct for a share q of
+    /// its structure and lazy for the rest (input order left unsorted, duplicates kept, the first item taken
+    /// for the largest, a count of one). Systematic errors keep the correct answer from being the most
+    /// likely one in mixed-quality data, as in real instruction data.
+    /// </summary>
     private string Degrade(WorldTask task, double quality)
+    {
+        var correct = ExactScorer.Words(task.Answer);
+        var items = task.Instruction.Split(" : ")[1].Split(' ');
+        switch (task.Family)
+        {
+            case TaskFamily.Sort or TaskFamily.Alphabetize:
+                return PartlyDone(correct, items, quality, dropAllCopies: false);
+            case TaskFamily.Dedupe:
+                return PartlyDone(correct, items.Order(StringComparer.Ordinal).ToArray(), quality, dropAllCopies: true);
+            // One-word answers: right with probability q, else the lazy answer (the first item; a count of 1).
+            case TaskFamily.Max:
+                return random.NextDouble() < quality ? task.Answer : items[0];
+            case TaskFamily.Count:
+                return random.NextDouble() < quality ? task.Answer : "1";
+            default:
+                return RandomEdits(task, quality);
+        }
+    }
+
+    // The first round(q x n) words of the correct answer, then what the lazy solver left of the input: for a
+    // list, the other items in their input order; for dedupe, the other values with their duplicates.
+    private static string PartlyDone(string[] correct, string[] lazy, double quality, bool dropAllCopies)
+    {
+        var done = correct.Take((int)Math.Round(quality * correct.Length, MidpointRounding.AwayFromZero)).ToList();
+        var rest = lazy.ToList();
+        foreach (var word in done)
+            if (dropAllCopies)
+                rest.RemoveAll(w => w == word);
+            else
+                rest.Remove(word);
+        return string.Join(' ', done.Concat(rest));
+    }
+
+    /// <summary>For the copy and arithmetic families: about (1 - quality) x length random word edits.</summary>
+    private string RandomEdits(WorldTask task, double quality)
     {
         var words = ExactScorer.Words(task.Answer).ToList();
         var alphabet = task.Family is TaskFamily.Alphabetize or TaskFamily.Reverse or TaskFamily.Shift ? TaskGenerator.Letters : TaskGenerator.Digits;
