@@ -19,7 +19,7 @@ public sealed record ExperimentOptions
 
     public PreferenceLoss OfflineLoss { get; init; } = PreferenceLoss.SimPo;
     public LossSettings OfflineSettings { get; init; } = new() { Beta = 2.0, Gamma = 0.2 };
-    public TrainingOptions Offline { get; init; } = new() { LearningRate = 5e-5, WarmupSteps = 5, Epochs = 1, TokensPerBatch = 2048 };
+    public TrainingOptions Offline { get; init; } = new() { LearningRate = 2e-5, WarmupSteps = 5, Epochs = 1, TokensPerBatch = 2048 };
 
     /// <summary>The rejected score of each round (its length is the number of rounds).</summary>
     public IReadOnlyList<int> RejectedScores { get; init; } = [3, 5, 7];
