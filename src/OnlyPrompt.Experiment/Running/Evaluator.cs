@@ -35,11 +35,7 @@ public sealed class Evaluator(PretrainedModel model, ExperimentOptions options)
 
     private List<string> Answer(IReadOnlyList<string> instructions)
     {
-        var generator = model.TextGenerator();
-        var sampling = new SamplingOptions { Temperature = 0, MaxNewTokens = options.EvalMaxNewTokens, StopTokenIds = model.StopTokenIds };
-        var answers = new List<string>(instructions.Count);
-        foreach (var chunk in instructions.Chunk(options.GenerationBatch))
-            answers.AddRange(generator.Generate(chunk.Select(model.Template.RenderUser).ToList(), sampling).Select(g => g.Text.Trim()));
-        return answers;
+        var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = options.EvalMaxNewTokens, StopTokenIds = model.StopTokenIds };
+        return model.Answer(instructions, greedy, options.GenerationBatch).Select(g => g.Text.Trim()).ToList();
     }
 }

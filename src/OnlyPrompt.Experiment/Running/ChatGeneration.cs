@@ -1,0 +1,21 @@
+using OnlyPrompt.Model;
+using OnlyPrompt.Model.Generation;
+
+namespace OnlyPrompt.Experiment.Running;
+
+public static class ChatGeneration
+{
+    /// <summary>
+    /// Answers each instruction as a user turn, in batches of <paramref name="batchSize"/>; batch k samples with
+    /// seed Seed + 7919 k, so results do not depend on how many batches came before in another call.
+    /// </summary>
+    public static List<GeneratedText> Answer(this PretrainedModel model, IReadOnlyList<string> instructions, SamplingOptions options, int batchSize)
+    {
+        var generator = model.TextGenerator();
+        var results = new List<GeneratedText>(instructions.Count);
+        var chunk = 0;
+        foreach (var batch in instructions.Chunk(batchSize))
+            results.AddRange(generator.Generate(batch.Select(model.Template.RenderUser).ToList(), options with { Seed = options.Seed + 7919L * chunk++ }));
+        return results;
+    }
+}
