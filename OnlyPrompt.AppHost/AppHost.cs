@@ -1,18 +1,102 @@
+using System.Globalization;
+using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-// The OnlyPrompt system as Aspire composes it. Today: blob storage (Azurite, from the repository's npm
-// packages) and the dashboard. The gRPC services join here as they land, each referencing storage.
+// The OnlyPrompt system as Aspire composes it: blob storage, the four worker services, the orchestrator that drives
+// runs through them, and the dashboard. Everything listens on loopback.
 var builder = DistributedApplication.CreateBuilder(args);
-
 var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
-var blobPort = builder.Configuration.GetValue("OnlyPrompt:BlobPort", 10000);
-var dataDirectory = Path.Combine(repositoryRoot, ".onlyprompt", "azurite");
-Directory.CreateDirectory(dataDirectory);
 
-builder.AddExecutable("blobs", "node", repositoryRoot,
-        "node_modules/azurite/dist/src/blob/main.js",
-        "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        "--location", dataDirectory, "--skipApiVersionCheck", "--disableTelemetry", "--loose")
-    .WithHttpEndpoint(port: blobPort, isProxied: false, name: "blob");
+// Blob storage: Azurite from the repository's npm packages when running locally; in a deployment, the "blobs"
+// connection string (a real Azure Storage account) is a parameter of the published manifest.
+IResourceBuilder<IResourceWithConnectionString> blobs;
+IResourceBuilder<ExecutableResource>? azurite = null;
+if (builder.ExecutionContext.IsPublishMode)
+{
+    blobs = builder.AddConnectionString("blobs");
+}
+else
+{
+    var blobPort = builder.Configuration.GetValue("OnlyPrompt:BlobPort", 10000);
+    var dataDirectory = builder.Configuration["OnlyPrompt:BlobDirectory"] ?? Path.Combine(repositoryRoot, ".onlyprompt", "azurite");
+    Directory.CreateDirectory(dataDirectory);
+    var port = blobPort.ToString(CultureInfo.InvariantCulture);
+    azurite = builder.AddExecutable("azurite", "node", repositoryRoot,
+            "node_modules/azurite/dist/src/blob/main.js", "--blobHost", "127.0.0.1", "--blobPort", port,
+            "--location", dataDirectory, "--skipApiVersionCheck", "--disableTelemetry", "--loose")
+        .WithHttpEndpoint(port: blobPort, isProxied: false, name: "blob")
+        .WithHealthCheck(AddTcpHealthCheck(builder, "azurite-listens", blobPort));
+    // Azurite's well-known development account; 127.0.0.1 (not localhost) so the SDK reads account and container right.
+    builder.Configuration["ConnectionStrings:blobs"] =
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+        $"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
+    blobs = builder.AddConnectionString("blobs");
+}
+
+var sampler = AddService<Projects.OnlyPrompt_Sampler>("sampler", runsModels: true);
+var filter = AddService<Projects.OnlyPrompt_Filter>("filter", runsModels: false);
+var trainer = AddService<Projects.OnlyPrompt_Trainer>("trainer", runsModels: true);
+var evaluator = AddService<Projects.OnlyPrompt_Evaluator>("evaluator", runsModels: true);
+AddService<Projects.OnlyPrompt_Orchestrator>("orchestrator", runsModels: true, port: builder.Configuration.GetValue("OnlyPrompt:OrchestratorPort", 5170))
+    .WithReference(sampler.GetEndpoint("http")).WaitFor(sampler)
+    .WithReference(filter.GetEndpoint("http")).WaitFor(filter)
+    .WithReference(trainer.GetEndpoint("http")).WaitFor(trainer)
+    .WithReference(evaluator.GetEndpoint("http")).WaitFor(evaluator)
+    .WithEnvironment("OnlyPrompt__ApiKey", builder.Configuration["OnlyPrompt:ApiKey"] ?? "");
 
 builder.Build().Run();
+
+IResourceBuilder<ProjectResource> AddService<TProject>(string name, bool runsModels, int? port = null) where TProject : IProjectMetadata, new()
+{
+    var service = builder.AddProject<TProject>(name, launchProfileName: null)
+        .WithHttpEndpoint(port: port, name: "http")
+        .WithReference(blobs)
+        .WithEnvironment("OnlyPrompt__WorkDirectory", Path.Combine(repositoryRoot, ".onlyprompt", "work", name));
+    service.WithHealthCheck(AddGrpcHealthCheck(builder, name, service.GetEndpoint("http")));
+    if (azurite is not null)
+        service.WaitFor(azurite);
+    if (runsModels)
+        // Measured: libtorch trains up to 2x faster on CPU with these glibc malloc settings (see PLATFORM.md).
+        service.WithEnvironment("MALLOC_MMAP_THRESHOLD_", "33554432").WithEnvironment("MALLOC_TRIM_THRESHOLD_", "1000000000");
+    return service;
+}
+
+// The services speak HTTP/2 only (cleartext gRPC), which Aspire's HTTP health check cannot; probe /health over HTTP/2.
+static string AddGrpcHealthCheck(IDistributedApplicationBuilder builder, string name, EndpointReference endpoint)
+{
+    var key = name + "-health";
+    var client = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+    builder.Services.AddHealthChecks().AddAsyncCheck(key, async cancellation =>
+    {
+        try
+        {
+            using var response = await client.GetAsync(new Uri(new Uri(endpoint.Url), "/health"), cancellation);
+            return response.IsSuccessStatusCode ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy($"/health answered {(int)response.StatusCode}");
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException or TaskCanceledException)
+        {
+            return HealthCheckResult.Unhealthy(e.Message);
+        }
+    });
+    return key;
+}
+
+static string AddTcpHealthCheck(IDistributedApplicationBuilder builder, string key, int port)
+{
+    builder.Services.AddHealthChecks().AddAsyncCheck(key, async cancellation =>
+    {
+        try
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync("127.0.0.1", port, cancellation);
+            return HealthCheckResult.Healthy();
+        }
+        catch (SocketException e)
+        {
+            return HealthCheckResult.Unhealthy(e.Message);
+        }
+    });
+    return key;
+}

@@ -1,43 +1,33 @@
-using System.Globalization;
-using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Cli;
 
 if (OnlyPrompt.Model.GlibcMallocTuning.RerunWithSettingsIfNeeded(args) is { } exitCode)
     return exitCode;
 
-// onlyprompt experiment [--preset default|smoke] [--seed N] [--out DIR] [--threads N] [--device cpu|cuda] [--from-sft DIR]
-if (args.Length == 0 || args[0] != "experiment")
+try
 {
-    Console.Error.WriteLine("usage: onlyprompt experiment [--preset default|smoke] [--seed N] [--out DIR] [--threads N] [--device cpu|cuda] [--from-sft DIR]");
+    return args.FirstOrDefault() switch
+    {
+        "experiment" => ExperimentCommand.Run(args[1..]),
+        "run" or "watch" or "list" or "get" or "cancel" => await RunCommands.RunAsync(args[0], args[1..]),
+        _ => Usage(),
+    };
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine(e.Message);
     return 2;
 }
-string preset = "default", output = "", device = "cpu";
-string? fromSft = null;
-int seed = 1;
-int? threads = null;
-for (var i = 1; i < args.Length; i++)
-{
-    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-    switch (args[i])
-    {
-        case "--preset": preset = Value(); break;
-        case "--seed": seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-        case "--out": output = Value(); break;
-        case "--threads": threads = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-        case "--device": device = Value(); break;
-        case "--from-sft": fromSft = Path.GetFullPath(Value()); break;
-        default:
-            Console.Error.WriteLine($"unknown option '{args[i]}'.");
-            return 2;
-    }
-}
-if (output.Length == 0)
-    output = Path.Combine(".onlyprompt", "experiments", $"{preset}-seed{seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
 
-var options = ExperimentOptions.Preset(preset, seed) with { Device = device, Threads = threads, StartFromSft = fromSft };
-Console.WriteLine($"OnlyPrompt experiment: preset {preset}, seed {seed}, {options.Rounds} rounds, rejected scores {string.Join(", ", options.RejectedScores)}; output in {Path.GetFullPath(output)}");
-using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-var clock = System.Diagnostics.Stopwatch.StartNew();
-var result = new ExperimentRunner(options, output, Console.WriteLine).Run(cancel.Token);
-Console.WriteLine($"done in {clock.Elapsed.TotalSeconds:F0}s; {result.LeakedSftExamples} seed examples leaked meta-text; report: {Path.Combine(Path.GetFullPath(output), "report.json")}");
-return 0;
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage:
+          onlyprompt experiment [--preset default|smoke] [--seed N] [--out DIR] [--threads N] [--device cpu|cuda] [--from-sft DIR]
+              the default experiment in this process
+          onlyprompt run [--preset default|smoke] [--seed N] [--schedule 3,5,7] [--round-lr 5e-5,2.5e-5,1.25e-5] [--round-loss dpo|ipo|simpo|...]
+                         [--round-beta B] [--temperature T] [--id RUN] [--detach]     start a run on the orchestrator and watch it
+          onlyprompt watch RUN | get RUN | cancel RUN | list
+        client options: --address URL (or ONLYPROMPT_ADDRESS; default http://127.0.0.1:5170), --api-key KEY (or ONLYPROMPT_API_KEY)
+        """);
+    return 2;
+}

@@ -8,14 +8,19 @@ public static class ChatGeneration
     /// <summary>
     /// Answers each instruction as a user turn, in batches of <paramref name="batchSize"/>; batch k samples with
     /// seed Seed + 7919 k, so results do not depend on how many batches came before in another call.
+    /// <paramref name="answered"/> hears the number of answers done after each batch.
     /// </summary>
-    public static List<GeneratedText> Answer(this PretrainedModel model, IReadOnlyList<string> instructions, SamplingOptions options, int batchSize)
+    public static List<GeneratedText> Answer(this PretrainedModel model, IReadOnlyList<string> instructions, SamplingOptions options, int batchSize,
+        Action<int>? answered = null)
     {
         var generator = model.TextGenerator();
         var results = new List<GeneratedText>(instructions.Count);
         var chunk = 0;
         foreach (var batch in instructions.Chunk(batchSize))
+        {
             results.AddRange(generator.Generate(batch.Select(model.Template.RenderUser).ToList(), options with { Seed = options.Seed + 7919L * chunk++ }));
+            answered?.Invoke(results.Count);
+        }
         return results;
     }
 }

@@ -123,12 +123,7 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
         JsonLines.Write(Path.Combine(directory, "judge.jsonl"), world.Judge);
         JsonLines.Write(Path.Combine(directory, "prompts.jsonl"), world.RoundPrompts);
         JsonLines.Write(Path.Combine(directory, "eval.jsonl"), world.Eval);
-        var texts = world.Sft.SelectMany(r => new[] { r.Prompt, r.Completion })
-            .Concat(world.Preferences.SelectMany(r => new[] { r.Prompt, r.Chosen, r.Rejected }))
-            .Concat(world.Judge.SelectMany(r => new[] { r.Prompt, r.Completion }))
-            .Concat(world.RoundPrompts.Select(r => r.Prompt)).Concat(world.Eval.SelectMany(r => new[] { r.Prompt, r.Answer }))
-            .Append(options.Templates.Chosen).Concat(Enumerable.Range(0, 11).Select(s => options.Templates.RejectedInstruction("", s)));
-        BaseModelWriter.Write(Path.Combine(directory, "base"), options.Model, options.Seed, texts);
+        BaseModelWriter.Write(Path.Combine(directory, "base"), options.Model, options.Seed, ExperimentVocabulary.Texts(world, options.Templates));
         return world;
     }
 

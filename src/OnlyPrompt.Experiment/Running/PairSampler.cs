@@ -11,11 +11,14 @@ namespace OnlyPrompt.Experiment.Running;
 /// </summary>
 public sealed class PairSampler(PretrainedModel model, PromptTemplates templates, int batchSize)
 {
-    public IReadOnlyList<SampledPair> Sample(IReadOnlyList<PromptRecord> prompts, int rejectedScore, SamplingOptions sampling, string idPrefix)
+    /// <param name="answered">Hears the answers written so far (chosen and rejected both count; 2 x prompts in all).</param>
+    public IReadOnlyList<SampledPair> Sample(IReadOnlyList<PromptRecord> prompts, int rejectedScore, SamplingOptions sampling, string idPrefix,
+        Action<int>? answered = null)
     {
         var options = sampling with { StopTokenIds = model.StopTokenIds };
-        var chosen = model.Answer(prompts.Select(p => templates.ChosenInstruction(p.Prompt)).ToList(), options, batchSize);
-        var rejected = model.Answer(prompts.Select(p => templates.RejectedInstruction(p.Prompt, rejectedScore)).ToList(), options with { Seed = options.Seed + 1 }, batchSize);
+        var chosen = model.Answer(prompts.Select(p => templates.ChosenInstruction(p.Prompt)).ToList(), options, batchSize, answered);
+        var rejected = model.Answer(prompts.Select(p => templates.RejectedInstruction(p.Prompt, rejectedScore)).ToList(), options with { Seed = options.Seed + 1 }, batchSize,
+            done => answered?.Invoke(prompts.Count + done));
         return prompts.Select((p, i) => new SampledPair($"{idPrefix}-{i}", p.Prompt, chosen[i].Text.Trim(), rejected[i].Text.Trim(),
             chosen[i].Finished, rejected[i].Finished, rejectedScore)).ToList();
     }

@@ -26,9 +26,16 @@ public static class JsonLines
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: file does not exist.", path);
+        using var reader = new StreamReader(path);
+        return Read<T>(reader, path);
+    }
+
+    /// <summary>Reads every record; <paramref name="source"/> names the file or blob in error messages.</summary>
+    public static List<T> Read<T>(TextReader reader, string source)
+    {
         var records = new List<T>();
         var number = 0;
-        foreach (var line in File.ReadLines(path))
+        while (reader.ReadLine() is { } line)
         {
             number++;
             if (string.IsNullOrWhiteSpace(line))
@@ -39,7 +46,7 @@ public static class JsonLines
             }
             catch (JsonException e)
             {
-                throw new InvalidDataException($"{path}, line {number}: {e.Message}", e);
+                throw new InvalidDataException($"{source}, line {number}: {e.Message}", e);
             }
         }
         return records;

@@ -1,0 +1,31 @@
+using OnlyPrompt.Experiment.Running;
+
+namespace OnlyPrompt.Cli;
+
+/// <summary><c>onlyprompt experiment</c>: the default experiment in this process (no services).</summary>
+public static class ExperimentCommand
+{
+    public static int Run(string[] args)
+    {
+        var arguments = new Arguments(args);
+        var preset = arguments.Text("--preset") ?? "default";
+        var seed = arguments.Integer("--seed") ?? 1;
+        var output = arguments.Text("--out") ?? Path.Combine(".onlyprompt", "experiments", $"{preset}-seed{seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+        var options = ExperimentOptions.Preset(preset, seed) with
+        {
+            Device = arguments.Text("--device") ?? "cpu",
+            Threads = arguments.Integer("--threads"),
+            StartFromSft = arguments.Text("--from-sft") is { } sft ? Path.GetFullPath(sft) : null,
+        };
+        options = RunOptions.Apply(arguments, options);
+        arguments.RejectUnknown();
+
+        Console.WriteLine($"OnlyPrompt experiment: preset {preset}, seed {seed}, {options.Rounds} rounds, rejected scores {string.Join(", ", options.RejectedScores)}; output in {Path.GetFullPath(output)}");
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = new ExperimentRunner(options, output, Console.WriteLine).Run(cancel.Token);
+        Console.WriteLine($"done in {clock.Elapsed.TotalSeconds:F0}s; {result.LeakedSftExamples} seed examples leaked meta-text; report: {Path.Combine(Path.GetFullPath(output), "report.json")}");
+        return 0;
+    }
+}

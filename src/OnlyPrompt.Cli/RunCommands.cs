@@ -1,0 +1,104 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Services;
+using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorClient;
+
+namespace OnlyPrompt.Cli;
+
+/// <summary><c>onlyprompt run|watch|list|get|cancel</c>: a gRPC client of any OnlyPrompt orchestrator.</summary>
+public static class RunCommands
+{
+    public const string DefaultAddress = "http://127.0.0.1:5170";
+
+    public static async Task<int> RunAsync(string command, string[] args)
+    {
+        var arguments = new Arguments(args, "--detach");
+        var address = arguments.Text("--address") ?? Environment.GetEnvironmentVariable("ONLYPROMPT_ADDRESS") ?? DefaultAddress;
+        var apiKey = arguments.Text("--api-key") ?? Environment.GetEnvironmentVariable("ONLYPROMPT_API_KEY");
+        using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        var client = new OrchestratorClient(channel);
+        var headers = new Metadata();
+        if (!string.IsNullOrEmpty(apiKey))
+            headers.Add("x-api-key", apiKey);
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        try
+        {
+            switch (command)
+            {
+                case "run":
+                {
+                    var options = ExperimentOptions.Preset(arguments.Text("--preset") ?? "default", arguments.Integer("--seed") ?? 1);
+                    options = RunOptions.Apply(arguments, options);
+                    var runId = arguments.Text("--id") ?? "";
+                    var detach = arguments.Flag("--detach");
+                    arguments.RejectUnknown();
+                    var started = await client.StartRunAsync(new StartRunRequest { Spec = RunSpecs.FromExperiment(options), RunId = runId }, headers, cancellationToken: cancel.Token);
+                    Console.WriteLine($"run {started.Run.RunId} started on {address} ({options.PresetName}, seed {options.Seed}, rejected scores {string.Join(", ", options.RejectedScores)})");
+                    return detach ? 0 : await WatchAsync(client, headers, started.Run.RunId, cancel.Token);
+                }
+                case "watch":
+                    return await WatchAsync(client, headers, RunId(arguments), cancel.Token);
+                case "get":
+                    Console.WriteLine(new JsonFormatter(JsonFormatter.Settings.Default.WithIndentation()).Format(
+                        (await client.GetRunAsync(new GetRunRequest { RunId = RunId(arguments) }, headers, cancellationToken: cancel.Token)).Run));
+                    return 0;
+                case "cancel":
+                    var cancelled = await client.CancelRunAsync(new CancelRunRequest { RunId = RunId(arguments) }, headers, cancellationToken: cancel.Token);
+                    Console.WriteLine($"run {cancelled.Run.RunId}: {cancelled.Run.State}");
+                    return 0;
+                default:
+                    arguments.RejectUnknown();
+                    Console.WriteLine($"{"run",-36} {"state",-10} {"stages",6}  {"created (UTC)",-19}  name");
+                    foreach (var run in (await client.ListRunsAsync(new ListRunsRequest(), headers, cancellationToken: cancel.Token)).Runs)
+                        Console.WriteLine($"{run.RunId,-36} {State(run.State),-10} {run.Stages.Count,6}  {run.CreatedAt?.ToDateTime():yyyy-MM-dd HH:mm:ss}  {run.Spec?.Name}");
+                    return 0;
+            }
+        }
+        catch (RpcException e)
+        {
+            Console.Error.WriteLine($"{address}: {e.StatusCode}: {e.Status.Detail}");
+            return 1;
+        }
+    }
+
+    private static string RunId(Arguments arguments)
+    {
+        arguments.RejectUnknown();
+        return arguments.Positional.FirstOrDefault() ?? throw new UsageException("give the run's id.");
+    }
+
+    public static string State(RunState state) => state.ToString().ToLowerInvariant();
+
+    private static async Task<int> WatchAsync(OrchestratorClient client, Metadata headers, string runId, CancellationToken cancellation)
+    {
+        var table = new RunTable(Console.Out);
+        var bar = new ProgressBar(Console.Error, enabled: !Console.IsErrorRedirected);
+        table.WriteHeader();
+        using var call = client.WatchRun(new WatchRunRequest { RunId = runId }, headers, cancellationToken: cancellation);
+        await foreach (var runEvent in call.ResponseStream.ReadAllAsync(cancellation))
+        {
+            switch (runEvent.EventCase)
+            {
+                case RunEvent.EventOneofCase.StageProgress:
+                    bar.Show(runEvent.StageProgress);
+                    break;
+                case RunEvent.EventOneofCase.StageCommitted:
+                    bar.Clear();
+                    table.Commit(runEvent.StageCommitted);
+                    break;
+                case RunEvent.EventOneofCase.Finished:
+                    bar.Clear();
+                    var run = runEvent.Finished;
+                    Console.WriteLine($"run {run.RunId}: {State(run.State)}{(run.Error.Length > 0 ? $" ({run.Error})" : "")}; " +
+                                      $"{run.Stages.Count} stages committed in {run.Attempts} attempt(s), {run.Stages.Sum(s => s.Seconds):F0}s of stage time; results in blob storage under runs/{run.RunId}/");
+                    return run.State == RunState.Succeeded ? 0 : 1;
+            }
+        }
+        Console.Error.WriteLine($"run {runId}: the watch ended before the run did; `onlyprompt watch {runId}` picks it up again.");
+        return 1;
+    }
+}

@@ -1,0 +1,36 @@
+using System.Globalization;
+using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Training.Losses;
+
+namespace OnlyPrompt.Cli;
+
+/// <summary>The per-round options both <c>experiment</c> and <c>run</c> accept on top of a preset.</summary>
+public static class RunOptions
+{
+    public static ExperimentOptions Apply(Arguments arguments, ExperimentOptions options)
+    {
+        if (arguments.List("--schedule", s => int.Parse(s, CultureInfo.InvariantCulture)) is { } schedule)
+        {
+            options = options with { RejectedScores = schedule };
+            if (arguments.Text("--round-lr") is null)
+                options = options with { RoundLearningRates = Enumerable.Range(0, schedule.Count).Select(r => options.RoundTraining.LearningRate / Math.Pow(2, r)).ToList() };
+        }
+        if (arguments.List("--round-lr", s => double.Parse(s, CultureInfo.InvariantCulture)) is { } rates)
+            options = options with { RoundLearningRates = rates };
+        try
+        {
+            if (arguments.Text("--round-loss") is { } loss)
+                options = options with { RoundLoss = PreferenceLossFacts.Parse(loss) };
+            if (arguments.Number("--round-beta") is { } beta)
+                options = options with { RoundSettings = options.RoundSettings with { Beta = beta } };
+            if (arguments.Number("--temperature") is { } temperature)
+                options = options with { Sampling = options.Sampling with { Temperature = temperature } };
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        return options;
+    }
+}

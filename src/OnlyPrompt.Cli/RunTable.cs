@@ -1,0 +1,46 @@
+using System.Globalization;
+using OnlyPrompt.Orchestrator.V1;
+
+namespace OnlyPrompt.Cli;
+
+/// <summary>The per-round table of a run, one row when each group of stages (SFT, initialisation, each round) is evaluated.</summary>
+public sealed class RunTable(TextWriter output)
+{
+    private readonly List<StageRecord> group = [];
+
+    public void WriteHeader() =>
+        output.WriteLine("stage     rej  pairs  kept  leak  cut  same  empty  loss     margin   quality        leaks   time");
+
+    public void Commit(StageRecord stage)
+    {
+        if (stage.Name == "prepare")
+        {
+            output.WriteLine($"prepare: {Number(stage.Metrics, "sft_examples")} SFT examples ({Number(stage.Metrics, "leaked_sft_examples")} leak meta-text), " +
+                             $"{Number(stage.Metrics, "preference_pairs")} seed pairs, {Number(stage.Metrics, "round_prompts")} round prompts, {Number(stage.Metrics, "eval_prompts")} held-out prompts ({stage.Seconds:F0}s)");
+            return;
+        }
+        group.Add(stage);
+        if (!stage.Name.EndsWith("/evaluate", StringComparison.Ordinal))
+            return;
+        var evaluation = stage.Evaluation;
+        var train = group.FirstOrDefault(s => s.Checkpoint is not null && s.Metrics.ContainsKey("steps"));
+        var sample = group.FirstOrDefault(s => s.Name.EndsWith("/sample", StringComparison.Ordinal));
+        var filter = group.FirstOrDefault(s => s.Name.EndsWith("/filter", StringComparison.Ordinal));
+        var label = stage.Round > 0 ? $"round {stage.Round}" : stage.Name.Split('/')[0];
+        string Removed(string rule) => filter is null ? "-" : filter.Removed.GetValueOrDefault(rule).ToString(CultureInfo.InvariantCulture);
+        output.WriteLine(
+            $"{label,-9} {(sample is null ? "-" : Number(sample.Metrics, "rejected_score")),3}  {(sample is null ? "-" : Number(sample.Metrics, "pairs")),5}  " +
+            $"{(filter is null ? "-" : Number(filter.Metrics, "kept")),4}  {Removed("LeakedRequest"),4}  {Removed("CutOff"),3}  {Removed("Identical"),4}  {Removed("Empty"),5}  " +
+            $"{Metric(train, "loss", "F4"),-7}  {Metric(train, "rewards/margins", "F3"),-7}  {evaluation.MeanQuality:F3} ± {evaluation.StandardError:F3}  " +
+            $"{evaluation.LeakRate,5:P0}  {group.Sum(s => s.Seconds),5:F0}s");
+        if (evaluation.Calibration.Count > 0)
+            output.WriteLine("  quality by requested score 0..10: " + string.Join(" ", evaluation.Calibration.Select(q => q.ToString("F2", CultureInfo.InvariantCulture))));
+        group.Clear();
+    }
+
+    private static string Number(IDictionary<string, double> metrics, string name) =>
+        metrics.TryGetValue(name, out var value) ? value.ToString("0", CultureInfo.InvariantCulture) : "-";
+
+    private static string Metric(StageRecord? stage, string name, string format) =>
+        stage is not null && stage.Metrics.TryGetValue(name, out var value) ? value.ToString(format, CultureInfo.InvariantCulture) : "-";
+}

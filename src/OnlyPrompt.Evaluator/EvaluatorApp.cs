@@ -1,0 +1,17 @@
+using OnlyPrompt.Services;
+
+namespace OnlyPrompt.Evaluator;
+
+public static class EvaluatorApp
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddGrpcServiceDefaults();
+        builder.Services.AddOnlyPromptData(builder.Configuration, "evaluator").AddOnlyPromptModels(builder.Configuration);
+        var app = builder.Build();
+        app.MapGrpcServiceDefaults();
+        app.MapGrpcService<EvaluatorService>();
+        return app;
+    }
+}

@@ -1,0 +1,3 @@
+using OnlyPrompt.Evaluator;
+
+await EvaluatorApp.Build(args).RunAsync();

@@ -1,0 +1,3 @@
+using OnlyPrompt.Filter;
+
+await FilterApp.Build(args).RunAsync();

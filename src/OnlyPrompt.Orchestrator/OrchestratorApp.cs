@@ -1,0 +1,72 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using OnlyPrompt.Services;
+using OnlyPrompt.Storage;
+using EvaluatorClient = OnlyPrompt.Evaluator.V1.Evaluator.EvaluatorClient;
+using FilterClient = OnlyPrompt.Filter.V1.Filter.FilterClient;
+using SamplerClient = OnlyPrompt.Sampler.V1.Sampler.SamplerClient;
+using TrainerClient = OnlyPrompt.Trainer.V1.Trainer.TrainerClient;
+
+namespace OnlyPrompt.Orchestrator;
+
+public static class OrchestratorApp
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddGrpcServiceDefaults();
+        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.Interceptors.Add<ApiKeyInterceptor>());
+        builder.Services.AddOnlyPromptData(builder.Configuration, "orchestrator").AddOnlyPromptModels(builder.Configuration);
+
+        // Worker addresses come from service discovery ("services:sampler:http:0", set by the AppHost) unless given explicitly.
+        // No resilience handler on these clients: calls are long streams with their own deadlines and retries (RetryingCalls).
+        Uri Address(string name) => new(builder.Configuration[$"OnlyPrompt:Services:{name}"] ?? $"http://{name}");
+        builder.Services.AddGrpcClient<SamplerClient>("sampler", o => o.Address = Address("sampler"));
+        builder.Services.AddGrpcClient<FilterClient>("filter", o => o.Address = Address("filter"));
+        builder.Services.AddGrpcClient<TrainerClient>("trainer", o => o.Address = Address("trainer"));
+        builder.Services.AddGrpcClient<EvaluatorClient>("evaluator", o => o.Address = Address("evaluator"));
+        builder.Services.AddSingleton(sp =>
+        {
+            var factory = sp.GetRequiredService<Grpc.Net.ClientFactory.GrpcClientFactory>();
+            return new ServiceClients(factory.CreateClient<SamplerClient>("sampler"), factory.CreateClient<FilterClient>("filter"),
+                factory.CreateClient<TrainerClient>("trainer"), factory.CreateClient<EvaluatorClient>("evaluator"));
+        });
+        var retry = builder.Configuration.GetSection("OnlyPrompt:Retry");
+        builder.Services.AddSingleton(new RetryingCalls.Settings(
+            retry.GetValue("Attempts", 8), retry.GetValue("FirstDelay", TimeSpan.FromSeconds(1)), retry.GetValue("MaxDelay", TimeSpan.FromSeconds(15)),
+            retry.GetValue("Deadline", TimeSpan.FromHours(6))));
+        builder.Services.AddSingleton<RetryingCalls>();
+        builder.Services.AddSingleton(sp => new RunManifestStore(sp.GetRequiredService<BlobStore>()));
+        builder.Services.AddSingleton<RunSpecValidation>();
+        builder.Services.AddSingleton<WorldPreparer>();
+        builder.Services.AddSingleton<StageRunner>();
+        builder.Services.AddSingleton<RunEventHub>();
+        builder.Services.AddSingleton<RunDriver>();
+        builder.Services.AddSingleton<RunRegistry>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RunRegistry>());
+
+        var app = builder.Build();
+        app.MapGrpcServiceDefaults();
+        app.MapGrpcService<OrchestratorService>();
+        app.Lifetime.ApplicationStarted.Register(() => RefuseOpenWithoutKey(app));
+        return app;
+    }
+
+    /// <summary>Listening beyond loopback without an API key would let anyone on the network start training runs.</summary>
+    private static void RefuseOpenWithoutKey(WebApplication app)
+    {
+        if (!string.IsNullOrEmpty(app.Configuration["OnlyPrompt:ApiKey"]))
+            return;
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        foreach (var address in addresses)
+        {
+            var host = new Uri(address.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal)).Host;
+            if (host == "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip)))
+                continue;
+            app.Logger.LogCritical("the orchestrator listens on {Address} beyond loopback and OnlyPrompt:ApiKey is not set; refusing to serve", address);
+            app.Lifetime.StopApplication();
+            return;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using OnlyPrompt.Orchestrator;
+
+await OrchestratorApp.Build(args).RunAsync();

@@ -1,0 +1,38 @@
+using OnlyPrompt.Orchestrator.V1;
+
+namespace OnlyPrompt.Orchestrator;
+
+/// <summary>One stage of a run: its name in the manifest, and its round (0 outside the rounds).</summary>
+public sealed record PlannedStage(string Name, StageKind Kind, int Round);
+
+public enum StageKind
+{
+    Prepare,
+    Sft,
+    Offline,
+    Sample,
+    Filter,
+    TrainRound,
+    Evaluate,
+}
+
+/// <summary>The stages a spec implies, in order: prepare, SFT and its evaluation, the offline initialisation and its evaluation, then sample, filter, train, evaluate per round.</summary>
+public static class RunPlan
+{
+    public static IReadOnlyList<PlannedStage> For(RunSpec spec)
+    {
+        var stages = new List<PlannedStage> { new("prepare", StageKind.Prepare, 0) };
+        if (spec.Sft is not null)
+            stages.AddRange([new("sft", StageKind.Sft, 0), new("sft/evaluate", StageKind.Evaluate, 0)]);
+        if (spec.Offline is not null)
+            stages.AddRange([new("init", StageKind.Offline, 0), new("init/evaluate", StageKind.Evaluate, 0)]);
+        for (var round = 1; round <= spec.Rounds.Count; round++)
+            stages.AddRange([
+                new($"round-{round}/sample", StageKind.Sample, round),
+                new($"round-{round}/filter", StageKind.Filter, round),
+                new($"round-{round}/train", StageKind.TrainRound, round),
+                new($"round-{round}/evaluate", StageKind.Evaluate, round),
+            ]);
+        return stages;
+    }
+}

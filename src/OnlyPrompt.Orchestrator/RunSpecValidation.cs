@@ -1,0 +1,81 @@
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Services;
+using OnlyPrompt.Storage;
+
+namespace OnlyPrompt.Orchestrator;
+
+/// <summary>Checks a RunSpec field by field; every problem is named by its path, and given blobs must exist with the hash they are referenced by.</summary>
+public sealed class RunSpecValidation(BlobStore store)
+{
+    public static readonly string[] Presets = ["default", "smoke"];
+
+    public async Task ValidateAsync(RunSpec? spec, CancellationToken cancellation)
+    {
+        var errors = new FieldErrors();
+        if (spec is null)
+        {
+            errors.Check(false, "spec", "is required.").ThrowIfAny();
+            return;
+        }
+        errors.Check(spec.DataCase != RunSpec.DataOneofCase.None, "spec.data", "set default_world or given.");
+        if (spec.DataCase == RunSpec.DataOneofCase.DefaultWorld)
+            errors.Check(Presets.Contains(spec.DefaultWorld.Preset), "spec.default_world.preset", $"is '{spec.DefaultWorld.Preset}'; use {string.Join(" or ", Presets)}.");
+        if (spec.DataCase == RunSpec.DataOneofCase.Given)
+            await CheckGivenAsync(spec, errors, cancellation);
+        if (spec.Sft is not null)
+            errors.Training(spec.Sft, "spec.sft");
+        if (spec.Offline is not null)
+            errors.Loss(spec.Offline.Loss, "spec.offline.loss").Training(spec.Offline.Training, "spec.offline.training");
+        errors.Check(spec.Rounds.Count > 0 || spec.Offline is not null || spec.Sft is not null, "spec.rounds", "the run has no training stage.");
+        for (var i = 0; i < spec.Rounds.Count; i++)
+        {
+            var round = spec.Rounds[i];
+            errors.Check(round.RejectedScore is >= 0 and <= 9, $"spec.rounds[{i}].rejected_score", $"is {round.RejectedScore}; it must be in 0..9.");
+            if (spec.RequireIncreasingSchedule && i > 0)
+                errors.Check(round.RejectedScore > spec.Rounds[i - 1].RejectedScore, $"spec.rounds[{i}].rejected_score",
+                    $"is {round.RejectedScore}, not above the previous round's {spec.Rounds[i - 1].RejectedScore} (require_increasing_schedule is set).");
+            errors.Check(round.Train is not null, $"spec.rounds[{i}].train", "is required.");
+            if (round.Train is not null)
+                errors.Loss(round.Train.Loss, $"spec.rounds[{i}].train.loss").Training(round.Train.Training, $"spec.rounds[{i}].train.training");
+        }
+        if (spec.Rounds.Count > 0)
+            errors.Sampling(spec.Sampling, "spec.sampling").Templates(spec.Templates, "spec.templates");
+        errors.Check(spec.Evaluation is not null, "spec.evaluation", "is required.");
+        if (spec.Evaluation is not null)
+            errors.Check(spec.Evaluation.MaxNewTokens > 0, "spec.evaluation.max_new_tokens", $"is {spec.Evaluation.MaxNewTokens}; it must be positive.")
+                .Check(spec.Evaluation.CalibrationPrompts >= 0, "spec.evaluation.calibration_prompts", "must be >= 0.");
+        if (spec.Filter is not null)
+            errors.Check(spec.Filter.MinWords >= 0 && spec.Filter.MaxWords >= 0, "spec.filter", "min_words and max_words must be >= 0.");
+        errors.ThrowIfAny();
+    }
+
+    private async Task CheckGivenAsync(RunSpec spec, FieldErrors errors, CancellationToken cancellation)
+    {
+        var given = spec.Given;
+        errors.Checkpoint(given.BaseModel, "spec.given.base_model");
+        if (given.BaseModel is { Container.Length: > 0, Prefix.Length: > 0 })
+        {
+            var index = await store.TryDescribeAsync(given.BaseModel.Container, $"{given.BaseModel.Prefix}/{BlobStore.CheckpointIndexFile}", cancellation);
+            errors.Check(index is not null, "spec.given.base_model", $"no checkpoint index at {given.BaseModel.Container}/{given.BaseModel.Prefix}/{BlobStore.CheckpointIndexFile}.");
+            errors.Check(index is null || index.Sha256 == given.BaseModel.Sha256, "spec.given.base_model.sha256", $"does not match the stored index ({index?.Sha256}).");
+        }
+        errors.Check(spec.Sft is null || given.SftData.Count > 0, "spec.given.sft_data", "is required when spec.sft is set.");
+        for (var i = 0; i < given.SftData.Count; i++)
+            await CheckBlobAsync(given.SftData[i], $"spec.given.sft_data[{i}]", errors, cancellation);
+        if (spec.Offline is not null)
+            await CheckBlobAsync(given.PreferenceData, "spec.given.preference_data", errors, cancellation);
+        if (spec.Rounds.Count > 0)
+            await CheckBlobAsync(given.Prompts, "spec.given.prompts", errors, cancellation);
+        await CheckBlobAsync(given.EvalSet, "spec.given.eval_set", errors, cancellation);
+    }
+
+    private async Task CheckBlobAsync(Common.V1.BlobRef? reference, string field, FieldErrors errors, CancellationToken cancellation)
+    {
+        errors.Blob(reference, field);
+        if (reference is not { Container.Length: > 0, Name.Length: > 0 })
+            return;
+        var stored = await store.TryDescribeAsync(reference.Container, reference.Name, cancellation);
+        errors.Check(stored is not null, field, $"blob {reference.Container}/{reference.Name} does not exist.");
+        errors.Check(stored is null || stored.Sha256 == reference.Sha256, field + ".sha256", $"does not match the stored blob ({stored?.Sha256}).");
+    }
+}

@@ -1,0 +1,152 @@
+using Grpc.Core;
+using OnlyPrompt.Common.V1;
+using OnlyPrompt.Evaluator.V1;
+using OnlyPrompt.Filter.V1;
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Sampler.V1;
+using OnlyPrompt.Storage;
+using OnlyPrompt.Trainer.V1;
+
+namespace OnlyPrompt.Orchestrator;
+
+/// <summary>Runs one planned stage of a run by calling the service that does it; returns the stage's record, not yet committed.</summary>
+public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, RetryingCalls calls)
+{
+    public const string Container = StorageLayout.DefaultContainer;
+
+    public async Task<StageRecord> RunAsync(Run run, PlannedStage stage, Action<StageProgress> progress, CancellationToken cancellation)
+    {
+        var spec = run.Spec;
+        var record = stage.Kind switch
+        {
+            StageKind.Prepare => await preparer.PrepareAsync(spec, Container, cancellation),
+            StageKind.Sft => await TrainAsync(run, stage, SftFiles(run),
+                new TrainRequest { Sft = new Trainer.V1.SftObjective(), Training = spec.Sft.Clone() }, progress, cancellation),
+            StageKind.Offline => await TrainAsync(run, stage, [File(run, "prepare", WorldPreparer.Preferences)],
+                new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Offline.Loss }, Training = spec.Offline.Training }, progress, cancellation),
+            StageKind.TrainRound => await TrainAsync(run, stage, [File(run, $"round-{stage.Round}/filter", "kept")],
+                new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Rounds[stage.Round - 1].Train.Loss }, Training = spec.Rounds[stage.Round - 1].Train.Training },
+                progress, cancellation),
+            StageKind.Sample => await SampleAsync(run, stage, progress, cancellation),
+            StageKind.Filter => await FilterAsync(run, stage, cancellation),
+            StageKind.Evaluate => await EvaluateAsync(run, stage, cancellation),
+            _ => throw new ArgumentOutOfRangeException(nameof(stage), stage.Kind, null),
+        };
+        record.Name = stage.Name;
+        record.Round = stage.Round;
+        return record;
+    }
+
+    private async Task<StageRecord> TrainAsync(Run run, PlannedStage stage, IEnumerable<BlobRef> datasets, TrainRequest request, Action<StageProgress> progress,
+        CancellationToken cancellation)
+    {
+        request.JobId = $"{run.RunId}.{stage.Name.Replace('/', '.')}";
+        request.Policy = LatestCheckpoint(run);
+        request.Datasets.AddRange(datasets);
+        request.OutputContainer = Container;
+        request.OutputPrefix = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/checkpoint");
+        if (stage.Kind == StageKind.Sft)
+            request.Training.Seed = run.Spec.Seed;
+        var result = await calls.CallAsync($"{run.RunId} {stage.Name}", async (deadline, token) =>
+        {
+            using var call = clients.Trainer.Train(request, deadline: deadline, cancellationToken: token);
+            await foreach (var item in call.ResponseStream.ReadAllAsync(token))
+            {
+                if (item.EventCase == TrainEvent.EventOneofCase.Result)
+                    return item.Result;
+                progress(new StageProgress { Stage = stage.Name, Progress = item.Progress.Progress, Metrics = { item.Progress.Metrics } });
+            }
+            throw new RpcException(new Status(StatusCode.Unavailable, "the trainer's stream ended without a result."));
+        }, cancellation);
+        var record = new StageRecord { Checkpoint = result.Checkpoint, Metrics = { result.Metrics } };
+        record.Metrics["steps"] = result.Steps;
+        record.Metrics["tokens_per_second"] = result.TokensPerSecond;
+        return record;
+    }
+
+    private async Task<StageRecord> SampleAsync(Run run, PlannedStage stage, Action<StageProgress> progress, CancellationToken cancellation)
+    {
+        var spec = run.Spec;
+        var sampling = spec.Sampling.Clone();
+        sampling.Seed = spec.Seed * 1000L + stage.Round;
+        var request = new SamplePairsRequest
+        {
+            Policy = LatestCheckpoint(run), Prompts = File(run, "prepare", WorldPreparer.Prompts), Templates = spec.Templates,
+            RejectedScore = spec.Rounds[stage.Round - 1].RejectedScore, Sampling = sampling, IdPrefix = $"r{stage.Round}",
+            OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/pairs.jsonl"),
+        };
+        var result = await calls.CallAsync($"{run.RunId} {stage.Name}", async (deadline, token) =>
+        {
+            using var call = clients.Sampler.SamplePairs(request, deadline: deadline, cancellationToken: token);
+            await foreach (var item in call.ResponseStream.ReadAllAsync(token))
+            {
+                if (item.EventCase == SamplePairsEvent.EventOneofCase.Result)
+                    return item.Result;
+                progress(new StageProgress { Stage = stage.Name, Progress = item.Progress });
+            }
+            throw new RpcException(new Status(StatusCode.Unavailable, "the sampler's stream ended without a result."));
+        }, cancellation);
+        var record = new StageRecord { Files = { ["pairs"] = result.Pairs } };
+        record.Metrics["pairs"] = result.Count;
+        record.Metrics["rejected_score"] = request.RejectedScore;
+        record.Metrics["tokens_per_second"] = result.TokensPerSecond;
+        return record;
+    }
+
+    private async Task<StageRecord> FilterAsync(Run run, PlannedStage stage, CancellationToken cancellation)
+    {
+        var request = new FilterPairsRequest
+        {
+            Pairs = File(run, $"round-{stage.Round}/sample", "pairs"), Settings = run.Spec.Filter ?? new FilterSettings(),
+            OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/kept.jsonl"),
+        };
+        var response = await calls.CallAsync($"{run.RunId} {stage.Name}",
+            (deadline, token) => clients.Filter.FilterPairsAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation);
+        if (response.KeptCount == 0)
+            throw new StageFailedException($"{stage.Name}: the filter kept none of the pairs ({string.Join(", ", response.Removed.Where(p => p.Value > 0).Select(p => $"{p.Key}: {p.Value}"))}).");
+        var record = new StageRecord { Files = { ["kept"] = response.Kept }, Removed = { response.Removed } };
+        record.Metrics["kept"] = response.KeptCount;
+        return record;
+    }
+
+    private async Task<StageRecord> EvaluateAsync(Run run, PlannedStage stage, CancellationToken cancellation)
+    {
+        var spec = run.Spec;
+        var withProbe = stage.Name == "sft/evaluate" && spec.Evaluation.CalibrationPrompts > 0;
+        var request = new EvaluateRequest
+        {
+            Model = LatestCheckpoint(run), EvalSet = File(run, "prepare", WorldPreparer.Eval), Scorer = Scorer.Exact,
+            MaxNewTokens = spec.Evaluation.MaxNewTokens, BatchSize = spec.Evaluation.BatchSize,
+            CalibrationPrompts = withProbe ? spec.Evaluation.CalibrationPrompts : 0,
+            CalibrationTemplate = withProbe ? spec.Templates?.Rejected ?? Experiment.World.PromptTemplates.DefaultRejected : "",
+            LeakPatterns = { spec.Filter?.LeakPatterns ?? [] },
+            OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/eval.json"),
+        };
+        var response = await calls.CallAsync($"{run.RunId} {stage.Name}",
+            (deadline, token) => clients.Evaluator.EvaluateAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation);
+        var record = new StageRecord { Evaluation = response, Files = { ["report"] = response.Report } };
+        record.Metrics["quality"] = response.MeanQuality;
+        return record;
+    }
+
+    /// <summary>The newest model of the run: the last committed stage that wrote a checkpoint.</summary>
+    public static CheckpointRef LatestCheckpoint(Run run) =>
+        run.Stages.LastOrDefault(s => s.Checkpoint is not null)?.Checkpoint
+        ?? throw new StageFailedException("no checkpoint has been committed yet (the prepare stage is missing).");
+
+    private static BlobRef File(Run run, string stage, string role) =>
+        run.Stages.FirstOrDefault(s => s.Name == stage)?.Files.GetValueOrDefault(role)
+        ?? throw new StageFailedException($"stage {stage} has committed no '{role}' file.");
+
+    // The SFT datasets ("sft", "sft1", ...) and the judge examples, so the self-rewarding baseline has a judge to ask.
+    private static IEnumerable<BlobRef> SftFiles(Run run) =>
+        run.Stages.First(s => s.Name == "prepare").Files
+            .Where(f => f.Key.StartsWith(WorldPreparer.Sft, StringComparison.Ordinal) || f.Key == WorldPreparer.Judge)
+            .OrderBy(f => f.Key == WorldPreparer.Judge).ThenBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Value);
+
+    // "round-1/train" writes under runs/{run}/round-1/, "sft" under runs/{run}/sft/.
+    private static string StageFolder(PlannedStage stage) => stage.Round > 0 ? $"round-{stage.Round}" : stage.Name.Split('/')[0];
+}
+
+/// <summary>A stage cannot succeed (no point retrying); the run is marked failed with this message.</summary>
+public sealed class StageFailedException(string message) : Exception(message);

@@ -1,0 +1,3 @@
+using OnlyPrompt.Sampler;
+
+await SamplerApp.Build(args).RunAsync();

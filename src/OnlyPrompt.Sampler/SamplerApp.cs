@@ -1,0 +1,17 @@
+using OnlyPrompt.Services;
+
+namespace OnlyPrompt.Sampler;
+
+public static class SamplerApp
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddGrpcServiceDefaults();
+        builder.Services.AddOnlyPromptData(builder.Configuration, "sampler").AddOnlyPromptModels(builder.Configuration);
+        var app = builder.Build();
+        app.MapGrpcServiceDefaults();
+        app.MapGrpcService<SamplerService>();
+        return app;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Grpc.Core;
+using OnlyPrompt.Common.V1;
+using OnlyPrompt.Experiment.Filtering;
+using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Sampler.V1;
+using OnlyPrompt.Services;
+
+namespace OnlyPrompt.Sampler;
+
+/// <summary>Chosen/rejected pairs (the only-prompting labeller) and plain answers, written to blob storage.</summary>
+public sealed class SamplerService(ModelStore models, Datasets datasets, ComputeGate gate) : V1.Sampler.SamplerBase
+{
+    public override async Task SamplePairs(SamplePairsRequest request, IServerStreamWriter<SamplePairsEvent> responses, ServerCallContext context)
+    {
+        new FieldErrors().Checkpoint(request.Policy, "policy").Blob(request.Prompts, "prompts").Templates(request.Templates, "templates")
+            .Check(request.RejectedScore is >= 0 and <= 9, "rejected_score", $"is {request.RejectedScore}; it must be in 0..9.")
+            .Sampling(request.Sampling, "sampling").Output(request.OutputContainer, request.OutputName, "output").ThrowIfAny();
+        var cancellation = context.CancellationToken;
+        using var activity = SamplerTelemetry.Source.StartActivity("sample pairs");
+        activity?.SetTag("onlyprompt.rejected_score", request.RejectedScore);
+
+        var prompts = await datasets.ReadAsync<PromptRecord>(request.Prompts, cancellation);
+        var progress = new ProgressStream<SamplePairsEvent>(responses);
+        var clock = Stopwatch.StartNew();
+        var (pairs, tokens) = await gate.RunAsync(() =>
+        {
+            using var model = models.LoadAsync(request.Policy, cancellation).GetAwaiter().GetResult();
+            var sampler = new PairSampler(model, request.Templates.ToOptions(), request.Sampling.BatchSizeOrDefault());
+            var sampled = sampler.Sample(prompts, request.RejectedScore, request.Sampling.ToOptions(), request.IdPrefix,
+                done => progress.Report(new SamplePairsEvent { Progress = new Progress { Done = done, Total = 2L * prompts.Count } }));
+            return (sampled, sampled.Sum(p => (long)model.Tokenizer.Encode(p.Chosen, addSpecialTokens: false).Length + model.Tokenizer.Encode(p.Rejected, addSpecialTokens: false).Length));
+        }, cancellation);
+        var written = await datasets.WriteAsync(request.OutputContainer, request.OutputName, pairs, cancellation);
+        var tokensPerSecond = tokens / clock.Elapsed.TotalSeconds;
+        SamplerTelemetry.TokensPerSecond.Record(tokensPerSecond);
+        SamplerTelemetry.Pairs.Add(pairs.Count);
+        activity?.SetTag("onlyprompt.pairs", pairs.Count);
+        await progress.FlushAsync(cancellation);
+        await responses.WriteAsync(new SamplePairsEvent { Result = new SamplePairsResult { Pairs = written, Count = pairs.Count, TokensPerSecond = tokensPerSecond } }, cancellation);
+    }
+
+    public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateEvent> responses, ServerCallContext context)
+    {
+        new FieldErrors().Checkpoint(request.Model, "model").Blob(request.Prompts, "prompts").Sampling(request.Sampling, "sampling")
+            .Output(request.OutputContainer, request.OutputName, "output").ThrowIfAny();
+        var cancellation = context.CancellationToken;
+        using var activity = SamplerTelemetry.Source.StartActivity("generate");
+        var prompts = await datasets.ReadAsync<PromptRecord>(request.Prompts, cancellation);
+        var progress = new ProgressStream<GenerateEvent>(responses);
+        var clock = Stopwatch.StartNew();
+        var answers = await gate.RunAsync(() =>
+        {
+            using var model = models.LoadAsync(request.Model, cancellation).GetAwaiter().GetResult();
+            var options = request.Sampling.ToOptions() with { StopTokenIds = model.StopTokenIds };
+            return model.Answer(prompts.Select(p => p.Prompt).ToList(), options, request.Sampling.BatchSizeOrDefault(),
+                done => progress.Report(new GenerateEvent { Progress = new Progress { Done = done, Total = prompts.Count } }));
+        }, cancellation);
+        var records = prompts.Select((p, i) => new CompletionRecord(p.Prompt, answers[i].Text.Trim(), answers[i].Finished)).ToList();
+        var written = await datasets.WriteAsync(request.OutputContainer, request.OutputName, records, cancellation);
+        var tokensPerSecond = answers.Sum(a => (long)a.Tokens.Length) / clock.Elapsed.TotalSeconds;
+        SamplerTelemetry.TokensPerSecond.Record(tokensPerSecond);
+        await progress.FlushAsync(cancellation);
+        await responses.WriteAsync(new GenerateEvent { Result = new GenerateResult { Completions = written, Count = records.Count, TokensPerSecond = tokensPerSecond } }, cancellation);
+    }
+}
+
+/// <summary>A plain answer as Generate writes it.</summary>
+public sealed record CompletionRecord(string Prompt, string Completion, bool Finished);

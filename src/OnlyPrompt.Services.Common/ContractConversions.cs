@@ -1,0 +1,109 @@
+using OnlyPrompt.Experiment.Filtering;
+using OnlyPrompt.Model.Generation;
+using OnlyPrompt.Training.Loop;
+using Contract = OnlyPrompt.Common.V1;
+using FilterContract = OnlyPrompt.Filter.V1;
+using Library = OnlyPrompt.Training.Losses;
+
+namespace OnlyPrompt.Services;
+
+/// <summary>Between the protobuf contracts and the library's option records, both ways (validation happens in <see cref="FieldErrors"/>).</summary>
+public static class ContractConversions
+{
+    public const int DefaultBatchSize = 96;
+
+    public static SamplingOptions ToOptions(this Contract.SamplingSettings s) => new()
+    {
+        MaxNewTokens = s.MaxNewTokens, Temperature = s.Temperature, TopP = s.TopP, TopK = s.TopK, Seed = s.Seed,
+    };
+
+    public static int BatchSizeOrDefault(this Contract.SamplingSettings s) => s.BatchSize > 0 ? s.BatchSize : DefaultBatchSize;
+
+    public static Contract.SamplingSettings ToContract(this SamplingOptions o, int batchSize) => new()
+    {
+        MaxNewTokens = o.MaxNewTokens, Temperature = o.Temperature, TopP = o.TopP, TopK = o.TopK, Seed = o.Seed, BatchSize = batchSize,
+    };
+
+    public static TrainingOptions ToOptions(this Contract.TrainingSettings s) => new()
+    {
+        LearningRate = s.LearningRate,
+        Schedule = s.Schedule switch
+        {
+            Contract.LearningRateSchedule.Linear => LearningRateSchedule.Linear,
+            Contract.LearningRateSchedule.Constant => LearningRateSchedule.Constant,
+            _ => LearningRateSchedule.Cosine,
+        },
+        WarmupSteps = s.WarmupSteps, MinLearningRateRatio = s.MinLearningRateRatio, Epochs = s.Epochs, TokensPerBatch = s.TokensPerBatch,
+        MaxGradNorm = s.MaxGradNorm, WeightDecay = s.WeightDecay, Seed = s.Seed,
+    };
+
+    public static Contract.TrainingSettings ToContract(this TrainingOptions o) => new()
+    {
+        LearningRate = o.LearningRate,
+        Schedule = o.Schedule switch
+        {
+            LearningRateSchedule.Linear => Contract.LearningRateSchedule.Linear,
+            LearningRateSchedule.Constant => Contract.LearningRateSchedule.Constant,
+            _ => Contract.LearningRateSchedule.Cosine,
+        },
+        WarmupSteps = o.WarmupSteps, MinLearningRateRatio = o.MinLearningRateRatio, Epochs = o.Epochs, TokensPerBatch = o.TokensPerBatch,
+        MaxGradNorm = o.MaxGradNorm, WeightDecay = o.WeightDecay, Seed = o.Seed,
+    };
+
+    public static (Library.PreferenceLoss Loss, Library.LossSettings Settings) ToOptions(this Contract.LossSettings s) =>
+        (s.Loss switch
+        {
+            Contract.PreferenceLoss.Dpo => Library.PreferenceLoss.Dpo,
+            Contract.PreferenceLoss.Ipo => Library.PreferenceLoss.Ipo,
+            Contract.PreferenceLoss.Simpo => Library.PreferenceLoss.SimPo,
+            Contract.PreferenceLoss.SimpoWithReference => Library.PreferenceLoss.SimPoWithReference,
+            Contract.PreferenceLoss.Rdpo => Library.PreferenceLoss.RDpo,
+            Contract.PreferenceLoss.Cpo => Library.PreferenceLoss.Cpo,
+            Contract.PreferenceLoss.Orpo => Library.PreferenceLoss.Orpo,
+            Contract.PreferenceLoss.SlicHf => Library.PreferenceLoss.SlicHf,
+            Contract.PreferenceLoss.Rrhf => Library.PreferenceLoss.Rrhf,
+            Contract.PreferenceLoss.Kto => Library.PreferenceLoss.Kto,
+            _ => throw new InvalidFieldsException(["loss: is required."]),
+        }, new Library.LossSettings
+        {
+            Beta = s.Beta, Gamma = s.Gamma, LabelSmoothing = s.LabelSmoothing, Alpha = s.Alpha, Lambda = s.Lambda, Delta = s.Delta,
+        });
+
+    public static Contract.LossSettings ToContract(this Library.PreferenceLoss loss, Library.LossSettings s) => new()
+    {
+        Loss = loss switch
+        {
+            Library.PreferenceLoss.Dpo => Contract.PreferenceLoss.Dpo,
+            Library.PreferenceLoss.Ipo => Contract.PreferenceLoss.Ipo,
+            Library.PreferenceLoss.SimPo => Contract.PreferenceLoss.Simpo,
+            Library.PreferenceLoss.SimPoWithReference => Contract.PreferenceLoss.SimpoWithReference,
+            Library.PreferenceLoss.RDpo => Contract.PreferenceLoss.Rdpo,
+            Library.PreferenceLoss.Cpo => Contract.PreferenceLoss.Cpo,
+            Library.PreferenceLoss.Orpo => Contract.PreferenceLoss.Orpo,
+            Library.PreferenceLoss.SlicHf => Contract.PreferenceLoss.SlicHf,
+            Library.PreferenceLoss.Rrhf => Contract.PreferenceLoss.Rrhf,
+            Library.PreferenceLoss.Kto => Contract.PreferenceLoss.Kto,
+            _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, null),
+        },
+        Beta = s.Beta, Gamma = s.Gamma, LabelSmoothing = s.LabelSmoothing, Alpha = s.Alpha, Lambda = s.Lambda, Delta = s.Delta,
+    };
+
+    public static Experiment.World.PromptTemplates ToOptions(this Contract.PromptTemplates t) => new(t.Chosen, t.Rejected);
+
+    public static Contract.PromptTemplates ToContract(this Experiment.World.PromptTemplates t) => new() { Chosen = t.Chosen, Rejected = t.Rejected };
+
+    public static FilterOptions ToOptions(this FilterContract.FilterSettings s) => new()
+    {
+        LeakPatterns = s.LeakPatterns.Count > 0 ? s.LeakPatterns.ToList() : FilterOptions.DefaultLeakPatterns,
+        MinWords = s.MinWords > 0 ? s.MinWords : null,
+        MaxWords = s.MaxWords > 0 ? s.MaxWords : null,
+    };
+
+    public static FilterContract.FilterSettings ToContract(this FilterOptions o)
+    {
+        var settings = new FilterContract.FilterSettings { MinWords = o.MinWords ?? 0, MaxWords = o.MaxWords ?? 0 };
+        if (!ReferenceEquals(o.LeakPatterns, FilterOptions.DefaultLeakPatterns))
+            settings.LeakPatterns.AddRange(o.LeakPatterns);
+        return settings;
+    }
+}

@@ -1,0 +1,100 @@
+using OnlyPrompt.Common.V1;
+
+namespace OnlyPrompt.Services;
+
+/// <summary>
+/// Request validation that names the offending field by its path in the request (e.g. <c>rounds[1].rejected_score</c>);
+/// the service boundary turns the exception into gRPC's InvalidArgument.
+/// </summary>
+public sealed class FieldErrors
+{
+    private readonly List<string> errors = [];
+
+    public FieldErrors Check(bool valid, string field, string problem)
+    {
+        if (!valid)
+            errors.Add($"{field}: {problem}");
+        return this;
+    }
+
+    public FieldErrors Blob(BlobRef? reference, string field)
+    {
+        Check(reference is not null, field, "is required.");
+        if (reference is not null)
+            Check(reference.Container.Length > 0 && reference.Name.Length > 0 && reference.Sha256.Length == 64, field,
+                "needs container, name and a 64-digit sha256.");
+        return this;
+    }
+
+    public FieldErrors Checkpoint(CheckpointRef? reference, string field)
+    {
+        Check(reference is not null, field, "is required.");
+        if (reference is not null)
+            Check(reference.Container.Length > 0 && reference.Prefix.Length > 0 && reference.Sha256.Length == 64, field,
+                "needs container, prefix and a 64-digit sha256.");
+        return this;
+    }
+
+    public FieldErrors Output(string container, string name, string field) =>
+        Check(container.Length > 0, field + "_container", "is required.").Check(name.Length > 0, field.Length > 0 ? field + "_name" : "name", "is required.");
+
+    public FieldErrors Sampling(SamplingSettings? sampling, string field)
+    {
+        Check(sampling is not null, field, "is required.");
+        if (sampling is null)
+            return this;
+        return Check(sampling.MaxNewTokens > 0, field + ".max_new_tokens", $"is {sampling.MaxNewTokens}; it must be positive.")
+            .Check(sampling.Temperature >= 0 && double.IsFinite(sampling.Temperature), field + ".temperature", $"is {sampling.Temperature}; it must be >= 0.")
+            .Check(sampling.TopP is > 0 and <= 1, field + ".top_p", $"is {sampling.TopP}; it must be in (0, 1].")
+            .Check(sampling.TopK >= 0, field + ".top_k", $"is {sampling.TopK}; it must be >= 0.")
+            .Check(sampling.BatchSize >= 0, field + ".batch_size", $"is {sampling.BatchSize}; it must be >= 0 (0: the default).");
+    }
+
+    public FieldErrors Training(TrainingSettings? training, string field)
+    {
+        Check(training is not null, field, "is required.");
+        if (training is null)
+            return this;
+        return Check(training.LearningRate > 0 && double.IsFinite(training.LearningRate), field + ".learning_rate", $"is {training.LearningRate}; it must be > 0.")
+            .Check(training.Epochs > 0, field + ".epochs", $"is {training.Epochs}; it must be positive.")
+            .Check(training.TokensPerBatch > 0, field + ".tokens_per_batch", $"is {training.TokensPerBatch}; it must be positive.")
+            .Check(training.WarmupSteps >= 0, field + ".warmup_steps", $"is {training.WarmupSteps}; it must be >= 0.")
+            .Check(training.MinLearningRateRatio is >= 0 and <= 1, field + ".min_learning_rate_ratio", $"is {training.MinLearningRateRatio}; it must be in [0, 1].")
+            .Check(training.MaxGradNorm >= 0, field + ".max_grad_norm", $"is {training.MaxGradNorm}; it must be >= 0.")
+            .Check(training.WeightDecay >= 0, field + ".weight_decay", $"is {training.WeightDecay}; it must be >= 0.");
+    }
+
+    public FieldErrors Loss(LossSettings? loss, string field)
+    {
+        Check(loss is not null, field, "is required.");
+        if (loss is null)
+            return this;
+        return Check(loss.Loss != PreferenceLoss.Unspecified, field + ".loss", "is required.")
+            .Check(loss.Beta > 0 && double.IsFinite(loss.Beta), field + ".beta", $"is {loss.Beta}; it must be > 0.")
+            .Check(loss.Gamma >= 0, field + ".gamma", $"is {loss.Gamma}; it must be >= 0.")
+            .Check(loss.LabelSmoothing is >= 0 and < 0.5, field + ".label_smoothing", $"is {loss.LabelSmoothing}; it must be in [0, 0.5).")
+            .Check(loss.Alpha >= 0 && loss.Lambda >= 0 && loss.Delta >= 0, field, "alpha, lambda and delta must be >= 0.");
+    }
+
+    public FieldErrors Templates(PromptTemplates? templates, string field)
+    {
+        Check(templates is not null, field, "is required.");
+        if (templates is null)
+            return this;
+        return Check(!string.IsNullOrWhiteSpace(templates.Chosen), field + ".chosen", "is empty.")
+            .Check(templates.Rejected.Contains("{s}", StringComparison.Ordinal), field + ".rejected", "must contain {s}, where the rejected score goes.");
+    }
+
+    /// <summary>Throws one <see cref="InvalidFieldsException"/> listing every problem found, if any.</summary>
+    public void ThrowIfAny()
+    {
+        if (errors.Count > 0)
+            throw new InvalidFieldsException(errors);
+    }
+}
+
+/// <summary>Fields of a request are invalid; the message lists each as "field: problem".</summary>
+public sealed class InvalidFieldsException(IReadOnlyList<string> errors) : ArgumentException(string.Join(" ", errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}

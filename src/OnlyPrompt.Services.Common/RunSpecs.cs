@@ -1,0 +1,36 @@
+using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Orchestrator.V1;
+
+namespace OnlyPrompt.Services;
+
+/// <summary>The RunSpec of the default experiment's presets: the same stages and settings the in-process runner uses.</summary>
+public static class RunSpecs
+{
+    public static RunSpec FromExperiment(ExperimentOptions options)
+    {
+        var spec = new RunSpec
+        {
+            Name = $"{options.PresetName}-seed{options.Seed}",
+            Seed = options.Seed,
+            DefaultWorld = new DefaultWorld { Preset = options.PresetName },
+            Sft = options.Sft.ToContract(),
+            Offline = new PreferenceStage { Loss = options.OfflineLoss.ToContract(options.OfflineSettings), Training = options.Offline.ToContract() },
+            Sampling = options.Sampling.ToContract(options.GenerationBatch),
+            Templates = options.Templates.ToContract(),
+            Filter = options.Filter.ToContract(),
+            Evaluation = new EvaluationSpec { MaxNewTokens = options.EvalMaxNewTokens, CalibrationPrompts = options.CalibrationPrompts, BatchSize = options.GenerationBatch },
+            RequireIncreasingSchedule = true,
+        };
+        for (var round = 0; round < options.Rounds; round++)
+            spec.Rounds.Add(new RoundSpec
+            {
+                RejectedScore = options.RejectedScores[round],
+                Train = new PreferenceStage
+                {
+                    Loss = options.RoundLoss.ToContract(options.RoundSettings),
+                    Training = (options.RoundTraining with { LearningRate = options.RoundLearningRates[round] }).ToContract(),
+                },
+            });
+        return spec;
+    }
+}

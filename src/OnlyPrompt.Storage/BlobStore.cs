@@ -1,0 +1,168 @@
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using OnlyPrompt.Common.V1;
+
+namespace OnlyPrompt.Storage;
+
+/// <summary>
+/// Files and checkpoints in blob storage, always by verified reference: every upload is read back and hashed
+/// before its <see cref="BlobRef"/> is returned, and every download is hashed before it is used. Content is
+/// streamed, never held whole in memory (small JSON documents aside).
+/// </summary>
+public sealed class BlobStore(BlobServiceClient service)
+{
+    private const string HashMetadataKey = "sha256";
+    public const string CheckpointIndexFile = "index.json";
+
+    public async Task<BlobContainerClient> ContainerAsync(string container, CancellationToken cancellation = default)
+    {
+        var client = service.GetBlobContainerClient(container);
+        await client.CreateIfNotExistsAsync(cancellationToken: cancellation);
+        return client;
+    }
+
+    public async Task<BlobRef> UploadFileAsync(string container, string name, string path, CancellationToken cancellation = default)
+    {
+        var sha256 = await Sha256.OfFileAsync(path, cancellation);
+        var blob = (await ContainerAsync(container, cancellation)).GetBlobClient(name);
+        await using (var file = File.OpenRead(path))
+            await blob.UploadAsync(file, new BlobUploadOptions { Metadata = new Dictionary<string, string> { [HashMetadataKey] = sha256 } }, cancellation);
+        var reference = new BlobRef { Container = container, Name = name, Sha256 = sha256, Size = new FileInfo(path).Length };
+        await VerifyAsync(reference, cancellation);
+        return reference;
+    }
+
+    public async Task<BlobRef> UploadTextAsync(string container, string name, string text, CancellationToken cancellation = default)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var sha256 = Sha256.OfBytes(bytes);
+        var blob = (await ContainerAsync(container, cancellation)).GetBlobClient(name);
+        await blob.UploadAsync(new BinaryData(bytes), new BlobUploadOptions { Metadata = new Dictionary<string, string> { [HashMetadataKey] = sha256 } }, cancellation);
+        var reference = new BlobRef { Container = container, Name = name, Sha256 = sha256, Size = bytes.Length };
+        await VerifyAsync(reference, cancellation);
+        return reference;
+    }
+
+    /// <summary>Reads the blob back and checks its hash and size against the reference.</summary>
+    public async Task VerifyAsync(BlobRef reference, CancellationToken cancellation = default)
+    {
+        await using var stream = await OpenVerifiedReadAsync(reference, cancellation);
+        await stream.CopyToAsync(Stream.Null, cancellation);
+    }
+
+    /// <summary>Downloads to <paramref name="path"/> through a temporary file that is renamed only once its hash matches.</summary>
+    public async Task DownloadFileAsync(BlobRef reference, string path, CancellationToken cancellation = default)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var temporary = path + ".part-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            await using (var source = await OpenVerifiedReadAsync(reference, cancellation))
+            await using (var target = File.Create(temporary))
+                await source.CopyToAsync(target, cancellation);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    /// <summary>A stream over the blob's content that throws <see cref="BlobIntegrityException"/> at its end if the hash or size differ.</summary>
+    public async Task<Stream> OpenVerifiedReadAsync(BlobRef reference, CancellationToken cancellation = default)
+    {
+        var blob = service.GetBlobContainerClient(reference.Container).GetBlobClient(reference.Name);
+        try
+        {
+            var content = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), cancellation);
+            return new HashCheckingStream(content, reference);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new BlobIntegrityException($"blob {Describe(reference)} does not exist.");
+        }
+    }
+
+    /// <summary>The reference of an existing blob, from the hash recorded when it was written (null if there is no such blob).</summary>
+    public async Task<BlobRef?> TryDescribeAsync(string container, string name, CancellationToken cancellation = default)
+    {
+        try
+        {
+            var properties = (await service.GetBlobContainerClient(container).GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellation)).Value;
+            if (!properties.Metadata.TryGetValue(HashMetadataKey, out var sha256))
+            {
+                await using var stream = await service.GetBlobContainerClient(container).GetBlobClient(name).OpenReadAsync(cancellationToken: cancellation);
+                sha256 = await Sha256.OfStreamAsync(stream, cancellation);
+            }
+            return new BlobRef { Container = container, Name = name, Sha256 = sha256, Size = properties.ContentLength };
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Uploads every file under <paramref name="directory"/>, then the index that names them with their hashes; the index comes last, so a checkpoint without one is incomplete.</summary>
+    public async Task<CheckpointRef> UploadDirectoryAsync(string container, string prefix, string directory, CancellationToken cancellation = default)
+    {
+        var files = new List<CheckpointFile>();
+        foreach (var path in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var relative = Path.GetRelativePath(directory, path).Replace('\\', '/');
+            var uploaded = await UploadFileAsync(container, $"{prefix}/{relative}", path, cancellation);
+            files.Add(new CheckpointFile(relative, uploaded.Sha256, uploaded.Size));
+        }
+        var index = await UploadTextAsync(container, $"{prefix}/{CheckpointIndexFile}", JsonSerializer.Serialize(new CheckpointIndex(files)), cancellation);
+        return new CheckpointRef { Container = container, Prefix = prefix, Sha256 = index.Sha256 };
+    }
+
+    /// <summary>
+    /// The checkpoint as a local folder under <paramref name="cacheRoot"/>, named by its index hash: downloaded and
+    /// verified file by file the first time, reused after that.
+    /// </summary>
+    public async Task<string> DownloadCheckpointAsync(CheckpointRef checkpoint, string cacheRoot, CancellationToken cancellation = default)
+    {
+        var target = Path.Combine(cacheRoot, checkpoint.Sha256);
+        if (Directory.Exists(target))
+            return target;
+        var temporary = target + ".part-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            var indexRef = new BlobRef { Container = checkpoint.Container, Name = $"{checkpoint.Prefix}/{CheckpointIndexFile}", Sha256 = checkpoint.Sha256, Size = -1 };
+            CheckpointIndex index;
+            await using (var stream = await OpenVerifiedReadAsync(indexRef, cancellation))
+                index = await JsonSerializer.DeserializeAsync<CheckpointIndex>(stream, cancellationToken: cancellation)
+                        ?? throw new BlobIntegrityException($"checkpoint index {Describe(indexRef)} is empty.");
+            foreach (var file in index.Files)
+            {
+                if (file.Path.Contains("..", StringComparison.Ordinal) || Path.IsPathRooted(file.Path))
+                    throw new BlobIntegrityException($"checkpoint index {Describe(indexRef)} names an unsafe path '{file.Path}'.");
+                var reference = new BlobRef { Container = checkpoint.Container, Name = $"{checkpoint.Prefix}/{file.Path}", Sha256 = file.Sha256, Size = file.Size };
+                await DownloadFileAsync(reference, Path.Combine(temporary, file.Path), cancellation);
+            }
+            try
+            {
+                Directory.Move(temporary, target);
+            }
+            catch (IOException) when (Directory.Exists(target))
+            {
+                // Another caller finished the same checkpoint first; theirs is identical.
+            }
+            return target;
+        }
+        finally
+        {
+            if (Directory.Exists(temporary))
+                Directory.Delete(temporary, recursive: true);
+        }
+    }
+
+    public static string Describe(BlobRef reference) => $"{reference.Container}/{reference.Name}";
+
+    private sealed record CheckpointFile(string Path, string Sha256, long Size);
+
+    private sealed record CheckpointIndex(IReadOnlyList<CheckpointFile> Files);
+}

@@ -1,0 +1,23 @@
+namespace OnlyPrompt.Storage;
+
+/// <summary>
+/// Where things live in the blob container: <c>runs/{run}/manifest.json</c> (the run's single source of truth),
+/// <c>runs/{run}/{stage}/...</c> (each stage's outputs, e.g. <c>round-1/pairs.jsonl</c>, <c>round-1/checkpoint/</c>),
+/// and <c>worlds/{preset}-seed{N}/...</c> (generated datasets and base models, shared by runs).
+/// </summary>
+public static class StorageLayout
+{
+    public const string DefaultContainer = "onlyprompt";
+    public const string ConnectionStringName = "blobs";
+    public const string RunsPrefix = "runs/";
+
+    public static string Manifest(string runId) => $"{RunsPrefix}{runId}/manifest.json";
+
+    public static string RunFile(string runId, string relativePath) => $"{RunsPrefix}{runId}/{relativePath}";
+
+    public static string World(string preset, int seed, string relativePath) => $"worlds/{preset}-seed{seed}/{relativePath}";
+
+    /// <summary>Run ids become blob names: letters, digits and '-' only, 1-63 characters.</summary>
+    public static bool IsValidRunId(string runId) =>
+        runId.Length is > 0 and <= 63 && runId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+}

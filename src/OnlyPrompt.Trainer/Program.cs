@@ -1,0 +1,3 @@
+using OnlyPrompt.Trainer;
+
+await TrainerApp.Build(args).RunAsync();

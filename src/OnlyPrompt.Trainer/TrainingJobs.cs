@@ -1,0 +1,109 @@
+using Google.Protobuf;
+using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Services;
+using OnlyPrompt.Storage;
+using OnlyPrompt.Trainer.V1;
+using SftObjective = OnlyPrompt.Training.Loop.SftObjective;
+using PreferenceObjective = OnlyPrompt.Training.Loop.PreferenceObjective;
+using OnlyPrompt.Training.Data;
+using OnlyPrompt.Training.Loop;
+using OnlyPrompt.Training.Losses;
+
+namespace OnlyPrompt.Trainer;
+
+/// <summary>
+/// Runs training jobs so that a crash loses little: the job checkpoints model and optimizer into the work directory
+/// every few steps, and a call with the same job id resumes from the newest one (or returns the finished result
+/// if the job had already completed and its checkpoint is in storage).
+/// </summary>
+public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore store, ComputeGate gate, WorkDirectory work, TrainingJobs.Settings settings)
+{
+    public sealed record Settings(int CheckpointEverySteps);
+
+    private const string ResultFile = "result.json";
+    private const string StateFolder = "state";
+
+    public async Task<TrainResult> RunAsync(TrainRequest request, Action<TrainingProgress> progress, CancellationToken cancellation)
+    {
+        var job = Path.Combine(work.Jobs, request.JobId.Length > 0 ? request.JobId : Guid.NewGuid().ToString("N"));
+        if (await FinishedAsync(job, cancellation) is { } finished)
+            return finished;
+
+        var isSft = request.ObjectiveCase == TrainRequest.ObjectiveOneofCase.Sft;
+        var sftRows = new List<(string Id, PromptCompletionRow Row)>();
+        var preferenceRows = new List<(string Id, PreferenceRow Row)>();
+        for (var i = 0; i < request.Datasets.Count; i++)
+        {
+            if (isSft)
+                sftRows.AddRange((await datasets.ReadAsync<PromptCompletionRow>(request.Datasets[i], cancellation)).Select((r, line) => ($"d{i}-{line}", r)));
+            else
+                preferenceRows.AddRange((await datasets.ReadAsync<PreferenceRow>(request.Datasets[i], cancellation)).Select((r, line) => ($"d{i}-{line}", r)));
+        }
+
+        var rates = new List<double>();
+        var (trained, checkpoint) = await gate.RunAsync(() =>
+        {
+            using var model = models.LoadAsync(request.Policy, cancellation).GetAwaiter().GetResult();
+            var encoding = new ChatEncoding(model);
+            var stateDirectory = Path.Combine(job, StateFolder);
+            var options = request.Training.ToOptions() with { CheckpointEverySteps = settings.CheckpointEverySteps, CheckpointDirectory = stateDirectory };
+            var resume = NewestState(stateDirectory);
+            void Report(TrainingProgress step)
+            {
+                rates.Add(step.TokensPerSecond);
+                PruneStates(stateDirectory);
+                progress(step);
+            }
+
+            TrainingResult result;
+            if (isSft)
+            {
+                var examples = sftRows.Select(r => encoding.Sft(r.Id, r.Row.Prompt, r.Row.Completion)).ToList();
+                result = new Trainer<SftExample>(model.Model, new SftObjective(), options).Train(examples, resumeFrom: resume, progress: Report, cancellation: cancellation);
+            }
+            else
+            {
+                var (loss, lossSettings) = request.Preference.Loss.ToOptions();
+                var pairs = preferenceRows.Select(r => encoding.Pair(r.Id, r.Row.Prompt, r.Row.Chosen, r.Row.Rejected)).ToList();
+                // The reference is the policy as loaded (pi_{m-1}), before any resumed weights replace it.
+                var prepared = loss.NeedsReference() ? ReferenceCache.Attach(model.Model, pairs, 64) : pairs;
+                result = new Trainer<PreferencePair>(model.Model, new PreferenceObjective(loss, lossSettings), options)
+                    .Train(prepared, resumeFrom: resume, progress: Report, cancellation: cancellation);
+            }
+            return (result, models.SaveAsync(model, request.OutputContainer, request.OutputPrefix, cancellation).GetAwaiter().GetResult());
+        }, cancellation);
+
+        var response = new TrainResult { Checkpoint = checkpoint, Steps = trained.Steps, TokensPerSecond = rates.Count > 0 ? rates.Average() : 0, Metrics = { trained.LastMetrics.ToDictionary() } };
+        Directory.CreateDirectory(job);
+        File.WriteAllText(Path.Combine(job, ResultFile), JsonFormatter.Default.Format(response));
+        if (Directory.Exists(Path.Combine(job, StateFolder)))
+            Directory.Delete(Path.Combine(job, StateFolder), recursive: true);
+        return response;
+    }
+
+    private async Task<TrainResult?> FinishedAsync(string job, CancellationToken cancellation)
+    {
+        var path = Path.Combine(job, ResultFile);
+        if (!File.Exists(path))
+            return null;
+        var result = TrainResult.Parser.ParseJson(File.ReadAllText(path));
+        var index = await store.TryDescribeAsync(result.Checkpoint.Container, $"{result.Checkpoint.Prefix}/{BlobStore.CheckpointIndexFile}", cancellation);
+        return index?.Sha256 == result.Checkpoint.Sha256 ? result : null;
+    }
+
+    private static IEnumerable<(int Step, string Path)> States(string directory) =>
+        Directory.Exists(directory)
+            ? Directory.EnumerateDirectories(directory, "step-*")
+                .Select(d => (Step: int.TryParse(Path.GetFileName(d)["step-".Length..], out var n) ? n : -1, Path: d))
+                .Where(s => s.Step >= 0)
+                .OrderByDescending(s => s.Step)
+            : [];
+
+    private static string? NewestState(string directory) => States(directory).Select(s => s.Path).FirstOrDefault();
+
+    private static void PruneStates(string directory)
+    {
+        foreach (var (_, path) in States(directory).Skip(1))
+            Directory.Delete(path, recursive: true);
+    }
+}
