@@ -7,10 +7,11 @@ using OnlyPrompt.Storage;
 namespace OnlyPrompt.Orchestrator;
 
 /// <summary>
-/// The runs this process drives. On start it resumes every unfinished run found in storage; StartRun adds one;
+/// The runs this process drives. On start it resumes every unfinished run found in storage (unless
+/// <c>OnlyPrompt:ResumeOnStart</c> is false); StartRun adds one;
 /// CancelRun stops one. On shutdown the drivers stop and their runs stay RUNNING for the next start.
 /// </summary>
-public sealed class RunRegistry(RunDriver driver, RunManifestStore manifests, ILogger<RunRegistry> log) : BackgroundService
+public sealed class RunRegistry(RunDriver driver, RunManifestStore manifests, IConfiguration configuration, ILogger<RunRegistry> log) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, (CancellationTokenSource Cancel, Task Driving)> active = new();
     private CancellationToken shutdown = CancellationToken.None;
@@ -18,6 +19,8 @@ public sealed class RunRegistry(RunDriver driver, RunManifestStore manifests, IL
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         shutdown = stoppingToken;
+        if (!configuration.GetValue("OnlyPrompt:ResumeOnStart", true))
+            return;
         foreach (var stored in await manifests.ListAsync(stoppingToken))
         {
             if (RunDriver.IsFinished(stored.Run.State))

@@ -103,7 +103,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var response = await calls.CallAsync($"{run.RunId} {stage.Name}",
             (deadline, token) => clients.Filter.FilterPairsAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation);
         if (response.KeptCount == 0)
-            throw new StageFailedException($"{stage.Name}: the filter kept none of the pairs ({string.Join(", ", response.Removed.Where(p => p.Value > 0).Select(p => $"{p.Key}: {p.Value}"))}).");
+            throw new StageFailedException($"the filter kept none of the pairs ({string.Join(", ", response.Removed.Where(p => p.Value > 0).Select(p => $"{p.Key}: {p.Value}"))}).");
         var record = new StageRecord { Files = { ["kept"] = response.Kept }, Removed = { response.Removed } };
         record.Metrics["kept"] = response.KeptCount;
         return record;

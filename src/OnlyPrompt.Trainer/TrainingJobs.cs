@@ -16,7 +16,8 @@ namespace OnlyPrompt.Trainer;
 /// every few steps, and a call with the same job id resumes from the newest one (or returns the finished result
 /// if the job had already completed and its checkpoint is in storage).
 /// </summary>
-public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore store, ComputeGate gate, WorkDirectory work, TrainingJobs.Settings settings)
+public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore store, ComputeGate gate, WorkDirectory work, TrainingJobs.Settings settings,
+    ILogger<TrainingJobs> log)
 {
     public sealed record Settings(int CheckpointEverySteps);
 
@@ -27,7 +28,10 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
     {
         var job = Path.Combine(work.Jobs, request.JobId.Length > 0 ? request.JobId : Guid.NewGuid().ToString("N"));
         if (await FinishedAsync(job, cancellation) is { } finished)
+        {
+            log.LogInformation("job {Job}: already finished; returning its checkpoint", request.JobId);
             return finished;
+        }
 
         var isSft = request.ObjectiveCase == TrainRequest.ObjectiveOneofCase.Sft;
         var sftRows = new List<(string Id, PromptCompletionRow Row)>();
@@ -48,6 +52,8 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
             var stateDirectory = Path.Combine(job, StateFolder);
             var options = request.Training.ToOptions() with { CheckpointEverySteps = settings.CheckpointEverySteps, CheckpointDirectory = stateDirectory };
             var resume = NewestState(stateDirectory);
+            if (resume is not null)
+                log.LogInformation("job {Job}: resuming from {State}", request.JobId, Path.GetFileName(resume));
             void Report(TrainingProgress step)
             {
                 rates.Add(step.TokensPerSecond);

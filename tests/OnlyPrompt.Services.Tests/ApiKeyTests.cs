@@ -1,0 +1,28 @@
+using Grpc.Core;
+using OnlyPrompt.Orchestrator;
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Services.Tests.Support;
+using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorClient;
+
+namespace OnlyPrompt.Services.Tests;
+
+[Collection(ServiceStackCollection.Name)]
+public sealed class ApiKeyTests(ServiceStack stack)
+{
+    [Fact]
+    public async Task An_orchestrator_with_an_api_key_refuses_calls_without_it()
+    {
+        await using var guarded = await InProcessService.StartAsync(OrchestratorApp.Build, [
+            .. stack.Settings("guarded-orchestrator"), "--OnlyPrompt:ApiKey", "s3cret", "--OnlyPrompt:ResumeOnStart", "false",
+            .. ServiceStack.WorkerAddresses(stack.Sampler.Address, stack.Filter.Address, stack.Trainer.Address, stack.Evaluator.Address)]);
+        var client = new OrchestratorClient(guarded.Channel);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => client.ListRunsAsync(new ListRunsRequest()).ResponseAsync);
+        var wrong = await Assert.ThrowsAsync<RpcException>(() => client.ListRunsAsync(new ListRunsRequest(), new Metadata { { ApiKeyInterceptor.Header, "guess" } }).ResponseAsync);
+        var listed = await client.ListRunsAsync(new ListRunsRequest(), new Metadata { { ApiKeyInterceptor.Header, "s3cret" } });
+
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, wrong.StatusCode);
+        Assert.NotNull(listed);
+    }
+}

@@ -1,0 +1,60 @@
+using Grpc.Core;
+using OnlyPrompt.Common.V1;
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Services.Tests.Support;
+
+namespace OnlyPrompt.Services.Tests;
+
+[Collection(ServiceStackCollection.Name)]
+public sealed class RunSpecValidationTests(ServiceStack stack)
+{
+    [Fact]
+    public async Task StartRun_refuses_a_bad_spec_with_InvalidArgument_naming_every_bad_field()
+    {
+        var spec = Runs.Smoke();
+        spec.Rounds[0].RejectedScore = 12;
+        spec.Rounds[2].RejectedScore = 5; // not above round 2's 5
+        spec.Rounds[1].Train.Training.LearningRate = 0;
+        spec.Sampling.TopP = 1.5;
+        spec.Templates.Rejected = "no placeholder";
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "bad-spec" }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        foreach (var field in new[] { "spec.rounds[0].rejected_score", "spec.rounds[2].rejected_score", "spec.rounds[1].train.training.learning_rate", "spec.sampling.top_p", "spec.templates.rejected" })
+            Assert.Contains(field, error.Status.Detail);
+        await Assert.ThrowsAsync<RpcException>(() => stack.Client.GetRunAsync(new GetRunRequest { RunId = "bad-spec" }).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task StartRun_refuses_given_data_whose_blobs_are_missing_or_differ()
+    {
+        var present = await stack.Store.UploadTextAsync("onlyprompt", "tests/eval.jsonl", "{\"prompt\": \"p\", \"answer\": \"a\", \"family\": \"sort\"}\n");
+        var spec = Runs.Smoke();
+        spec.Given = new GivenData
+        {
+            BaseModel = new CheckpointRef { Container = "onlyprompt", Prefix = "tests/no-such-model", Sha256 = new string('0', 64) },
+            SftData = { new BlobRef { Container = "onlyprompt", Name = "tests/no-such.jsonl", Sha256 = new string('1', 64) } },
+            PreferenceData = present.Clone(), Prompts = present.Clone(), EvalSet = present.Clone(),
+        };
+        spec.Given.Prompts.Sha256 = new string('2', 64);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = spec }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("spec.given.base_model: no checkpoint index", error.Status.Detail);
+        Assert.Contains("spec.given.sft_data[0]: blob onlyprompt/tests/no-such.jsonl does not exist", error.Status.Detail);
+        Assert.Contains("spec.given.prompts.sha256: does not match", error.Status.Detail);
+        Assert.DoesNotContain("spec.given.eval_set", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Unknown_and_malformed_run_ids_are_refused()
+    {
+        var missing = await Assert.ThrowsAsync<RpcException>(() => stack.Client.GetRunAsync(new GetRunRequest { RunId = "no-such-run" }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+        var malformed = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = Runs.Smoke(), RunId = "../escape" }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, malformed.StatusCode);
+        Assert.Contains("run_id", malformed.Status.Detail);
+    }
+}

@@ -1,0 +1,145 @@
+using Grpc.Core;
+using OnlyPrompt.Common.V1;
+using OnlyPrompt.Experiment.Filtering;
+using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Filter.V1;
+using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.Orchestrator;
+using OnlyPrompt.Services.Tests.Support;
+using OnlyPrompt.Trainer.V1;
+using FilterClient = OnlyPrompt.Filter.V1.Filter.FilterClient;
+using SamplerClient = OnlyPrompt.Sampler.V1.Sampler.SamplerClient;
+using TrainerClient = OnlyPrompt.Trainer.V1.Trainer.TrainerClient;
+
+namespace OnlyPrompt.Services.Tests;
+
+[Collection(ServiceStackCollection.Name)]
+public sealed class WorkerServiceTests(ServiceStack stack)
+{
+    private const string Container = "worker-tests";
+
+    [Fact]
+    public async Task Filter_writes_the_kept_pairs_and_counts_each_rule()
+    {
+        SampledPair Pair(string id, string chosen, string rejected, bool finished = true) => new(id, "sort 3 1 2", chosen, rejected, finished, true, 3);
+        var pairs = await UploadJsonLinesAsync("pairs.jsonl", [
+            Pair("kept", "1 2 3", "3 1 2"),
+            Pair("leak", "Here is a 10-score answer: 1 2 3", "3 1 2"),
+            Pair("same", "1 2 3", "1 2 3"),
+            Pair("cut", "1 2", "3 1 2", finished: false),
+            Pair("empty", "", "3 1 2"),
+        ]);
+        var client = new FilterClient(stack.Filter.Channel);
+
+        var response = await client.FilterPairsAsync(new FilterPairsRequest { Pairs = pairs, Settings = new FilterSettings(), OutputContainer = Container, OutputName = "kept.jsonl" });
+
+        Assert.Equal(1, response.KeptCount);
+        Assert.Equal(1, response.Removed[nameof(FilterRule.LeakedRequest)]);
+        Assert.Equal(1, response.Removed[nameof(FilterRule.Identical)]);
+        Assert.Equal(1, response.Removed[nameof(FilterRule.CutOff)]);
+        Assert.Equal(1, response.Removed[nameof(FilterRule.Empty)]);
+        using var files = new TempDirectory();
+        await stack.Store.DownloadFileAsync(response.Kept, files.File("kept.jsonl"));
+        Assert.Equal("kept", Assert.Single(JsonLines.Read<SampledPair>(files.File("kept.jsonl"))).Id);
+    }
+
+    [Fact]
+    public async Task Filter_refuses_a_bad_pattern_and_a_bad_line_naming_the_field_the_blob_and_the_line()
+    {
+        var client = new FilterClient(stack.Filter.Channel);
+        var pairs = await stack.Store.UploadTextAsync(Container, "bad.jsonl",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"chosen\":\"c\",\"rejected\":\"r\",\"chosen_finished\":true,\"rejected_finished\":true,\"rejected_score\":3}\n{\"id\": \"b\", \"prompt\": \n");
+        var settings = new FilterSettings { LeakPatterns = { "(unclosed" } };
+
+        var pattern = await Assert.ThrowsAsync<RpcException>(() => client.FilterPairsAsync(new FilterPairsRequest
+            { Pairs = pairs, Settings = settings, OutputContainer = Container, OutputName = "out.jsonl" }).ResponseAsync);
+        var line = await Assert.ThrowsAsync<RpcException>(() => client.FilterPairsAsync(new FilterPairsRequest
+            { Pairs = pairs, OutputContainer = Container, OutputName = "out.jsonl" }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, pattern.StatusCode);
+        Assert.Contains("settings.leak_patterns", pattern.Status.Detail);
+        Assert.Equal(StatusCode.FailedPrecondition, line.StatusCode);
+        Assert.Contains($"{Container}/bad.jsonl, line 2", line.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Trainer_streams_each_step_then_a_verified_checkpoint_and_refuses_bad_settings_by_field()
+    {
+        var (model, sft) = await TinyWorldAsync();
+        var client = new TrainerClient(stack.Trainer.Channel);
+        var request = new TrainRequest
+        {
+            JobId = "trainer-test", Policy = model, Datasets = { sft }, Sft = new Trainer.V1.SftObjective(),
+            Training = new TrainingSettings { LearningRate = 1e-3, Epochs = 1, TokensPerBatch = 512, MaxGradNorm = 1 },
+            OutputContainer = Container, OutputPrefix = "trained",
+        };
+
+        var steps = new List<long>();
+        TrainResult? result = null;
+        using (var call = client.Train(request))
+            await foreach (var item in call.ResponseStream.ReadAllAsync())
+                if (item.EventCase == TrainEvent.EventOneofCase.Progress)
+                    steps.Add(item.Progress.Progress.Done);
+                else
+                    result = item.Result;
+
+        Assert.NotNull(result);
+        Assert.True(result.Steps > 1);
+        Assert.Equal(result.Steps, steps.Last());
+        Assert.True(result.Metrics["loss"] > 0);
+        using var files = new TempDirectory();
+        Assert.True(File.Exists(Path.Combine(await stack.Store.DownloadCheckpointAsync(result.Checkpoint, files.Path), "model.safetensors")));
+
+        request.JobId = "trainer-bad";
+        request.Training.LearningRate = -1;
+        request.Datasets.Add(new BlobRef { Container = Container, Name = "x" });
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var call = client.Train(request);
+            await foreach (var _ in call.ResponseStream.ReadAllAsync()) { }
+        });
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("training.learning_rate", error.Status.Detail);
+        Assert.Contains("datasets[1]", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Sampler_refuses_prompts_whose_content_does_not_match_their_hash()
+    {
+        var (model, _) = await TinyWorldAsync();
+        var prompts = await UploadJsonLinesAsync("prompts.jsonl", [new PromptRecord("Sort: 3 1 2", "sort")]);
+        prompts.Sha256 = new string('a', 64);
+        var client = new SamplerClient(stack.Sampler.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var call = client.SamplePairs(new Sampler.V1.SamplePairsRequest
+            {
+                Policy = model, Prompts = prompts, Templates = new Common.V1.PromptTemplates { Chosen = "best: ", Rejected = "score {s}: " }, RejectedScore = 3,
+                Sampling = new SamplingSettings { MaxNewTokens = 8, TopP = 1 }, OutputContainer = Container, OutputName = "pairs.jsonl",
+            });
+            await foreach (var _ in call.ResponseStream.ReadAllAsync()) { }
+        });
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains($"{Container}/prompts.jsonl", error.Status.Detail);
+    }
+
+    private async Task<BlobRef> UploadJsonLinesAsync<T>(string name, IEnumerable<T> records)
+    {
+        using var files = new TempDirectory();
+        JsonLines.Write(files.File(name), records);
+        return await stack.Store.UploadFileAsync(Container, name, files.File(name));
+    }
+
+    /// <summary>A smoke-sized world's base model and SFT data, in storage.</summary>
+    private async Task<(CheckpointRef Model, BlobRef Sft)> TinyWorldAsync()
+    {
+        var options = Experiment.Running.ExperimentOptions.Preset("smoke", 9);
+        var world = new WorldGenerator(options.World).Generate();
+        using var files = new TempDirectory();
+        BaseModelWriter.Write(files.File("base"), options.Model, 9, ExperimentVocabulary.Texts(world, options.Templates));
+        var model = await stack.Store.UploadDirectoryAsync(Container, "base", files.File("base"));
+        return (model, await UploadJsonLinesAsync("sft.jsonl", world.Sft.Take(64)));
+    }
+}
