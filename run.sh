@@ -1,10 +1,65 @@
 #!/usr/bin/env bash
 # The main job: the default experiment (SFT, offline initialisation, 3 only-prompting rounds, held-out
-# evaluation) on the tiny built-in world, printing the per-round table. It runs in-process until the gRPC
-# services and the AppHost can run it. Does its own restore and build. Extra arguments go to the command,
-# e.g. ./run.sh --seed 2 or ./run.sh --preset smoke.
+# evaluation) through the whole system: the .NET Aspire AppHost starts Azurite, the five gRPC services and the
+# dashboard; the `onlyprompt run` client starts the run on the Orchestrator and prints the per-round table.
+# Results stay in blob storage (runs/<run>/...). Does its own set-up (npm ci for Azurite, restore, build).
+#   ./run.sh                      default preset, seed 1
+#   ./run.sh --preset smoke       seconds, same stages
+#   ./run.sh --seed 2 --schedule 3,5,7 --round-lr 5e-5,2.5e-5,1.25e-5    (see `onlyprompt` usage)
+#   ./run.sh --keep-running ...   leave the system up afterwards (dashboard, further `onlyprompt` calls)
+#   ./run.sh --in-process ...     the same experiment in this process, without the services
 set -euo pipefail
 cd "$(dirname "$0")"
 
+keep_running=false
+in_process=false
+args=()
+for arg in "$@"; do
+  case "$arg" in
+    --keep-running) keep_running=true ;;
+    --in-process) in_process=true ;;
+    *) args+=("$arg") ;;
+  esac
+done
+
+[ -f node_modules/azurite/dist/src/blob/main.js ] || npm ci --no-audit --no-fund
 dotnet build src/OnlyPrompt.Cli -c Release --nologo -v quiet
-dotnet src/OnlyPrompt.Cli/bin/Release/net10.0/onlyprompt.dll experiment "$@"
+onlyprompt=(dotnet src/OnlyPrompt.Cli/bin/Release/net10.0/onlyprompt.dll)
+if $in_process; then
+  exec "${onlyprompt[@]}" experiment "${args[@]}"
+fi
+
+orchestrator=http://127.0.0.1:5170
+if "${onlyprompt[@]}" list --address "$orchestrator" >/dev/null 2>&1; then
+  echo "An OnlyPrompt system already answers on $orchestrator; the run goes to it."
+else
+  dotnet build OnlyPrompt.AppHost -c Release --nologo -v quiet
+  mkdir -p .onlyprompt
+  log=.onlyprompt/apphost.log
+  dotnet run --project OnlyPrompt.AppHost -c Release --no-build --launch-profile http >"$log" 2>&1 &
+  apphost=$!
+  stop() {
+    if kill -0 "$apphost" 2>/dev/null; then
+      echo "Stopping the AppHost (Azurite data stays in .onlyprompt/azurite)..."
+      kill -TERM "$apphost" 2>/dev/null || true
+      wait "$apphost" 2>/dev/null || true
+    fi
+  }
+  trap stop EXIT
+  echo "Starting the AppHost (Azurite, Sampler, Filter, Trainer, Evaluator, Orchestrator); log in $log"
+  for _ in $(seq 1 180); do
+    if "${onlyprompt[@]}" list --address "$orchestrator" >/dev/null 2>&1; then break; fi
+    if ! kill -0 "$apphost" 2>/dev/null; then echo "The AppHost exited; see $log" >&2; tail -30 "$log" >&2; exit 1; fi
+    sleep 1
+  done
+  "${onlyprompt[@]}" list --address "$orchestrator" >/dev/null
+  echo "Dashboard (traces of each run, round and stage): http://127.0.0.1:15080"
+fi
+
+status=0
+"${onlyprompt[@]}" run --address "$orchestrator" "${args[@]}" || status=$?
+if $keep_running && [ -n "${apphost:-}" ]; then
+  echo "The system stays up (dashboard http://127.0.0.1:15080, orchestrator $orchestrator); Ctrl+C stops it."
+  wait "$apphost" || true
+fi
+exit "$status"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [ ! -d node_modules/@lenml/tokenizers ]; then
+if [ ! -d node_modules/@lenml/tokenizers ] || [ ! -f node_modules/azurite/dist/src/blob/main.js ]; then
   npm ci --no-audit --no-fund
 fi
 

@@ -8,6 +8,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 // runs through them, and the dashboard. Everything listens on loopback.
 var builder = DistributedApplication.CreateBuilder(args);
 var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
+// Azurite's data and each service's work directory (checkpoint cache, resumable training jobs) live here.
+var dataRoot = Path.GetFullPath(builder.Configuration["OnlyPrompt:DataDirectory"] ?? Path.Combine(repositoryRoot, ".onlyprompt"));
 
 // Blob storage: Azurite from the repository's npm packages when running locally; in a deployment, the "blobs"
 // connection string (a real Azure Storage account) is a parameter of the published manifest.
@@ -20,7 +22,7 @@ if (builder.ExecutionContext.IsPublishMode)
 else
 {
     var blobPort = builder.Configuration.GetValue("OnlyPrompt:BlobPort", 10000);
-    var dataDirectory = builder.Configuration["OnlyPrompt:BlobDirectory"] ?? Path.Combine(repositoryRoot, ".onlyprompt", "azurite");
+    var dataDirectory = Path.Combine(dataRoot, "azurite");
     Directory.CreateDirectory(dataDirectory);
     var port = blobPort.ToString(CultureInfo.InvariantCulture);
     azurite = builder.AddExecutable("azurite", "node", repositoryRoot,
@@ -53,7 +55,7 @@ IResourceBuilder<ProjectResource> AddService<TProject>(string name, bool runsMod
     var service = builder.AddProject<TProject>(name, launchProfileName: null)
         .WithHttpEndpoint(port: port, name: "http")
         .WithReference(blobs)
-        .WithEnvironment("OnlyPrompt__WorkDirectory", Path.Combine(repositoryRoot, ".onlyprompt", "work", name));
+        .WithEnvironment("OnlyPrompt__WorkDirectory", Path.Combine(dataRoot, "work", name));
     service.WithHealthCheck(AddGrpcHealthCheck(builder, name, service.GetEndpoint("http")));
     if (azurite is not null)
         service.WaitFor(azurite);

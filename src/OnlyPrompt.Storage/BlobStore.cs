@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Azure;
@@ -16,34 +17,57 @@ public sealed class BlobStore(BlobServiceClient service)
 {
     private const string HashMetadataKey = "sha256";
     public const string CheckpointIndexFile = "index.json";
+    private readonly ConcurrentDictionary<string, bool> knownContainers = new(StringComparer.Ordinal);
 
     public async Task<BlobContainerClient> ContainerAsync(string container, CancellationToken cancellation = default)
     {
         var client = service.GetBlobContainerClient(container);
-        await client.CreateIfNotExistsAsync(cancellationToken: cancellation);
+        if (!knownContainers.ContainsKey(container))
+        {
+            await client.CreateIfNotExistsAsync(cancellationToken: cancellation);
+            knownContainers[container] = true;
+        }
         return client;
     }
 
     public async Task<BlobRef> UploadFileAsync(string container, string name, string path, CancellationToken cancellation = default)
     {
-        var sha256 = await Sha256.OfFileAsync(path, cancellation);
+        var (sha256, md5) = await ContentHashes.OfFileAsync(path, cancellation);
         var blob = (await ContainerAsync(container, cancellation)).GetBlobClient(name);
+        BlobContentInfo stored;
         await using (var file = File.OpenRead(path))
-            await blob.UploadAsync(file, new BlobUploadOptions { Metadata = new Dictionary<string, string> { [HashMetadataKey] = sha256 } }, cancellation);
+            stored = await blob.UploadAsync(file, UploadOptions(sha256), cancellation);
         var reference = new BlobRef { Container = container, Name = name, Sha256 = sha256, Size = new FileInfo(path).Length };
-        await VerifyAsync(reference, cancellation);
+        await VerifyStoredAsync(reference, stored, md5, cancellation);
         return reference;
     }
 
     public async Task<BlobRef> UploadTextAsync(string container, string name, string text, CancellationToken cancellation = default)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
-        var sha256 = Sha256.OfBytes(bytes);
+        var (sha256, md5) = ContentHashes.OfBytes(bytes);
         var blob = (await ContainerAsync(container, cancellation)).GetBlobClient(name);
-        await blob.UploadAsync(new BinaryData(bytes), new BlobUploadOptions { Metadata = new Dictionary<string, string> { [HashMetadataKey] = sha256 } }, cancellation);
+        var stored = await blob.UploadAsync(new BinaryData(bytes), UploadOptions(sha256), cancellation);
         var reference = new BlobRef { Container = container, Name = name, Sha256 = sha256, Size = bytes.Length };
-        await VerifyAsync(reference, cancellation);
+        await VerifyStoredAsync(reference, stored, md5, cancellation);
         return reference;
+    }
+
+    private static BlobUploadOptions UploadOptions(string sha256) => new() { Metadata = new Dictionary<string, string> { [HashMetadataKey] = sha256 } };
+
+    /// <summary>
+    /// A single-request upload comes back with the MD5 the storage service computed over what it stored: equal to
+    /// ours, the content is verified without reading it back. A block upload has no such hash: it is read back and hashed.
+    /// </summary>
+    private async Task VerifyStoredAsync(BlobRef reference, BlobContentInfo stored, byte[] md5, CancellationToken cancellation)
+    {
+        if (stored.ContentHash is { Length: > 0 } serviceMd5)
+        {
+            if (!serviceMd5.AsSpan().SequenceEqual(md5))
+                throw new BlobIntegrityException($"blob {Describe(reference)}: the storage service hashed different content than was sent.");
+            return;
+        }
+        await VerifyAsync(reference, cancellation);
     }
 
     /// <summary>Reads the blob back and checks its hash and size against the reference.</summary>

@@ -4,14 +4,27 @@ namespace OnlyPrompt.Storage;
 
 internal static class Sha256
 {
-    public static async Task<string> OfFileAsync(string path, CancellationToken cancellation)
-    {
-        await using var stream = File.OpenRead(path);
-        return await OfStreamAsync(stream, cancellation);
-    }
-
     public static async Task<string> OfStreamAsync(Stream stream, CancellationToken cancellation) =>
         Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellation));
+}
 
-    public static string OfBytes(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+/// <summary>SHA-256 (our reference) and MD5 (what the storage service reports back) of content, in one pass.</summary>
+internal static class ContentHashes
+{
+    public static async Task<(string Sha256, byte[] Md5)> OfFileAsync(string path, CancellationToken cancellation)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        await using var stream = File.OpenRead(path);
+        var buffer = new byte[1 << 20];
+        int read;
+        while ((read = await stream.ReadAsync(buffer, cancellation)) > 0)
+        {
+            sha.AppendData(buffer, 0, read);
+            md5.AppendData(buffer, 0, read);
+        }
+        return (Convert.ToHexStringLower(sha.GetHashAndReset()), md5.GetHashAndReset());
+    }
+
+    public static (string Sha256, byte[] Md5) OfBytes(byte[] bytes) => (Convert.ToHexStringLower(SHA256.HashData(bytes)), MD5.HashData(bytes));
 }

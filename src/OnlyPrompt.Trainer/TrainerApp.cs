@@ -9,7 +9,7 @@ public static class TrainerApp
         var builder = WebApplication.CreateBuilder(args);
         builder.AddGrpcServiceDefaults();
         builder.Services.AddOnlyPromptData(builder.Configuration, "trainer").AddOnlyPromptModels(builder.Configuration);
-        builder.Services.AddSingleton(new TrainingJobs.Settings(builder.Configuration.GetValue("OnlyPrompt:CheckpointEverySteps", 20)));
+        builder.Services.AddSingleton(new TrainingJobs.Settings(builder.Configuration.GetValue("OnlyPrompt:CheckpointEverySteps", 200)));
         builder.Services.AddSingleton<TrainingJobs>();
         var app = builder.Build();
         app.MapGrpcServiceDefaults();

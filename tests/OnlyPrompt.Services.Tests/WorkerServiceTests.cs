@@ -104,6 +104,35 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     }
 
     [Fact]
+    public async Task Sampler_generates_one_plain_answer_per_prompt_and_writes_them_with_progress()
+    {
+        var (model, _) = await TinyWorldAsync();
+        var prompts = await UploadJsonLinesAsync("plain-prompts.jsonl", Enumerable.Range(0, 5).Select(i => new PromptRecord($"Sort: {i} 3 1", "sort")));
+        var client = new SamplerClient(stack.Sampler.Channel);
+
+        var progress = new List<long>();
+        Sampler.V1.GenerateResult? result = null;
+        using (var call = client.Generate(new Sampler.V1.GenerateRequest
+               {
+                   Model = model, Prompts = prompts, Sampling = new SamplingSettings { MaxNewTokens = 6, TopP = 1, BatchSize = 2 },
+                   OutputContainer = Container, OutputName = "answers.jsonl",
+               }))
+            await foreach (var item in call.ResponseStream.ReadAllAsync())
+                if (item.EventCase == Sampler.V1.GenerateEvent.EventOneofCase.Progress)
+                    progress.Add(item.Progress.Done);
+                else
+                    result = item.Result;
+
+        Assert.NotNull(result);
+        Assert.Equal(5, result.Count);
+        Assert.Equal(5, progress.Last());
+        using var files = new TempDirectory();
+        await stack.Store.DownloadFileAsync(result.Completions, files.File("answers.jsonl"));
+        var answers = JsonLines.Read<OnlyPrompt.Sampler.CompletionRecord>(files.File("answers.jsonl"));
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"Sort: {i} 3 1"), answers.Select(a => a.Prompt));
+    }
+
+    [Fact]
     public async Task Sampler_refuses_prompts_whose_content_does_not_match_their_hash()
     {
         var (model, _) = await TinyWorldAsync();

@@ -1,0 +1,58 @@
+using System.Net;
+using System.Net.Sockets;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Grpc.Core;
+using Grpc.Net.Client;
+using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Services;
+using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorClient;
+
+namespace OnlyPrompt.AppHost.Tests;
+
+/// <summary>The whole AppHost as users start it (Azurite, five services, health checks, WaitFor), ending in a real run.</summary>
+public sealed class WholeSystemTests
+{
+    [Fact]
+    public async Task The_AppHost_starts_every_service_and_runs_the_smoke_experiment_to_completion()
+    {
+        var data = Directory.CreateTempSubdirectory("onlyprompt-apphost-");
+        try
+        {
+            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.OnlyPrompt_AppHost>([
+                $"--OnlyPrompt:DataDirectory={data.FullName}", $"--OnlyPrompt:BlobPort={FreePort()}", $"--OnlyPrompt:OrchestratorPort={FreePort()}"]);
+            await using var app = await builder.BuildAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+            await app.StartAsync(timeout.Token);
+            await app.ResourceNotifications.WaitForResourceHealthyAsync("orchestrator", timeout.Token);
+
+            using var channel = GrpcChannel.ForAddress(app.GetEndpoint("orchestrator", "http"));
+            var client = new OrchestratorClient(channel);
+            var spec = RunSpecs.FromExperiment(ExperimentOptions.Preset("smoke", 2));
+            await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "apphost-smoke" }, cancellationToken: timeout.Token);
+
+            Run? finished = null;
+            using (var watch = client.WatchRun(new WatchRunRequest { RunId = "apphost-smoke" }, cancellationToken: timeout.Token))
+                await foreach (var runEvent in watch.ResponseStream.ReadAllAsync(timeout.Token))
+                    if (runEvent.EventCase == RunEvent.EventOneofCase.Finished)
+                        finished = runEvent.Finished;
+
+            Assert.NotNull(finished);
+            Assert.True(finished.State == RunState.Succeeded, finished.Error);
+            Assert.Equal(spec.Rounds.Count, finished.Stages.Count(s => s.Name.EndsWith("/train", StringComparison.Ordinal) && s.Round > 0));
+            Assert.Contains(finished.Stages, s => s.Name == "round-3/evaluate");
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
