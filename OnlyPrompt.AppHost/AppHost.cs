@@ -46,7 +46,9 @@ AddService<Projects.OnlyPrompt_Orchestrator>("orchestrator", runsModels: true, p
     .WithReference(filter.GetEndpoint("http")).WaitFor(filter)
     .WithReference(trainer.GetEndpoint("http")).WaitFor(trainer)
     .WithReference(evaluator.GetEndpoint("http")).WaitFor(evaluator)
-    .WithEnvironment("OnlyPrompt__ApiKey", builder.Configuration["OnlyPrompt:ApiKey"] ?? "");
+    .WithEnvironment("OnlyPrompt__ApiKey", builder.ExecutionContext.IsPublishMode
+        ? builder.AddParameter("orchestrator-api-key", secret: true)
+        : builder.AddParameter("orchestrator-api-key", builder.Configuration["OnlyPrompt:ApiKey"] ?? "", publishValueAsDefault: false, secret: true));
 
 builder.Build().Run();
 
@@ -54,8 +56,11 @@ IResourceBuilder<ProjectResource> AddService<TProject>(string name, bool runsMod
 {
     var service = builder.AddProject<TProject>(name, launchProfileName: null)
         .WithHttpEndpoint(port: port, name: "http")
-        .WithReference(blobs)
-        .WithEnvironment("OnlyPrompt__WorkDirectory", Path.Combine(dataRoot, "work", name));
+        .WithReference(blobs);
+    if (builder.ExecutionContext.IsPublishMode)
+        service.WithEndpoint("http", endpoint => endpoint.Transport = "http2"); // cleartext gRPC behind the platform's ingress
+    else
+        service.WithEnvironment("OnlyPrompt__WorkDirectory", Path.Combine(dataRoot, "work", name));
     service.WithHealthCheck(AddGrpcHealthCheck(builder, name, service.GetEndpoint("http")));
     if (azurite is not null)
         service.WaitFor(azurite);
