@@ -23,7 +23,7 @@ for arg in "$@"; do
 done
 
 [ -f node_modules/azurite/dist/src/blob/main.js ] || npm ci --no-audit --no-fund
-dotnet build src/OnlyPrompt.Cli -c Release --nologo -v quiet
+dotnet build src/OnlyPrompt.Cli -c Release --nologo -v quiet -clp:NoSummary
 onlyprompt=(dotnet src/OnlyPrompt.Cli/bin/Release/net10.0/onlyprompt.dll)
 if $in_process; then
   exec "${onlyprompt[@]}" experiment "${args[@]}"
@@ -33,7 +33,7 @@ orchestrator=http://127.0.0.1:5170
 if "${onlyprompt[@]}" list --address "$orchestrator" >/dev/null 2>&1; then
   echo "An OnlyPrompt system already answers on $orchestrator; the run goes to it."
 else
-  dotnet build OnlyPrompt.AppHost -c Release --nologo -v quiet
+  dotnet build OnlyPrompt.AppHost -c Release --nologo -v quiet -clp:NoSummary
   mkdir -p .onlyprompt
   log=.onlyprompt/apphost.log
   dotnet run --project OnlyPrompt.AppHost -c Release --no-build --launch-profile http >"$log" 2>&1 &

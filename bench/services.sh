@@ -19,8 +19,8 @@ while [ $# -gt 0 ]; do
 done
 
 [ -f node_modules/azurite/dist/src/blob/main.js ] || npm ci --no-audit --no-fund
-dotnet build src/OnlyPrompt.Cli -c Release --nologo -v quiet
-dotnet build OnlyPrompt.AppHost -c Release --nologo -v quiet
+dotnet build src/OnlyPrompt.Cli -c Release --nologo -v quiet -clp:NoSummary
+dotnet build OnlyPrompt.AppHost -c Release --nologo -v quiet -clp:NoSummary
 onlyprompt=(dotnet src/OnlyPrompt.Cli/bin/Release/net10.0/onlyprompt.dll)
 orchestrator=http://127.0.0.1:5170
 if "${onlyprompt[@]}" list --address "$orchestrator" >/dev/null 2>&1; then

@@ -101,7 +101,7 @@ public sealed class BlobStore(BlobServiceClient service)
         var blob = service.GetBlobContainerClient(reference.Container).GetBlobClient(reference.Name);
         try
         {
-            var content = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), cancellation);
+            var content = (await blob.DownloadStreamingAsync(cancellationToken: cancellation)).Value.Content;
             return new HashCheckingStream(content, reference);
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -132,13 +132,13 @@ public sealed class BlobStore(BlobServiceClient service)
     /// <summary>Uploads every file under <paramref name="directory"/>, then the index that names them with their hashes; the index comes last, so a checkpoint without one is incomplete.</summary>
     public async Task<CheckpointRef> UploadDirectoryAsync(string container, string prefix, string directory, CancellationToken cancellation = default)
     {
-        var files = new List<CheckpointFile>();
-        foreach (var path in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        await ContainerAsync(container, cancellation);
+        var files = await Task.WhenAll(Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(async path =>
         {
             var relative = Path.GetRelativePath(directory, path).Replace('\\', '/');
             var uploaded = await UploadFileAsync(container, $"{prefix}/{relative}", path, cancellation);
-            files.Add(new CheckpointFile(relative, uploaded.Sha256, uploaded.Size));
-        }
+            return new CheckpointFile(relative, uploaded.Sha256, uploaded.Size);
+        }));
         var index = await UploadTextAsync(container, $"{prefix}/{CheckpointIndexFile}", JsonSerializer.Serialize(new CheckpointIndex(files)), cancellation);
         return new CheckpointRef { Container = container, Prefix = prefix, Sha256 = index.Sha256 };
     }
@@ -160,13 +160,11 @@ public sealed class BlobStore(BlobServiceClient service)
             await using (var stream = await OpenVerifiedReadAsync(indexRef, cancellation))
                 index = await JsonSerializer.DeserializeAsync<CheckpointIndex>(stream, cancellationToken: cancellation)
                         ?? throw new BlobIntegrityException($"checkpoint index {Describe(indexRef)} is empty.");
-            foreach (var file in index.Files)
-            {
-                if (file.Path.Contains("..", StringComparison.Ordinal) || Path.IsPathRooted(file.Path))
-                    throw new BlobIntegrityException($"checkpoint index {Describe(indexRef)} names an unsafe path '{file.Path}'.");
-                var reference = new BlobRef { Container = checkpoint.Container, Name = $"{checkpoint.Prefix}/{file.Path}", Sha256 = file.Sha256, Size = file.Size };
-                await DownloadFileAsync(reference, Path.Combine(temporary, file.Path), cancellation);
-            }
+            if (index.Files.FirstOrDefault(f => f.Path.Contains("..", StringComparison.Ordinal) || Path.IsPathRooted(f.Path)) is { } unsafePath)
+                throw new BlobIntegrityException($"checkpoint index {Describe(indexRef)} names an unsafe path '{unsafePath.Path}'.");
+            await Task.WhenAll(index.Files.Select(file => DownloadFileAsync(
+                new BlobRef { Container = checkpoint.Container, Name = $"{checkpoint.Prefix}/{file.Path}", Sha256 = file.Sha256, Size = file.Size },
+                Path.Combine(temporary, file.Path), cancellation)));
             try
             {
                 Directory.Move(temporary, target);

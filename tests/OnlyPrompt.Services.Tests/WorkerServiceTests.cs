@@ -133,6 +133,30 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     }
 
     [Fact]
+    public async Task Evaluator_scores_a_checkpoint_exactly_and_refuses_an_unknown_scorer()
+    {
+        var (model, _) = await TinyWorldAsync();
+        var eval = await UploadJsonLinesAsync("eval.jsonl", [new EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new EvalRecord("Max: 4 9 2", "9", "max")]);
+        var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
+        var request = new Evaluator.V1.EvaluateRequest
+        {
+            Model = model, EvalSet = eval, Scorer = Evaluator.V1.Scorer.Exact, MaxNewTokens = 6, CalibrationPrompts = 1,
+            CalibrationTemplate = "Give a {s} answer. ", OutputContainer = Container, OutputName = "eval.json",
+        };
+
+        var response = await client.EvaluateAsync(request);
+
+        Assert.InRange(response.MeanQuality, 0, 1);
+        Assert.Equal(["max", "sort"], response.QualityByFamily.Keys.Order());
+        Assert.Equal(11, response.Calibration.Count);
+        Assert.Equal($"{Container}/eval.json", $"{response.Report.Container}/{response.Report.Name}");
+        request.Scorer = Evaluator.V1.Scorer.Unspecified;
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.EvaluateAsync(request).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("scorer", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task Sampler_refuses_prompts_whose_content_does_not_match_their_hash()
     {
         var (model, _) = await TinyWorldAsync();
