@@ -112,7 +112,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
     private async Task<StageRecord> EvaluateAsync(Run run, PlannedStage stage, CancellationToken cancellation)
     {
         var spec = run.Spec;
-        var withProbe = stage.Name == "sft/evaluate" && spec.Evaluation.CalibrationPrompts > 0;
+        var withProbe = spec.Evaluation.CalibrationPrompts > 0;
         var request = new EvaluateRequest
         {
             Model = LatestCheckpoint(run), EvalSet = File(run, "prepare", WorldPreparer.Eval), Scorer = Scorer.Exact,

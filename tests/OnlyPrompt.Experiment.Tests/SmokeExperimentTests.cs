@@ -22,7 +22,7 @@ public class SmokeExperimentTests
         Assert.True(result.LeakedSftExamples > 0);
         Assert.Equal(["sft", "init", "round 1", "round 2", "round 3"], result.Stages.Select(s => s.Stage));
         Assert.Equal([3, 5, 7], result.Stages.Skip(2).Select(s => s.RejectedScore!.Value));
-        Assert.Equal(11, result.SftCalibration.Length);
+        Assert.All(result.Stages, stage => Assert.Equal(11, stage.Calibration.Length));
 
         for (var round = 1; round <= 3; round++)
         {

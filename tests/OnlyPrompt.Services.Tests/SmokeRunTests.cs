@@ -30,7 +30,6 @@ public sealed class SmokeRunTests(ServiceStack stack)
         }
         foreach (var evaluation in run.Stages.Where(s => s.Evaluation is not null).Select(s => s.Evaluation))
             Assert.InRange(evaluation.MeanQuality, 0, 1);
-        Assert.Equal(11, run.Stages.Single(s => s.Name == "sft/evaluate").Evaluation.Calibration.Count);
 
         // The last checkpoint is a loadable Hugging Face checkpoint, verified file by file on the way down.
         using var local = new TempDirectory();
@@ -41,8 +40,10 @@ public sealed class SmokeRunTests(ServiceStack stack)
         // Same seeds, same code: the services reproduce the in-process experiment's numbers exactly.
         using var inProcessDirectory = new TempDirectory();
         var inProcess = new ExperimentRunner(ExperimentOptions.Preset("smoke", 3), inProcessDirectory.Path, _ => { }).Run();
-        var serviceQualities = run.Stages.Where(s => s.Name.EndsWith("/evaluate", StringComparison.Ordinal)).Select(s => s.Evaluation.MeanQuality);
-        Assert.Equal(inProcess.Stages.Select(s => s.Evaluation.MeanQuality), serviceQualities, new ToleranceComparer(1e-6));
+        var evaluations = run.Stages.Where(s => s.Name.EndsWith("/evaluate", StringComparison.Ordinal)).Select(s => s.Evaluation).ToList();
+        Assert.Equal(inProcess.Stages.Select(s => s.Evaluation.MeanQuality), evaluations.Select(e => e.MeanQuality), new ToleranceComparer(1e-6));
+        Assert.Equal(inProcess.Stages.SelectMany(s => s.Calibration), evaluations.SelectMany(e => e.Calibration), new ToleranceComparer(1e-6));
+        Assert.All(evaluations, e => Assert.Equal(11, e.Calibration.Count));
         Assert.Equal(inProcess.Stages.Where(s => s.Kept is not null && s.RejectedScore is not null).Select(s => (double)s.Kept!.Value),
             run.Stages.Where(s => s.Name.EndsWith("/filter", StringComparison.Ordinal)).Select(s => s.Metrics["kept"]));
     }

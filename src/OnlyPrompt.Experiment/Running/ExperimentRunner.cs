@@ -13,9 +13,13 @@ namespace OnlyPrompt.Experiment.Running;
 /// <summary>One stage's line of the results table.</summary>
 public sealed record StageReport(
     string Stage, int? RejectedScore, int? Pairs, int? Kept, IReadOnlyDictionary<FilterRule, int>? Removed,
-    double? Loss, double? Margin, Evaluation Evaluation, double Seconds);
+    double? Loss, double? Margin, Evaluation Evaluation, double Seconds)
+{
+    /// <summary>Mean quality when asked for score 0..10 after this stage: whether the policy still follows requested scores.</summary>
+    public double[] Calibration { get; init; } = [];
+}
 
-public sealed record ExperimentResult(string OutputDirectory, IReadOnlyList<StageReport> Stages, double[] SftCalibration, int LeakedSftExamples);
+public sealed record ExperimentResult(string OutputDirectory, IReadOnlyList<StageReport> Stages, int LeakedSftExamples);
 
 /// <summary>
 /// The method end to end, in-process: generate the world, SFT, offline initialisation, then M rounds of
@@ -48,10 +52,8 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
                 .Train(sft, progress: LogEvery(200, "sft"), cancellation: cancellation).LastMetrics.GetValueOrDefault(LossMetrics.Loss);
         }
         model.Save(Path.Combine(outputDirectory, "sft"));
-        var calibration = evaluator.Calibration(world.Eval);
         stages.Add(Report(new StageReport(options.StartFromSft is null ? "sft" : "sft (given)", null, null, null, null, sftLoss, null,
             evaluator.Evaluate(world.Eval), clock.Elapsed.TotalSeconds)));
-        log("  quality by requested score 0..10 after SFT: " + string.Join(" ", calibration.Select(q => q.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))));
 
         // 1b. Offline preference optimisation on the seed pairs: pi_0.
         clock.Restart();
@@ -89,13 +91,17 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
                 result.LastMetrics.GetValueOrDefault(LossMetrics.Loss), result.LastMetrics.GetValueOrDefault(LossMetrics.RewardsMargins), evaluation, clock.Elapsed.TotalSeconds)));
         }
 
-        var experiment = new ExperimentResult(outputDirectory, stages, calibration, world.Sft.Count(r => r.Leaked));
+        var experiment = new ExperimentResult(outputDirectory, stages, world.Sft.Count(r => r.Leaked));
         File.WriteAllText(Path.Combine(outputDirectory, "report.json"), JsonSerializer.Serialize(experiment, JsonLines.Options));
         return experiment;
 
+        // Every stage also probes whether the policy still follows requested scores: the rounds' pairs depend on it.
         StageReport Report(StageReport row)
         {
+            row = row with { Calibration = evaluator.Calibration(world.Eval) };
             log(ReportTable.Row(row));
+            log($"  quality by requested score 0..10 after {row.Stage}: " +
+                string.Join(" ", row.Calibration.Select(q => q.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))));
             return row;
         }
     }
