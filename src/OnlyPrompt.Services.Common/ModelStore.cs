@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using OnlyPrompt.Common.V1;
 using OnlyPrompt.Model;
 using OnlyPrompt.Storage;
@@ -10,8 +12,24 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
 {
     public Device Device => device;
 
-    public async Task<PretrainedModel> LoadAsync(CheckpointRef checkpoint, CancellationToken cancellation) =>
-        PretrainedModel.Load(await LocalCopyAsync(checkpoint, cancellation), device);
+    private static readonly Meter Meter = new("OnlyPrompt.Models");
+    private static readonly Histogram<double> FetchSeconds = Meter.CreateHistogram<double>("onlyprompt.model.fetch_duration", "s", "Time to have a checkpoint on local disk (0 when cached).");
+    private static readonly Histogram<double> LoadSeconds = Meter.CreateHistogram<double>("onlyprompt.model.load_duration", "s", "Time to load a local checkpoint into memory.");
+
+    /// <summary>Fetches (or finds in the cache) and loads the checkpoint; the current span gets both times as tags.</summary>
+    public async Task<PretrainedModel> LoadAsync(CheckpointRef checkpoint, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var directory = await LocalCopyAsync(checkpoint, cancellation);
+        var fetched = clock.Elapsed.TotalSeconds;
+        var model = PretrainedModel.Load(directory, device);
+        var loaded = clock.Elapsed.TotalSeconds - fetched;
+        FetchSeconds.Record(fetched);
+        LoadSeconds.Record(loaded);
+        Activity.Current?.SetTag("onlyprompt.model.fetch_seconds", fetched);
+        Activity.Current?.SetTag("onlyprompt.model.load_seconds", loaded);
+        return model;
+    }
 
     public Task<string> LocalCopyAsync(CheckpointRef checkpoint, CancellationToken cancellation) =>
         store.DownloadCheckpointAsync(checkpoint, work.Checkpoints, cancellation);
