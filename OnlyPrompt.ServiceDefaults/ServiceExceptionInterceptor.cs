@@ -7,7 +7,7 @@ namespace OnlyPrompt.ServiceDefaults;
 
 /// <summary>
 /// The one place where domain exceptions become gRPC status codes: bad arguments are InvalidArgument (their
-/// message names the field), missing or corrupt blobs and bad data are FailedPrecondition, cancellation is
+/// message names the field), missing or corrupt blobs, bad data and diverged training are FailedPrecondition, cancellation is
 /// Cancelled, anything else is Internal with its message (and is logged).
 /// </summary>
 public sealed class ServiceExceptionInterceptor(ILogger<ServiceExceptionInterceptor> log) : Interceptor
@@ -44,8 +44,9 @@ public sealed class ServiceExceptionInterceptor(ILogger<ServiceExceptionIntercep
         {
             OperationCanceledException => StatusCode.Cancelled,
             ArgumentException => StatusCode.InvalidArgument,
-            BlobIntegrityException or InvalidDataException or FileNotFoundException => StatusCode.FailedPrecondition,
-            _ when e.GetType().Name is "ModelFormatException" or "TrainingDivergedException" => StatusCode.FailedPrecondition,
+            // Bad data, bad checkpoints (ModelFormatException) and diverged training (TrainingDivergedException):
+            // calling again with the same inputs fails again.
+            BlobIntegrityException or InvalidDataException or FormatException or FileNotFoundException or ArithmeticException => StatusCode.FailedPrecondition,
             _ => StatusCode.Internal,
         };
         if (code == StatusCode.Internal)

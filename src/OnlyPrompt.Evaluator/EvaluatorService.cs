@@ -24,7 +24,7 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             .Check(request.CalibrationPrompts == 0 || request.CalibrationTemplate.Contains("{s}", StringComparison.Ordinal), "calibration_template",
                 "must contain {s} when calibration_prompts > 0.")
             .Check(request.BatchSize >= 0, "batch_size", "must be >= 0 (0: the default).")
-            .Output(request.OutputContainer, request.OutputName, "output").ThrowIfAny();
+            .Output(request.OutputContainer, request.OutputName).ThrowIfAny();
         var cancellation = context.CancellationToken;
         using var activity = Source.StartActivity("evaluate");
         var records = await datasets.ReadAsync<EvalRecord>(request.EvalSet, cancellation);

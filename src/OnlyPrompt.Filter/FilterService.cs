@@ -16,7 +16,7 @@ public sealed class FilterService(Datasets datasets) : V1.Filter.FilterBase
 
     public override async Task<FilterPairsResponse> FilterPairs(FilterPairsRequest request, ServerCallContext context)
     {
-        var errors = new FieldErrors().Blob(request.Pairs, "pairs").Output(request.OutputContainer, request.OutputName, "output");
+        var errors = new FieldErrors().Blob(request.Pairs, "pairs").Output(request.OutputContainer, request.OutputName);
         var settings = request.Settings ?? new FilterSettings();
         errors.Check(settings.MinWords >= 0 && settings.MaxWords >= 0 && (settings.MaxWords == 0 || settings.MinWords <= settings.MaxWords),
             "settings", $"min_words ({settings.MinWords}) and max_words ({settings.MaxWords}) must be >= 0 with min_words <= max_words.");

@@ -16,7 +16,7 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
     {
         new FieldErrors().Checkpoint(request.Policy, "policy").Blob(request.Prompts, "prompts").Templates(request.Templates, "templates")
             .Check(request.RejectedScore is >= 0 and <= 9, "rejected_score", $"is {request.RejectedScore}; it must be in 0..9.")
-            .Sampling(request.Sampling, "sampling").Output(request.OutputContainer, request.OutputName, "output").ThrowIfAny();
+            .Sampling(request.Sampling, "sampling").Output(request.OutputContainer, request.OutputName).ThrowIfAny();
         var cancellation = context.CancellationToken;
         using var activity = SamplerTelemetry.Source.StartActivity("sample pairs");
         activity?.SetTag("onlyprompt.rejected_score", request.RejectedScore);
@@ -44,7 +44,7 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateEvent> responses, ServerCallContext context)
     {
         new FieldErrors().Checkpoint(request.Model, "model").Blob(request.Prompts, "prompts").Sampling(request.Sampling, "sampling")
-            .Output(request.OutputContainer, request.OutputName, "output").ThrowIfAny();
+            .Output(request.OutputContainer, request.OutputName).ThrowIfAny();
         var cancellation = context.CancellationToken;
         using var activity = SamplerTelemetry.Source.StartActivity("generate");
         var prompts = await datasets.ReadAsync<PromptRecord>(request.Prompts, cancellation);

@@ -35,8 +35,9 @@ public sealed class FieldErrors
         return this;
     }
 
-    public FieldErrors Output(string container, string name, string field) =>
-        Check(container.Length > 0, field + "_container", "is required.").Check(name.Length > 0, field.Length > 0 ? field + "_name" : "name", "is required.");
+    /// <summary>Where a call writes: <c>output_container</c> and <paramref name="nameField"/> (<c>output_name</c> or <c>output_prefix</c>).</summary>
+    public FieldErrors Output(string container, string name, string nameField = "output_name") =>
+        Check(container.Length > 0, "output_container", "is required.").Check(name.Length > 0, nameField, "is required.");
 
     public FieldErrors Sampling(SamplingSettings? sampling, string field)
     {

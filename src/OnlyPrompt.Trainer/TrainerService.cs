@@ -19,7 +19,7 @@ public sealed class TrainerService(TrainingJobs jobs) : V1.Trainer.TrainerBase
         var errors = new FieldErrors().Checkpoint(request.Policy, "policy")
             .Check(request.Datasets.Count > 0, "datasets", "needs at least one dataset.")
             .Check(request.ObjectiveCase != TrainRequest.ObjectiveOneofCase.None, "objective", "set sft or preference.")
-            .Training(request.Training, "training").Output(request.OutputContainer, request.OutputPrefix, "output");
+            .Training(request.Training, "training").Output(request.OutputContainer, request.OutputPrefix, "output_prefix");
         for (var i = 0; i < request.Datasets.Count; i++)
             errors.Blob(request.Datasets[i], $"datasets[{i}]");
         if (request.ObjectiveCase == TrainRequest.ObjectiveOneofCase.Preference)

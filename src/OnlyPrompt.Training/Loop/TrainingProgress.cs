@@ -18,4 +18,4 @@ public sealed record TrainingProgress(
 public sealed record TrainingResult(int Steps, IReadOnlyDictionary<string, double> LastMetrics, IReadOnlyDictionary<string, double>? Evaluation);
 
 /// <summary>A loss or gradient became NaN or infinite; nothing from this step on was saved.</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);
+public sealed class TrainingDivergedException(string message) : ArithmeticException(message);
