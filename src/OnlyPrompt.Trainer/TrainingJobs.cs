@@ -51,6 +51,7 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
             var encoding = new ChatEncoding(model);
             var stateDirectory = Path.Combine(job, StateFolder);
             var options = request.Training.ToOptions() with { CheckpointEverySteps = settings.CheckpointEverySteps, CheckpointDirectory = stateDirectory };
+            RemoveUnfinishedStates(stateDirectory);
             var resume = NewestState(stateDirectory);
             if (resume is not null)
                 log.LogInformation("job {Job}: resuming from {State}", request.JobId, Path.GetFileName(resume));
@@ -106,6 +107,15 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
             : [];
 
     private static string? NewestState(string directory) => States(directory).Select(s => s.Path).FirstOrDefault();
+
+    // A crash while a state was being written leaves its staging folder behind (see AtomicDirectory).
+    private static void RemoveUnfinishedStates(string directory)
+    {
+        if (!Directory.Exists(directory))
+            return;
+        foreach (var staging in Directory.EnumerateDirectories(directory, "step-*.partial-*"))
+            Directory.Delete(staging, recursive: true);
+    }
 
     private static void PruneStates(string directory)
     {

@@ -77,7 +77,7 @@ public sealed class RecoveryTests : IAsyncLifetime
             await client.StartRunAsync(new StartRunRequest { Spec = SlowFirstRound(), RunId = "kill-trainer" });
             await WaitForStageAsync("kill-trainer", "round-1/filter");
             var jobState = Path.Combine(work.Path, "trainer", "jobs", "kill-trainer.round-1.train", "state");
-            await WaitUntilAsync(() => Directory.Exists(jobState) && Directory.EnumerateDirectories(jobState, "step-*").Any(), "the trainer wrote no job checkpoint");
+            await WaitUntilAsync(() => HasCompleteCheckpoint(jobState), "the trainer wrote no job checkpoint");
             trainer.Kill();
             trainer.Dispose();
             trainer = await ServiceProcess.StartAsync("OnlyPrompt.Trainer", port, trainerSettings);
@@ -94,6 +94,11 @@ public sealed class RecoveryTests : IAsyncLifetime
             trainer.Dispose();
         }
     }
+
+    // A checkpoint being written lives in a step-N.partial-* sibling until it is complete; only a finished one counts.
+    private static bool HasCompleteCheckpoint(string stateDirectory) =>
+        Directory.Exists(stateDirectory) && Directory.EnumerateDirectories(stateDirectory, "step-*")
+            .Any(d => int.TryParse(Path.GetFileName(d)["step-".Length..], out _) && File.Exists(Path.Combine(d, "trainer_state.json")));
 
     private string[] Settings(string service) => StackSettings.For(azurite, Path.Combine(work.Path, service));
 
