@@ -17,6 +17,11 @@ public static class ExperimentCommand
             Threads = arguments.Integer("--threads"),
             StartFromSft = arguments.Text("--from-sft") is { } sft ? Path.GetFullPath(sft) : null,
         };
+        options = options with
+        {
+            Model = options.Model with { Dim = arguments.Integer("--model-dim") ?? options.Model.Dim, Layers = arguments.Integer("--model-layers") ?? options.Model.Layers },
+            Sft = options.Sft with { Epochs = arguments.Integer("--sft-epochs") ?? options.Sft.Epochs },
+        };
         options = RunOptions.Apply(arguments, options);
         arguments.RejectUnknown();
 

@@ -23,6 +23,7 @@ static int Usage()
     Console.Error.WriteLine("""
         usage:
           onlyprompt experiment [--preset default|smoke] [--seed N] [--out DIR] [--threads N] [--device cpu|cuda] [--from-sft DIR]
+                                [--model-dim N] [--model-layers N] [--sft-epochs N]
               the default experiment in this process
           onlyprompt run [--preset default|smoke] [--seed N] [--schedule 3,5,7] [--round-lr 5e-5,2.5e-5,1.25e-5] [--round-loss dpo|ipo|simpo|...]
                          [--round-beta B] [--temperature T] [--id RUN] [--detach]     start a run on the orchestrator and watch it

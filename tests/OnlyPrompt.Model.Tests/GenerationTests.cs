@@ -1,4 +1,5 @@
 using OnlyPrompt.Model.Generation;
+using OnlyPrompt.Model.Scoring;
 using OnlyPrompt.Model.Tests.Support;
 using OnlyPrompt.Model.Tokenization;
 using static TorchSharp.torch;
@@ -43,6 +44,29 @@ public class GenerationTests
         var other = generator.Generate(Prompts, options with { Seed = 8 });
         Assert.Equal(first.Select(s => s.Tokens), second.Select(s => s.Tokens));
         Assert.NotEqual(first.Select(s => s.Tokens), other.Select(s => s.Tokens));
+    }
+
+    [Fact]
+    public void ReportedLogProbsAreTheModelsOwnScoresOfTheSampledTokens()
+    {
+        using var model = TinyModels.Create();
+        var options = new SamplingOptions { MaxNewTokens = 8, Temperature = 1.3, Seed = 5, LogProbs = 3 };
+        var sampled = new BatchGenerator(model).Generate(Prompts, options);
+        var (sums, counts) = ResponseLogProbs.Score(model, Prompts.Zip(sampled, (p, s) => new PromptResponse(p, s.Tokens)).ToList(), batchSize: 4);
+        for (var i = 0; i < Prompts.Length; i++)
+        {
+            var reported = sampled[i].LogProbs!;
+            Assert.Equal(sampled[i].Tokens, reported.Select(t => t.Token));
+            Assert.Equal(counts[i], reported.Count);
+            Assert.Equal(sums[i], reported.Sum(t => t.LogProb), 3);
+            foreach (var token in reported)
+            {
+                Assert.Equal(3, token.Top.Count);
+                Assert.True(token.Top[0].LogProb >= token.LogProb - 1e-5f, "the top alternative is at least as likely as the sampled token");
+                Assert.True(token.Top.Zip(token.Top.Skip(1)).All(p => p.First.LogProb >= p.Second.LogProb), "alternatives come most likely first");
+            }
+        }
+        Assert.All(new BatchGenerator(model).Generate(Prompts, options with { LogProbs = null }), s => Assert.Null(s.LogProbs));
     }
 
     [Fact]

@@ -30,6 +30,7 @@ public sealed class BatchGenerator(LlamaForCausalLM model)
         var generator = new Generator((ulong)options.Seed, device);
         var stopTokens = options.StopTokenIds.ToHashSet();
         var outputs = prompts.Select(_ => new List<int>()).ToArray();
+        var logProbs = options.LogProbs is null ? null : prompts.Select(_ => new List<TokenLogProb>()).ToArray();
         var reasons = new FinishReason?[batch];
         using var cache = options.UseKvCache ? new KvCache(model.Config, batch, capacity, model.DType, device) : null;
 
@@ -40,6 +41,7 @@ public sealed class BatchGenerator(LlamaForCausalLM model)
             using var scope = NewDisposeScope();
             var next = TokenSampler.Next(logits, options, generator);                            // [B]
             var chosen = next.cpu().data<long>().ToArray();
+            var stepLogProbs = logProbs is null ? null : LogProbsOf(logits, next, options.LogProbs!.Value);
             for (var row = 0; row < batch; row++)
             {
                 if (reasons[row] is not null)
@@ -51,6 +53,7 @@ public sealed class BatchGenerator(LlamaForCausalLM model)
                     continue;
                 }
                 outputs[row].Add(token);
+                logProbs?[row].Add(stepLogProbs![row]);
                 if (stopCondition?.Invoke(row, outputs[row]) == true)
                     reasons[row] = FinishReason.StopString;
             }
@@ -75,7 +78,23 @@ public sealed class BatchGenerator(LlamaForCausalLM model)
         ids.Dispose();
         keyMask.Dispose();
         logits.Dispose();
-        return outputs.Select((tokens, row) => new GeneratedSequence(tokens.ToArray(), reasons[row] ?? FinishReason.Length)).ToArray();
+        return outputs.Select((tokens, row) => new GeneratedSequence(tokens.ToArray(), reasons[row] ?? FinishReason.Length, logProbs?[row])).ToArray();
+    }
+
+    private static TokenLogProb[] LogProbsOf(Tensor logits, Tensor chosen, int top)
+    {
+        using var scope = NewDisposeScope();
+        var logProbs = logits.to(ScalarType.Float32).log_softmax(-1);                             // [B, vocab]
+        var picked = logProbs.gather(1, chosen.unsqueeze(1)).squeeze(1).cpu().data<float>().ToArray();
+        var tokens = chosen.cpu().data<long>().ToArray();
+        var (topValues, topIndexes) = (Array.Empty<float>(), Array.Empty<long>());
+        if (top > 0)
+        {
+            var (values, indexes) = logProbs.topk(top, dim: -1);                                   // [B, top]
+            (topValues, topIndexes) = (values.cpu().data<float>().ToArray(), indexes.cpu().data<long>().ToArray());
+        }
+        return Enumerable.Range(0, tokens.Length).Select(row => new TokenLogProb((int)tokens[row], picked[row],
+            Enumerable.Range(0, top).Select(k => ((int)topIndexes[row * top + k], topValues[row * top + k])).ToArray())).ToArray();
     }
 
     private static Tensor LastLogits(Tensor logits)

@@ -16,6 +16,9 @@ public sealed record SamplingOptions
     public IReadOnlyList<string> StopStrings { get; init; } = [];
     /// <summary>Reuse keys and values of earlier positions (the fast path); false recomputes the whole prefix each step.</summary>
     public bool UseKvCache { get; init; } = true;
+    /// <summary>Report each sampled token's log-probability and this many alternatives (null: none), from the model's
+    /// distribution before temperature and truncation, as OpenAI-compatible servers do.</summary>
+    public int? LogProbs { get; init; }
 
     public void Validate()
     {
@@ -27,6 +30,8 @@ public sealed record SamplingOptions
             throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "TopP must be in (0, 1].");
         if (TopK < 0)
             throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "TopK must be >= 0.");
+        if (LogProbs is < 0 or > 20)
+            throw new ArgumentOutOfRangeException(nameof(LogProbs), LogProbs, "LogProbs must be in 0..20.");
     }
 }
 
@@ -40,8 +45,11 @@ public enum FinishReason
     Length,
 }
 
-/// <summary>One sampled continuation.</summary>
-public sealed record GeneratedSequence(int[] Tokens, FinishReason FinishReason)
+/// <summary>A sampled token's log-probability and the most likely alternatives at that position.</summary>
+public sealed record TokenLogProb(int Token, float LogProb, IReadOnlyList<(int Token, float LogProb)> Top);
+
+/// <summary>One sampled continuation; <see cref="LogProbs"/> is set when <see cref="SamplingOptions.LogProbs"/> was.</summary>
+public sealed record GeneratedSequence(int[] Tokens, FinishReason FinishReason, IReadOnlyList<TokenLogProb>? LogProbs = null)
 {
     public bool Finished => FinishReason != FinishReason.Length;
 }

@@ -4,7 +4,7 @@ using OnlyPrompt.Model.Tokenization;
 namespace OnlyPrompt.Model.Generation;
 
 /// <summary>A sampled answer: its text (special tokens removed, cut before any stop string), its tokens and why it ended.</summary>
-public sealed record GeneratedText(string Text, int[] Tokens, FinishReason FinishReason)
+public sealed record GeneratedText(string Text, int[] Tokens, FinishReason FinishReason, IReadOnlyList<TokenLogProb>? LogProbs = null)
 {
     public bool Finished => FinishReason != FinishReason.Length;
 }
@@ -26,7 +26,7 @@ public sealed class TextGenerator(LlamaForCausalLM model, HfTokenizer tokenizer)
             foreach (var stopString in options.StopStrings)
                 if (text.IndexOf(stopString, StringComparison.Ordinal) is var at and >= 0)
                     text = text[..at];
-            return new GeneratedText(text, sequence.Tokens, sequence.FinishReason);
+            return new GeneratedText(text, sequence.Tokens, sequence.FinishReason, sequence.LogProbs);
         }).ToArray();
     }
 }
