@@ -1,0 +1,22 @@
+namespace OnlyPrompt.Evaluation.Metrics;
+
+/// <summary>Win rate and length-controlled win rate of a model over a baseline, in percent.</summary>
+public sealed record WinRates(MeanInterval WinRate, MeanInterval LengthControlled, double LengthCoefficient, double MeanModelLength, double MeanBaselineLength)
+{
+    public static WinRates Of(IReadOnlyList<Preference> preferences, int bootstrapSamples = 200, int seed = 0)
+    {
+        if (preferences.Count == 0)
+            throw new ArgumentException("needs at least one preference.", nameof(preferences));
+        var fit = LengthControlledWinRate.Fit(preferences);
+        var random = new Random(seed);
+        var resampled = new List<double>(bootstrapSamples);
+        for (var b = 0; b < bootstrapSamples; b++)
+            resampled.Add(LengthControlledWinRate.Fit(Enumerable.Range(0, preferences.Count).Select(_ => preferences[random.Next(preferences.Count)]).ToList()).Percent);
+        resampled.Sort();
+        var lengthControlled = bootstrapSamples < 2
+            ? new MeanInterval(fit.Percent, double.NegativeInfinity, double.PositiveInfinity, preferences.Count)
+            : new MeanInterval(fit.Percent, resampled[(int)(0.025 * (bootstrapSamples - 1))], resampled[(int)Math.Ceiling(0.975 * (bootstrapSamples - 1))], preferences.Count);
+        return new WinRates(MeanInterval.Of(preferences.Select(p => p.ModelWins).ToList()).Scale(100), lengthControlled, fit.Phi,
+            preferences.Average(p => p.ModelLength), preferences.Average(p => p.BaselineLength));
+    }
+}
