@@ -37,7 +37,10 @@ else
     blobs = builder.AddConnectionString("blobs");
 }
 
-var sampler = AddService<Projects.OnlyPrompt_Sampler>("sampler", runsModels: true);
+// The Sampler also serves an OpenAI-compatible API (/v1/chat/completions, /v1/completions) over any checkpoint in
+// storage, on its own HTTP/1.1 port, for LLM judges and external evaluation harnesses.
+var sampler = AddService<Projects.OnlyPrompt_Sampler>("sampler", runsModels: true)
+    .WithHttpEndpoint(port: builder.Configuration.GetValue("OnlyPrompt:SamplerHttpPort", 5171), name: "openai", env: "OnlyPrompt__HttpPort", isProxied: false);
 var filter = AddService<Projects.OnlyPrompt_Filter>("filter", runsModels: false);
 var trainer = AddService<Projects.OnlyPrompt_Trainer>("trainer", runsModels: true);
 var evaluator = AddService<Projects.OnlyPrompt_Evaluator>("evaluator", runsModels: true);

@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +21,9 @@ public static class GrpcServiceDefaults
     public static WebApplicationBuilder AddGrpcServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.AddServiceDefaults();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
+        var httpPort = AddHttpPort(builder);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint =>
+            endpoint.Protocols = httpPort is not null && endpoint.IPEndPoint?.Port == httpPort ? HttpProtocols.Http1 : HttpProtocols.Http2));
         builder.Services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<ServiceExceptionInterceptor>();
@@ -30,6 +33,24 @@ public static class GrpcServiceDefaults
         builder.Services.AddGrpcHealthChecks().AddCheck<BlobStorageHealthCheck>("blobs");
         builder.AddBlobStore();
         return builder;
+    }
+
+    /// <summary>
+    /// <c>OnlyPrompt:HttpPort</c>, when set, adds an HTTP/1.1 endpoint on that port (same host as the gRPC one) for
+    /// plain REST clients such as the Sampler's OpenAI-compatible API; cleartext HTTP/2 and HTTP/1.1 cannot share a port.
+    /// </summary>
+    private static int? AddHttpPort(WebApplicationBuilder builder)
+    {
+        var port = builder.Configuration.GetValue<int?>("OnlyPrompt:HttpPort");
+        if (port is not > 0)
+            return null;
+        var urls = (builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey) ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (urls.Count == 0)
+            urls.Add("http://localhost:5000");
+        var addresses = urls.Select(BindingAddress.Parse).ToList();
+        if (addresses.All(a => a.Port != port))
+            builder.WebHost.UseUrls([.. urls, $"http://{addresses[0].Host}:{port}"]);
+        return port;
     }
 
     public static IHostApplicationBuilder AddBlobStore(this IHostApplicationBuilder builder)

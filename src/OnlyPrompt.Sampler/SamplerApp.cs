@@ -1,3 +1,4 @@
+using OnlyPrompt.Sampler.OpenAi;
 using OnlyPrompt.Services;
 
 namespace OnlyPrompt.Sampler;
@@ -9,9 +10,11 @@ public static class SamplerApp
         var builder = WebApplication.CreateBuilder(args);
         builder.AddGrpcServiceDefaults();
         builder.Services.AddOnlyPromptData(builder.Configuration, "sampler").AddOnlyPromptModels(builder.Configuration);
+        builder.Services.AddSingleton<ResidentModel>().AddSingleton<OpenAiCompletions>();
         var app = builder.Build();
         app.MapGrpcServiceDefaults();
         app.MapGrpcService<SamplerService>();
+        app.MapOpenAiEndpoints();
         return app;
     }
 }

@@ -21,7 +21,8 @@ public sealed class WholeSystemTests
         try
         {
             var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.OnlyPrompt_AppHost>([
-                $"--OnlyPrompt:DataDirectory={data.FullName}", $"--OnlyPrompt:BlobPort={FreePort()}", $"--OnlyPrompt:OrchestratorPort={FreePort()}"]);
+                $"--OnlyPrompt:DataDirectory={data.FullName}", $"--OnlyPrompt:BlobPort={FreePort()}", $"--OnlyPrompt:OrchestratorPort={FreePort()}",
+                $"--OnlyPrompt:SamplerHttpPort={FreePort()}"]);
             await using var app = await builder.BuildAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
             await app.StartAsync(timeout.Token);
@@ -42,6 +43,16 @@ public sealed class WholeSystemTests
             Assert.True(finished.State == RunState.Succeeded, finished.Error);
             Assert.Equal(spec.Rounds.Count, finished.Stages.Count(s => s.Name.EndsWith("/train", StringComparison.Ordinal) && s.Round > 0));
             Assert.Contains(finished.Stages, s => s.Name == "round-3/evaluate");
+
+            // The final checkpoint answers through the Sampler's OpenAI-compatible endpoint.
+            var final = finished.Stages.Single(s => s.Name == "round-3/train").Checkpoint;
+            using var http = new HttpClient();
+            using var answer = await http.PostAsync(new Uri(app.GetEndpoint("sampler", "openai"), "/v1/chat/completions"), new StringContent(
+                $$"""{"model":"{{final.Container}}/{{final.Prefix}}","messages":[{"role":"user","content":"Sort: 3 1 2"}],"max_tokens":6,"temperature":0}""",
+                System.Text.Encoding.UTF8, "application/json"), timeout.Token);
+            var body = await answer.Content.ReadAsStringAsync(timeout.Token);
+            Assert.True(answer.IsSuccessStatusCode, body);
+            Assert.Contains("\"object\":\"chat.completion\"", body);
         }
         finally
         {

@@ -188,11 +188,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     /// <summary>A smoke-sized world's base model and SFT data, in storage.</summary>
     private async Task<(CheckpointRef Model, BlobRef Sft)> TinyWorldAsync()
     {
-        var options = Experiment.Running.ExperimentOptions.Preset("smoke", 9);
-        var world = new WorldGenerator(options.World).Generate();
-        using var files = new TempDirectory();
-        BaseModelWriter.Write(files.File("base"), options.Model, 9, ExperimentVocabulary.Texts(world, options.Templates));
-        var model = await stack.Store.UploadDirectoryAsync(Container, "base", files.File("base"));
+        var (model, world) = await TinyWorld.UploadAsync(stack.Store, Container);
         return (model, await UploadJsonLinesAsync("sft.jsonl", world.Sft.Take(64)));
     }
 }

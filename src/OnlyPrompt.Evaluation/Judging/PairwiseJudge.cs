@@ -18,7 +18,7 @@ public sealed record PairJudgment(double? ModelWins, PairVerdict ModelFirst, Pai
 /// Asks a judge which of two answers is better, once with the model's answer first and once with it second, and
 /// averages the two verdicts so that a judge's preference for a position cancels.
 /// </summary>
-public sealed class PairwiseJudge(IChatCompletions judge, PairwiseMode mode = PairwiseMode.Verdict)
+public sealed class PairwiseJudge(IChatCompletions judge, PairwiseMode mode = PairwiseMode.Verdict, int maxTokens = 512)
 {
     public const string SystemPrompt =
         "You are an impartial judge. Compare two AI assistants' answers to the user's instruction and decide which one " +
@@ -41,7 +41,7 @@ public sealed class PairwiseJudge(IChatCompletions judge, PairwiseMode mode = Pa
             : "Answer with exactly one letter: A if A is better, B if B is better.";
         var user = $"[Instruction]\n{instruction}\n\n[Answer A]\n{a}\n[End of answer A]\n\n[Answer B]\n{b}\n[End of answer B]\n\n{ending}";
         var request = new ChatCompletionRequest([new ChatTurn("system", SystemPrompt), new ChatTurn("user", user)],
-            MaxTokens: mode == PairwiseMode.Verdict ? 512 : 1, TopLogProbs: mode == PairwiseMode.LogProbs ? 5 : null);
+            MaxTokens: mode == PairwiseMode.Verdict ? maxTokens : 1, TopLogProbs: mode == PairwiseMode.LogProbs ? 5 : null);
         var reply = await judge.CompleteAsync(request, cancellation);
         return mode == PairwiseMode.Verdict
             ? JudgeVerdicts.ParsePair(reply.Content)

@@ -25,7 +25,9 @@ public sealed class InProcessService : IAsyncDisposable
     {
         var app = build(["--urls", "http://127.0.0.1:0", .. settings]);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        // The gRPC address; a service with OnlyPrompt:HttpPort also listens on that HTTP/1.1 port.
+        var httpPort = Array.IndexOf(settings, "--OnlyPrompt:HttpPort") is var at and >= 0 ? int.Parse(settings[at + 1]) : -1;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single(a => new Uri(a).Port != httpPort);
         return new InProcessService(app, new Uri(address));
     }
 

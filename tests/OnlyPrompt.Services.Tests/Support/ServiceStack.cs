@@ -14,6 +14,8 @@ public sealed class ServiceStack : IAsyncLifetime
 
     public Azurite Azurite { get; } = new();
     public InProcessService Sampler { get; private set; } = null!;
+    /// <summary>The Sampler's HTTP/1.1 port with the OpenAI-compatible API.</summary>
+    public Uri SamplerHttp { get; private set; } = null!;
     public InProcessService Filter { get; private set; } = null!;
     public InProcessService Trainer { get; private set; } = null!;
     public InProcessService Evaluator { get; private set; } = null!;
@@ -25,7 +27,9 @@ public sealed class ServiceStack : IAsyncLifetime
     {
         await Azurite.InitializeAsync();
         Store = new BlobStore(new BlobServiceClient(Azurite.ConnectionString));
-        Sampler = await InProcessService.StartAsync(OnlyPrompt.Sampler.SamplerApp.Build, Settings("sampler"));
+        var httpPort = FreePort.Next();
+        Sampler = await InProcessService.StartAsync(OnlyPrompt.Sampler.SamplerApp.Build, [.. Settings("sampler"), "--OnlyPrompt:HttpPort", $"{httpPort}"]);
+        SamplerHttp = new Uri($"http://127.0.0.1:{httpPort}");
         Filter = await InProcessService.StartAsync(OnlyPrompt.Filter.FilterApp.Build, Settings("filter"));
         Trainer = await InProcessService.StartAsync(OnlyPrompt.Trainer.TrainerApp.Build, Settings("trainer"));
         Evaluator = await InProcessService.StartAsync(OnlyPrompt.Evaluator.EvaluatorApp.Build, Settings("evaluator"));

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using OnlyPrompt.Evaluation.Judging;
+using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.Services.Tests.Support;
+
+namespace OnlyPrompt.Services.Tests;
+
+/// <summary>The Sampler's OpenAI-compatible API over real HTTP/1.1, with a checkpoint from Azurite, and the judge client against it.</summary>
+[Collection(ServiceStackCollection.Name)]
+public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
+{
+    private const string Container = "openai-tests";
+    private readonly HttpClient http = new();
+    private string model = "";
+
+    public async Task InitializeAsync()
+    {
+        var (checkpoint, _) = await TinyWorld.UploadAsync(stack.Store, Container);
+        model = $"{checkpoint.Container}/{checkpoint.Prefix}";
+    }
+
+    public Task DisposeAsync()
+    {
+        http.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Chat_completions_answer_in_OpenAI_shape_with_log_probs_and_the_same_seed_gives_the_same_answer()
+    {
+        var request = new JsonObject
+        {
+            ["model"] = model, ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Sort: 3 1 2" }),
+            ["max_tokens"] = 5, ["temperature"] = 1.0, ["seed"] = 11, ["n"] = 2, ["logprobs"] = true, ["top_logprobs"] = 3,
+        };
+
+        var first = await PostAsync("chat/completions", request);
+        var again = await PostAsync("chat/completions", request);
+
+        Assert.Equal("chat.completion", (string?)first["object"]);
+        Assert.Equal(model, (string?)first["model"]);
+        var choices = first["choices"]!.AsArray();
+        Assert.Equal(2, choices.Count);
+        foreach (var choice in choices)
+        {
+            Assert.Equal("assistant", (string?)choice!["message"]!["role"]);
+            Assert.Contains((string?)choice["finish_reason"], new[] { "stop", "length" });
+            var tokens = choice["logprobs"]!["content"]!.AsArray();
+            Assert.InRange(tokens.Count, 1, 5);
+            Assert.All(tokens, t => Assert.Equal(3, t!["top_logprobs"]!.AsArray().Count));
+            Assert.All(tokens, t => Assert.True((double)t!["logprob"]! <= 0));
+        }
+        Assert.Equal(first["choices"]!.ToJsonString(), again["choices"]!.ToJsonString());
+        var usage = first["usage"]!;
+        Assert.Equal((int)usage["prompt_tokens"]! + (int)usage["completion_tokens"]!, (int)usage["total_tokens"]!);
+        Assert.Equal(choices.Sum(c => c!["logprobs"]!["content"]!.AsArray().Count), (int)usage["completion_tokens"]!);
+    }
+
+    [Fact]
+    public async Task Completions_return_legacy_log_probs_for_each_prompt()
+    {
+        var response = await PostAsync("completions", new JsonObject
+        {
+            ["model"] = model, ["prompt"] = new JsonArray("Sort: 3 1 2", "Max: 4 9 2"), ["max_tokens"] = 4, ["temperature"] = 0, ["logprobs"] = 2,
+        });
+
+        var choices = response["choices"]!.AsArray();
+        Assert.Equal("text_completion", (string?)response["object"]);
+        Assert.Equal([0, 1], choices.Select(c => (int)c!["index"]!));
+        foreach (var choice in choices)
+        {
+            var logProbs = choice!["logprobs"]!;
+            var count = logProbs["tokens"]!.AsArray().Count;
+            Assert.Equal(count, logProbs["token_logprobs"]!.AsArray().Count);
+            Assert.Equal(count, logProbs["text_offset"]!.AsArray().Count);
+            // Greedy: every chosen token is the most likely one.
+            foreach (var (chosen, top) in logProbs["token_logprobs"]!.AsArray().Zip(logProbs["top_logprobs"]!.AsArray()))
+                Assert.Equal(top!.AsObject().Max(p => (double)p.Value!), (double)chosen!, 4);
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 400, "model")]
+    [InlineData("{\"model\":\"openai-tests/no-such\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 404, "model")]
+    [InlineData("{\"model\":\"M\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":3}", 400, "temperature")]
+    [InlineData("{\"model\":\"M\",\"messages\":[{\"role\":\"robot\",\"content\":\"hi\"}]}", 400, "messages[0].role")]
+    [InlineData("{\"model\":\"M\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":100000}", 400, "max_tokens")]
+    [InlineData("{\"model\":\"M\",\n\"messages\": [", 400, "body")]
+    public async Task Bad_requests_get_an_OpenAI_error_naming_the_field(string body, int status, string param)
+    {
+        using var response = await http.PostAsync(new Uri(stack.SamplerHttp, "/v1/chat/completions"),
+            new StringContent(body.Replace("\"M\"", $"\"{model}\""), Encoding.UTF8, "application/json"));
+        var error = (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!;
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal(param, (string?)error["param"]);
+        Assert.StartsWith(param + ":", (string?)error["message"]);
+    }
+
+    [Fact]
+    public async Task The_judge_client_talks_to_our_own_endpoint_reports_unreadable_verdicts_and_caches_answers()
+    {
+        using var files = new TempDirectory();
+        var client = new OpenAiChatClient(http, new OpenAiEndpoint(new Uri(stack.SamplerHttp, "/v1"), model));
+        var cached = new CachedChatCompletions(client, files.File("judge-cache.jsonl"));
+
+        var completion = await client.CompleteAsync(new ChatCompletionRequest([new ChatTurn("user", "Sort: 3 1 2")], MaxTokens: 3, TopLogProbs: 5), CancellationToken.None);
+        var rating = await new RatingJudge(cached, maxTokens: 8).RateAsync("Sort: 3 1 2", "1 2 3", CancellationToken.None);
+        var pair = await new PairwiseJudge(cached, PairwiseMode.LogProbs).CompareAsync("Sort: 3 1 2", "1 2 3", "3 2 1", CancellationToken.None);
+        await new RatingJudge(cached, maxTokens: 8).RateAsync("Sort: 3 1 2", "1 2 3", CancellationToken.None);
+
+        Assert.Equal(5, completion.FirstTokenAlternatives.Count);
+        Assert.False(rating.Parsed); // an untrained tiny model writes no [[rating]]: reported, not scored
+        Assert.Equal("no [[rating]] in the reply", rating.Problem);
+        Assert.Equal(pair.ModelWins is null, pair.Problem is not null);
+        Assert.Equal(1, cached.Hits);
+        Assert.Equal(3, cached.Count);
+    }
+
+    [Fact]
+    public async Task The_judge_client_names_the_server_when_it_refuses()
+    {
+        var client = new OpenAiChatClient(http, new OpenAiEndpoint(new Uri(stack.SamplerHttp, "/v1"), "openai-tests/missing"));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.CompleteAsync(new ChatCompletionRequest([new ChatTurn("user", "hi")], 2), CancellationToken.None));
+        Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
+        Assert.Contains("no checkpoint at openai-tests/missing", error.Message);
+    }
+
+    private async Task<JsonObject> PostAsync(string path, JsonObject body)
+    {
+        using var response = await http.PostAsJsonAsync(new Uri(stack.SamplerHttp, "/v1/" + path), body);
+        var json = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, json);
+        return JsonNode.Parse(json)!.AsObject();
+    }
+}
