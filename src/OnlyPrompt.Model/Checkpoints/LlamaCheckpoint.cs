@@ -23,24 +23,44 @@ public static class LlamaCheckpoint
     /// <summary>Loads a checkpoint, converting weights to <paramref name="dtype"/> (default: the config's <c>torch_dtype</c>).</summary>
     public static LlamaForCausalLM Load(string directory, Device? device = null, ScalarType? dtype = null)
     {
+        var configPath = ConfigPath(directory);
+        var config = LlamaConfig.Load(configPath);
+        if (config.IsSequenceClassifier)
+            throw new ModelFormatException($"{configPath}: {config.Architecture} is a sequence classifier (a reward model), not a language model; load it with RewardModel.Load.");
+        return Build(new LlamaForCausalLM(config), directory, configPath, device, dtype);
+    }
+
+    /// <summary>Loads a <c>*ForSequenceClassification</c> checkpoint (a reward model when it has one label).</summary>
+    public static LlamaForSequenceClassification LoadSequenceClassifier(string directory, Device? device = null, ScalarType? dtype = null)
+    {
+        var configPath = ConfigPath(directory);
+        var config = LlamaConfig.Load(configPath);
+        if (!config.IsSequenceClassifier)
+            throw new ModelFormatException($"{configPath}: {config.Architecture} has no sequence-classification head; a reward model is a *ForSequenceClassification checkpoint with a 'score' head.");
+        return Build(new LlamaForSequenceClassification(config), directory, configPath, device, dtype);
+    }
+
+    private static string ConfigPath(string directory)
+    {
         if (!Directory.Exists(directory))
             throw new ModelFormatException($"{directory}: checkpoint directory does not exist.");
         var configPath = Path.Combine(directory, ConfigFile);
         if (!File.Exists(configPath))
             throw new ModelFormatException($"{configPath}: missing; a Hugging Face checkpoint needs config.json.");
-        var config = LlamaConfig.Load(configPath);
-        var weightFiles = WeightFiles(directory);
+        return configPath;
+    }
 
-        var model = new LlamaForCausalLM(config);
-        model.to(dtype ?? DTypes.Parse(config.TorchDtype, configPath));
-        CopyWeights(model, weightFiles);
+    private static TModel Build<TModel>(TModel model, string directory, string configPath, Device? device, ScalarType? dtype) where TModel : nn.Module, ILlamaModule
+    {
+        model.to(dtype ?? DTypes.Parse(model.Config.TorchDtype, configPath));
+        CopyWeights(model, WeightFiles(directory));
         if (device is not null)
             model.to(device);
         return model;
     }
 
     /// <summary>Copies a checkpoint's weights into an existing model of the same architecture, keeping its dtype and device.</summary>
-    public static void LoadWeights(LlamaForCausalLM model, string directory) => CopyWeights(model, WeightFiles(directory));
+    public static void LoadWeights<TModel>(TModel model, string directory) where TModel : nn.Module, ILlamaModule => CopyWeights(model, WeightFiles(directory));
 
     private static IReadOnlyList<string> WeightFiles(string directory)
     {
@@ -64,7 +84,7 @@ public static class LlamaCheckpoint
         throw new ModelFormatException($"{directory}: no {SingleWeightsFile} or {ShardIndexFile}.");
     }
 
-    private static void CopyWeights(LlamaForCausalLM model, IReadOnlyList<string> files)
+    private static void CopyWeights<TModel>(TModel model, IReadOnlyList<string> files) where TModel : nn.Module, ILlamaModule
     {
         using var _ = no_grad();
         var expected = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
@@ -108,11 +128,13 @@ public static class LlamaCheckpoint
     /// <paramref name="directory"/>. Everything goes to a temporary sibling directory first, which replaces the
     /// target only once complete, so a crash leaves either the old checkpoint or the new one, never half of one.
     /// </summary>
-    public static void Save(LlamaForCausalLM model, string directory, string? companionSource = null, long maxShardBytes = 5_000_000_000) =>
+    public static void Save<TModel>(TModel model, string directory, string? companionSource = null, long maxShardBytes = 5_000_000_000)
+        where TModel : nn.Module, ILlamaModule =>
         AtomicDirectory.Write(directory, staging => WriteInto(model, staging, companionSource, maxShardBytes));
 
     /// <summary>Writes the checkpoint's files into an existing directory (part of a larger atomic write).</summary>
-    public static void WriteInto(LlamaForCausalLM model, string directory, string? companionSource = null, long maxShardBytes = 5_000_000_000)
+    public static void WriteInto<TModel>(TModel model, string directory, string? companionSource = null, long maxShardBytes = 5_000_000_000)
+        where TModel : nn.Module, ILlamaModule
     {
         (model.Config with { TorchDtype = DTypes.Name(model.DType) }).Save(Path.Combine(directory, ConfigFile));
         WriteWeights(model, directory, maxShardBytes);
@@ -122,7 +144,7 @@ public static class LlamaCheckpoint
                     File.Copy(Path.Combine(companionSource, name), Path.Combine(directory, name));
     }
 
-    private static void WriteWeights(LlamaForCausalLM model, string directory, long maxShardBytes)
+    private static void WriteWeights(nn.Module model, string directory, long maxShardBytes)
     {
         var tensors = model.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter)).ToList();
         var shards = new List<List<KeyValuePair<string, Tensor>>> { new() };

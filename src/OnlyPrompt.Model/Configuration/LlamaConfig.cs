@@ -19,6 +19,14 @@ public sealed record LlamaConfig
         ["Qwen2ForCausalLM"] = "qwen2",
     };
 
+    /// <summary>The same bodies with a <c>score</c> head (reward models); see <see cref="NumLabels"/>.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SequenceClassificationArchitectures = new Dictionary<string, string>
+    {
+        ["LlamaForSequenceClassification"] = "llama",
+        ["MistralForSequenceClassification"] = "mistral",
+        ["Qwen2ForSequenceClassification"] = "qwen2",
+    };
+
     public string Architecture { get; init; } = "LlamaForCausalLM";
     public string ModelType { get; init; } = "llama";
     public int VocabSize { get; init; }
@@ -44,6 +52,10 @@ public sealed record LlamaConfig
     public int? PadTokenId { get; init; }
     /// <summary>The dtype the weights are stored in (<c>torch_dtype</c>): float32, bfloat16 or float16.</summary>
     public string TorchDtype { get; init; } = "float32";
+    /// <summary>Outputs of a sequence-classification head (<c>id2label</c>'s size; 1 for a reward model).</summary>
+    public int NumLabels { get; init; } = 2;
+
+    public bool IsSequenceClassifier => SequenceClassificationArchitectures.ContainsKey(Architecture);
 
     /// <summary>The longest sequence the model accepts (Mistral's sliding window bounds it too, since we do not implement the window).</summary>
     public int MaxSequenceLength => SlidingWindow is { } window ? Math.Min(window, MaxPositionEmbeddings) : MaxPositionEmbeddings;
@@ -68,15 +80,15 @@ public sealed record LlamaConfig
     {
         var architecture = json["architectures"] is JsonArray { Count: > 0 } list ? list[0]!.GetValue<string>() : null;
         var modelType = json["model_type"]?.GetValue<string>();
-        var supported = string.Join(", ", SupportedArchitectures.Select(p => $"{p.Key} ({p.Value})"));
+        var supported = string.Join(", ", SupportedArchitectures.Concat(SequenceClassificationArchitectures).Select(p => $"{p.Key} ({p.Value})"));
         if (architecture is null && modelType is null)
             throw new ModelFormatException($"{source}: neither 'architectures' nor 'model_type' is set; supported: {supported}.");
-        if (architecture is not null && !SupportedArchitectures.ContainsKey(architecture))
+        if (architecture is not null && !SupportedArchitectures.ContainsKey(architecture) && !SequenceClassificationArchitectures.ContainsKey(architecture))
             throw new ModelFormatException($"{source}: architecture '{architecture}' is not supported; supported: {supported}.");
         if (modelType is not null && !SupportedArchitectures.Values.Contains(modelType))
             throw new ModelFormatException($"{source}: model_type '{modelType}' is not supported; supported: {supported}.");
         architecture ??= SupportedArchitectures.First(p => p.Value == modelType).Key;
-        modelType ??= SupportedArchitectures[architecture];
+        modelType ??= SupportedArchitectures.TryGetValue(architecture, out var type) ? type : SequenceClassificationArchitectures[architecture];
 
         int Required(string field) => json[field] is JsonValue v && v.TryGetValue<int>(out var i) && i > 0
             ? i
@@ -130,6 +142,7 @@ public sealed record LlamaConfig
             },
             PadTokenId = OptionalInt("pad_token_id"),
             TorchDtype = dtype,
+            NumLabels = json["id2label"] is JsonObject labels ? labels.Count : OptionalInt("num_labels") ?? 2,
         };
     }
 
@@ -192,6 +205,11 @@ public sealed record LlamaConfig
             json["eos_token_id"] = new JsonArray(EosTokenIds.Select(i => (JsonNode)i).ToArray());
         if (PadTokenId is { } pad)
             json["pad_token_id"] = pad;
+        if (IsSequenceClassifier)
+        {
+            json["id2label"] = new JsonObject(Enumerable.Range(0, NumLabels).Select(i => KeyValuePair.Create($"{i}", (JsonNode?)$"LABEL_{i}")));
+            json["label2id"] = new JsonObject(Enumerable.Range(0, NumLabels).Select(i => KeyValuePair.Create($"LABEL_{i}", (JsonNode?)i)));
+        }
         return json;
     }
 

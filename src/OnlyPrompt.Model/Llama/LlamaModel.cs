@@ -10,9 +10,13 @@ public sealed class LlamaModel : nn.Module
     private readonly Embedding embed_tokens;
     private readonly ModuleList<LlamaDecoderLayer> layers;
     private readonly RmsNorm norm;
+    private readonly RotaryEmbedding rotary;
+    private readonly LlamaConfig config;
 
     public LlamaModel(LlamaConfig config) : base(nameof(LlamaModel))
     {
+        this.config = config;
+        rotary = new RotaryEmbedding(config);
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
         layers = new ModuleList<LlamaDecoderLayer>();
         for (var i = 0; i < config.NumHiddenLayers; i++)
@@ -23,13 +27,58 @@ public sealed class LlamaModel : nn.Module
 
     public Parameter EmbeddingWeight => embed_tokens.weight!;
 
+    private ScalarType DType => embed_tokens.weight!.dtype;
+
+    private Device Device => embed_tokens.weight!.device;
+
     /// <returns>Hidden states [B, T, hidden] after the final norm.</returns>
-    public Tensor Forward(Tensor inputIds, RotaryAngles angles, Tensor? mask, KvCache? cache)
+    /// <param name="inputIds">[B, T] int64 token ids: the new tokens only when a cache is given.</param>
+    /// <param name="keyMask">
+    /// [B, past + T] boolean, true for real tokens and false for padding, covering cached and new positions.
+    /// Null means no padding; with no cache the model then runs plain causal attention.
+    /// </param>
+    /// <param name="cache">Keys and values of earlier positions; this call appends to it.</param>
+    public Tensor Forward(Tensor inputIds, Tensor? keyMask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
+        long batch = inputIds.shape[0], steps = inputIds.shape[1];
+        var past = cache?.Length ?? 0;
+        if (past + steps > config.MaxSequenceLength)
+            throw new ArgumentException($"Sequence of {past + steps} tokens exceeds the model's context of {config.MaxSequenceLength}.");
+        if (keyMask is not null && (keyMask.shape[0] != batch || keyMask.shape[1] != past + steps))
+            throw new ArgumentException($"keyMask must be [{batch}, {past + steps}], got [{string.Join(", ", keyMask.shape)}].");
+        var angles = rotary.Angles(Positions(keyMask, past, batch, steps), DType);
+        var mask = AttentionMask(keyMask, past, steps);
         var h = embed_tokens.forward(inputIds);                                               // [B, T, hidden]
         foreach (var layer in layers)
             h = layer.Forward(h, angles, mask, cache);
+        cache?.Advance(steps);
         return norm.forward(h).MoveToOuterDisposeScope();
+    }
+
+    // Left-padded rows count positions from their first real token, as Hugging Face's generate does.
+    private Tensor Positions(Tensor? keyMask, long past, long batch, long steps)
+    {
+        if (keyMask is null)
+            return arange(past, past + steps, dtype: ScalarType.Int64, device: Device).unsqueeze(0).expand(batch, steps);
+        var counted = keyMask.to(ScalarType.Int64).cumsum(1) - 1;                            // [B, past + T]
+        return counted.clamp_min(0)[.., (int)past..];                                         // [B, T]
+    }
+
+    /// <returns>[B, 1, T, past + T] boolean, or null when plain causal attention is exact.</returns>
+    private Tensor? AttentionMask(Tensor? keyMask, long past, long steps)
+    {
+        if (keyMask is null && past == 0)
+            return null;
+        var total = past + steps;
+        var queryPositions = arange(past, total, device: Device).unsqueeze(1);               // [T, 1]
+        var keyPositions = arange(0, total, device: Device).unsqueeze(0);                    // [1, Tk]
+        var allowed = keyPositions.le(queryPositions).unsqueeze(0);                           // [1, T, Tk]
+        if (keyMask is not null)
+            allowed = allowed.logical_and(keyMask.unsqueeze(1));                              // [B, T, Tk]
+        // A padding query has no real key to attend to; letting it see itself avoids NaN rows that would
+        // otherwise poison later layers through 0 * NaN.
+        allowed = allowed.logical_or(keyPositions.eq(queryPositions).unsqueeze(0));
+        return allowed.unsqueeze(1);                                                          // [B, 1, T, Tk]
     }
 }

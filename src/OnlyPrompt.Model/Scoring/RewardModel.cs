@@ -1,0 +1,77 @@
+using OnlyPrompt.Model.Checkpoints;
+using OnlyPrompt.Model.Llama;
+using OnlyPrompt.Model.Tokenization;
+using static TorchSharp.torch;
+
+namespace OnlyPrompt.Model.Scoring;
+
+/// <summary>
+/// A Hugging Face reward model: a <c>*ForSequenceClassification</c> checkpoint with one label, scoring a
+/// (prompt, response) conversation rendered with its own chat template, read at the last token.
+/// </summary>
+public sealed class RewardModel : IDisposable
+{
+    private readonly LlamaForSequenceClassification model;
+    private readonly HfTokenizer tokenizer;
+    private readonly ChatTemplate template;
+
+    private RewardModel(LlamaForSequenceClassification model, HfTokenizer tokenizer, ChatTemplate template)
+    {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.template = template;
+    }
+
+    public static RewardModel Load(string directory, Device? device = null)
+    {
+        var model = LlamaCheckpoint.LoadSequenceClassifier(directory, device);
+        if (model.Config.NumLabels != 1)
+        {
+            model.Dispose();
+            throw new ModelFormatException($"{Path.Combine(directory, LlamaCheckpoint.ConfigFile)}: the score head has {model.Config.NumLabels} labels; a reward model has exactly one (id2label with one entry).");
+        }
+        model.eval();
+        var tokenizer = HfTokenizer.Load(Path.Combine(directory, "tokenizer.json"));
+        var configPath = Path.Combine(directory, "tokenizer_config.json");
+        var template = File.Exists(configPath) ? ChatTemplate.FromTokenizerConfig(configPath) : new ChatTemplate(ChatTemplateKind.Plain);
+        return new RewardModel(model, tokenizer, template);
+    }
+
+    /// <summary>The reward of each response to its prompt. A conversation longer than the context keeps its last tokens.</summary>
+    public float[] Score(IReadOnlyList<(string Prompt, string Response)> examples, int batchSize = 16)
+    {
+        using var _ = no_grad();
+        var context = model.Config.MaxSequenceLength;
+        var encoded = examples.Select(e =>
+        {
+            var ids = tokenizer.Encode(template.Render([ChatMessage.User(e.Prompt), ChatMessage.Assistant(e.Response)], addGenerationPrompt: false), addSpecialTokens: false);
+            return ids.Length > context ? ids[^context..] : ids;
+        }).ToArray();
+        var scores = new float[examples.Count];
+        for (var start = 0; start < encoded.Length; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var rows = encoded.Skip(start).Take(batchSize).ToArray();
+            var (ids, mask) = RightPad(rows, model.Config.PadTokenId ?? 0, model.Device);
+            var rewards = model.Forward(ids, mask).squeeze(1).to(ScalarType.Float32).cpu().data<float>().ToArray();
+            Array.Copy(rewards, 0, scores, start, rewards.Length);
+        }
+        return scores;
+    }
+
+    private static (Tensor Ids, Tensor Mask) RightPad(int[][] rows, int padId, Device device)
+    {
+        var length = rows.Max(r => r.Length);
+        var ids = new long[rows.Length * length];
+        var mask = new bool[rows.Length * length];
+        for (var row = 0; row < rows.Length; row++)
+            for (var t = 0; t < length; t++)
+            {
+                ids[row * length + t] = t < rows[row].Length ? rows[row][t] : padId;
+                mask[row * length + t] = t < rows[row].Length;
+            }
+        return (tensor(ids, [rows.Length, length], device: device), tensor(mask, [rows.Length, length], device: device));
+    }
+
+    public void Dispose() => model.Dispose();
+}
