@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OnlyPrompt.Storage;
 
 // The OnlyPrompt system as Aspire composes it: blob storage, the four worker services, the orchestrator that drives
 // runs through them, and the dashboard. Everything listens on loopback.
@@ -21,7 +22,7 @@ if (builder.ExecutionContext.IsPublishMode)
 }
 else
 {
-    var blobPort = builder.Configuration.GetValue("OnlyPrompt:BlobPort", 10000);
+    var blobPort = builder.Configuration.GetValue("OnlyPrompt:BlobPort", StorageLayout.LocalBlobPort);
     var dataDirectory = Path.Combine(dataRoot, "azurite");
     Directory.CreateDirectory(dataDirectory);
     var port = blobPort.ToString(CultureInfo.InvariantCulture);
@@ -30,10 +31,7 @@ else
             "--location", dataDirectory, "--skipApiVersionCheck", "--disableTelemetry", "--loose")
         .WithHttpEndpoint(port: blobPort, isProxied: false, name: "blob")
         .WithHealthCheck(AddTcpHealthCheck(builder, "azurite-listens", blobPort));
-    // Azurite's well-known development account; 127.0.0.1 (not localhost) so the SDK reads account and container right.
-    builder.Configuration["ConnectionStrings:blobs"] =
-        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-        $"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
+    builder.Configuration["ConnectionStrings:blobs"] = StorageLayout.LocalAzurite(blobPort);
     blobs = builder.AddConnectionString("blobs");
 }
 

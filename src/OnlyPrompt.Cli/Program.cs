@@ -9,6 +9,7 @@ try
     {
         "experiment" => ExperimentCommand.Run(args[1..]),
         "run" or "watch" or "list" or "get" or "cancel" => await RunCommands.RunAsync(args[0], args[1..]),
+        "compare" => await CompareCommand.RunAsync(args[1..]),
         _ => Usage(),
     };
 }
@@ -26,9 +27,14 @@ static int Usage()
                                 [--model-dim N] [--model-layers N] [--sft-epochs N]
               the default experiment in this process
           onlyprompt run [--preset default|smoke] [--seed N] [--schedule 3,5,7] [--round-lr 5e-5,2.5e-5,1.25e-5] [--round-loss dpo|ipo|simpo|...]
-                         [--round-beta B] [--temperature T] [--id RUN] [--detach]     start a run on the orchestrator and watch it
+                         [--round-beta B] [--temperature T] [--kind KIND] [--id RUN] [--detach]
+              start a run on the orchestrator and watch it; KIND: only-prompting (default), self-rewarding, fixed-gap,
+              offline-dpo, offline-simpo, chosen-prefix
+          onlyprompt compare [--preset default|smoke] [--seeds 1,2,3] [--kinds K1,K2,...] [--out FILE] [--blobs CONNECTION]
+              run every kind over the seeds (reusing finished runs) and print the paper's tables
           onlyprompt watch RUN | get RUN | cancel RUN | list
-        client options: --address URL (or ONLYPROMPT_ADDRESS; default http://127.0.0.1:5170), --api-key KEY (or ONLYPROMPT_API_KEY)
+        client options: --address URL (or ONLYPROMPT_ADDRESS; default http://127.0.0.1:5170), --api-key KEY (or ONLYPROMPT_API_KEY),
+                        --blobs CONNECTION-STRING (or ONLYPROMPT_BLOBS; default: the local AppHost's Azurite) where results are read
         """);
     return 2;
 }

@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services;
@@ -11,18 +10,11 @@ namespace OnlyPrompt.Cli;
 /// <summary><c>onlyprompt run|watch|list|get|cancel</c>: a gRPC client of any OnlyPrompt orchestrator.</summary>
 public static class RunCommands
 {
-    public const string DefaultAddress = "http://127.0.0.1:5170";
-
     public static async Task<int> RunAsync(string command, string[] args)
     {
         var arguments = new Arguments(args, "--detach");
-        var address = arguments.Text("--address") ?? Environment.GetEnvironmentVariable("ONLYPROMPT_ADDRESS") ?? DefaultAddress;
-        var apiKey = arguments.Text("--api-key") ?? Environment.GetEnvironmentVariable("ONLYPROMPT_API_KEY");
-        using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
-        var client = new OrchestratorClient(channel);
-        var headers = new Metadata();
-        if (!string.IsNullOrEmpty(apiKey))
-            headers.Add("x-api-key", apiKey);
+        using var connection = new OrchestratorConnection(arguments);
+        var (client, headers, address) = (connection.Client, connection.Headers, connection.Address);
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
         try
@@ -35,9 +27,11 @@ public static class RunCommands
                     options = RunOptions.Apply(arguments, options);
                     var runId = arguments.Text("--id") ?? "";
                     var detach = arguments.Flag("--detach");
+                    var kind = RunOptions.Kind(arguments);
                     arguments.RejectUnknown();
-                    var started = await client.StartRunAsync(new StartRunRequest { Spec = RunSpecs.FromExperiment(options), RunId = runId }, headers, cancellationToken: cancel.Token);
-                    Console.WriteLine($"run {started.Run.RunId} started on {address} ({options.PresetName}, seed {options.Seed}, rejected scores {string.Join(", ", options.RejectedScores)})");
+                    var spec = RunKinds.Apply(RunSpecs.FromExperiment(options), kind);
+                    var started = await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId }, headers, cancellationToken: cancel.Token);
+                    Console.WriteLine($"run {started.Run.RunId} started on {address} ({options.PresetName}, seed {options.Seed}, {kind}: {RunKinds.Describe(kind)})");
                     return detach ? 0 : await WatchAsync(client, headers, started.Run.RunId, cancel.Token);
                 }
                 case "watch":

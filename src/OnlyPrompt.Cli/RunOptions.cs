@@ -7,6 +7,21 @@ namespace OnlyPrompt.Cli;
 /// <summary>The per-round options both <c>experiment</c> and <c>run</c> accept on top of a preset.</summary>
 public static class RunOptions
 {
+    /// <summary>The run kind of <c>--kind</c> (default: the method itself).</summary>
+    public static string Kind(Arguments arguments)
+    {
+        var kind = arguments.Text("--kind") ?? Services.RunKinds.OnlyPrompting;
+        try
+        {
+            Services.RunKinds.Describe(kind);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException("--kind: " + e.Message);
+        }
+        return kind;
+    }
+
     public static ExperimentOptions Apply(Arguments arguments, ExperimentOptions options)
     {
         if (arguments.List("--schedule", s => int.Parse(s, CultureInfo.InvariantCulture)) is { } schedule)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Grpc.Core;
+using OnlyPrompt.Evaluation.Metrics;
 using OnlyPrompt.Evaluator.V1;
 using OnlyPrompt.Experiment.Filtering;
 using OnlyPrompt.Experiment.Running;
@@ -17,7 +18,10 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
 
     public override async Task<EvaluateResponse> Evaluate(EvaluateRequest request, ServerCallContext context)
     {
-        new FieldErrors().Checkpoint(request.Model, "model").Blob(request.EvalSet, "eval_set")
+        var errors = new FieldErrors().Checkpoint(request.Model, "model").Blob(request.EvalSet, "eval_set");
+        if (request.RewardModel is not null)
+            errors.Checkpoint(request.RewardModel, "reward_model");
+        errors
             .Check(request.Scorer == Scorer.Exact, "scorer", "only SCORER_EXACT is available.")
             .Check(request.MaxNewTokens > 0, "max_new_tokens", $"is {request.MaxNewTokens}; it must be positive.")
             .Check(request.CalibrationPrompts >= 0, "calibration_prompts", "must be >= 0.")
@@ -36,20 +40,34 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             Filter = new FilterOptions { LeakPatterns = request.LeakPatterns.Count > 0 ? request.LeakPatterns.ToList() : FilterOptions.DefaultLeakPatterns },
             Templates = request.CalibrationPrompts > 0 ? new PromptTemplates(Rejected: request.CalibrationTemplate) : new PromptTemplates(),
         };
-        var (evaluation, calibration) = await gate.RunAsync(() =>
+        var (evaluation, calibration, rewards) = await gate.RunAsync(() =>
         {
-            using var model = models.LoadAsync(request.Model, cancellation).GetAwaiter().GetResult();
-            var evaluator = new Experiment.Running.Evaluator(model, options);
-            return (evaluator.Evaluate(records), request.CalibrationPrompts > 0 ? evaluator.Calibration(records) : []);
+            Experiment.Running.Evaluation evaluation;
+            double[] calibration;
+            using (var model = models.LoadAsync(request.Model, cancellation).GetAwaiter().GetResult())
+            {
+                var evaluator = new Experiment.Running.Evaluator(model, options);
+                (evaluation, calibration) = (evaluator.Evaluate(records, request.PromptPrefix), request.CalibrationPrompts > 0 ? evaluator.Calibration(records) : []);
+            }
+            if (request.RewardModel is null)
+                return (evaluation, calibration, (float[]?)null);
+            using var rewardModel = models.LoadRewardModelAsync(request.RewardModel, cancellation).GetAwaiter().GetResult();
+            return (evaluation, calibration, rewardModel.Score(evaluation.Answers.Select(a => (a.Prompt, a.Answer)).ToList()));
         }, cancellation);
 
         var response = new EvaluateResponse
         {
             MeanQuality = evaluation.MeanQuality, StandardError = evaluation.StandardError, LeakRate = evaluation.LeakRate,
             QualityByFamily = { evaluation.QualityByFamily.ToDictionary() }, Calibration = { calibration },
+            CalibrationWarning = CalibrationCheck.Warning(calibration) ?? "", MeanWords = evaluation.Answers.Average(a => a.Words),
         };
+        if (rewards is not null)
+        {
+            var reward = MeanInterval.Of(rewards.Select(r => (double)r).ToList());
+            response.Reward = new Interval { Mean = reward.Mean, Low = reward.Low, High = reward.High };
+        }
         response.Report = await store.UploadTextAsync(request.OutputContainer, request.OutputName,
-            JsonSerializer.Serialize(new { evaluation, calibration }, JsonLines.Options), cancellation);
+            JsonSerializer.Serialize(new EvaluationReport(evaluation, calibration, rewards, request.PromptPrefix), JsonLines.Options), cancellation);
         activity?.SetTag("onlyprompt.quality", evaluation.MeanQuality);
         activity?.SetTag("onlyprompt.leak_rate", evaluation.LeakRate);
         return response;

@@ -34,6 +34,8 @@ public sealed class RunSpecValidation(BlobStore store)
             if (spec.RequireIncreasingSchedule && i > 0)
                 errors.Check(round.RejectedScore > spec.Rounds[i - 1].RejectedScore, $"spec.rounds[{i}].rejected_score",
                     $"is {round.RejectedScore}, not above the previous round's {spec.Rounds[i - 1].RejectedScore} (require_increasing_schedule is set).");
+            if (round.SelfJudge is not null)
+                errors.SelfJudge(round.SelfJudge, $"spec.rounds[{i}].self_judge");
             errors.Check(round.Train is not null, $"spec.rounds[{i}].train", "is required.");
             if (round.Train is not null)
                 errors.Loss(round.Train.Loss, $"spec.rounds[{i}].train.loss").Training(round.Train.Training, $"spec.rounds[{i}].train.training");
@@ -42,8 +44,12 @@ public sealed class RunSpecValidation(BlobStore store)
             errors.Sampling(spec.Sampling, "spec.sampling").Templates(spec.Templates, "spec.templates");
         errors.Check(spec.Evaluation is not null, "spec.evaluation", "is required.");
         if (spec.Evaluation is not null)
+        {
             errors.Check(spec.Evaluation.MaxNewTokens > 0, "spec.evaluation.max_new_tokens", $"is {spec.Evaluation.MaxNewTokens}; it must be positive.")
                 .Check(spec.Evaluation.CalibrationPrompts >= 0, "spec.evaluation.calibration_prompts", "must be >= 0.");
+            if (spec.Evaluation.RewardModel is not null)
+                await CheckCheckpointAsync(spec.Evaluation.RewardModel, "spec.evaluation.reward_model", errors, cancellation);
+        }
         if (spec.Filter is not null)
             errors.Check(spec.Filter.MinWords >= 0 && spec.Filter.MaxWords >= 0, "spec.filter", "min_words and max_words must be >= 0.");
         errors.ThrowIfAny();
@@ -52,13 +58,7 @@ public sealed class RunSpecValidation(BlobStore store)
     private async Task CheckGivenAsync(RunSpec spec, FieldErrors errors, CancellationToken cancellation)
     {
         var given = spec.Given;
-        errors.Checkpoint(given.BaseModel, "spec.given.base_model");
-        if (given.BaseModel is { Container.Length: > 0, Prefix.Length: > 0 })
-        {
-            var index = await store.TryDescribeAsync(given.BaseModel.Container, $"{given.BaseModel.Prefix}/{BlobStore.CheckpointIndexFile}", cancellation);
-            errors.Check(index is not null, "spec.given.base_model", $"no checkpoint index at {given.BaseModel.Container}/{given.BaseModel.Prefix}/{BlobStore.CheckpointIndexFile}.");
-            errors.Check(index is null || index.Sha256 == given.BaseModel.Sha256, "spec.given.base_model.sha256", $"does not match the stored index ({index?.Sha256}).");
-        }
+        await CheckCheckpointAsync(given.BaseModel, "spec.given.base_model", errors, cancellation);
         errors.Check(spec.Sft is null || given.SftData.Count > 0, "spec.given.sft_data", "is required when spec.sft is set.");
         for (var i = 0; i < given.SftData.Count; i++)
             await CheckBlobAsync(given.SftData[i], $"spec.given.sft_data[{i}]", errors, cancellation);
@@ -67,6 +67,16 @@ public sealed class RunSpecValidation(BlobStore store)
         if (spec.Rounds.Count > 0)
             await CheckBlobAsync(given.Prompts, "spec.given.prompts", errors, cancellation);
         await CheckBlobAsync(given.EvalSet, "spec.given.eval_set", errors, cancellation);
+    }
+
+    private async Task CheckCheckpointAsync(Common.V1.CheckpointRef? checkpoint, string field, FieldErrors errors, CancellationToken cancellation)
+    {
+        errors.Checkpoint(checkpoint, field);
+        if (checkpoint is not { Container.Length: > 0, Prefix.Length: > 0 })
+            return;
+        var index = await store.TryDescribeAsync(checkpoint.Container, $"{checkpoint.Prefix}/{BlobStore.CheckpointIndexFile}", cancellation);
+        errors.Check(index is not null, field, $"no checkpoint index at {checkpoint.Container}/{checkpoint.Prefix}/{BlobStore.CheckpointIndexFile}.");
+        errors.Check(index is null || index.Sha256 == checkpoint.Sha256, $"{field}.sha256", $"does not match the stored index ({index?.Sha256}).");
     }
 
     private async Task CheckBlobAsync(Common.V1.BlobRef? reference, string field, FieldErrors errors, CancellationToken cancellation)

@@ -4,13 +4,14 @@ using OnlyPrompt.Evaluator.V1;
 using OnlyPrompt.Filter.V1;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Sampler.V1;
+using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
 using OnlyPrompt.Trainer.V1;
 
 namespace OnlyPrompt.Orchestrator;
 
 /// <summary>Runs one planned stage of a run by calling the service that does it; returns the stage's record, not yet committed.</summary>
-public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, RetryingCalls calls)
+public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, RetryingCalls calls, HeadToHead headToHead)
 {
     public const string Container = StorageLayout.DefaultContainer;
 
@@ -72,7 +73,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var request = new SamplePairsRequest
         {
             Policy = LatestCheckpoint(run), Prompts = File(run, "prepare", WorldPreparer.Prompts), Templates = spec.Templates,
-            RejectedScore = spec.Rounds[stage.Round - 1].RejectedScore, Sampling = sampling, IdPrefix = $"r{stage.Round}",
+            RejectedScore = spec.Rounds[stage.Round - 1].RejectedScore, SelfJudge = spec.Rounds[stage.Round - 1].SelfJudge, Sampling = sampling, IdPrefix = $"r{stage.Round}",
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/pairs.jsonl"),
         };
         var result = await calls.CallAsync($"{run.RunId} {stage.Name}", async (deadline, token) =>
@@ -88,7 +89,15 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         }, cancellation);
         var record = new StageRecord { Files = { ["pairs"] = result.Pairs } };
         record.Metrics["pairs"] = result.Count;
-        record.Metrics["rejected_score"] = request.RejectedScore;
+        if (request.SelfJudge is null)
+            record.Metrics["rejected_score"] = request.RejectedScore;
+        else
+        {
+            foreach (var (grade, count) in result.JudgeGrades)
+                record.Metrics[$"judge/grade_{grade}"] = count;
+            record.Metrics["judge/unjudged"] = result.Unjudged;
+            record.Metrics["judge/unpaired"] = result.Unpaired;
+        }
         record.Metrics["tokens_per_second"] = result.TokensPerSecond;
         return record;
     }
@@ -119,13 +128,22 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             MaxNewTokens = spec.Evaluation.MaxNewTokens, BatchSize = spec.Evaluation.BatchSize,
             CalibrationPrompts = withProbe ? spec.Evaluation.CalibrationPrompts : 0,
             CalibrationTemplate = withProbe ? spec.Templates?.Rejected ?? Experiment.World.PromptTemplates.DefaultRejected : "",
-            LeakPatterns = { spec.Filter?.LeakPatterns ?? [] },
+            LeakPatterns = { spec.Filter?.LeakPatterns ?? [] }, PromptPrefix = spec.Evaluation.InferencePrefix, RewardModel = spec.Evaluation.RewardModel,
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/eval.json"),
         };
         var response = await calls.CallAsync($"{run.RunId} {stage.Name}",
             (deadline, token) => clients.Evaluator.EvaluateAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation);
-        var record = new StageRecord { Evaluation = response, Files = { ["report"] = response.Report } };
+        var record = new StageRecord { Name = stage.Name, Evaluation = response, Files = { ["report"] = response.Report } };
         record.Metrics["quality"] = response.MeanQuality;
+        // Head to head with the SFT model and with the previous evaluated model, on the same prompts.
+        var evaluated = run.Stages.Where(s => s.Evaluation is not null).ToList();
+        if (evaluated.FirstOrDefault(s => s.Name == "sft/evaluate") is { } sft)
+            await headToHead.AddAsync(record, sft, "sft", cancellation);
+        if (evaluated.LastOrDefault() is { } previous)
+            await headToHead.AddAsync(record, previous, "previous", cancellation);
+        record.Metrics["words"] = response.MeanWords;
+        if (response.Reward is not null)
+            record.Metrics["reward"] = response.Reward.Mean;
         return record;
     }
 

@@ -14,9 +14,14 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
 {
     public override async Task SamplePairs(SamplePairsRequest request, IServerStreamWriter<SamplePairsEvent> responses, ServerCallContext context)
     {
-        new FieldErrors().Checkpoint(request.Policy, "policy").Blob(request.Prompts, "prompts").Templates(request.Templates, "templates")
-            .Check(request.RejectedScore is >= 0 and <= 9, "rejected_score", $"is {request.RejectedScore}; it must be in 0..9.")
-            .Sampling(request.Sampling, "sampling").Output(request.OutputContainer, request.OutputName).ThrowIfAny();
+        var errors = new FieldErrors().Checkpoint(request.Policy, "policy").Blob(request.Prompts, "prompts")
+            .Sampling(request.Sampling, "sampling").Output(request.OutputContainer, request.OutputName);
+        if (request.SelfJudge is null)
+            errors.Templates(request.Templates, "templates")
+                .Check(request.RejectedScore is >= 0 and <= 9, "rejected_score", $"is {request.RejectedScore}; it must be in 0..9.");
+        else
+            errors.SelfJudge(request.SelfJudge, "self_judge");
+        errors.ThrowIfAny();
         var cancellation = context.CancellationToken;
         using var activity = SamplerTelemetry.Source.StartActivity("sample pairs");
         activity?.SetTag("onlyprompt.rejected_score", request.RejectedScore);
@@ -24,13 +29,23 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
         var prompts = await datasets.ReadAsync<PromptRecord>(request.Prompts, cancellation);
         var progress = new ProgressStream<SamplePairsEvent>(responses);
         var clock = Stopwatch.StartNew();
-        var (pairs, tokens) = await gate.RunAsync(() =>
+        var (pairs, judged, tokens) = await gate.RunAsync(() =>
         {
             using var model = models.LoadAsync(request.Policy, cancellation).GetAwaiter().GetResult();
-            var sampler = new PairSampler(model, request.Templates.ToOptions(), request.Sampling.BatchSizeOrDefault());
-            var sampled = sampler.Sample(prompts, request.RejectedScore, request.Sampling.ToOptions(), request.IdPrefix,
-                done => progress.Report(new SamplePairsEvent { Progress = new Progress { Done = done, Total = 2L * prompts.Count } }));
-            return (sampled, sampled.Sum(p => (long)model.Tokenizer.Encode(p.Chosen, addSpecialTokens: false).Length + model.Tokenizer.Encode(p.Rejected, addSpecialTokens: false).Length));
+            IReadOnlyList<SampledPair> sampled;
+            SelfJudgeStats? stats = null;
+            if (request.SelfJudge is { } judge)
+            {
+                var total = 2L * judge.SamplesPerPrompt * prompts.Count; // answers, then their judgements
+                (sampled, stats) = new SelfJudgePairSampler(model, judge.JudgeTemplate, judge.SamplesPerPrompt, request.Sampling.BatchSizeOrDefault())
+                    .Sample(prompts, request.Sampling.ToOptions(), request.IdPrefix,
+                        done => progress.Report(new SamplePairsEvent { Progress = new Progress { Done = done, Total = total } }));
+            }
+            else
+                sampled = new PairSampler(model, request.Templates.ToOptions(), request.Sampling.BatchSizeOrDefault())
+                    .Sample(prompts, request.RejectedScore, request.Sampling.ToOptions(), request.IdPrefix,
+                        done => progress.Report(new SamplePairsEvent { Progress = new Progress { Done = done, Total = 2L * prompts.Count } }));
+            return (sampled, stats, sampled.Sum(p => (long)model.Tokenizer.Encode(p.Chosen, addSpecialTokens: false).Length + model.Tokenizer.Encode(p.Rejected, addSpecialTokens: false).Length));
         }, cancellation);
         var written = await datasets.WriteAsync(request.OutputContainer, request.OutputName, pairs, cancellation);
         var tokensPerSecond = tokens / clock.Elapsed.TotalSeconds;
@@ -38,7 +53,14 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
         SamplerTelemetry.Pairs.Add(pairs.Count);
         activity?.SetTag("onlyprompt.pairs", pairs.Count);
         await progress.FlushAsync(cancellation);
-        await responses.WriteAsync(new SamplePairsEvent { Result = new SamplePairsResult { Pairs = written, Count = pairs.Count, TokensPerSecond = tokensPerSecond } }, cancellation);
+        var result = new SamplePairsResult { Pairs = written, Count = pairs.Count, TokensPerSecond = tokensPerSecond };
+        if (judged is not null)
+        {
+            result.JudgeGrades.Add(judged.ScoreCounts.ToDictionary());
+            (result.Unjudged, result.Unpaired) = (judged.Unjudged, judged.Unpaired);
+            activity?.SetTag("onlyprompt.unpaired", judged.Unpaired);
+        }
+        await responses.WriteAsync(new SamplePairsEvent { Result = result }, cancellation);
     }
 
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateEvent> responses, ServerCallContext context)

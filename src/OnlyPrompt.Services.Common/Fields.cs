@@ -86,6 +86,11 @@ public sealed class FieldErrors
             .Check(templates.Rejected.Contains("{s}", StringComparison.Ordinal), field + ".rejected", "must contain {s}, where the rejected score goes.");
     }
 
+    public FieldErrors SelfJudge(Sampler.V1.SelfJudgeSettings judge, string field) =>
+        Check(judge.SamplesPerPrompt is >= 2 and <= 16, field + ".samples_per_prompt", $"is {judge.SamplesPerPrompt}; it must be in 2..16.")
+            .Check(judge.JudgeTemplate.Contains("{i}", StringComparison.Ordinal) && judge.JudgeTemplate.Contains("{r}", StringComparison.Ordinal),
+                field + ".judge_template", "must contain {i} (the instruction) and {r} (the response).");
+
     /// <summary>Throws one <see cref="InvalidFieldsException"/> listing every problem found, if any.</summary>
     public void ThrowIfAny()
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using OnlyPrompt.Common.V1;
 using OnlyPrompt.Model;
+using OnlyPrompt.Model.Scoring;
 using OnlyPrompt.Storage;
 using static TorchSharp.torch;
 
@@ -30,6 +31,10 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
         Activity.Current?.SetTag("onlyprompt.model.load_seconds", loaded);
         return model;
     }
+
+    /// <summary>Fetches and loads a reward model (a one-label sequence classifier).</summary>
+    public async Task<RewardModel> LoadRewardModelAsync(CheckpointRef checkpoint, CancellationToken cancellation) =>
+        RewardModel.Load(await LocalCopyAsync(checkpoint, cancellation), device);
 
     public Task<string> LocalCopyAsync(CheckpointRef checkpoint, CancellationToken cancellation) =>
         store.DownloadCheckpointAsync(checkpoint, work.Checkpoints, cancellation);

@@ -64,3 +64,18 @@ public class WinRateTests
         Assert.InRange(MeanInterval.StudentT975(31), 2.039, 2.041);
     }
 }
+
+public class CalibrationCheckTests
+{
+    [Fact]
+    public void QualityRisingWithTheRequestedScoreGivesNoWarning() =>
+        Assert.Null(CalibrationCheck.Warning([.1, .2, .25, .3, .4, .45, .5, .6, .65, .7, .8]));
+
+    [Fact]
+    public void AFlatOrFallingCurveIsWarnedAbout()
+    {
+        Assert.Contains("does not follow requested scores", CalibrationCheck.Warning([.8, .8, .8, .8, .8, .8, .8, .8, .8, .8, .8]));
+        Assert.Contains("rank correlation with the requested score -1.00", CalibrationCheck.Warning([.9, .8, .7, .6, .5, .4, .3, .2, .1, .05, 0]));
+        Assert.Equal(1, CalibrationCheck.SpearmanWithIndex([1, 2, 3, 4]), 12);
+    }
+}

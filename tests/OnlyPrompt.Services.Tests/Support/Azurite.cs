@@ -12,9 +12,7 @@ public sealed class Azurite : IAsyncLifetime
 
     public int Port { get; } = FreePort.Next();
 
-    public string ConnectionString =>
-        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-        $"BlobEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;";
+    public string ConnectionString => Storage.StorageLayout.LocalAzurite(Port);
 
     public async Task InitializeAsync()
     {

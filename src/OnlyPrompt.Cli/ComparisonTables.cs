@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using OnlyPrompt.Evaluation.Metrics;
+using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Services;
+using OnlyPrompt.Storage;
+
+namespace OnlyPrompt.Cli;
+
+/// <summary>
+/// The paper's tables in miniature from finished runs of every kind over several seeds: per model, the held-out
+/// quality and the (length-controlled) win rate over the same seed's SFT model, judged exactly, as mean ± 95%
+/// interval over seeds.
+/// </summary>
+public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int Seed, string Kind), Run> runs)
+{
+    private readonly Dictionary<(int, string, string), Experiment.Running.Evaluation> evaluations = [];
+    private int[] Seeds => runs.Keys.Select(k => k.Seed).Distinct().Order().ToArray();
+
+    public async Task<string> WriteAsync(CancellationToken cancellation)
+    {
+        foreach (var ((seed, kind), run) in runs)
+            foreach (var stage in run.Stages.Where(s => s.Evaluation is not null))
+                evaluations[(seed, kind, stage.Name)] = (await HeadToHead.ReadReportAsync(store, stage, cancellation)).Evaluation;
+        var rounds = runs.Values.Max(r => r.Spec.Rounds.Count);
+        var text = new StringBuilder();
+        text.AppendLine($"Seeds {string.Join(", ", Seeds)}; cells are mean ± 95% interval over seeds. Win rates are over the same seed's SFT model (plain prompts), judged by the exact scorer: the higher quality wins, equal qualities tie; LC is AlpacaEval's length-controlled win rate over answer lengths in words.");
+        text.AppendLine();
+        text.AppendLine("Table 1: the method against its baselines");
+        Header(text);
+        Row(text, "SFT", RunKinds.OnlyPrompting, "sft/evaluate");
+        Row(text, "offline DPO", RunKinds.OfflineDpo, "init/evaluate");
+        Row(text, "offline SimPO", RunKinds.OfflineSimPo, "init/evaluate");
+        for (var round = 1; round <= rounds; round++)
+            Row(text, $"self-rewarding, round {round}", RunKinds.SelfRewarding, $"round-{round}/evaluate");
+        for (var round = 1; round <= rounds; round++)
+            Row(text, $"this method, round {round}", RunKinds.OnlyPrompting, $"round-{round}/evaluate");
+        text.AppendLine();
+        text.AppendLine("Table 2: how each round was labelled (mean over seeds)");
+        text.AppendLine("| labeller | round | pairs | kept | leaked | judge: answers per grade 0..10 | unpaired prompts |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        for (var round = 1; round <= rounds; round++)
+        {
+            Labelling(text, "only-prompting", RunKinds.OnlyPrompting, round);
+            Labelling(text, "self-rewarding judge", RunKinds.SelfRewarding, round);
+        }
+        text.AppendLine();
+        text.AppendLine("Table 3: ablations");
+        Header(text);
+        for (var round = 1; round <= rounds; round++)
+            Row(text, $"fixed rejected score, round {round}", RunKinds.FixedGap, $"round-{round}/evaluate");
+        Row(text, "SFT with the chosen prefix at inference", RunKinds.ChosenPrefix, "sft/evaluate");
+        Row(text, "SimPO with the chosen prefix at inference", RunKinds.ChosenPrefix, "init/evaluate");
+        Row(text, "SFT with the chosen prefix, over offline SimPO", RunKinds.ChosenPrefix, "sft/evaluate", baseline: (RunKinds.OfflineSimPo, "init/evaluate"));
+        return text.ToString();
+    }
+
+    private static void Header(StringBuilder text)
+    {
+        text.AppendLine("| model | quality | win rate % | LC win rate % | words |");
+        text.AppendLine("|---|---|---|---|---|");
+    }
+
+    private void Row(StringBuilder text, string label, string kind, string stage, (string Kind, string Stage)? baseline = null)
+    {
+        var (against, againstStage) = baseline ?? (RunKinds.OnlyPrompting, "sft/evaluate");
+        var cells = Seeds.Select(seed => (Model: evaluations.GetValueOrDefault((seed, kind, stage)), Baseline: evaluations.GetValueOrDefault((seed, against, againstStage))))
+            .Where(c => c.Model is not null && c.Baseline is not null).ToList();
+        if (cells.Count == 0)
+        {
+            text.AppendLine($"| {label} | not run | | | |");
+            return;
+        }
+        var rates = cells.Select(c => WinRates.Of(HeadToHead.Preferences(c.Model!, c.Baseline!), bootstrapSamples: 0)).ToList();
+        text.AppendLine($"| {label} | {Cell(cells.Select(c => c.Model!.MeanQuality), "F3")} | {Cell(rates.Select(r => r.WinRate.Mean), "F1")} | " +
+                        $"{Cell(rates.Select(r => r.LengthControlled.Mean), "F1")} | {Cell(cells.Select(c => c.Model!.Answers.Average(a => (double)a.Words)), "F1")} |");
+    }
+
+    private void Labelling(StringBuilder text, string label, string kind, int round)
+    {
+        var stages = Seeds.Select(seed => runs.GetValueOrDefault((seed, kind))).Where(r => r is not null)
+            .Select(r => (Sample: r!.Stages.FirstOrDefault(s => s.Name == $"round-{round}/sample"), Filter: r.Stages.FirstOrDefault(s => s.Name == $"round-{round}/filter")))
+            .Where(s => s.Sample is not null && s.Filter is not null).ToList();
+        if (stages.Count == 0)
+            return;
+        double Mean(Func<(StageRecord Sample, StageRecord Filter), double> value) => stages.Average(s => value((s.Sample!, s.Filter!)));
+        var grades = Enumerable.Range(0, 11).Select(g => Mean(s => s.Sample.Metrics.GetValueOrDefault($"judge/grade_{g}"))).ToArray();
+        var judged = kind == RunKinds.SelfRewarding;
+        text.AppendLine($"| {label} | {round} | {Mean(s => s.Sample.Metrics.GetValueOrDefault("pairs")):F0} | {Mean(s => s.Filter.Metrics.GetValueOrDefault("kept")):F0} | " +
+                        $"{Mean(s => s.Filter.Removed.GetValueOrDefault("LeakedRequest")):F1} | " +
+                        $"{(judged ? string.Join(" ", grades.Select(g => g.ToString("F0", CultureInfo.InvariantCulture))) : "-")} | " +
+                        $"{(judged ? Mean(s => s.Sample.Metrics.GetValueOrDefault("judge/unpaired")).ToString("F1", CultureInfo.InvariantCulture) : "-")} |");
+    }
+
+    private static string Cell(IEnumerable<double> perSeed, string format)
+    {
+        var interval = MeanInterval.Of(perSeed.ToList());
+        var mean = interval.Mean.ToString(format, CultureInfo.InvariantCulture);
+        return double.IsInfinity(interval.HalfWidth) ? mean : $"{mean} ± {interval.HalfWidth.ToString(format, CultureInfo.InvariantCulture)}";
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using OnlyPrompt.Evaluation.Metrics;
+using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Storage;
+
+namespace OnlyPrompt.Services;
+
+/// <summary>
+/// Win rates of an evaluated model over a baseline's answers to the same held-out prompts, judged by the exact
+/// scorer (a higher quality wins, equal qualities tie), with AlpacaEval's length control over answer lengths in words.
+/// </summary>
+public sealed class HeadToHead(BlobStore store)
+{
+    /// <summary>Adds win_rate/{name}, lc_win_rate/{name} and the LC interval to the record's metrics.</summary>
+    public async Task AddAsync(StageRecord record, StageRecord baseline, string name, CancellationToken cancellation)
+    {
+        var model = await ReadAsync(record, cancellation);
+        var reference = await ReadAsync(baseline, cancellation);
+        var preferences = Preferences(model, reference);
+        var rates = WinRates.Of(preferences);
+        record.Metrics[$"win_rate/{name}"] = rates.WinRate.Mean;
+        record.Metrics[$"lc_win_rate/{name}"] = rates.LengthControlled.Mean;
+        record.Metrics[$"lc_win_rate/{name}/low"] = rates.LengthControlled.Low;
+        record.Metrics[$"lc_win_rate/{name}/high"] = rates.LengthControlled.High;
+    }
+
+    public static IReadOnlyList<Preference> Preferences(Experiment.Running.Evaluation model, Experiment.Running.Evaluation baseline)
+    {
+        var byPrompt = baseline.Answers.GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First());
+        return model.Answers.Where(a => byPrompt.ContainsKey(a.Prompt)).Select(a =>
+        {
+            var other = byPrompt[a.Prompt];
+            return new Preference(Preference.FromOutcome(a.Quality.CompareTo(other.Quality)), a.Words, other.Words);
+        }).ToList();
+    }
+
+    private async Task<Experiment.Running.Evaluation> ReadAsync(StageRecord record, CancellationToken cancellation) =>
+        (await ReadReportAsync(store, record, cancellation)).Evaluation;
+
+    /// <summary>The eval.json an evaluate stage wrote (its "report" file), hash-checked.</summary>
+    public static async Task<EvaluationReport> ReadReportAsync(BlobStore store, StageRecord record, CancellationToken cancellation)
+    {
+        var reference = record.Files.GetValueOrDefault("report") ?? throw new InvalidDataException($"{record.Name} has no evaluation report.");
+        await using var stream = await store.OpenVerifiedReadAsync(reference, cancellation);
+        return await JsonSerializer.DeserializeAsync<EvaluationReport>(stream, JsonLines.Options, cancellation)
+            ?? throw new InvalidDataException($"{reference.Container}/{reference.Name}: empty evaluation report.");
+    }
+}

@@ -1,0 +1,54 @@
+using OnlyPrompt.Cli;
+using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Services.Tests.Support;
+
+namespace OnlyPrompt.Services.Tests;
+
+/// <summary>The method's baselines and ablations run through the orchestrator on the smoke preset, and the comparison tables read them back.</summary>
+[Collection(ServiceStackCollection.Name)]
+public sealed class RunKindTests(ServiceStack stack)
+{
+    [Fact]
+    public async Task Every_run_kind_completes_on_the_smoke_preset_and_the_comparison_tables_read_them()
+    {
+        var method = Runs.Smoke(seed: 3);
+        var runs = new Dictionary<(int, string), Run>();
+        foreach (var kind in RunKinds.All)
+        {
+            var id = $"kind-{kind}";
+            await stack.Client.StartRunAsync(new StartRunRequest { Spec = RunKinds.Apply(method, kind), RunId = id });
+            var run = await Runs.WatchToEndAsync(stack.Client, id, TimeSpan.FromMinutes(5));
+            Assert.True(run.State == RunState.Succeeded, $"{kind}: {run.Error}");
+            runs[(3, kind)] = run;
+        }
+
+        Stage(runs, RunKinds.FixedGap, "round-1/sample");
+        Assert.All(Samples(runs[(3, RunKinds.FixedGap)]), s => Assert.Equal(method.Rounds[0].RejectedScore, s.Metrics["rejected_score"]));
+        foreach (var kind in new[] { RunKinds.OfflineDpo, RunKinds.OfflineSimPo, RunKinds.ChosenPrefix })
+        {
+            Assert.DoesNotContain(runs[(3, kind)].Stages, s => s.Round > 0);
+            Assert.Contains("win_rate/sft", Stage(runs, kind, "init/evaluate").Metrics.Keys);
+        }
+        var prefixed = await HeadToHead.ReadReportAsync(stack.Store, Stage(runs, RunKinds.ChosenPrefix, "sft/evaluate"), CancellationToken.None);
+        Assert.Equal(PromptTemplates.DefaultChosen, prefixed.PromptPrefix);
+        var prompts = Stage(runs, RunKinds.OnlyPrompting, "prepare").Metrics["round_prompts"];
+        foreach (var sample in Samples(runs[(3, RunKinds.SelfRewarding)]))
+        {
+            var grades = sample.Metrics.Where(m => m.Key.StartsWith("judge/grade_", StringComparison.Ordinal)).Sum(m => m.Value);
+            Assert.Equal(RunKinds.SelfRewardingSamples * prompts, grades + sample.Metrics["judge/unjudged"]); // every answer judged, readable or not
+            Assert.Equal(prompts, sample.Metrics["pairs"] + sample.Metrics["judge/unpaired"]);
+        }
+
+        var tables = await new ComparisonTables(stack.Store, runs).WriteAsync(CancellationToken.None);
+        Assert.Contains("| SFT | ", tables);
+        Assert.Matches(@"\| SFT \| 0\.\d{3} \| 50\.0 \| 50\.0 \|", tables); // the SFT model ties itself
+        Assert.Matches(@"\| this method, round 3 \| 0\.\d{3} \| \d+\.\d \| \d+\.\d \|", tables);
+        Assert.Matches(@"\| self-rewarding judge \| 1 \| \d+ \| \d+ \| [\d.]+ \| (\d+ ){10}\d+ \| [\d.]+ \|", tables);
+        Assert.DoesNotContain("not run", tables);
+    }
+
+    private static StageRecord Stage(Dictionary<(int, string), Run> runs, string kind, string name) => runs[(3, kind)].Stages.Single(s => s.Name == name);
+
+    private static IEnumerable<StageRecord> Samples(Run run) => run.Stages.Where(s => s.Name.EndsWith("/sample", StringComparison.Ordinal));
+}
