@@ -10,6 +10,7 @@ try
         "experiment" => ExperimentCommand.Run(args[1..]),
         "run" or "watch" or "list" or "get" or "cancel" => await RunCommands.RunAsync(args[0], args[1..]),
         "compare" => await CompareCommand.RunAsync(args[1..]),
+        "report" => await ReportCommand.RunAsync(args[1..]),
         _ => Usage(),
     };
 }
@@ -33,6 +34,7 @@ static int Usage()
           onlyprompt compare [--preset default|smoke] [--seeds 1,2,3] [--kinds K1,K2,...] [--out FILE] [--blobs CONNECTION]
               run every kind over the seeds (reusing finished runs) and print the paper's tables
           onlyprompt watch RUN | get RUN | cancel RUN | list
+          onlyprompt report RUN [--out DIR]     save the run's report (Markdown and PNG plots) and print it
         client options: --address URL (or ONLYPROMPT_ADDRESS; default http://127.0.0.1:5170), --api-key KEY (or ONLYPROMPT_API_KEY),
                         --blobs CONNECTION-STRING (or ONLYPROMPT_BLOBS; default: the local AppHost's Azurite) where results are read
         """);

@@ -19,6 +19,11 @@ public sealed class RunTable(TextWriter output)
                              $"{Number(stage.Metrics, "preference_pairs")} seed pairs, {Number(stage.Metrics, "round_prompts")} round prompts, {Number(stage.Metrics, "eval_prompts")} held-out prompts ({stage.Seconds:F0}s)");
             return;
         }
+        if (stage.Name == "report")
+        {
+            output.WriteLine($"report: {string.Join(", ", stage.Files.Values.Select(f => f.Name).Where(n => n.EndsWith(".md", StringComparison.Ordinal)))} (onlyprompt report RUN prints it and saves its pictures)");
+            return;
+        }
         group.Add(stage);
         if (!stage.Name.EndsWith("/evaluate", StringComparison.Ordinal))
             return;
@@ -33,6 +38,11 @@ public sealed class RunTable(TextWriter output)
             $"{(filter is null ? "-" : Number(filter.Metrics, "kept")),4}  {Removed("LeakedRequest"),4}  {Removed("CutOff"),3}  {Removed("Identical"),4}  {Removed("Empty"),5}  " +
             $"{Metric(train, "loss", "F4"),-7}  {Metric(train, "rewards/margins", "F3"),-7}  {evaluation.MeanQuality:F3} ± {evaluation.StandardError:F3}  " +
             $"{evaluation.LeakRate,5:P0}  {group.Sum(s => s.Seconds),5:F0}s");
+        if (stage.Metrics.ContainsKey("win_rate/sft"))
+            output.WriteLine($"  over the SFT model: win rate {Metric(stage, "win_rate/sft", "F1")}%, length-controlled {Metric(stage, "lc_win_rate/sft", "F1")}% " +
+                             $"[{Metric(stage, "lc_win_rate/sft/low", "F1")}, {Metric(stage, "lc_win_rate/sft/high", "F1")}]; over the previous model: LC {Metric(stage, "lc_win_rate/previous", "F1")}%");
+        if (evaluation.CalibrationWarning.Length > 0)
+            output.WriteLine("  warning: " + evaluation.CalibrationWarning);
         if (evaluation.Calibration.Count > 0)
             output.WriteLine("  quality by requested score 0..10: " + string.Join(" ", evaluation.Calibration.Select(q => q.ToString("F2", CultureInfo.InvariantCulture))));
         group.Clear();

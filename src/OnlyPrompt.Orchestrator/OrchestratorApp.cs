@@ -40,7 +40,7 @@ public static class OrchestratorApp
         builder.Services.AddSingleton(sp => new RunManifestStore(sp.GetRequiredService<BlobStore>()));
         builder.Services.AddSingleton<RunSpecValidation>();
         builder.Services.AddSingleton<WorldPreparer>();
-        builder.Services.AddSingleton<HeadToHead>();
+        builder.Services.AddSingleton<HeadToHead>().AddSingleton<RunReport>();
         builder.Services.AddSingleton<StageRunner>();
         builder.Services.AddSingleton<RunEventHub>();
         builder.Services.AddSingleton<RunDriver>();

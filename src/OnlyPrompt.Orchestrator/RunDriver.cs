@@ -50,9 +50,13 @@ public sealed class RunDriver(RunManifestStore manifests, StageRunner stages, Ru
                 if (stage.Round != currentRound)
                 {
                     roundActivity?.Dispose();
-                    roundActivity = OrchestratorTelemetry.Source.StartActivity($"round {stage.Round}", ActivityKind.Internal, runActivity?.Context ?? default);
-                    roundActivity?.SetTag("onlyprompt.round", stage.Round);
-                    roundActivity?.SetTag("onlyprompt.rejected_score", run.Spec.Rounds[stage.Round - 1].RejectedScore);
+                    roundActivity = null;
+                    if (stage.Round > 0)
+                    {
+                        roundActivity = OrchestratorTelemetry.Source.StartActivity($"round {stage.Round}", ActivityKind.Internal, runActivity?.Context ?? default);
+                        roundActivity?.SetTag("onlyprompt.round", stage.Round);
+                        roundActivity?.SetTag("onlyprompt.rejected_score", run.Spec.Rounds[stage.Round - 1].RejectedScore);
+                    }
                     currentRound = stage.Round;
                 }
                 currentStage = stage.Name;
@@ -63,6 +67,8 @@ public sealed class RunDriver(RunManifestStore manifests, StageRunner stages, Ru
                 record.Seconds = clock.Elapsed.TotalSeconds;
                 record.CommittedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
                 Tag(stageActivity, record);
+                if (stage.Kind == StageKind.Report && record.Files.TryGetValue(RunReport.MarkdownFile, out var report))
+                    runActivity?.SetTag("onlyprompt.report", $"{report.Container}/{report.Name}");
 
                 run = run.Clone();
                 run.Stages.Add(record);

@@ -14,9 +14,13 @@ public enum StageKind
     Filter,
     TrainRound,
     Evaluate,
+    Report,
 }
 
-/// <summary>The stages a spec implies, in order: prepare, SFT and its evaluation, the offline initialisation and its evaluation, then sample, filter, train, evaluate per round.</summary>
+/// <summary>
+/// The stages a spec implies, in order: prepare, SFT and its evaluation, the offline initialisation and its evaluation,
+/// sample, filter, train, evaluate per round, and the report.
+/// </summary>
 public static class RunPlan
 {
     public static IReadOnlyList<PlannedStage> For(RunSpec spec)
@@ -33,6 +37,7 @@ public static class RunPlan
                 new($"round-{round}/train", StageKind.TrainRound, round),
                 new($"round-{round}/evaluate", StageKind.Evaluate, round),
             ]);
+        stages.Add(new("report", StageKind.Report, 0));
         return stages;
     }
 }

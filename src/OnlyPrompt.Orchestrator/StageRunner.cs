@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Grpc.Core;
 using OnlyPrompt.Common.V1;
 using OnlyPrompt.Evaluator.V1;
@@ -11,7 +12,7 @@ using OnlyPrompt.Trainer.V1;
 namespace OnlyPrompt.Orchestrator;
 
 /// <summary>Runs one planned stage of a run by calling the service that does it; returns the stage's record, not yet committed.</summary>
-public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, RetryingCalls calls, HeadToHead headToHead)
+public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, RetryingCalls calls, HeadToHead headToHead, RunReport reports, BlobStore store)
 {
     public const string Container = StorageLayout.DefaultContainer;
 
@@ -31,6 +32,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             StageKind.Sample => await SampleAsync(run, stage, progress, cancellation),
             StageKind.Filter => await FilterAsync(run, stage, cancellation),
             StageKind.Evaluate => await EvaluateAsync(run, stage, cancellation),
+            StageKind.Report => await reports.WriteAsync(run, Container, cancellation),
             _ => throw new ArgumentOutOfRangeException(nameof(stage), stage.Kind, null),
         };
         record.Name = stage.Name;
@@ -48,6 +50,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         request.OutputPrefix = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/checkpoint");
         if (stage.Kind == StageKind.Sft)
             request.Training.Seed = run.Spec.Seed;
+        var curve = new SortedDictionary<long, IDictionary<string, double>>(); // by step; a retried job reports its steps again
         var result = await calls.CallAsync($"{run.RunId} {stage.Name}", async (deadline, token) =>
         {
             using var call = clients.Trainer.Train(request, deadline: deadline, cancellationToken: token);
@@ -55,11 +58,14 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             {
                 if (item.EventCase == TrainEvent.EventOneofCase.Result)
                     return item.Result;
+                curve[item.Progress.Progress.Done] = item.Progress.Metrics;
                 progress(new StageProgress { Stage = stage.Name, Progress = item.Progress.Progress, Metrics = { item.Progress.Metrics } });
             }
             throw new RpcException(new Status(StatusCode.Unavailable, "the trainer's stream ended without a result."));
         }, cancellation);
         var record = new StageRecord { Checkpoint = result.Checkpoint, Metrics = { result.Metrics } };
+        record.Files[RunReport.TrainingCurveFile] = await store.UploadTextAsync(Container, StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/training.json"),
+            JsonSerializer.Serialize(curve.Select(p => new TrainingPoint(p.Key, p.Value.ToDictionary())).ToList()), cancellation);
         record.Metrics["steps"] = result.Steps;
         record.Metrics["tokens_per_second"] = result.TokensPerSecond;
         return record;

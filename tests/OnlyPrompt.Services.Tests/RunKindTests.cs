@@ -40,12 +40,33 @@ public sealed class RunKindTests(ServiceStack stack)
             Assert.Equal(prompts, sample.Metrics["pairs"] + sample.Metrics["judge/unpaired"]);
         }
 
+        var report = Stage(runs, RunKinds.OnlyPrompting, "report");
+        using var files = new Model.Tests.Support.TempDirectory();
+        foreach (var (name, blob) in report.Files)
+            await stack.Store.DownloadFileAsync(blob, files.File(name));
+        var markdown = File.ReadAllText(files.File("report.md"));
+        Assert.Contains("| round-3/evaluate | 0.", markdown);
+        Assert.Contains("| 1 | prefixes, rejected score 3 |", markdown);
+        foreach (var picture in new[] { "quality.png", "win-rates.png", "calibration.png", "filter.png", "training.png" })
+        {
+            Assert.Contains($"]({picture})", markdown);
+            Assert.Equal([137, 80, 78, 71], File.ReadAllBytes(files.File(picture))[..4]);
+        }
+        Assert.Contains("| 1 | self-judge, grades ", await DownloadTextAsync(Stage(runs, RunKinds.SelfRewarding, "report").Files["report.md"]));
+
         var tables = await new ComparisonTables(stack.Store, runs).WriteAsync(CancellationToken.None);
         Assert.Contains("| SFT | ", tables);
         Assert.Matches(@"\| SFT \| 0\.\d{3} \| 50\.0 \| 50\.0 \|", tables); // the SFT model ties itself
         Assert.Matches(@"\| this method, round 3 \| 0\.\d{3} \| \d+\.\d \| \d+\.\d \|", tables);
         Assert.Matches(@"\| self-rewarding judge \| 1 \| \d+ \| \d+ \| [\d.]+ \| (\d+ ){10}\d+ \| [\d.]+ \|", tables);
         Assert.DoesNotContain("not run", tables);
+    }
+
+    private async Task<string> DownloadTextAsync(Common.V1.BlobRef blob)
+    {
+        using var files = new Model.Tests.Support.TempDirectory();
+        await stack.Store.DownloadFileAsync(blob, files.File("text"));
+        return File.ReadAllText(files.File("text"));
     }
 
     private static StageRecord Stage(Dictionary<(int, string), Run> runs, string kind, string name) => runs[(3, kind)].Stages.Single(s => s.Name == name);

@@ -1,0 +1,40 @@
+using Grpc.Core;
+using OnlyPrompt.Orchestrator.V1;
+
+namespace OnlyPrompt.Cli;
+
+/// <summary><c>onlyprompt report RUN [--out DIR]</c>: saves a finished run's report (Markdown and pictures) locally and prints the Markdown.</summary>
+public static class ReportCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var arguments = new Arguments(args);
+        using var connection = new OrchestratorConnection(arguments);
+        var output = arguments.Text("--out");
+        arguments.RejectUnknown();
+        var runId = arguments.Positional.FirstOrDefault() ?? throw new UsageException("give the run's id.");
+        output ??= Path.Combine(".onlyprompt", "reports", runId);
+        try
+        {
+            var run = (await connection.Client.GetRunAsync(new GetRunRequest { RunId = runId }, connection.Headers)).Run;
+            var report = run.Stages.FirstOrDefault(s => s.Name == "report");
+            if (report is null)
+            {
+                Console.Error.WriteLine($"run {runId} has no report yet ({RunCommands.State(run.State)}, {run.Stages.Count} stages committed); it is written when the run's last stage is done.");
+                return 1;
+            }
+            var store = connection.Store();
+            Directory.CreateDirectory(output);
+            foreach (var (name, blob) in report.Files)
+                await store.DownloadFileAsync(blob, Path.Combine(output, name));
+            Console.WriteLine(await File.ReadAllTextAsync(Path.Combine(output, "report.md")));
+            Console.WriteLine($"saved with its pictures in {Path.GetFullPath(output)}");
+            return 0;
+        }
+        catch (RpcException e)
+        {
+            Console.Error.WriteLine($"{connection.Address}: {e.StatusCode}: {e.Status.Detail}");
+            return 1;
+        }
+    }
+}

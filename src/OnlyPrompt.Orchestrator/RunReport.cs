@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using OnlyPrompt.Evaluation.Plots;
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Storage;
+
+namespace OnlyPrompt.Orchestrator;
+
+/// <summary>One logged optimizer step of a training stage and its metrics (loss, rewards/*, ...).</summary>
+public sealed record TrainingPoint(long Step, Dictionary<string, double> Metrics);
+
+/// <summary>
+/// A run's report: a Markdown page (runs/{run}/report/report.md) with its tables and PNG plots beside it: quality and
+/// win rates per stage, the calibration curve after each stage, filter counts and training curves per round.
+/// </summary>
+public sealed class RunReport(BlobStore store)
+{
+    public const string MarkdownFile = "report.md";
+    public const string TrainingCurveFile = "training";
+    private static readonly string[] FilterRules = Enum.GetNames<Experiment.Filtering.FilterRule>();
+
+    public async Task<StageRecord> WriteAsync(Run run, string container, CancellationToken cancellation)
+    {
+        var evaluated = run.Stages.Where(s => s.Evaluation is not null).ToList();
+        var labels = evaluated.Select(s => s.Name.Replace("/evaluate", "", StringComparison.Ordinal)).ToList();
+        var pictures = new Dictionary<string, byte[]>
+        {
+            ["quality.png"] = Charts.Lines("Held-out quality", "stage", "quality", [Series("exact quality", evaluated.Select(s => s.Evaluation.MeanQuality))], labels),
+            ["win-rates.png"] = Charts.Lines("Win rates over the SFT model", "stage", "percent",
+                [Series("win rate", evaluated.Select(s => Metric(s, "win_rate/sft"))), Series("LC win rate", evaluated.Select(s => Metric(s, "lc_win_rate/sft")))], labels),
+            ["calibration.png"] = Charts.Lines("Quality by requested score", "requested score", "quality",
+                evaluated.Where(s => s.Evaluation.Calibration.Count > 0).Select((s, _) => new Series(s.Name.Replace("/evaluate", "", StringComparison.Ordinal),
+                    s.Evaluation.Calibration.Select((q, score) => ((double)score, q)).ToList())).ToList()),
+        };
+        var filters = run.Stages.Where(s => s.Name.EndsWith("/filter", StringComparison.Ordinal)).ToList();
+        if (filters.Count > 0)
+            pictures["filter.png"] = Charts.Bars("Pairs kept and removed per rule", "pairs", ["kept", .. FilterRules],
+                filters.Select(f => new Series($"round {f.Round}", new[] { Metric(f, "kept") }.Concat(FilterRules.Select(r => (double)f.Removed.GetValueOrDefault(r)))
+                    .Select((v, i) => ((double)i, v)).ToList())).ToList());
+        var curves = new List<Series>();
+        foreach (var stage in run.Stages.Where(s => s.Files.ContainsKey(TrainingCurveFile)))
+        {
+            await using var stream = await store.OpenVerifiedReadAsync(stage.Files[TrainingCurveFile], cancellation);
+            var points = await JsonSerializer.DeserializeAsync<List<TrainingPoint>>(stream, cancellationToken: cancellation) ?? [];
+            curves.Add(new Series(stage.Name, points.Where(p => p.Metrics.ContainsKey("loss")).Select(p => ((double)p.Step, p.Metrics["loss"])).ToList()));
+        }
+        if (curves.Count > 0)
+            pictures["training.png"] = Charts.Lines("Training loss by step", "step", "loss", curves);
+
+        var record = new StageRecord();
+        var folder = StorageLayout.RunFile(run.RunId, "report");
+        foreach (var (name, png) in pictures)
+        {
+            var local = Path.GetTempFileName();
+            try
+            {
+                await File.WriteAllBytesAsync(local, png, cancellation);
+                record.Files[name] = await store.UploadFileAsync(container, $"{folder}/{name}", local, cancellation);
+            }
+            finally
+            {
+                File.Delete(local);
+            }
+        }
+        record.Files[MarkdownFile] = await store.UploadTextAsync(container, $"{folder}/{MarkdownFile}", Markdown(run, evaluated, filters, pictures.Keys), cancellation);
+        return record;
+    }
+
+    private static string Markdown(Run run, List<StageRecord> evaluated, List<StageRecord> filters, IEnumerable<string> pictures)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"# Run {run.RunId}: {run.Spec.Name}");
+        text.AppendLine();
+        text.AppendLine($"Seed {run.Spec.Seed}; {run.Spec.Rounds.Count} rounds; {run.Stages.Count} stages committed in {run.Attempts} attempt(s), {run.Stages.Sum(s => s.Seconds):F0}s of stage time." +
+                        (run.Spec.Evaluation.InferencePrefix.Length > 0 ? $" Evaluated with the prefix \"{run.Spec.Evaluation.InferencePrefix}\" before each instruction." : ""));
+        text.AppendLine();
+        text.AppendLine("## Held-out evaluation");
+        text.AppendLine();
+        text.AppendLine("Greedy answers to the held-out prompts, scored exactly. Win rates are over the SFT model's answers to the same prompts (higher quality wins, equal ties); LC is the length-controlled win rate with its 95% bootstrap interval.");
+        text.AppendLine();
+        text.AppendLine("| stage | quality | win rate % | LC win rate % | LC vs previous % | words | leak rate | reward |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var s in evaluated)
+            text.AppendLine($"| {s.Name} | {s.Evaluation.MeanQuality:F3} ± {s.Evaluation.StandardError:F3} | {Format(s, "win_rate/sft")} | " +
+                            $"{(s.Metrics.ContainsKey("lc_win_rate/sft") ? $"{Format(s, "lc_win_rate/sft")} [{Format(s, "lc_win_rate/sft/low")}, {Format(s, "lc_win_rate/sft/high")}]" : "-")} | {Format(s, "lc_win_rate/previous")} | " +
+                            $"{s.Evaluation.MeanWords:F1} | {s.Evaluation.LeakRate:P1} | {(s.Evaluation.Reward is { } r ? $"{r.Mean:F3} [{r.Low:F3}, {r.High:F3}]" : "-")} |");
+        text.AppendLine();
+        text.AppendLine("## Quality by requested score (calibration probe)");
+        text.AppendLine();
+        text.AppendLine("| stage | " + string.Join(" | ", Enumerable.Range(0, 11)) + " |");
+        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", 11)));
+        foreach (var s in evaluated.Where(s => s.Evaluation.Calibration.Count > 0))
+            text.AppendLine($"| {s.Name} | " + string.Join(" | ", s.Evaluation.Calibration.Select(q => q.ToString("F2", CultureInfo.InvariantCulture))) + " |");
+        foreach (var s in evaluated.Where(s => s.Evaluation.CalibrationWarning.Length > 0))
+            text.AppendLine($"\n**Warning ({s.Name})**: {s.Evaluation.CalibrationWarning}");
+        if (filters.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("## Rounds");
+            text.AppendLine();
+            text.AppendLine("| round | labeller | pairs | kept | " + string.Join(" | ", FilterRules) + " | loss | rewards/margins | rewards/accuracies |");
+            text.AppendLine("|---|---|---|---|" + string.Concat(Enumerable.Repeat("---|", FilterRules.Length + 3)));
+            foreach (var f in filters)
+            {
+                var sample = run.Stages.FirstOrDefault(s => s.Name == $"round-{f.Round}/sample");
+                var train = run.Stages.FirstOrDefault(s => s.Name == $"round-{f.Round}/train");
+                var labeller = sample is null ? "-" : sample.Metrics.TryGetValue("rejected_score", out var score) ? $"prefixes, rejected score {score:0}" :
+                    "self-judge, grades " + string.Join(" ", Enumerable.Range(0, 11).Select(g => sample.Metrics.GetValueOrDefault($"judge/grade_{g}").ToString("0", CultureInfo.InvariantCulture)));
+                text.AppendLine($"| {f.Round} | {labeller} | {(sample is null ? "-" : Format(sample, "pairs", "F0"))} | {Format(f, "kept", "F0")} | " +
+                                string.Join(" | ", FilterRules.Select(r => f.Removed.GetValueOrDefault(r))) +
+                                $" | {(train is null ? "-" : Format(train, "loss", "F4"))} | {(train is null ? "-" : Format(train, "rewards/margins", "F3"))} | {(train is null ? "-" : Format(train, "rewards/accuracies", "F3"))} |");
+            }
+        }
+        text.AppendLine();
+        text.AppendLine("## Pictures");
+        text.AppendLine();
+        foreach (var picture in pictures)
+            text.AppendLine($"![{Path.GetFileNameWithoutExtension(picture)}]({picture})");
+        return text.ToString();
+    }
+
+    private static Series Series(string name, IEnumerable<double> values) =>
+        new(name, values.Select((v, i) => ((double)i, v)).Where(p => double.IsFinite(p.v)).Select(p => (p.Item1, p.v)).ToList());
+
+    private static double Metric(StageRecord stage, string name) => stage.Metrics.TryGetValue(name, out var value) ? value : double.NaN;
+
+    private static string Format(StageRecord stage, string name, string format = "F1") =>
+        stage.Metrics.TryGetValue(name, out var value) ? value.ToString(format, CultureInfo.InvariantCulture) : "-";
+}
