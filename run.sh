@@ -6,6 +6,9 @@
 #   ./run.sh                      default preset, seed 1
 #   ./run.sh --preset smoke       seconds, same stages
 #   ./run.sh --seed 2 --schedule 3,5,7 --round-lr 5e-5,2.5e-5,1.25e-5    (see `onlyprompt` usage)
+#   ./run.sh --kind self-rewarding   a baseline or ablation instead of the method (see `onlyprompt` usage)
+#   ./run.sh compare --seeds 1,2,3   the method, its baselines and ablations over seeds: the paper's tables
+#   ./run.sh report RUN           save and print a finished run's report (Markdown and PNG plots)
 #   ./run.sh --keep-running ...   leave the system up afterwards (dashboard, further `onlyprompt` calls)
 #   ./run.sh --in-process ...     the same experiment in this process, without the services
 set -euo pipefail
@@ -56,8 +59,13 @@ else
   echo "Dashboard (traces of each run, round and stage): http://127.0.0.1:15080"
 fi
 
+# `./run.sh compare ...` or `./run.sh report RUN` send that client command instead of starting one run.
+command=run
+case "${args[0]:-}" in
+  compare|report|list|get|watch) command=${args[0]}; args=("${args[@]:1}") ;;
+esac
 status=0
-"${onlyprompt[@]}" run --address "$orchestrator" "${args[@]}" || status=$?
+"${onlyprompt[@]}" "$command" --address "$orchestrator" "${args[@]}" || status=$?
 if $keep_running && [ -n "${apphost:-}" ]; then
   echo "The system stays up (dashboard http://127.0.0.1:15080, orchestrator $orchestrator); Ctrl+C stops it."
   wait "$apphost" || true

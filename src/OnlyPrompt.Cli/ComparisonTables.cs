@@ -38,18 +38,21 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
             Row(text, $"this method, round {round}", RunKinds.OnlyPrompting, $"round-{round}/evaluate");
         text.AppendLine();
         text.AppendLine("Table 2: how each round was labelled (mean over seeds)");
-        text.AppendLine("| labeller | round | pairs | kept | leaked | judge: answers per grade 0..10 | unpaired prompts |");
-        text.AppendLine("|---|---|---|---|---|---|---|");
+        text.AppendLine("| labeller | round | rejected score | pairs | kept | leaked | judge: answers per grade 0..10 | unpaired prompts |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|");
         for (var round = 1; round <= rounds; round++)
         {
             Labelling(text, "only-prompting", RunKinds.OnlyPrompting, round);
             Labelling(text, "self-rewarding judge", RunKinds.SelfRewarding, round);
+            Labelling(text, "adaptive gap", RunKinds.AdaptiveGap, round);
         }
         text.AppendLine();
         text.AppendLine("Table 3: ablations");
         Header(text);
         for (var round = 1; round <= rounds; round++)
             Row(text, $"fixed rejected score, round {round}", RunKinds.FixedGap, $"round-{round}/evaluate");
+        for (var round = 1; round <= rounds; round++)
+            Row(text, $"adaptive gap, round {round}", RunKinds.AdaptiveGap, $"round-{round}/evaluate");
         Row(text, "SFT with the chosen prefix at inference", RunKinds.ChosenPrefix, "sft/evaluate");
         Row(text, "SimPO with the chosen prefix at inference", RunKinds.ChosenPrefix, "init/evaluate");
         Row(text, "SFT with the chosen prefix, over offline SimPO", RunKinds.ChosenPrefix, "sft/evaluate", baseline: (RunKinds.OfflineSimPo, "init/evaluate"));
@@ -87,7 +90,7 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
         double Mean(Func<(StageRecord Sample, StageRecord Filter), double> value) => stages.Average(s => value((s.Sample!, s.Filter!)));
         var grades = Enumerable.Range(0, 11).Select(g => Mean(s => s.Sample.Metrics.GetValueOrDefault($"judge/grade_{g}"))).ToArray();
         var judged = kind == RunKinds.SelfRewarding;
-        text.AppendLine($"| {label} | {round} | {Mean(s => s.Sample.Metrics.GetValueOrDefault("pairs")):F0} | {Mean(s => s.Filter.Metrics.GetValueOrDefault("kept")):F0} | " +
+        text.AppendLine($"| {label} | {round} | {(judged ? "-" : string.Join("/", stages.Select(s => s.Sample!.Metrics.GetValueOrDefault("rejected_score").ToString("0", CultureInfo.InvariantCulture))))} | {Mean(s => s.Sample.Metrics.GetValueOrDefault("pairs")):F0} | {Mean(s => s.Filter.Metrics.GetValueOrDefault("kept")):F0} | " +
                         $"{Mean(s => s.Filter.Removed.GetValueOrDefault("LeakedRequest")):F1} | " +
                         $"{(judged ? string.Join(" ", grades.Select(g => g.ToString("F0", CultureInfo.InvariantCulture))) : "-")} | " +
                         $"{(judged ? Mean(s => s.Sample.Metrics.GetValueOrDefault("judge/unpaired")).ToString("F1", CultureInfo.InvariantCulture) : "-")} |");

@@ -55,7 +55,7 @@ public sealed class RunDriver(RunManifestStore manifests, StageRunner stages, Ru
                     {
                         roundActivity = OrchestratorTelemetry.Source.StartActivity($"round {stage.Round}", ActivityKind.Internal, runActivity?.Context ?? default);
                         roundActivity?.SetTag("onlyprompt.round", stage.Round);
-                        roundActivity?.SetTag("onlyprompt.rejected_score", run.Spec.Rounds[stage.Round - 1].RejectedScore);
+                        roundActivity?.SetTag("onlyprompt.rejected_score", RejectedScores.For(run, stage.Round));
                     }
                     currentRound = stage.Round;
                 }

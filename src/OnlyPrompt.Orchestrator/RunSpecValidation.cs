@@ -42,6 +42,11 @@ public sealed class RunSpecValidation(BlobStore store)
         }
         if (spec.Rounds.Count > 0)
             errors.Sampling(spec.Sampling, "spec.sampling").Templates(spec.Templates, "spec.templates");
+        if (spec.AdaptiveGap is { } adaptive)
+            errors.Check(adaptive.Step >= 1, "spec.adaptive_gap.step", $"is {adaptive.Step}; it must be at least 1.")
+                .Check(adaptive.AccuracyThreshold is > 0 and <= 1, "spec.adaptive_gap.accuracy_threshold", $"is {adaptive.AccuracyThreshold}; it must be in (0, 1].")
+                .Check(adaptive.MaxScore is >= 1 and <= 9, "spec.adaptive_gap.max_score", $"is {adaptive.MaxScore}; it must be in 1..9.")
+                .Check(!spec.RequireIncreasingSchedule, "spec.require_increasing_schedule", "must be false with adaptive_gap, which may keep a score.");
         errors.Check(spec.Evaluation is not null, "spec.evaluation", "is required.");
         if (spec.Evaluation is not null)
         {

@@ -64,6 +64,8 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             throw new RpcException(new Status(StatusCode.Unavailable, "the trainer's stream ended without a result."));
         }, cancellation);
         var record = new StageRecord { Checkpoint = result.Checkpoint, Metrics = { result.Metrics } };
+        foreach (var name in curve.Values.SelectMany(m => m.Keys).Distinct().ToList())
+            record.Metrics[$"mean/{name}"] = curve.Values.Where(m => m.ContainsKey(name)).Average(m => m[name]);
         record.Files[RunReport.TrainingCurveFile] = await store.UploadTextAsync(Container, StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/training.json"),
             JsonSerializer.Serialize(curve.Select(p => new TrainingPoint(p.Key, p.Value.ToDictionary())).ToList()), cancellation);
         record.Metrics["steps"] = result.Steps;
@@ -79,7 +81,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var request = new SamplePairsRequest
         {
             Policy = LatestCheckpoint(run), Prompts = File(run, "prepare", WorldPreparer.Prompts), Templates = spec.Templates,
-            RejectedScore = spec.Rounds[stage.Round - 1].RejectedScore, SelfJudge = spec.Rounds[stage.Round - 1].SelfJudge, Sampling = sampling, IdPrefix = $"r{stage.Round}",
+            RejectedScore = RejectedScores.For(run, stage.Round), SelfJudge = spec.Rounds[stage.Round - 1].SelfJudge, Sampling = sampling, IdPrefix = $"r{stage.Round}",
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/pairs.jsonl"),
         };
         var result = await calls.CallAsync($"{run.RunId} {stage.Name}", async (deadline, token) =>

@@ -17,8 +17,12 @@ public static class RunKinds
     public const string OfflineSimPo = "offline-simpo";
     public const string ChosenPrefix = "chosen-prefix";
     public const string SelfRewarding = "self-rewarding";
+    public const string AdaptiveGap = "adaptive-gap";
 
-    public static readonly IReadOnlyList<string> All = [OnlyPrompting, SelfRewarding, FixedGap, OfflineDpo, OfflineSimPo, ChosenPrefix];
+    public static readonly IReadOnlyList<string> All = [OnlyPrompting, SelfRewarding, FixedGap, OfflineDpo, OfflineSimPo, ChosenPrefix, AdaptiveGap];
+
+    /// <summary>The adaptive gap's rule: raise by 2 once the round's mean reward accuracy reaches 0.8, up to 9.</summary>
+    public static readonly Orchestrator.V1.AdaptiveGap AdaptiveGapRule = new() { Step = 2, AccuracyThreshold = 0.8, MaxScore = 9 };
 
     /// <summary>Answers per prompt the self-rewarding judge grades (the best is paired with the worst).</summary>
     public const int SelfRewardingSamples = 4;
@@ -32,6 +36,7 @@ public static class RunKinds
         OfflineDpo => "SFT then offline DPO on the seed preferences, no rounds",
         OfflineSimPo => "SFT then offline SimPO on the seed preferences, no rounds",
         ChosenPrefix => "no rounds; the SFT and offline models answer with the chosen prefix in front of each instruction",
+        AdaptiveGap => $"beyond the paper: the rejected score starts at the first round's and rises by {AdaptiveGapRule.Step} only after a round whose mean reward accuracy reached {AdaptiveGapRule.AccuracyThreshold}",
         SelfRewarding => $"baseline (Yuan et al.): {SelfRewardingSamples} answers per prompt graded by the policy itself, best vs worst, DPO",
         _ => throw new ArgumentException($"run kind '{kind}' is not known; use one of: {string.Join(", ", All)}.", nameof(kind)),
     };
@@ -60,6 +65,12 @@ public static class RunKinds
             case ChosenPrefix:
                 spec.Rounds.Clear();
                 spec.Evaluation.InferencePrefix = spec.Templates?.Chosen ?? PromptTemplates.DefaultChosen;
+                break;
+            case AdaptiveGap:
+                spec.RequireIncreasingSchedule = false;
+                spec.AdaptiveGap = AdaptiveGapRule.Clone();
+                foreach (var round in spec.Rounds)
+                    round.RejectedScore = spec.Rounds[0].RejectedScore;
                 break;
             case SelfRewarding:
                 spec.RequireIncreasingSchedule = false;

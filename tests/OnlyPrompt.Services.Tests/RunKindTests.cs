@@ -25,6 +25,13 @@ public sealed class RunKindTests(ServiceStack stack)
 
         Stage(runs, RunKinds.FixedGap, "round-1/sample");
         Assert.All(Samples(runs[(3, RunKinds.FixedGap)]), s => Assert.Equal(method.Rounds[0].RejectedScore, s.Metrics["rejected_score"]));
+        var adaptive = runs[(3, RunKinds.AdaptiveGap)];
+        for (var round = 2; round <= method.Rounds.Count; round++)
+        {
+            var before = adaptive.Stages.Single(s => s.Name == $"round-{round - 1}/sample").Metrics["rejected_score"];
+            var separated = adaptive.Stages.Single(s => s.Name == $"round-{round - 1}/train").Metrics["mean/rewards/accuracies"] >= RunKinds.AdaptiveGapRule.AccuracyThreshold;
+            Assert.Equal(separated ? Math.Min(before + RunKinds.AdaptiveGapRule.Step, 9) : before, adaptive.Stages.Single(s => s.Name == $"round-{round}/sample").Metrics["rejected_score"]);
+        }
         foreach (var kind in new[] { RunKinds.OfflineDpo, RunKinds.OfflineSimPo, RunKinds.ChosenPrefix })
         {
             Assert.DoesNotContain(runs[(3, kind)].Stages, s => s.Round > 0);
@@ -58,7 +65,9 @@ public sealed class RunKindTests(ServiceStack stack)
         Assert.Contains("| SFT | ", tables);
         Assert.Matches(@"\| SFT \| 0\.\d{3} \| 50\.0 \| 50\.0 \|", tables); // the SFT model ties itself
         Assert.Matches(@"\| this method, round 3 \| 0\.\d{3} \| \d+\.\d \| \d+\.\d \|", tables);
-        Assert.Matches(@"\| self-rewarding judge \| 1 \| \d+ \| \d+ \| [\d.]+ \| (\d+ ){10}\d+ \| [\d.]+ \|", tables);
+        Assert.Matches(@"\| self-rewarding judge \| 1 \| - \| \d+ \| \d+ \| [\d.]+ \| (\d+ ){10}\d+ \| [\d.]+ \|", tables);
+        Assert.Matches(@"\| adaptive gap \| 2 \| \d \| \d+ \| \d+ \|", tables);
+        Assert.Matches(@"\| adaptive gap, round 3 \| 0\.\d{3} \|", tables);
         Assert.DoesNotContain("not run", tables);
     }
 

@@ -27,6 +27,21 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
     }
 
     [Fact]
+    public async Task StartRun_refuses_bad_baseline_settings_naming_the_field()
+    {
+        var spec = Runs.Smoke();
+        spec.Rounds[1].SelfJudge = new Sampler.V1.SelfJudgeSettings { SamplesPerPrompt = 1, JudgeTemplate = "grade {r}" };
+        spec.AdaptiveGap = new AdaptiveGap { Step = 0, AccuracyThreshold = 1.5, MaxScore = 10 };
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "bad-baseline" }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        foreach (var field in new[] { "spec.rounds[1].self_judge.samples_per_prompt", "spec.rounds[1].self_judge.judge_template", "spec.adaptive_gap.step",
+                     "spec.adaptive_gap.accuracy_threshold", "spec.adaptive_gap.max_score", "spec.require_increasing_schedule" })
+            Assert.Contains(field, error.Status.Detail);
+    }
+
+    [Fact]
     public async Task StartRun_refuses_given_data_whose_blobs_are_missing_or_differ()
     {
         var present = await stack.Store.UploadTextAsync("onlyprompt", "tests/eval.jsonl", "{\"prompt\": \"p\", \"answer\": \"a\", \"family\": \"sort\"}\n");
