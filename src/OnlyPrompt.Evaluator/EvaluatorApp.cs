@@ -9,6 +9,7 @@ public static class EvaluatorApp
         var builder = WebApplication.CreateBuilder(args);
         builder.AddGrpcServiceDefaults();
         builder.Services.AddOnlyPromptData(builder.Configuration, "evaluator").AddOnlyPromptModels(builder.Configuration);
+        builder.Services.AddSingleton<LlmJudging>();
         var app = builder.Build();
         app.MapGrpcServiceDefaults();
         app.MapGrpcService<EvaluatorService>();

@@ -12,7 +12,7 @@ using OnlyPrompt.Storage;
 namespace OnlyPrompt.Evaluator;
 
 /// <summary>Held-out quality of a checkpoint (greedy answers, no prefix) with the exact scorer, and the requested-score calibration probe.</summary>
-public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobStore store, ComputeGate gate) : V1.Evaluator.EvaluatorBase
+public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobStore store, ComputeGate gate, LlmJudging judging) : V1.Evaluator.EvaluatorBase
 {
     public static readonly ActivitySource Source = new("OnlyPrompt.Evaluator");
 
@@ -21,6 +21,8 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         var errors = new FieldErrors().Checkpoint(request.Model, "model").Blob(request.EvalSet, "eval_set");
         if (request.RewardModel is not null)
             errors.Checkpoint(request.RewardModel, "reward_model");
+        if (request.Judge is not null)
+            LlmJudging.Validate(errors, request.Judge, request.BaselineReport, "judge");
         errors
             .Check(request.Scorer == Scorer.Exact, "scorer", "only SCORER_EXACT is available.")
             .Check(request.MaxNewTokens > 0, "max_new_tokens", $"is {request.MaxNewTokens}; it must be positive.")
@@ -66,6 +68,8 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             var reward = MeanInterval.Of(rewards.Select(r => (double)r).ToList());
             response.Reward = new Interval { Mean = reward.Mean, Low = reward.Low, High = reward.High };
         }
+        if (request.Judge is not null)
+            await judging.ApplyAsync(request.Judge, request.BaselineReport, evaluation, response, cancellation);
         response.Report = await store.UploadTextAsync(request.OutputContainer, request.OutputName,
             JsonSerializer.Serialize(new EvaluationReport(evaluation, calibration, rewards, request.PromptPrefix), JsonLines.Options), cancellation);
         activity?.SetTag("onlyprompt.quality", evaluation.MeanQuality);

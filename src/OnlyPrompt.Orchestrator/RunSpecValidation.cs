@@ -52,6 +52,8 @@ public sealed class RunSpecValidation(BlobStore store)
         {
             errors.Check(spec.Evaluation.MaxNewTokens > 0, "spec.evaluation.max_new_tokens", $"is {spec.Evaluation.MaxNewTokens}; it must be positive.")
                 .Check(spec.Evaluation.CalibrationPrompts >= 0, "spec.evaluation.calibration_prompts", "must be >= 0.");
+            if (spec.Evaluation.Judge is not null)
+                errors.Judge(spec.Evaluation.Judge, "spec.evaluation.judge");
             if (spec.Evaluation.RewardModel is not null)
                 await CheckCheckpointAsync(spec.Evaluation.RewardModel, "spec.evaluation.reward_model", errors, cancellation);
         }

@@ -130,13 +130,16 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
     {
         var spec = run.Spec;
         var withProbe = spec.Evaluation.CalibrationPrompts > 0;
+        // A pairwise judge compares with the SFT model's answers, so the SFT evaluation itself is not judged.
+        var sftReport = run.Stages.FirstOrDefault(s => s.Name == "sft/evaluate")?.Files.GetValueOrDefault("report");
+        var judge = spec.Evaluation.Judge is { Mode: not JudgeMode.Rating } && sftReport is null ? null : spec.Evaluation.Judge;
         var request = new EvaluateRequest
         {
             Model = LatestCheckpoint(run), EvalSet = File(run, "prepare", WorldPreparer.Eval), Scorer = Scorer.Exact,
             MaxNewTokens = spec.Evaluation.MaxNewTokens, BatchSize = spec.Evaluation.BatchSize,
             CalibrationPrompts = withProbe ? spec.Evaluation.CalibrationPrompts : 0,
             CalibrationTemplate = withProbe ? spec.Templates?.Rejected ?? Experiment.World.PromptTemplates.DefaultRejected : "",
-            LeakPatterns = { spec.Filter?.LeakPatterns ?? [] }, PromptPrefix = spec.Evaluation.InferencePrefix, RewardModel = spec.Evaluation.RewardModel,
+            LeakPatterns = { spec.Filter?.LeakPatterns ?? [] }, PromptPrefix = spec.Evaluation.InferencePrefix, RewardModel = spec.Evaluation.RewardModel, Judge = judge, BaselineReport = judge is null ? null : sftReport,
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/eval.json"),
         };
         var response = await calls.CallAsync($"{run.RunId} {stage.Name}",
@@ -152,6 +155,14 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         record.Metrics["words"] = response.MeanWords;
         if (response.Reward is not null)
             record.Metrics["reward"] = response.Reward.Mean;
+        if (judge is not null)
+        {
+            record.Metrics["judge/unreadable"] = response.JudgeUnreadable;
+            if (response.JudgeRating is not null)
+                record.Metrics["judge/rating"] = response.JudgeRating.Mean;
+            if (response.JudgeLcWinRate is not null)
+                (record.Metrics["judge/win_rate/sft"], record.Metrics["judge/lc_win_rate/sft"]) = (response.JudgeWinRate, response.JudgeLcWinRate.Mean);
+        }
         return record;
     }
 

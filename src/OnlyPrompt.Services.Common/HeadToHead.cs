@@ -40,9 +40,11 @@ public sealed class HeadToHead(BlobStore store)
         (await ReadReportAsync(store, record, cancellation)).Evaluation;
 
     /// <summary>The eval.json an evaluate stage wrote (its "report" file), hash-checked.</summary>
-    public static async Task<EvaluationReport> ReadReportAsync(BlobStore store, StageRecord record, CancellationToken cancellation)
+    public static Task<EvaluationReport> ReadReportAsync(BlobStore store, StageRecord record, CancellationToken cancellation) =>
+        ReadReportAsync(store, record.Files.GetValueOrDefault("report") ?? throw new InvalidDataException($"{record.Name} has no evaluation report."), cancellation);
+
+    public static async Task<EvaluationReport> ReadReportAsync(BlobStore store, Common.V1.BlobRef reference, CancellationToken cancellation)
     {
-        var reference = record.Files.GetValueOrDefault("report") ?? throw new InvalidDataException($"{record.Name} has no evaluation report.");
         await using var stream = await store.OpenVerifiedReadAsync(reference, cancellation);
         return await JsonSerializer.DeserializeAsync<EvaluationReport>(stream, JsonLines.Options, cancellation)
             ?? throw new InvalidDataException($"{reference.Container}/{reference.Name}: empty evaluation report.");

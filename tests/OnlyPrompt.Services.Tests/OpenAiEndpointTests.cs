@@ -129,6 +129,35 @@ public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
         Assert.Contains("no checkpoint at openai-tests/missing", error.Message);
     }
 
+    [Fact]
+    public async Task The_Evaluator_grades_answers_with_an_LLM_judge_and_reports_unreadable_verdicts_instead_of_scoring_them()
+    {
+        using var files = new TempDirectory();
+        Experiment.World.JsonLines.Write(files.File("eval.jsonl"), new[] { new Experiment.World.EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new Experiment.World.EvalRecord("Max: 4 9 2", "9", "max") });
+        var evalSet = await stack.Store.UploadFileAsync(Container, "judge-eval.jsonl", files.File("eval.jsonl"));
+        var checkpoint = new Common.V1.CheckpointRef { Container = Container, Prefix = model[(Container.Length + 1)..] };
+        checkpoint.Sha256 = (await stack.Store.TryDescribeAsync(Container, $"{checkpoint.Prefix}/index.json"))!.Sha256;
+        var evaluator = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
+        Evaluator.V1.EvaluateRequest Request(string name, Evaluator.V1.JudgeSettings? judge, Common.V1.BlobRef? baseline = null) => new()
+        {
+            Model = checkpoint, EvalSet = evalSet, Scorer = Evaluator.V1.Scorer.Exact, MaxNewTokens = 4, OutputContainer = Container, OutputName = name,
+            Judge = judge, BaselineReport = baseline,
+        };
+        var judge = new Evaluator.V1.JudgeSettings { BaseUrl = new Uri(stack.SamplerHttp, "/v1").ToString(), Model = model, Mode = Evaluator.V1.JudgeMode.Rating, MaxTokens = 8 };
+
+        var rated = await evaluator.EvaluateAsync(Request("rated.json", judge));
+        var compared = await evaluator.EvaluateAsync(Request("compared.json", new Evaluator.V1.JudgeSettings(judge) { Mode = Evaluator.V1.JudgeMode.PairwiseLogprobs }, rated.Report));
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => evaluator.EvaluateAsync(
+            Request("refused.json", new Evaluator.V1.JudgeSettings(judge) { Mode = Evaluator.V1.JudgeMode.PairwiseVerdict, Model = "" })).ResponseAsync);
+
+        Assert.Equal(2, rated.JudgeUnreadable); // the untrained tiny judge writes no [[rating]]
+        Assert.Null(rated.JudgeRating);
+        Assert.InRange(compared.JudgeUnreadable, 0, 2);
+        Assert.Equal(compared.JudgeUnreadable == 2, compared.JudgeLcWinRate is null); // win rates only from readable comparisons
+        Assert.Contains("judge.model", refused.Status.Detail);
+        Assert.Contains("baseline_report", refused.Status.Detail);
+    }
+
     private async Task<JsonObject> PostAsync(string path, JsonObject body)
     {
         using var response = await http.PostAsJsonAsync(new Uri(stack.SamplerHttp, "/v1/" + path), body);
