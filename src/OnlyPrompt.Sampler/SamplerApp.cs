@@ -11,6 +11,8 @@ public static class SamplerApp
         builder.AddGrpcServiceDefaults();
         builder.Services.AddOnlyPromptData(builder.Configuration, "sampler").AddOnlyPromptModels(builder.Configuration);
         builder.Services.AddSingleton<ResidentModel>().AddSingleton<OpenAiCompletions>();
+        if (RemoteGenerationSettings.From(builder.Configuration) is { } remote)
+            builder.Services.AddSingleton(remote);
         var app = builder.Build();
         app.MapGrpcServiceDefaults();
         app.MapGrpcService<SamplerService>();

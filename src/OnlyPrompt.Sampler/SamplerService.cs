@@ -10,7 +10,7 @@ using OnlyPrompt.Services;
 namespace OnlyPrompt.Sampler;
 
 /// <summary>Chosen/rejected pairs (the only-prompting labeller) and plain answers, written to blob storage.</summary>
-public sealed class SamplerService(ModelStore models, Datasets datasets, ComputeGate gate) : V1.Sampler.SamplerBase
+public sealed class SamplerService(ModelStore models, Datasets datasets, ComputeGate gate, RemoteGenerationSettings? remote = null) : V1.Sampler.SamplerBase
 {
     public override async Task SamplePairs(SamplePairsRequest request, IServerStreamWriter<SamplePairsEvent> responses, ServerCallContext context)
     {
@@ -29,9 +29,8 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
         var prompts = await datasets.ReadAsync<PromptRecord>(request.Prompts, cancellation);
         var progress = new ProgressStream<SamplePairsEvent>(responses);
         var clock = Stopwatch.StartNew();
-        var (pairs, judged, tokens) = await gate.RunAsync(() =>
+        var (pairs, judged, tokens) = await gate.RunAsync(() => WithAnswerer(request.Policy, model =>
         {
-            using var model = models.LoadAsync(request.Policy, cancellation).GetAwaiter().GetResult();
             IReadOnlyList<SampledPair> sampled;
             SelfJudgeStats? stats = null;
             if (request.SelfJudge is { } judge)
@@ -45,8 +44,8 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
                 sampled = new PairSampler(model, request.Templates.ToOptions(), request.Sampling.BatchSizeOrDefault())
                     .Sample(prompts, request.RejectedScore, request.Sampling.ToOptions(), request.IdPrefix,
                         done => progress.Report(new SamplePairsEvent { Progress = new Progress { Done = done, Total = 2L * prompts.Count } }));
-            return (sampled, stats, sampled.Sum(p => (long)model.Tokenizer.Encode(p.Chosen, addSpecialTokens: false).Length + model.Tokenizer.Encode(p.Rejected, addSpecialTokens: false).Length));
-        }, cancellation);
+            return (sampled, stats, model.GeneratedTokens);
+        }, cancellation), cancellation);
         var written = await datasets.WriteAsync(request.OutputContainer, request.OutputName, pairs, cancellation);
         var tokensPerSecond = tokens / clock.Elapsed.TotalSeconds;
         SamplerTelemetry.TokensPerSecond.Record(tokensPerSecond);
@@ -72,19 +71,27 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
         var prompts = await datasets.ReadAsync<PromptRecord>(request.Prompts, cancellation);
         var progress = new ProgressStream<GenerateEvent>(responses);
         var clock = Stopwatch.StartNew();
-        var answers = await gate.RunAsync(() =>
-        {
-            using var model = models.LoadAsync(request.Model, cancellation).GetAwaiter().GetResult();
-            var options = request.Sampling.ToOptions() with { StopTokenIds = model.StopTokenIds };
-            return model.Answer(prompts.Select(p => p.Prompt).ToList(), options, request.Sampling.BatchSizeOrDefault(),
-                done => progress.Report(new GenerateEvent { Progress = new Progress { Done = done, Total = prompts.Count } }));
-        }, cancellation);
+        var answers = await gate.RunAsync(() => WithAnswerer(request.Model, model =>
+            model.Answer(prompts.Select(p => p.Prompt).ToList(), request.Sampling.ToOptions(), request.Sampling.BatchSizeOrDefault(),
+                done => progress.Report(new GenerateEvent { Progress = new Progress { Done = done, Total = prompts.Count } })), cancellation), cancellation);
         var records = prompts.Select((p, i) => new CompletionRecord(p.Prompt, answers[i].Text.Trim(), answers[i].Finished)).ToList();
         var written = await datasets.WriteAsync(request.OutputContainer, request.OutputName, records, cancellation);
-        var tokensPerSecond = answers.Sum(a => (long)a.Tokens.Length) / clock.Elapsed.TotalSeconds;
+        var tokensPerSecond = answers.Count == 0 ? 0 : answers.Sum(a => (long)a.Tokens.Length) / clock.Elapsed.TotalSeconds;
         SamplerTelemetry.TokensPerSecond.Record(tokensPerSecond);
         await progress.FlushAsync(cancellation);
         await responses.WriteAsync(new GenerateEvent { Result = new GenerateResult { Completions = written, Count = records.Count, TokensPerSecond = tokensPerSecond } }, cancellation);
+    }
+
+    /// <summary>Runs <paramref name="work"/> with the policy loaded here, or with the remote server when one is configured.</summary>
+    private T WithAnswerer<T>(CheckpointRef policy, Func<IAnswerer, T> work, CancellationToken cancellation)
+    {
+        if (remote is not null)
+        {
+            Activity.Current?.SetTag("onlyprompt.generation", remote.BaseUrl.ToString());
+            return work(remote.Answerer(policy, cancellation));
+        }
+        using var model = models.LoadAsync(policy, cancellation).GetAwaiter().GetResult();
+        return work(new LocalAnswerer(model));
     }
 }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Grpc.Core;
 using OnlyPrompt.Evaluation.Judging;
 using OnlyPrompt.Model.Tests.Support;
 using OnlyPrompt.Services.Tests.Support;
@@ -15,10 +16,12 @@ public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
     private const string Container = "openai-tests";
     private readonly HttpClient http = new();
     private string model = "";
+    private Common.V1.CheckpointRef checkpoint = null!;
+    private Experiment.World.GeneratedWorld world = null!;
 
     public async Task InitializeAsync()
     {
-        var (checkpoint, _) = await TinyWorld.UploadAsync(stack.Store, Container);
+        (checkpoint, world) = await TinyWorld.UploadAsync(stack.Store, Container);
         model = $"{checkpoint.Container}/{checkpoint.Prefix}";
     }
 
@@ -156,6 +159,37 @@ public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
         Assert.Equal(compared.JudgeUnreadable == 2, compared.JudgeLcWinRate is null); // win rates only from readable comparisons
         Assert.Contains("judge.model", refused.Status.Detail);
         Assert.Contains("baseline_report", refused.Status.Detail);
+    }
+
+    [Fact]
+    public async Task A_Sampler_generating_through_a_remote_OpenAI_server_writes_the_same_greedy_pairs_as_one_running_the_model_itself()
+    {
+        await using var remote = await InProcessService.StartAsync(OnlyPrompt.Sampler.SamplerApp.Build,
+            [.. stack.Settings("remote-sampler"), "--OnlyPrompt:RemoteGeneration:BaseUrl", new Uri(stack.SamplerHttp, "/v1").ToString()]);
+        using var files = new TempDirectory();
+        Experiment.World.JsonLines.Write(files.File("prompts.jsonl"), world.RoundPrompts.Take(6));
+        var prompts = await stack.Store.UploadFileAsync(Container, "remote-prompts.jsonl", files.File("prompts.jsonl"));
+        async Task<List<Experiment.Filtering.SampledPair>> PairsAsync(InProcessService sampler, string name)
+        {
+            using var call = new Sampler.V1.Sampler.SamplerClient(sampler.Channel).SamplePairs(new Sampler.V1.SamplePairsRequest
+            {
+                Policy = checkpoint, Prompts = prompts, Templates = new Common.V1.PromptTemplates { Chosen = Experiment.World.PromptTemplates.DefaultChosen, Rejected = Experiment.World.PromptTemplates.DefaultRejected },
+                RejectedScore = 3, Sampling = new Common.V1.SamplingSettings { MaxNewTokens = 6, Temperature = 0, TopP = 1, BatchSize = 4 },
+                OutputContainer = Container, OutputName = name, IdPrefix = "t",
+            });
+            Sampler.V1.SamplePairsResult? result = null;
+            await foreach (var item in call.ResponseStream.ReadAllAsync())
+                result = item.Result ?? result;
+            await stack.Store.DownloadFileAsync(result!.Pairs, files.File(name));
+            return Experiment.World.JsonLines.Read<Experiment.Filtering.SampledPair>(files.File(name)).ToList();
+        }
+
+        var local = await PairsAsync(stack.Sampler, "local-pairs.jsonl");
+        var remoteAnswers = await PairsAsync(remote, "remote-pairs.jsonl");
+
+        Assert.Equal(6, local.Count);
+        Assert.Equal(local, remoteAnswers);
+        Assert.False(Directory.Exists(Path.Combine(stack.WorkDirectory("remote-sampler"), "checkpoints"))); // it never fetched the model
     }
 
     private async Task<JsonObject> PostAsync(string path, JsonObject body)

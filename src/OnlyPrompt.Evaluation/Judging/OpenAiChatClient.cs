@@ -81,6 +81,10 @@ public sealed class OpenAiChatClient(HttpClient http, OpenAiEndpoint endpoint, O
             ["max_tokens"] = request.MaxTokens,
             ["temperature"] = request.Temperature,
         };
+        if (request.TopP < 1)
+            body["top_p"] = request.TopP;
+        if (request.Seed is { } seed)
+            body["seed"] = seed;
         if (request.TopLogProbs is { } top)
         {
             body["logprobs"] = true;
@@ -93,11 +97,13 @@ public sealed class OpenAiChatClient(HttpClient http, OpenAiEndpoint endpoint, O
     {
         try
         {
-            var choice = JsonNode.Parse(json)!["choices"]![0]!;
+            var root = JsonNode.Parse(json)!;
+            var choice = root["choices"]![0]!;
             var first = choice["logprobs"]?["content"]?.AsArray().FirstOrDefault();
             var alternatives = first?["top_logprobs"]?.AsArray()
                 .Select(a => new TokenAlternative(a!["token"]!.GetValue<string>(), a["logprob"]!.GetValue<double>())).ToList() ?? [];
-            return new ChatCompletion(choice["message"]!["content"]?.GetValue<string>() ?? "", choice["finish_reason"]?.GetValue<string>() ?? "", alternatives);
+            var completionTokens = root["usage"]?["completion_tokens"]?.GetValue<int>() ?? 0;
+            return new ChatCompletion(choice["message"]!["content"]?.GetValue<string>() ?? "", choice["finish_reason"]?.GetValue<string>() ?? "", alternatives, completionTokens);
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or System.Text.Json.JsonException or ArgumentOutOfRangeException)
         {

@@ -64,7 +64,7 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
             offlineResult.LastMetrics.GetValueOrDefault(LossMetrics.RewardsMargins), evaluator.Evaluate(world.Eval), clock.Elapsed.TotalSeconds)));
 
         // 2. Online rounds.
-        var sampler = new PairSampler(model, options.Templates, options.GenerationBatch);
+        var sampler = new PairSampler(new LocalAnswerer(model), options.Templates, options.GenerationBatch);
         var filter = new PairFilter(options.Filter);
         for (var round = 1; round <= options.Rounds; round++)
         {

@@ -1,6 +1,5 @@
 using OnlyPrompt.Experiment.Filtering;
 using OnlyPrompt.Experiment.World;
-using OnlyPrompt.Model;
 using OnlyPrompt.Model.Generation;
 
 namespace OnlyPrompt.Experiment.Running;
@@ -9,13 +8,13 @@ namespace OnlyPrompt.Experiment.Running;
 /// The only-prompting labeller: for each prompt, a chosen answer asked for with the 10-out-of-10 prefix and a
 /// rejected one asked for with the round's lower score. The prefix goes inside the user turn, before the instruction.
 /// </summary>
-public sealed class PairSampler(PretrainedModel model, PromptTemplates templates, int batchSize)
+public sealed class PairSampler(IAnswerer model, PromptTemplates templates, int batchSize)
 {
     /// <param name="answered">Hears the answers written so far (chosen and rejected both count; 2 x prompts in all).</param>
     public IReadOnlyList<SampledPair> Sample(IReadOnlyList<PromptRecord> prompts, int rejectedScore, SamplingOptions sampling, string idPrefix,
         Action<int>? answered = null)
     {
-        var options = sampling with { StopTokenIds = model.StopTokenIds };
+        var options = sampling;
         var chosen = model.Answer(prompts.Select(p => templates.ChosenInstruction(p.Prompt)).ToList(), options, batchSize, answered);
         var rejected = model.Answer(prompts.Select(p => templates.RejectedInstruction(p.Prompt, rejectedScore)).ToList(), options with { Seed = options.Seed + 1 }, batchSize,
             done => answered?.Invoke(prompts.Count + done));

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using OnlyPrompt.Experiment.Filtering;
 using OnlyPrompt.Experiment.World;
-using OnlyPrompt.Model;
 using OnlyPrompt.Model.Generation;
 
 namespace OnlyPrompt.Experiment.Running;
@@ -15,19 +14,19 @@ public sealed record SelfJudgeStats(IReadOnlyDictionary<int, int> ScoreCounts, i
 /// each with a judge prompt (greedy), and the best-graded answer is paired with the worst. Prompts whose answers all
 /// got the same grade, or fewer than two readable grades, give no pair.
 /// </summary>
-public sealed partial class SelfJudgePairSampler(PretrainedModel model, string judgeTemplate, int samplesPerPrompt, int batchSize)
+public sealed partial class SelfJudgePairSampler(IAnswerer model, string judgeTemplate, int samplesPerPrompt, int batchSize)
 {
     public const int JudgeMaxNewTokens = 4;
 
     public (IReadOnlyList<SampledPair> Pairs, SelfJudgeStats Stats) Sample(IReadOnlyList<PromptRecord> prompts, SamplingOptions sampling, string idPrefix,
         Action<int>? answered = null)
     {
-        var options = sampling with { StopTokenIds = model.StopTokenIds };
+        var options = sampling;
         var instructions = prompts.SelectMany(p => Enumerable.Repeat(p.Prompt, samplesPerPrompt)).ToList();
         var answers = model.Answer(instructions, options, batchSize, answered);
         var judgePrompts = instructions.Select((instruction, i) => judgeTemplate
             .Replace("{i}", instruction, StringComparison.Ordinal).Replace("{r}", answers[i].Text.Trim(), StringComparison.Ordinal)).ToList();
-        var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = JudgeMaxNewTokens, StopTokenIds = model.StopTokenIds };
+        var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = JudgeMaxNewTokens };
         var grades = model.Answer(judgePrompts, greedy, batchSize, done => answered?.Invoke(instructions.Count + done)).Select(g => ParseGrade(g.Text)).ToArray();
 
         var counts = new SortedDictionary<int, int>();

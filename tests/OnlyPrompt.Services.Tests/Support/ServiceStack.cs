@@ -37,7 +37,9 @@ public sealed class ServiceStack : IAsyncLifetime
             .. Settings("orchestrator"), .. WorkerAddresses(Sampler.Address, Filter.Address, Trainer.Address, Evaluator.Address)]);
     }
 
-    public string[] Settings(string service) => StackSettings.For(Azurite, Path.Combine(work.Path, service));
+    public string[] Settings(string service) => StackSettings.For(Azurite, WorkDirectory(service));
+
+    public string WorkDirectory(string service) => Path.Combine(work.Path, service);
 
     public static string[] WorkerAddresses(Uri sampler, Uri filter, Uri trainer, Uri evaluator) =>
     [

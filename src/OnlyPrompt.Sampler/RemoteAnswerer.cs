@@ -1,0 +1,56 @@
+using OnlyPrompt.Evaluation.Judging;
+using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Model.Generation;
+
+namespace OnlyPrompt.Sampler;
+
+/// <summary>
+/// Where the Sampler generates when it does not run the model itself (<c>OnlyPrompt:RemoteGeneration:BaseUrl</c>, up to
+/// and including /v1). The server is asked for model <c>Model</c> when set, else for the policy as <c>container/prefix</c>,
+/// the name the Sampler's own endpoint and a server that loads OnlyPrompt checkpoints by reference understand.
+/// </summary>
+public sealed record RemoteGenerationSettings(Uri BaseUrl, string? Model, string? ApiKey, int Concurrency)
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(10) };
+
+    public static RemoteGenerationSettings? From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("OnlyPrompt:RemoteGeneration");
+        if (string.IsNullOrWhiteSpace(section["BaseUrl"]))
+            return null;
+        if (!Uri.TryCreate(section["BaseUrl"], UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            throw new InvalidOperationException($"OnlyPrompt:RemoteGeneration:BaseUrl '{section["BaseUrl"]}' is not an http(s) URL.");
+        var keyVariable = section["ApiKeyVariable"];
+        return new RemoteGenerationSettings(url, section["Model"], string.IsNullOrEmpty(keyVariable) ? null : Environment.GetEnvironmentVariable(keyVariable),
+            section.GetValue("Concurrency", 8));
+    }
+
+    public RemoteAnswerer Answerer(Common.V1.CheckpointRef policy, CancellationToken cancellation) =>
+        new(new OpenAiChatClient(Http, new OpenAiEndpoint(BaseUrl, Model ?? $"{policy.Container}/{policy.Prefix}", ApiKey), new OpenAiClientOptions { MaxConcurrency = Concurrency }), cancellation);
+}
+
+/// <summary>
+/// Answers through an OpenAI-compatible chat-completions server (vLLM, TGI, another Sampler) that hosts the policy,
+/// one request per instruction with seed + its index, so results do not depend on batching. The server applies the
+/// chat template and its stop tokens; token ids do not come back, only their count.
+/// </summary>
+public sealed class RemoteAnswerer(IChatCompletions server, CancellationToken cancellation) : IAnswerer
+{
+    private long completionTokens;
+
+    public long GeneratedTokens => Interlocked.Read(ref completionTokens);
+
+    public IReadOnlyList<GeneratedText> Answer(IReadOnlyList<string> instructions, SamplingOptions options, int batchSize, Action<int>? answered = null)
+    {
+        var done = 0;
+        var requests = instructions.Select(async (instruction, i) =>
+        {
+            var reply = await server.CompleteAsync(new ChatCompletionRequest([new ChatTurn("user", instruction)], options.MaxNewTokens, options.Temperature,
+                TopP: options.TopP, Seed: options.Seed + i), cancellation);
+            Interlocked.Add(ref completionTokens, reply.CompletionTokens);
+            answered?.Invoke(Interlocked.Increment(ref done));
+            return new GeneratedText(reply.Content, [], reply.FinishReason == "length" ? FinishReason.Length : FinishReason.EndOfSequence);
+        });
+        return Task.WhenAll(requests).GetAwaiter().GetResult();
+    }
+}
