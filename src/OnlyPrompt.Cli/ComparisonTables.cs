@@ -38,8 +38,8 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
             Row(text, $"this method, round {round}", RunKinds.OnlyPrompting, $"round-{round}/evaluate");
         text.AppendLine();
         text.AppendLine("Table 2: how each round was labelled (mean over seeds)");
-        text.AppendLine("| labeller | round | rejected score | pairs | kept | leaked | judge: answers per grade 0..10 | unpaired prompts |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| labeller | round | rejected score | pairs | kept | leaked | chosen quality | rejected quality | chosen better | judge: answers per grade 0..10 | unpaired prompts |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         for (var round = 1; round <= rounds; round++)
         {
             Labelling(text, "only-prompting", RunKinds.OnlyPrompting, round);
@@ -91,7 +91,8 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
         var grades = Enumerable.Range(0, 11).Select(g => Mean(s => s.Sample.Metrics.GetValueOrDefault($"judge/grade_{g}"))).ToArray();
         var judged = kind == RunKinds.SelfRewarding;
         text.AppendLine($"| {label} | {round} | {(judged ? "-" : string.Join("/", stages.Select(s => s.Sample!.Metrics.GetValueOrDefault("rejected_score").ToString("0", CultureInfo.InvariantCulture))))} | {Mean(s => s.Sample.Metrics.GetValueOrDefault("pairs")):F0} | {Mean(s => s.Filter.Metrics.GetValueOrDefault("kept")):F0} | " +
-                        $"{Mean(s => s.Filter.Removed.GetValueOrDefault("LeakedRequest")):F1} | " +
+                        $"{Mean(s => s.Filter.Removed.GetValueOrDefault("LeakedRequest")):F1} | {Mean(s => s.Filter.Metrics.GetValueOrDefault("pairs/chosen_quality")):F3} | " +
+                        $"{Mean(s => s.Filter.Metrics.GetValueOrDefault("pairs/rejected_quality")):F3} | {Mean(s => s.Filter.Metrics.GetValueOrDefault("pairs/chosen_better")):P0} | " +
                         $"{(judged ? string.Join(" ", grades.Select(g => g.ToString("F0", CultureInfo.InvariantCulture))) : "-")} | " +
                         $"{(judged ? Mean(s => s.Sample.Metrics.GetValueOrDefault("judge/unpaired")).ToString("F1", CultureInfo.InvariantCulture) : "-")} |");
     }

@@ -38,6 +38,11 @@ public sealed class RunReport(BlobStore store)
             pictures["filter.png"] = Charts.Bars("Pairs kept and removed per rule", "pairs", ["kept", .. FilterRules],
                 filters.Select(f => new Series($"round {f.Round}", new[] { Metric(f, "kept") }.Concat(FilterRules.Select(r => (double)f.Removed.GetValueOrDefault(r)))
                     .Select((v, i) => ((double)i, v)).ToList())).ToList());
+        var scoredPairs = filters.Where(f => f.Metrics.ContainsKey("pairs/chosen_quality")).ToList();
+        if (scoredPairs.Count > 0)
+            pictures["pairs.png"] = Charts.Lines("Quality of kept chosen and rejected answers", "round", "quality",
+                [new Series("chosen", scoredPairs.Select(f => ((double)f.Round, f.Metrics["pairs/chosen_quality"])).ToList()),
+                 new Series("rejected", scoredPairs.Select(f => ((double)f.Round, f.Metrics["pairs/rejected_quality"])).ToList())]);
         var curves = new List<Series>();
         foreach (var stage in run.Stages.Where(s => s.Files.ContainsKey(TrainingCurveFile)))
         {
@@ -99,8 +104,10 @@ public sealed class RunReport(BlobStore store)
             text.AppendLine();
             text.AppendLine("## Rounds");
             text.AppendLine();
-            text.AppendLine("| round | labeller | pairs | kept | " + string.Join(" | ", FilterRules) + " | loss | rewards/margins | rewards/accuracies |");
-            text.AppendLine("|---|---|---|---|" + string.Concat(Enumerable.Repeat("---|", FilterRules.Length + 3)));
+            text.AppendLine("Chosen/rejected quality: the kept pairs scored afterwards against true answers the rounds never see (default world only); better/worse: share of pairs whose chosen answer is better/worse than the rejected one.");
+            text.AppendLine();
+            text.AppendLine("| round | labeller | pairs | kept | " + string.Join(" | ", FilterRules) + " | chosen quality | rejected quality | better | worse | loss | rewards/margins | rewards/accuracies |");
+            text.AppendLine("|---|---|---|---|" + string.Concat(Enumerable.Repeat("---|", FilterRules.Length + 7)));
             foreach (var f in filters)
             {
                 var sample = run.Stages.FirstOrDefault(s => s.Name == $"round-{f.Round}/sample");
@@ -109,6 +116,7 @@ public sealed class RunReport(BlobStore store)
                     "self-judge, grades " + string.Join(" ", Enumerable.Range(0, 11).Select(g => sample.Metrics.GetValueOrDefault($"judge/grade_{g}").ToString("0", CultureInfo.InvariantCulture)));
                 text.AppendLine($"| {f.Round} | {labeller} | {(sample is null ? "-" : Format(sample, "pairs", "F0"))} | {Format(f, "kept", "F0")} | " +
                                 string.Join(" | ", FilterRules.Select(r => f.Removed.GetValueOrDefault(r))) +
+                                $" | {Format(f, "pairs/chosen_quality", "F3")} | {Format(f, "pairs/rejected_quality", "F3")} | {Format(f, "pairs/chosen_better", "P0")} | {Format(f, "pairs/chosen_worse", "P0")}" +
                                 $" | {(train is null ? "-" : Format(train, "loss", "F4"))} | {(train is null ? "-" : Format(train, "rewards/margins", "F3"))} | {(train is null ? "-" : Format(train, "rewards/accuracies", "F3"))} |");
             }
         }

@@ -12,7 +12,8 @@ using OnlyPrompt.Trainer.V1;
 namespace OnlyPrompt.Orchestrator;
 
 /// <summary>Runs one planned stage of a run by calling the service that does it; returns the stage's record, not yet committed.</summary>
-public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, RetryingCalls calls, HeadToHead headToHead, RunReport reports, BlobStore store)
+public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, RetryingCalls calls, HeadToHead headToHead, RunReport reports, BlobStore store,
+    Datasets datasets)
 {
     public const string Container = StorageLayout.DefaultContainer;
 
@@ -123,7 +124,24 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             throw new StageFailedException($"the filter kept none of the pairs ({string.Join(", ", response.Removed.Where(p => p.Value > 0).Select(p => $"{p.Key}: {p.Value}"))}).");
         var record = new StageRecord { Files = { ["kept"] = response.Kept }, Removed = { response.Removed } };
         record.Metrics["kept"] = response.KeptCount;
+        if (run.Stages.First(s => s.Name == "prepare").Files.GetValueOrDefault(WorldPreparer.RoundAnswers) is { } answers)
+            await AddPairQualityAsync(record, response.Kept, answers, cancellation);
         return record;
+    }
+
+    // The paper's Figure 4 in miniature: how good the kept chosen and rejected answers really were. Measured after the
+    // filter, from true answers the rounds never see; nothing here feeds back into training.
+    private async Task AddPairQualityAsync(StageRecord record, BlobRef kept, BlobRef answers, CancellationToken cancellation)
+    {
+        var truth = (await datasets.ReadAsync<Experiment.World.EvalRecord>(answers, cancellation)).GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First().Answer);
+        var pairs = (await datasets.ReadAsync<Experiment.Filtering.SampledPair>(kept, cancellation)).Where(p => truth.ContainsKey(p.Prompt)).ToList();
+        if (pairs.Count == 0)
+            return;
+        var scored = pairs.Select(p => (Chosen: Experiment.World.ExactScorer.Quality(truth[p.Prompt], p.Chosen), Rejected: Experiment.World.ExactScorer.Quality(truth[p.Prompt], p.Rejected))).ToList();
+        record.Metrics["pairs/chosen_quality"] = scored.Average(s => s.Chosen);
+        record.Metrics["pairs/rejected_quality"] = scored.Average(s => s.Rejected);
+        record.Metrics["pairs/chosen_better"] = scored.Count(s => s.Chosen > s.Rejected) / (double)scored.Count;
+        record.Metrics["pairs/chosen_worse"] = scored.Count(s => s.Chosen < s.Rejected) / (double)scored.Count;
     }
 
     private async Task<StageRecord> EvaluateAsync(Run run, PlannedStage stage, CancellationToken cancellation)

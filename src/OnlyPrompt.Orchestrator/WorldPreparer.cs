@@ -12,7 +12,7 @@ namespace OnlyPrompt.Orchestrator;
 /// </summary>
 public sealed class WorldPreparer(Datasets datasets, BlobStore store, WorkDirectory work)
 {
-    public const string Sft = "sft", Judge = "judge", Preferences = "preferences", Prompts = "prompts", Eval = "eval";
+    public const string Sft = "sft", Judge = "judge", Preferences = "preferences", Prompts = "prompts", Eval = "eval", RoundAnswers = "round_answers";
 
     public async Task<StageRecord> PrepareAsync(RunSpec spec, string container, CancellationToken cancellation)
     {
@@ -38,6 +38,7 @@ public sealed class WorldPreparer(Datasets datasets, BlobStore store, WorkDirect
         record.Files[Preferences] = await datasets.WriteAsync(container, Name("preferences.jsonl"), world.Preferences, cancellation);
         record.Files[Prompts] = await datasets.WriteAsync(container, Name("prompts.jsonl"), world.RoundPrompts, cancellation);
         record.Files[Eval] = await datasets.WriteAsync(container, Name("eval.jsonl"), world.Eval, cancellation);
+        record.Files[RoundAnswers] = await datasets.WriteAsync(container, Name("round-answers.jsonl"), world.RoundAnswers, cancellation);
 
         var local = work.NewTemporaryDirectory();
         try

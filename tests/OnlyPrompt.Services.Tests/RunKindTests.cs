@@ -54,7 +54,10 @@ public sealed class RunKindTests(ServiceStack stack)
         var markdown = File.ReadAllText(files.File("report.md"));
         Assert.Contains("| round-3/evaluate | 0.", markdown);
         Assert.Contains("| 1 | prefixes, rejected score 3 |", markdown);
-        foreach (var picture in new[] { "quality.png", "win-rates.png", "calibration.png", "filter.png", "training.png" })
+        var filtered = Stage(runs, RunKinds.OnlyPrompting, "round-1/filter").Metrics;
+        Assert.InRange(filtered["pairs/chosen_quality"], 0, 1);
+        Assert.InRange(filtered["pairs/chosen_better"] + filtered["pairs/chosen_worse"], 0, 1);
+        foreach (var picture in new[] { "quality.png", "win-rates.png", "calibration.png", "filter.png", "pairs.png", "training.png" })
         {
             Assert.Contains($"]({picture})", markdown);
             Assert.Equal([137, 80, 78, 71], File.ReadAllBytes(files.File(picture))[..4]);
@@ -65,7 +68,7 @@ public sealed class RunKindTests(ServiceStack stack)
         Assert.Contains("| SFT | ", tables);
         Assert.Matches(@"\| SFT \| 0\.\d{3} \| 50\.0 \| 50\.0 \|", tables); // the SFT model ties itself
         Assert.Matches(@"\| this method, round 3 \| 0\.\d{3} \| \d+\.\d \| \d+\.\d \|", tables);
-        Assert.Matches(@"\| self-rewarding judge \| 1 \| - \| \d+ \| \d+ \| [\d.]+ \| (\d+ ){10}\d+ \| [\d.]+ \|", tables);
+        Assert.Matches(@"\| self-rewarding judge \| 1 \| - \| \d+ \| \d+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| \d+ ?% \| (\d+ ){10}\d+ \| [\d.]+ \|", tables);
         Assert.Matches(@"\| adaptive gap \| 2 \| \d \| \d+ \| \d+ \|", tables);
         Assert.Matches(@"\| adaptive gap, round 3 \| 0\.\d{3} \|", tables);
         Assert.DoesNotContain("not run", tables);

@@ -40,11 +40,13 @@ public sealed class WorldGenerator(WorldOptions options)
     {
         var tasks = new TaskGenerator(random);
         var eval = Unique(tasks, options.EvalPrompts).Select(t => new EvalRecord(t.Instruction, t.Answer, t.Family.ToString())).ToList();
-        var rounds = Unique(tasks, options.RoundPrompts).Select(t => new PromptRecord(t.Instruction, t.Family.ToString())).ToList();
+        var roundTasks = Unique(tasks, options.RoundPrompts).ToList();
+        var rounds = roundTasks.Select(t => new PromptRecord(t.Instruction, t.Family.ToString())).ToList();
+        var roundAnswers = roundTasks.Select(t => new EvalRecord(t.Instruction, t.Answer, t.Family.ToString())).ToList();
         var sft = Unique(tasks, options.SftExamples).Select(SftExample).ToList();
         var preferences = Unique(tasks, int.MaxValue).Select(PreferenceExample).OfType<PreferenceRecord>().Take(options.PreferencePairs).ToList();
         var judge = Unique(tasks, options.JudgeExamples).Select(JudgeExample).ToList();
-        return new GeneratedWorld(sft, preferences, judge, rounds, eval);
+        return new GeneratedWorld(sft, preferences, judge, rounds, eval, roundAnswers);
     }
 
     // Instructions are never reused across splits, so held-out prompts are really held out.
@@ -176,4 +178,6 @@ public sealed record GeneratedWorld(
     IReadOnlyList<PreferenceRecord> Preferences,
     IReadOnlyList<JudgeRecord> Judge,
     IReadOnlyList<PromptRecord> RoundPrompts,
-    IReadOnlyList<EvalRecord> Eval);
+    IReadOnlyList<EvalRecord> Eval,
+    // The round prompts' true answers, for analysing the pairs afterwards (chosen vs rejected quality); the rounds never see them.
+    IReadOnlyList<EvalRecord> RoundAnswers);
