@@ -5,6 +5,7 @@ using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Configuration;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Scoring;
+using OnlyPrompt.Experiment.Tests.Support;
 using OnlyPrompt.Model.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,7 +20,7 @@ public sealed class RewardModelTests : IDisposable
     [Fact]
     public void Rewards_are_read_at_each_rows_last_real_token_whatever_the_batch_padding()
     {
-        using var reward = RewardModel.Load(WriteRewardModel(numLabels: 1));
+        using var reward = RewardModel.Load(TinyRewardModels.Write(files.Path, numLabels: 1));
         (string, string)[] examples = [("Sort: 3 1 2", "1 2 3"), ("Max: 4 9 2", "9"), ("Reverse: a b c d e f", "f e d c b a")];
 
         var batched = reward.Score(examples, batchSize: 3);
@@ -33,7 +34,7 @@ public sealed class RewardModelTests : IDisposable
     [Fact]
     public void The_head_is_Hugging_Faces_score_layer_on_the_last_hidden_state()
     {
-        var directory = WriteRewardModel(numLabels: 1);
+        var directory = TinyRewardModels.Write(files.Path, numLabels: 1);
         var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(directory, LlamaCheckpoint.ConfigFile)))!;
         Assert.Equal("LlamaForSequenceClassification", (string?)config["architectures"]![0]);
         Assert.Equal("LABEL_0", (string?)config["id2label"]!["0"]);
@@ -54,7 +55,7 @@ public sealed class RewardModelTests : IDisposable
     [Fact]
     public void Checkpoints_of_the_wrong_kind_are_refused_with_a_reason()
     {
-        var twoLabels = Assert.Throws<ModelFormatException>(() => RewardModel.Load(WriteRewardModel(numLabels: 2)));
+        var twoLabels = Assert.Throws<ModelFormatException>(() => RewardModel.Load(TinyRewardModels.Write(files.Path, numLabels: 2)));
         Assert.Contains("2 labels; a reward model has exactly one", twoLabels.Message);
 
         var languageModel = Path.Combine(files.Path, "lm");
@@ -62,38 +63,9 @@ public sealed class RewardModelTests : IDisposable
         var notClassifier = Assert.Throws<ModelFormatException>(() => RewardModel.Load(languageModel));
         Assert.Contains("has no sequence-classification head", notClassifier.Message);
 
-        var notLanguageModel = Assert.Throws<ModelFormatException>(() => PretrainedModel.Load(WriteRewardModel(numLabels: 1)));
+        var notLanguageModel = Assert.Throws<ModelFormatException>(() => PretrainedModel.Load(TinyRewardModels.Write(files.Path, numLabels: 1)));
         Assert.Contains("is a sequence classifier", notLanguageModel.Message);
     }
 
     public void Dispose() => files.Dispose();
-
-    /// <summary>The default experiment's tokenizer and chat template with a randomly initialised Llama reward model.</summary>
-    private string WriteRewardModel(int numLabels)
-    {
-        var directory = Path.Combine(files.Path, $"rm-{numLabels}-{Guid.NewGuid():N}");
-        var tokenizerSource = Path.Combine(files.Path, "tokenizer-source");
-        if (!Directory.Exists(tokenizerSource))
-        {
-            var options = ExperimentOptions.Preset("smoke", 1);
-            var world = new WorldGenerator(options.World).Generate();
-            BaseModelWriter.Write(tokenizerSource, new TinyModelOptions { Dim = 32, Layers = 1, Heads = 2, KvHeads = 1 }, 1, ExperimentVocabulary.Texts(world, options.Templates));
-        }
-        var config = LlamaConfig.Load(Path.Combine(tokenizerSource, LlamaCheckpoint.ConfigFile)) with
-        {
-            Architecture = "LlamaForSequenceClassification", NumLabels = numLabels, PadTokenId = 0,
-        };
-        using var model = new LlamaForSequenceClassification(config);
-        using (no_grad())
-        {
-            var generator = new Generator(7);
-            foreach (var (name, parameter) in model.named_parameters())
-                if (name.EndsWith("norm.weight", StringComparison.Ordinal))
-                    parameter.fill_(1);
-                else
-                    parameter.normal_(0, 0.5, generator);
-        }
-        LlamaCheckpoint.Save(model, directory, companionSource: tokenizerSource);
-        return directory;
-    }
 }

@@ -178,6 +178,31 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.Contains($"{Container}/prompts.jsonl", error.Status.Detail);
     }
 
+    [Fact]
+    public async Task Evaluator_scores_the_answers_with_a_reward_model_from_storage()
+    {
+        var (model, _) = await TinyWorldAsync();
+        using var files = new TempDirectory();
+        var rewardModel = await stack.Store.UploadDirectoryAsync(Container, "reward-model", Experiment.Tests.Support.TinyRewardModels.Write(files.Path));
+        var eval = await UploadJsonLinesAsync("rm-eval.jsonl", [new EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new EvalRecord("Max: 4 9 2", "9", "max"), new EvalRecord("Max: 1 7", "7", "max")]);
+        var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
+        var request = new Evaluator.V1.EvaluateRequest
+        {
+            Model = model, EvalSet = eval, Scorer = Evaluator.V1.Scorer.Exact, MaxNewTokens = 4, RewardModel = rewardModel, OutputContainer = Container, OutputName = "rm-eval.json",
+        };
+
+        var response = await client.EvaluateAsync(request);
+        var report = await HeadToHead.ReadReportAsync(stack.Store, response.Report, CancellationToken.None);
+
+        Assert.NotNull(response.Reward);
+        Assert.Equal(3, report.Rewards!.Count);
+        Assert.Equal(report.Rewards.Average(r => (double)r), response.Reward.Mean, 5);
+        Assert.True(response.Reward.Low <= response.Reward.Mean && response.Reward.Mean <= response.Reward.High);
+        var wrongKind = await Assert.ThrowsAsync<RpcException>(() => client.EvaluateAsync(new Evaluator.V1.EvaluateRequest(request) { RewardModel = model, OutputName = "x.json" }).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, wrongKind.StatusCode);
+        Assert.Contains("has no sequence-classification head", wrongKind.Status.Detail);
+    }
+
     private async Task<BlobRef> UploadJsonLinesAsync<T>(string name, IEnumerable<T> records)
     {
         using var files = new TempDirectory();
