@@ -88,11 +88,17 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
         if (stages.Count == 0)
             return;
         double Mean(Func<(StageRecord Sample, StageRecord Filter), double> value) => stages.Average(s => value((s.Sample!, s.Filter!)));
+        // Pair quality is recorded by newer orchestrators only: average over the runs that have it.
+        string PairMean(string metric, string format)
+        {
+            var values = stages.Where(s => s.Filter!.Metrics.ContainsKey(metric)).Select(s => s.Filter!.Metrics[metric]).ToList();
+            return values.Count == 0 ? "-" : values.Average().ToString(format, CultureInfo.InvariantCulture);
+        }
         var grades = Enumerable.Range(0, 11).Select(g => Mean(s => s.Sample.Metrics.GetValueOrDefault($"judge/grade_{g}"))).ToArray();
         var judged = kind == RunKinds.SelfRewarding;
         text.AppendLine($"| {label} | {round} | {(judged ? "-" : string.Join("/", stages.Select(s => s.Sample!.Metrics.GetValueOrDefault("rejected_score").ToString("0", CultureInfo.InvariantCulture))))} | {Mean(s => s.Sample.Metrics.GetValueOrDefault("pairs")):F0} | {Mean(s => s.Filter.Metrics.GetValueOrDefault("kept")):F0} | " +
-                        $"{Mean(s => s.Filter.Removed.GetValueOrDefault("LeakedRequest")):F1} | {Mean(s => s.Filter.Metrics.GetValueOrDefault("pairs/chosen_quality")):F3} | " +
-                        $"{Mean(s => s.Filter.Metrics.GetValueOrDefault("pairs/rejected_quality")):F3} | {Mean(s => s.Filter.Metrics.GetValueOrDefault("pairs/chosen_better")):P0} | " +
+                        $"{Mean(s => s.Filter.Removed.GetValueOrDefault("LeakedRequest")):F1} | {PairMean("pairs/chosen_quality", "F3")} | " +
+                        $"{PairMean("pairs/rejected_quality", "F3")} | {PairMean("pairs/chosen_better", "P0")} | " +
                         $"{(judged ? string.Join(" ", grades.Select(g => g.ToString("F0", CultureInfo.InvariantCulture))) : "-")} | " +
                         $"{(judged ? Mean(s => s.Sample.Metrics.GetValueOrDefault("judge/unpaired")).ToString("F1", CultureInfo.InvariantCulture) : "-")} |");
     }
