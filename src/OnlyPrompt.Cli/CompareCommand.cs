@@ -18,9 +18,7 @@ public static class CompareCommand
         using var connection = new OrchestratorConnection(arguments);
         var preset = arguments.Text("--preset") ?? "default";
         var seeds = arguments.List("--seeds", s => int.Parse(s, CultureInfo.InvariantCulture)) ?? [1, 2, 3];
-        var kinds = arguments.List("--kinds", s => s) ?? [.. RunKinds.All];
-        foreach (var kind in kinds)
-            _ = RunOptions.Kind(new Arguments(["--kind", kind]));
+        var kinds = arguments.List("--kinds", kind => RunOptions.CheckKind("--kinds", kind)) ?? [.. RunKinds.All];
         var output = arguments.Text("--out") ?? Path.Combine(".onlyprompt", $"compare-{preset}.md");
         var specs = seeds.ToDictionary(seed => seed, seed => RunSpecs.FromExperiment(RunOptions.Apply(arguments, ExperimentOptions.Preset(preset, seed))));
         arguments.RejectUnknown();

@@ -8,16 +8,17 @@ namespace OnlyPrompt.Cli;
 public static class RunOptions
 {
     /// <summary>The run kind of <c>--kind</c> (default: the method itself).</summary>
-    public static string Kind(Arguments arguments)
+    public static string Kind(Arguments arguments) => CheckKind("--kind", arguments.Text("--kind") ?? Services.RunKinds.OnlyPrompting);
+
+    public static string CheckKind(string option, string kind)
     {
-        var kind = arguments.Text("--kind") ?? Services.RunKinds.OnlyPrompting;
         try
         {
             Services.RunKinds.Describe(kind);
         }
         catch (ArgumentException e)
         {
-            throw new UsageException("--kind: " + e.Message);
+            throw new UsageException($"{option}: {e.Message}");
         }
         return kind;
     }
