@@ -148,8 +148,10 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
     {
         var spec = run.Spec;
         var withProbe = spec.Evaluation.CalibrationPrompts > 0;
+        var evaluated = run.Stages.Where(s => s.Evaluation is not null).ToList();
+        var sft = evaluated.FirstOrDefault(s => s.Name == "sft/evaluate");
         // A pairwise judge compares with the SFT model's answers, so the SFT evaluation itself is not judged.
-        var sftReport = run.Stages.FirstOrDefault(s => s.Name == "sft/evaluate")?.Files.GetValueOrDefault("report");
+        var sftReport = sft?.Files.GetValueOrDefault("report");
         var judge = spec.Evaluation.Judge is { Mode: not JudgeMode.Rating } && sftReport is null ? null : spec.Evaluation.Judge;
         var request = new EvaluateRequest
         {
@@ -165,11 +167,12 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var record = new StageRecord { Name = stage.Name, Evaluation = response, Files = { ["report"] = response.Report } };
         record.Metrics["quality"] = response.MeanQuality;
         // Head to head with the SFT model and with the previous evaluated model, on the same prompts.
-        var evaluated = run.Stages.Where(s => s.Evaluation is not null).ToList();
-        if (evaluated.FirstOrDefault(s => s.Name == "sft/evaluate") is { } sft)
-            await headToHead.AddAsync(record, sft, "sft", cancellation);
+        var baselines = new List<(string, StageRecord)>();
+        if (sft is not null)
+            baselines.Add(("sft", sft));
         if (evaluated.LastOrDefault() is { } previous)
-            await headToHead.AddAsync(record, previous, "previous", cancellation);
+            baselines.Add(("previous", previous));
+        await headToHead.AddAsync(record, baselines, cancellation);
         record.Metrics["words"] = response.MeanWords;
         if (response.Reward is not null)
             record.Metrics["reward"] = response.Reward.Mean;

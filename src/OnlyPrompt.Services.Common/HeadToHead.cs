@@ -13,17 +13,26 @@ namespace OnlyPrompt.Services;
 /// </summary>
 public sealed class HeadToHead(BlobStore store)
 {
-    /// <summary>Adds win_rate/{name}, lc_win_rate/{name} and the LC interval to the record's metrics.</summary>
-    public async Task AddAsync(StageRecord record, StageRecord baseline, string name, CancellationToken cancellation)
+    /// <summary>
+    /// Adds win_rate/{name}, lc_win_rate/{name} and the LC interval to the record's metrics for each named baseline,
+    /// reading the record's own answers once and each distinct baseline once.
+    /// </summary>
+    public async Task AddAsync(StageRecord record, IReadOnlyList<(string Name, StageRecord Baseline)> baselines, CancellationToken cancellation)
     {
+        if (baselines.Count == 0)
+            return;
         var model = await ReadAsync(record, cancellation);
-        var reference = await ReadAsync(baseline, cancellation);
-        var preferences = Preferences(model, reference);
-        var rates = WinRates.Of(preferences);
-        record.Metrics[$"win_rate/{name}"] = rates.WinRate.Mean;
-        record.Metrics[$"lc_win_rate/{name}"] = rates.LengthControlled.Mean;
-        record.Metrics[$"lc_win_rate/{name}/low"] = rates.LengthControlled.Low;
-        record.Metrics[$"lc_win_rate/{name}/high"] = rates.LengthControlled.High;
+        var read = new Dictionary<string, Experiment.Running.Evaluation>();
+        foreach (var (name, baseline) in baselines)
+        {
+            if (!read.TryGetValue(baseline.Name, out var reference))
+                read[baseline.Name] = reference = await ReadAsync(baseline, cancellation);
+            var rates = WinRates.Of(Preferences(model, reference));
+            record.Metrics[$"win_rate/{name}"] = rates.WinRate.Mean;
+            record.Metrics[$"lc_win_rate/{name}"] = rates.LengthControlled.Mean;
+            record.Metrics[$"lc_win_rate/{name}/low"] = rates.LengthControlled.Low;
+            record.Metrics[$"lc_win_rate/{name}/high"] = rates.LengthControlled.High;
+        }
     }
 
     public static IReadOnlyList<Preference> Preferences(Experiment.Running.Evaluation model, Experiment.Running.Evaluation baseline)
