@@ -129,7 +129,7 @@ public sealed class RunReport(BlobStore store)
     }
 
     private static Series Series(string name, IEnumerable<double> values) =>
-        new(name, values.Select((v, i) => ((double)i, v)).Where(p => double.IsFinite(p.v)).Select(p => (p.Item1, p.v)).ToList());
+        new(name, values.Select((y, i) => (X: (double)i, Y: y)).Where(p => double.IsFinite(p.Y)).ToList());
 
     private static double Metric(StageRecord stage, string name) => stage.Metrics.TryGetValue(name, out var value) ? value : double.NaN;
 
