@@ -82,7 +82,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var request = new SamplePairsRequest
         {
             Policy = LatestCheckpoint(run), Prompts = File(run, "prepare", WorldPreparer.Prompts), Templates = spec.Templates,
-            RejectedScore = RejectedScores.For(run, stage.Round), SelfJudge = spec.Rounds[stage.Round - 1].SelfJudge, Sampling = sampling, IdPrefix = $"r{stage.Round}",
+            RejectedScore = RejectedScores.For(run, stage.Round), SelfJudge = spec.Rounds[stage.Round - 1].SelfJudge, Sampling = sampling, IdPrefix = $"r{stage.Round}", Round = stage.Round,
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/pairs.jsonl"),
         };
         var result = await calls.CallAsync($"{run.RunId} {stage.Name}", async (deadline, token) =>

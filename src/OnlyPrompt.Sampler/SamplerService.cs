@@ -21,12 +21,15 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
                 .Check(request.RejectedScore is >= 0 and <= 9, "rejected_score", $"is {request.RejectedScore}; it must be in 0..9.");
         else
             errors.SelfJudge(request.SelfJudge, "self_judge");
+        errors.Check(request.Round >= 0, "round", $"is {request.Round}; it must be 0 (every prompt) or a round number.");
         errors.ThrowIfAny();
         var cancellation = context.CancellationToken;
         using var activity = SamplerTelemetry.Source.StartActivity("sample pairs");
         activity?.SetTag("onlyprompt.rejected_score", request.RejectedScore);
 
-        var prompts = await datasets.ReadAsync<PromptRecord>(request.Prompts, cancellation);
+        IReadOnlyList<PromptRecord> prompts = await datasets.ReadAsync<PromptRecord>(request.Prompts, cancellation);
+        if (request.Round > 0)
+            prompts = RoundPromptSets.ForRound(prompts, request.Round, Storage.BlobStore.Describe(request.Prompts));
         var progress = new ProgressStream<SamplePairsEvent>(responses);
         var clock = Stopwatch.StartNew();
         var (pairs, judged, tokens) = await gate.RunAsync(() => WithAnswerer(request.Policy, model =>

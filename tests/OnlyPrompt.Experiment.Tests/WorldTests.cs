@@ -63,6 +63,32 @@ public class WorldTests
         Assert.NotEqual(first.Sft, new WorldGenerator(Small with { Seed = 5 }).Generate().Sft);
     }
 
+    [Fact]
+    public void EachRoundSamplesItsOwnPromptSetAndLaterRoundsCycle()
+    {
+        var world = new WorldGenerator(Small with { RoundPromptSets = 3 }).Generate();
+        Assert.Equal(3 * Small.RoundPrompts, world.RoundPrompts.Count);
+        Assert.Equal(world.RoundPrompts.Count, world.RoundPrompts.Select(p => p.Prompt).Distinct().Count());
+        var sets = Enumerable.Range(1, 4).Select(round => RoundPromptSets.ForRound(world.RoundPrompts, round)).ToList();
+        Assert.All(sets, set => Assert.Equal(Small.RoundPrompts, set.Count));
+        Assert.Equal([1, 2, 3, 1], sets.Select(set => set.Select(p => p.Set).Distinct().Single()!.Value));
+        // The first set and every other split do not depend on the number of sets.
+        var single = new WorldGenerator(Small with { RoundPromptSets = 1 }).Generate();
+        Assert.Equal(single.RoundPrompts.Select(p => p.Prompt), sets[0].Select(p => p.Prompt));
+        Assert.All(single.RoundPrompts, p => Assert.Null(p.Set));
+        Assert.Equal(single.Sft, world.Sft);
+        Assert.Same(single.RoundPrompts, RoundPromptSets.ForRound(single.RoundPrompts, 2));
+    }
+
+    [Fact]
+    public void APromptSetBelowOneOrARoundWithoutPromptsIsRefusedNamingTheFile()
+    {
+        var zero = Assert.Throws<InvalidDataException>(() => RoundPromptSets.ForRound([new("sort : 1 2", "Sort", 1), new("max : 1 2", "Max", 0)], 1, "c/prompts.jsonl"));
+        Assert.Equal("c/prompts.jsonl, line 2: set is 0; prompt sets are numbered from 1.", zero.Message);
+        var gap = Assert.Throws<InvalidDataException>(() => RoundPromptSets.ForRound([new("sort : 1 2", "Sort", 1), new("max : 1 2", "Max", 3)], 2, "c/prompts.jsonl"));
+        Assert.Contains("round 2 samples prompt set 2 of 3", gap.Message);
+    }
+
     private static string StripRequest(string prompt)
     {
         foreach (var family in new[] { "sort", "alphabetize", "dedupe", "max", "reverse", "add", "count", "shift" })

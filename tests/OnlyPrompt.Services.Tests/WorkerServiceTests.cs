@@ -179,6 +179,35 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     }
 
     [Fact]
+    public async Task Sampler_samples_only_the_rounds_prompt_set()
+    {
+        var (model, _) = await TinyWorldAsync();
+        var prompts = await UploadJsonLinesAsync("set-prompts.jsonl",
+            [new PromptRecord("Sort: 3 1 2", "sort", 1), new PromptRecord("Max: 4 9 2", "max", 2), new PromptRecord("Sort: 5 4", "sort", 2), new PromptRecord("Max: 1 7", "max")]);
+        var client = new SamplerClient(stack.Sampler.Channel);
+
+        async Task<List<string>> PromptsOfRound(int round)
+        {
+            Sampler.V1.SamplePairsResult? result = null;
+            using (var call = client.SamplePairs(new Sampler.V1.SamplePairsRequest
+                   {
+                       Policy = model, Prompts = prompts, Templates = new Common.V1.PromptTemplates { Chosen = "best: ", Rejected = "score {s}: " }, RejectedScore = 3,
+                       Sampling = new SamplingSettings { MaxNewTokens = 4, TopP = 1 }, Round = round, OutputContainer = Container, OutputName = $"set-pairs-{round}.jsonl",
+                   }))
+                await foreach (var item in call.ResponseStream.ReadAllAsync())
+                    result ??= item.Result;
+            using var files = new TempDirectory();
+            await stack.Store.DownloadFileAsync(result!.Pairs, files.File("pairs.jsonl"));
+            return JsonLines.Read<SampledPair>(files.File("pairs.jsonl")).Select(p => p.Prompt).ToList();
+        }
+
+        Assert.Equal(["Sort: 3 1 2", "Max: 1 7"], await PromptsOfRound(1));
+        Assert.Equal(["Max: 4 9 2", "Sort: 5 4", "Max: 1 7"], await PromptsOfRound(2));
+        Assert.Equal(["Sort: 3 1 2", "Max: 1 7"], await PromptsOfRound(3));
+        Assert.Equal(4, (await PromptsOfRound(0)).Count);
+    }
+
+    [Fact]
     public async Task Evaluator_scores_the_answers_with_a_reward_model_from_storage()
     {
         var (model, _) = await TinyWorldAsync();

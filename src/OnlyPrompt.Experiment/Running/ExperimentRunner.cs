@@ -73,7 +73,7 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
             var roundDirectory = Path.Combine(outputDirectory, $"round-{round}");
             Directory.CreateDirectory(roundDirectory);
             var score = options.RejectedScores[round - 1];
-            var sampled = sampler.Sample(world.RoundPrompts, score, options.Sampling with { Seed = options.Seed * 1000L + round }, $"r{round}");
+            var sampled = sampler.Sample(RoundPromptSets.ForRound(world.RoundPrompts, round), score, options.Sampling with { Seed = options.Seed * 1000L + round }, $"r{round}");
             var filtered = filter.Apply(sampled);
             JsonLines.Write(Path.Combine(roundDirectory, "pairs.jsonl"), sampled);
             JsonLines.Write(Path.Combine(roundDirectory, "kept.jsonl"), filtered.Kept);

@@ -40,12 +40,16 @@ public sealed class WorldGenerator(WorldOptions options)
     {
         var tasks = new TaskGenerator(random);
         var eval = Unique(tasks, options.EvalPrompts).Select(t => new EvalRecord(t.Instruction, t.Answer, t.Family.ToString())).ToList();
-        var roundTasks = Unique(tasks, options.RoundPrompts).ToList();
-        var rounds = roundTasks.Select(t => new PromptRecord(t.Instruction, t.Family.ToString())).ToList();
-        var roundAnswers = roundTasks.Select(t => new EvalRecord(t.Instruction, t.Answer, t.Family.ToString())).ToList();
+        var roundSets = new List<List<WorldTask>> { Unique(tasks, options.RoundPrompts).ToList() };
         var sft = Unique(tasks, options.SftExamples).Select(SftExample).ToList();
         var preferences = Unique(tasks, int.MaxValue).Select(PreferenceExample).OfType<PreferenceRecord>().Take(options.PreferencePairs).ToList();
         var judge = Unique(tasks, options.JudgeExamples).Select(JudgeExample).ToList();
+        // Drawn last, so the other splits do not depend on how many sets there are.
+        while (roundSets.Count < options.RoundPromptSets)
+            roundSets.Add(Unique(tasks, options.RoundPrompts).ToList());
+        var roundTasks = roundSets.SelectMany((set, i) => set.Select(task => (Task: task, Set: options.RoundPromptSets > 1 ? i + 1 : (int?)null))).ToList();
+        var rounds = roundTasks.Select(t => new PromptRecord(t.Task.Instruction, t.Task.Family.ToString(), t.Set)).ToList();
+        var roundAnswers = roundTasks.Select(t => new EvalRecord(t.Task.Instruction, t.Task.Answer, t.Task.Family.ToString())).ToList();
         return new GeneratedWorld(sft, preferences, judge, rounds, eval, roundAnswers);
     }
 

@@ -11,6 +11,9 @@ public sealed record WorldOptions
     public double LeakRate { get; init; } = 0.1;
     public int PreferencePairs { get; init; } = 4000;
     public int JudgeExamples { get; init; } = 1000;
+    /// <summary>Prompts of each online round.</summary>
     public int RoundPrompts { get; init; } = 1000;
+    /// <summary>Disjoint sets of <see cref="RoundPrompts"/> prompts; round k samples set ((k - 1) mod sets) + 1, so with one set per round every round sees new prompts.</summary>
+    public int RoundPromptSets { get; init; } = 3;
     public int EvalPrompts { get; init; } = 300;
 }

@@ -8,7 +8,10 @@ public sealed record PreferenceRecord(string Prompt, string Chosen, string Rejec
 
 public sealed record JudgeRecord(string Prompt, string Completion, string Family, int TrueScore);
 
-/// <summary>A prompt for the online rounds: no answer travels with it, so the rounds cannot peek.</summary>
-public sealed record PromptRecord(string Prompt, string Family);
+/// <summary>
+/// A prompt for the online rounds: no answer travels with it, so the rounds cannot peek. <see cref="Set"/> names the
+/// disjoint prompt set it belongs to (null: one set that every round uses); see <see cref="RoundPromptSets"/>.
+/// </summary>
+public sealed record PromptRecord(string Prompt, string Family, int? Set = null);
 
 public sealed record EvalRecord(string Prompt, string Answer, string Family);
