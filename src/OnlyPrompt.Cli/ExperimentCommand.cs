@@ -21,6 +21,7 @@ public static class ExperimentCommand
         {
             Model = options.Model with { Dim = arguments.Integer("--model-dim") ?? options.Model.Dim, Layers = arguments.Integer("--model-layers") ?? options.Model.Layers },
             Sft = options.Sft with { Epochs = arguments.Integer("--sft-epochs") ?? options.Sft.Epochs },
+            World = options.World with { RoundPrompts = arguments.Integer("--round-prompts") ?? options.World.RoundPrompts },
         };
         options = RunOptions.Apply(arguments, options);
         arguments.RejectUnknown();

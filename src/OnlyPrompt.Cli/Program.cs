@@ -25,12 +25,12 @@ static int Usage()
     Console.Error.WriteLine("""
         usage:
           onlyprompt experiment [--preset default|smoke] [--seed N] [--out DIR] [--threads N] [--device cpu|cuda] [--from-sft DIR]
-                                [--model-dim N] [--model-layers N] [--sft-epochs N]
-              the default experiment in this process
+                                [--model-dim N] [--model-layers N] [--sft-epochs N] [--round-prompts N] [run's round options]
+              the default experiment in this process (--round-prompts: prompts of each round's own set)
           onlyprompt run [--preset default|smoke] [--seed N] [--schedule 3,5,7] [--round-lr 5e-5,2.5e-5,1.25e-5] [--round-loss dpo|ipo|simpo|...]
-                         [--round-beta B] [--temperature T] [--kind KIND] [--id RUN] [--detach]
+                         [--round-beta B] [--round-epochs N] [--temperature T] [--kind KIND] [--id RUN] [--detach]
               start a run on the orchestrator and watch it; KIND: only-prompting (default), self-rewarding, fixed-gap,
-              offline-dpo, offline-simpo, chosen-prefix
+              offline-dpo, offline-simpo, chosen-prefix, adaptive-gap
           onlyprompt compare [--preset default|smoke] [--seeds 1,2,3] [--kinds K1,K2,...] [--out FILE] [--blobs CONNECTION]
               run every kind over the seeds (reusing finished runs) and print the paper's tables
           onlyprompt watch RUN | get RUN | cancel RUN | list

@@ -39,8 +39,6 @@ public static class RunOptions
                 options = options with { RoundLoss = PreferenceLossFacts.Parse(loss) };
             if (arguments.Number("--round-beta") is { } beta)
                 options = options with { RoundSettings = options.RoundSettings with { Beta = beta } };
-            if (arguments.Integer("--round-prompts") is { } prompts)
-                options = options with { World = options.World with { RoundPrompts = prompts } };
             if (arguments.Integer("--round-epochs") is { } epochs)
                 options = options with { RoundTraining = options.RoundTraining with { Epochs = epochs } };
             if (arguments.Number("--temperature") is { } temperature)
