@@ -1,4 +1,5 @@
 using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Experiment.World;
 
 namespace OnlyPrompt.Cli;
 
@@ -21,7 +22,11 @@ public static class ExperimentCommand
         {
             Model = options.Model with { Dim = arguments.Integer("--model-dim") ?? options.Model.Dim, Layers = arguments.Integer("--model-layers") ?? options.Model.Layers },
             Sft = options.Sft with { Epochs = arguments.Integer("--sft-epochs") ?? options.Sft.Epochs },
-            World = options.World with { RoundPrompts = arguments.Integer("--round-prompts") ?? options.World.RoundPrompts },
+            World = options.World with
+            {
+                RoundPrompts = arguments.Integer("--round-prompts") ?? options.World.RoundPrompts,
+                Families = arguments.List("--families", Family) ?? options.World.Families,
+            },
         };
         options = RunOptions.Apply(arguments, options);
         arguments.RejectUnknown();
@@ -34,4 +39,8 @@ public static class ExperimentCommand
         Console.WriteLine($"done in {clock.Elapsed.TotalSeconds:F0}s; {result.LeakedSftExamples} seed examples leaked meta-text; report: {Path.Combine(Path.GetFullPath(output), "report.json")}");
         return 0;
     }
+
+    private static TaskFamily Family(string name) =>
+        Enum.TryParse<TaskFamily>(name, ignoreCase: true, out var family) && Enum.IsDefined(family) ? family
+            : throw new UsageException($"--families: '{name}' is not a task family; use {string.Join(", ", Enum.GetNames<TaskFamily>().Select(n => n.ToLowerInvariant()))}.");
 }

@@ -117,6 +117,16 @@ public class WorldTests
     }
 
     [Fact]
+    public void ALazyCountIsWrongUnlessEveryItemIsTheCountedLetter()
+    {
+        // A lazy count of 1 was right in about half of the tasks, so asking for a low score gave better counts.
+        var world = new WorldGenerator(Small with { SftExamples = 3000 }).Generate();
+        var lazy = world.Sft.Where(r => r.Family == nameof(TaskFamily.Count) && r.RequestedScore == 0 && !r.Leaked).ToList();
+        Assert.NotEmpty(lazy);
+        Assert.All(lazy, r => Assert.True(r.Quality == 0 || r.Prompt.Split(" : ")[^1].Split(' ').Distinct().Count() == 1, r.Prompt + " -> " + r.Completion));
+    }
+
+    [Fact]
     public void TheBaseModelIsAHuggingFaceCheckpointWithAZephyrTemplate()
     {
         using var dir = new TempDirectory();

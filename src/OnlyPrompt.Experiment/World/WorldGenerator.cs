@@ -38,7 +38,7 @@ public sealed class WorldGenerator(WorldOptions options)
 
     public GeneratedWorld Generate()
     {
-        var tasks = new TaskGenerator(random);
+        var tasks = new TaskGenerator(random, options.Families);
         var eval = Unique(tasks, options.EvalPrompts).Select(t => new EvalRecord(t.Instruction, t.Answer, t.Family.ToString())).ToList();
         var roundSets = new List<List<WorldTask>> { Unique(tasks, options.RoundPrompts).ToList() };
         var sft = Unique(tasks, options.SftExamples).Select(SftExample).ToList();
@@ -112,7 +112,7 @@ public sealed class WorldGenerator(WorldOptions options)
     /// <summary>
     /// An answer of about the given quality that errs the way a careless solver does: correct for a share q of
     /// its structure and lazy for the rest (input order left unsorted, duplicates kept, the first item taken
-    /// for the largest, a count of one). Systematic errors keep the correct answer from being the most
+    /// for the largest, every item counted). Systematic errors keep the correct answer from being the most
     /// likely one in mixed-quality data, as in real instruction data.
     /// </summary>
     private string Degrade(WorldTask task, double quality)
@@ -125,11 +125,13 @@ public sealed class WorldGenerator(WorldOptions options)
                 return PartlyDone(correct, items, quality, dropAllCopies: false);
             case TaskFamily.Dedupe:
                 return PartlyDone(correct, items.Order(StringComparer.Ordinal).ToArray(), quality, dropAllCopies: true);
-            // One-word answers: right with probability q, else the lazy answer (the first item; a count of 1).
+            // One-word answers: right with probability q, else the lazy answer: the first item for the largest, the
+            // length of the whole list for a count. (A lazy count of 1 was the true count in about half of the tasks,
+            // so lower requested scores gave better counts.)
             case TaskFamily.Max:
                 return random.NextDouble() < quality ? task.Answer : items[0];
             case TaskFamily.Count:
-                return random.NextDouble() < quality ? task.Answer : "1";
+                return random.NextDouble() < quality ? task.Answer : items.Length.ToString(CultureInfo.InvariantCulture);
             default:
                 return RandomEdits(task, quality);
         }

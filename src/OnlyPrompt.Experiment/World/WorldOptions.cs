@@ -4,6 +4,8 @@ namespace OnlyPrompt.Experiment.World;
 public sealed record WorldOptions
 {
     public int Seed { get; init; } = 1;
+    /// <summary>The task families drawn from.</summary>
+    public IReadOnlyList<TaskFamily> Families { get; init; } = TaskGenerator.LaptopFamilies;
     public int SftExamples { get; init; } = 24000;
     /// <summary>Share of SFT examples that are plain instructions (no score requested), answered with mixed quality.</summary>
     public double PlainShare { get; init; } = 0.3;
