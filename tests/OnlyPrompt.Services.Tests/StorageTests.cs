@@ -31,6 +31,28 @@ public sealed class StorageTests(ServiceStack stack)
     }
 
     [Fact]
+    public async Task A_dataset_is_downloaded_once_per_content_hash_and_a_malformed_hash_is_never_a_cache_path()
+    {
+        using var files = new TempDirectory();
+        var datasets = new Datasets(stack.Store, new WorkDirectory(files.File("work")));
+        var written = await datasets.WriteAsync(Container, "cached.jsonl", [new Experiment.World.PromptRecord("sort : 2 1", "Sort")], CancellationToken.None);
+        var blob = new BlobServiceClient(stack.Azurite.ConnectionString).GetBlobContainerClient(Container).GetBlobClient("cached.jsonl");
+        await blob.DeleteAsync();
+
+        // The writer kept its verified copy: reading it again needs no storage.
+        var read = await datasets.ReadAsync<Experiment.World.PromptRecord>(written, CancellationToken.None);
+        Assert.Equal("sort : 2 1", Assert.Single(read).Prompt);
+
+        // Another service's cache starts empty, so the missing blob is reported by name.
+        var other = new Datasets(stack.Store, new WorkDirectory(files.File("other")));
+        var missing = await Assert.ThrowsAsync<BlobIntegrityException>(() => other.ReadAsync<Experiment.World.PromptRecord>(written, CancellationToken.None));
+        Assert.Contains($"{Container}/cached.jsonl", missing.Message);
+        var escaping = new Common.V1.BlobRef { Container = Container, Name = "cached.jsonl", Sha256 = "../../" + new string('a', 58) };
+        await Assert.ThrowsAsync<BlobIntegrityException>(() => datasets.ReadAsync<Experiment.World.PromptRecord>(escaping, CancellationToken.None));
+        Assert.Equal([written.Sha256 + ".jsonl"], Directory.GetFiles(files.File("work/datasets")).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task A_checkpoint_directory_round_trips_through_its_index()
     {
         using var files = new TempDirectory();
