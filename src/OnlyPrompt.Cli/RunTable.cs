@@ -16,7 +16,7 @@ public sealed class RunTable(TextWriter output)
         if (stage.Name == "prepare")
         {
             output.WriteLine($"prepare: {Number(stage.Metrics, "sft_examples")} SFT examples ({Number(stage.Metrics, "leaked_sft_examples")} leak meta-text), " +
-                             $"{Number(stage.Metrics, "preference_pairs")} seed pairs, {Number(stage.Metrics, "round_prompts")} round prompts, {Number(stage.Metrics, "eval_prompts")} held-out prompts ({stage.Seconds:F0}s)");
+                             $"{Number(stage.Metrics, "preference_pairs")} seed pairs, {Number(stage.Metrics, "round_prompts")} prompts per round, {Number(stage.Metrics, "eval_prompts")} held-out prompts ({stage.Seconds:F0}s)");
             return;
         }
         if (stage.Name == "report")

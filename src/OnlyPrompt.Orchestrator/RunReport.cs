@@ -43,31 +43,21 @@ public sealed class RunReport(BlobStore store)
             pictures["pairs.png"] = Charts.Lines("Quality of kept chosen and rejected answers", "round", "quality",
                 [new Series("chosen", scoredPairs.Select(f => ((double)f.Round, f.Metrics["pairs/chosen_quality"])).ToList()),
                  new Series("rejected", scoredPairs.Select(f => ((double)f.Round, f.Metrics["pairs/rejected_quality"])).ToList())]);
-        var curves = new List<Series>();
-        foreach (var stage in run.Stages.Where(s => s.Files.ContainsKey(TrainingCurveFile)))
+        var curves = await Task.WhenAll(run.Stages.Where(s => s.Files.ContainsKey(TrainingCurveFile)).Select(async stage =>
         {
             await using var stream = await store.OpenVerifiedReadAsync(stage.Files[TrainingCurveFile], cancellation);
             var points = await JsonSerializer.DeserializeAsync<List<TrainingPoint>>(stream, cancellationToken: cancellation) ?? [];
-            curves.Add(new Series(stage.Name, points.Where(p => p.Metrics.ContainsKey("loss")).Select(p => ((double)p.Step, p.Metrics["loss"])).ToList()));
-        }
-        if (curves.Count > 0)
+            return new Series(stage.Name, points.Where(p => p.Metrics.ContainsKey("loss")).Select(p => ((double)p.Step, p.Metrics["loss"])).ToList());
+        }));
+        if (curves.Length > 0)
             pictures["training.png"] = Charts.Lines("Training loss by step", "step", "loss", curves);
 
         var record = new StageRecord();
         var folder = StorageLayout.RunFile(run.RunId, "report");
-        foreach (var (name, png) in pictures)
-        {
-            var local = Path.GetTempFileName();
-            try
-            {
-                await File.WriteAllBytesAsync(local, png, cancellation);
-                record.Files[name] = await store.UploadFileAsync(container, $"{folder}/{name}", local, cancellation);
-            }
-            finally
-            {
-                File.Delete(local);
-            }
-        }
+        var uploads = await Task.WhenAll(pictures.Select(async picture =>
+            (picture.Key, Blob: await store.UploadBytesAsync(container, $"{folder}/{picture.Key}", picture.Value, cancellation))));
+        foreach (var (name, blob) in uploads)
+            record.Files[name] = blob;
         record.Files[MarkdownFile] = await store.UploadTextAsync(container, $"{folder}/{MarkdownFile}", Markdown(run, evaluated, filters, pictures.Keys), cancellation);
         return record;
     }

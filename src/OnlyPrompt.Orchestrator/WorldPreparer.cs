@@ -33,29 +33,41 @@ public sealed class WorldPreparer(Datasets datasets, BlobStore store, WorkDirect
         var options = ExperimentOptions.Preset(preset, spec.Seed) with { Templates = spec.Templates?.ToOptions() ?? new PromptTemplates() };
         var world = new WorldGenerator(options.World).Generate();
         string Name(string file) => StorageLayout.World(preset, spec.Seed, file);
-        record.Files[Sft] = await datasets.WriteAsync(container, Name("sft.jsonl"), world.Sft, cancellation);
-        record.Files[Judge] = await datasets.WriteAsync(container, Name("judge.jsonl"), world.Judge, cancellation);
-        record.Files[Preferences] = await datasets.WriteAsync(container, Name("preferences.jsonl"), world.Preferences, cancellation);
-        record.Files[Prompts] = await datasets.WriteAsync(container, Name("prompts.jsonl"), world.RoundPrompts, cancellation);
-        record.Files[Eval] = await datasets.WriteAsync(container, Name("eval.jsonl"), world.Eval, cancellation);
-        record.Files[RoundAnswers] = await datasets.WriteAsync(container, Name("round-answers.jsonl"), world.RoundAnswers, cancellation);
+        // The uploads are independent: in flight together they cost one round trip to storage, not seven.
+        var written = new (string Role, Task<Common.V1.BlobRef> Upload)[]
+        {
+            (Sft, datasets.WriteAsync(container, Name("sft.jsonl"), world.Sft, cancellation)),
+            (Judge, datasets.WriteAsync(container, Name("judge.jsonl"), world.Judge, cancellation)),
+            (Preferences, datasets.WriteAsync(container, Name("preferences.jsonl"), world.Preferences, cancellation)),
+            (Prompts, datasets.WriteAsync(container, Name("prompts.jsonl"), world.RoundPrompts, cancellation)),
+            (Eval, datasets.WriteAsync(container, Name("eval.jsonl"), world.Eval, cancellation)),
+            (RoundAnswers, datasets.WriteAsync(container, Name("round-answers.jsonl"), world.RoundAnswers, cancellation)),
+        };
+        var baseModel = UploadBaseModelAsync(options, world, Name("base"), container, cancellation);
+        foreach (var (role, upload) in written)
+            record.Files[role] = await upload;
+        record.Checkpoint = await baseModel;
+        record.Metrics["sft_examples"] = world.Sft.Count;
+        record.Metrics["leaked_sft_examples"] = world.Sft.Count(r => r.Leaked);
+        record.Metrics["preference_pairs"] = world.Preferences.Count;
+        record.Metrics["round_prompts"] = options.World.RoundPrompts; // per round: each round has its own set
+        record.Metrics["round_prompt_sets"] = options.World.RoundPromptSets;
+        record.Metrics["eval_prompts"] = world.Eval.Count;
+        return record;
+    }
 
+    private async Task<Common.V1.CheckpointRef> UploadBaseModelAsync(ExperimentOptions options, GeneratedWorld world, string prefix, string container, CancellationToken cancellation)
+    {
         var local = work.NewTemporaryDirectory();
         try
         {
-            BaseModelWriter.Write(local, options.Model, spec.Seed, ExperimentVocabulary.Texts(world, options.Templates));
-            record.Checkpoint = await store.UploadDirectoryAsync(container, Name("base"), local, cancellation);
+            BaseModelWriter.Write(local, options.Model, options.Seed, ExperimentVocabulary.Texts(world, options.Templates));
+            return await store.UploadDirectoryAsync(container, prefix, local, cancellation);
         }
         finally
         {
             if (Directory.Exists(local))
                 Directory.Delete(local, recursive: true);
         }
-        record.Metrics["sft_examples"] = world.Sft.Count;
-        record.Metrics["leaked_sft_examples"] = world.Sft.Count(r => r.Leaked);
-        record.Metrics["preference_pairs"] = world.Preferences.Count;
-        record.Metrics["round_prompts"] = world.RoundPrompts.Count;
-        record.Metrics["eval_prompts"] = world.Eval.Count;
-        return record;
     }
 }

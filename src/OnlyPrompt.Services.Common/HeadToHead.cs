@@ -13,6 +13,11 @@ namespace OnlyPrompt.Services;
 /// </summary>
 public sealed class HeadToHead(BlobStore store)
 {
+    // Each evaluation is compared with the SFT model's and the previous one's, so the same reports come back at every
+    // evaluation of a run; their content never changes under a hash.
+    private const int CachedReports = 64;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Experiment.Running.Evaluation> bySha256 = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Adds win_rate/{name}, lc_win_rate/{name} and the LC interval to the record's metrics for each named baseline,
     /// reading the record's own answers once and each distinct baseline once.
@@ -45,8 +50,17 @@ public sealed class HeadToHead(BlobStore store)
         }).ToList();
     }
 
-    private async Task<Experiment.Running.Evaluation> ReadAsync(StageRecord record, CancellationToken cancellation) =>
-        (await ReadReportAsync(store, record, cancellation)).Evaluation;
+    private async Task<Experiment.Running.Evaluation> ReadAsync(StageRecord record, CancellationToken cancellation)
+    {
+        var sha256 = record.Files.GetValueOrDefault("report")?.Sha256;
+        if (sha256 is not null && bySha256.TryGetValue(sha256, out var cached))
+            return cached;
+        var evaluation = (await ReadReportAsync(store, record, cancellation)).Evaluation;
+        if (bySha256.Count >= CachedReports)
+            bySha256.Clear();
+        bySha256[sha256!] = evaluation;
+        return evaluation;
+    }
 
     /// <summary>The eval.json an evaluate stage wrote (its "report" file), hash-checked.</summary>
     public static Task<EvaluationReport> ReadReportAsync(BlobStore store, StageRecord record, CancellationToken cancellation) =>

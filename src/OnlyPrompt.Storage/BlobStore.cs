@@ -42,9 +42,12 @@ public sealed class BlobStore(BlobServiceClient service)
         return reference;
     }
 
-    public async Task<BlobRef> UploadTextAsync(string container, string name, string text, CancellationToken cancellation = default)
+    public Task<BlobRef> UploadTextAsync(string container, string name, string text, CancellationToken cancellation = default) =>
+        UploadBytesAsync(container, name, Encoding.UTF8.GetBytes(text), cancellation);
+
+    /// <summary>Uploads a small in-memory document (a report, a picture) in one request.</summary>
+    public async Task<BlobRef> UploadBytesAsync(string container, string name, byte[] bytes, CancellationToken cancellation = default)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
         var (sha256, md5) = ContentHashes.OfBytes(bytes);
         var blob = (await ContainerAsync(container, cancellation)).GetBlobClient(name);
         var stored = await blob.UploadAsync(new BinaryData(bytes), UploadOptions(sha256), cancellation);
