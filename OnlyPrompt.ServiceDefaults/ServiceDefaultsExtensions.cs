@@ -24,11 +24,23 @@ public static class ServiceDefaultsExtensions
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        builder.QuietFrameworkLogs();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
         return builder;
+    }
+
+    /// <summary>
+    /// Framework categories that log every request (ASP.NET Core, HttpClient, the Azure SDK: four lines per blob
+    /// operation) log warnings only, unless configuration names their level; the traces keep every request as a span.
+    /// </summary>
+    private static void QuietFrameworkLogs(this IHostApplicationBuilder builder)
+    {
+        foreach (var category in new[] { "Microsoft.AspNetCore", "System.Net.Http.HttpClient", "Azure" })
+            if (builder.Configuration[$"Logging:LogLevel:{category}"] is null)
+                builder.Logging.AddFilter(category, LogLevel.Warning);
     }
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
