@@ -4,7 +4,9 @@
 # run and a summary line with medians and the services' overhead. Does its own set-up like run.sh.
 #   bench/services.sh [--preset smoke|default] [--repeats N]
 # The first services run after start-up is reported as "cold" (each service loads libtorch then) and left out
-# of the medians; every in-process run is a fresh process, so its times include that process's start.
+# of the medians; every in-process run is a fresh process, so its times include that process's start. The
+# in-process runs get the runtime settings the model services have (glibc malloc thresholds from the AppHost,
+# no tiered compilation from the services' project files), so both sides run the same code the same way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,7 +51,8 @@ for i in $(seq 0 "$repeats"); do
   [ "$i" -gt 0 ] && services_times+=("$t")
   if [ "$i" -gt 0 ]; then
     start=$(date +%s.%N)
-    "${onlyprompt[@]}" experiment --preset "$preset" --seed 1 --out "$data/inprocess-$i" >"$data/inprocess-$i.log"
+    MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1000000000 DOTNET_TieredCompilation=0 \
+      "${onlyprompt[@]}" experiment --preset "$preset" --seed 1 --out "$data/inprocess-$i" >"$data/inprocess-$i.log"
     t=$(seconds "$start")
     echo "{\"mode\": \"in-process\", \"preset\": \"$preset\", \"run\": $i, \"seconds\": $t}"
     inprocess_times+=("$t")
