@@ -44,9 +44,10 @@ public sealed class WorldPreparer(Datasets datasets, BlobStore store, WorkDirect
             (RoundAnswers, datasets.WriteAsync(container, Name("round-answers.jsonl"), world.RoundAnswers, cancellation)),
         };
         var baseModel = UploadBaseModelAsync(options, world, Name("base"), container, cancellation);
+        await Task.WhenAll(written.Select(w => (Task)w.Upload).Append(baseModel)); // every failure observed, the first rethrown
         foreach (var (role, upload) in written)
-            record.Files[role] = await upload;
-        record.Checkpoint = await baseModel;
+            record.Files[role] = upload.Result;
+        record.Checkpoint = baseModel.Result;
         record.Metrics["sft_examples"] = world.Sft.Count;
         record.Metrics["leaked_sft_examples"] = world.Sft.Count(r => r.Leaked);
         record.Metrics["preference_pairs"] = world.Preferences.Count;
