@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using OnlyPrompt.Common.V1;
 using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Storage;
@@ -10,7 +9,7 @@ namespace OnlyPrompt.Services;
 /// nothing large sits in memory twice. Local copies are kept by content hash: a dataset read again (the held-out set
 /// at every evaluation, say) or read after this service wrote it is not downloaded again.
 /// </summary>
-public sealed partial class Datasets(BlobStore store, WorkDirectory work)
+public sealed class Datasets(BlobStore store, WorkDirectory work)
 {
     /// <summary>Reads every record; a bad line is reported with the blob's name and the line number.</summary>
     public async Task<List<T>> ReadAsync<T>(BlobRef reference, CancellationToken cancellation)
@@ -55,8 +54,5 @@ public sealed partial class Datasets(BlobStore store, WorkDirectory work)
     }
 
     // Only a well-formed hash names a cache file, so a reference cannot point outside the cache.
-    private string? CachePath(string sha256) => Sha256Hex().IsMatch(sha256) ? Path.Combine(work.Datasets, sha256 + ".jsonl") : null;
-
-    [GeneratedRegex("^[0-9a-f]{64}$")]
-    private static partial Regex Sha256Hex();
+    private string? CachePath(string sha256) => Sha256Text.IsWellFormed(sha256) ? Path.Combine(work.Datasets, sha256 + ".jsonl") : null;
 }

@@ -152,6 +152,8 @@ public sealed class BlobStore(BlobServiceClient service)
     /// </summary>
     public async Task<string> DownloadCheckpointAsync(CheckpointRef checkpoint, string cacheRoot, CancellationToken cancellation = default)
     {
+        if (!Sha256Text.IsWellFormed(checkpoint.Sha256))
+            throw new BlobIntegrityException($"checkpoint {checkpoint.Container}/{checkpoint.Prefix}: sha256 '{checkpoint.Sha256}' is not 64 lowercase hex digits.");
         var target = Path.Combine(cacheRoot, checkpoint.Sha256);
         if (Directory.Exists(target))
             return target;

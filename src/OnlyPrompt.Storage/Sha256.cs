@@ -1,6 +1,16 @@
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 
 namespace OnlyPrompt.Storage;
+
+/// <summary>Content hashes as they name things: 64 lowercase hex digits, so a hash used as a file name stays inside its folder.</summary>
+public static partial class Sha256Text
+{
+    public static bool IsWellFormed(string text) => WellFormed().IsMatch(text);
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex WellFormed();
+}
 
 internal static class Sha256
 {
