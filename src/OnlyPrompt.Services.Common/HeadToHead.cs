@@ -18,21 +18,15 @@ public sealed class HeadToHead(BlobStore store)
     private const int CachedReports = 64;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Experiment.Running.Evaluation> bySha256 = new(StringComparer.Ordinal);
 
-    /// <summary>
-    /// Adds win_rate/{name}, lc_win_rate/{name} and the LC interval to the record's metrics for each named baseline,
-    /// reading the record's own answers once and each distinct baseline once.
-    /// </summary>
+    /// <summary>Adds win_rate/{name}, lc_win_rate/{name} and the LC interval to the record's metrics for each named baseline.</summary>
     public async Task AddAsync(StageRecord record, IReadOnlyList<(string Name, StageRecord Baseline)> baselines, CancellationToken cancellation)
     {
         if (baselines.Count == 0)
             return;
         var model = await ReadAsync(record, cancellation);
-        var read = new Dictionary<string, Experiment.Running.Evaluation>();
         foreach (var (name, baseline) in baselines)
         {
-            if (!read.TryGetValue(baseline.Name, out var reference))
-                read[baseline.Name] = reference = await ReadAsync(baseline, cancellation);
-            var rates = WinRates.Of(Preferences(model, reference));
+            var rates = WinRates.Of(Preferences(model, await ReadAsync(baseline, cancellation)));
             record.Metrics[$"win_rate/{name}"] = rates.WinRate.Mean;
             record.Metrics[$"lc_win_rate/{name}"] = rates.LengthControlled.Mean;
             record.Metrics[$"lc_win_rate/{name}/low"] = rates.LengthControlled.Low;
@@ -52,19 +46,22 @@ public sealed class HeadToHead(BlobStore store)
 
     private async Task<Experiment.Running.Evaluation> ReadAsync(StageRecord record, CancellationToken cancellation)
     {
-        var sha256 = record.Files.GetValueOrDefault("report")?.Sha256;
-        if (sha256 is not null && bySha256.TryGetValue(sha256, out var cached))
+        var reference = ReportOf(record);
+        if (bySha256.TryGetValue(reference.Sha256, out var cached))
             return cached;
-        var evaluation = (await ReadReportAsync(store, record, cancellation)).Evaluation;
+        var evaluation = (await ReadReportAsync(store, reference, cancellation)).Evaluation;
         if (bySha256.Count >= CachedReports)
             bySha256.Clear();
-        bySha256[sha256!] = evaluation;
+        bySha256[reference.Sha256] = evaluation;
         return evaluation;
     }
 
     /// <summary>The eval.json an evaluate stage wrote (its "report" file), hash-checked.</summary>
     public static Task<EvaluationReport> ReadReportAsync(BlobStore store, StageRecord record, CancellationToken cancellation) =>
-        ReadReportAsync(store, record.Files.GetValueOrDefault("report") ?? throw new InvalidDataException($"{record.Name} has no evaluation report."), cancellation);
+        ReadReportAsync(store, ReportOf(record), cancellation);
+
+    private static Common.V1.BlobRef ReportOf(StageRecord record) =>
+        record.Files.GetValueOrDefault("report") ?? throw new InvalidDataException($"{record.Name} has no evaluation report.");
 
     public static async Task<EvaluationReport> ReadReportAsync(BlobStore store, Common.V1.BlobRef reference, CancellationToken cancellation)
     {
