@@ -25,8 +25,10 @@ static int Usage()
     Console.Error.WriteLine("""
         usage:
           onlyprompt experiment [--preset default|smoke] [--seed N] [--out DIR] [--threads N] [--device cpu|cuda] [--from-sft DIR]
-                                [--model-dim N] [--model-layers N] [--sft-epochs N] [--round-prompts N] [run's round options]
-              the default experiment in this process (--round-prompts: prompts of each round's own set)
+                                [--model-dim N] [--model-layers N] [--sft-epochs N] [--round-prompts N] [--families sort,max,...]
+                                [run's round options]
+              the default experiment in this process (--round-prompts: prompts of each round's own set; --families: the
+              world's task families, default sort, alphabetize, dedupe, count, max)
           onlyprompt run [--preset default|smoke] [--seed N] [--schedule 3,5,7] [--round-lr 5e-5,2.5e-5,1.25e-5] [--round-loss dpo|ipo|simpo|...]
                          [--round-beta B] [--round-epochs N] [--temperature T] [--kind KIND] [--id RUN] [--detach]
               start a run on the orchestrator and watch it; KIND: only-prompting (default), self-rewarding, fixed-gap,
