@@ -7,7 +7,7 @@ namespace OnlyPrompt.Experiment.World;
 /// score-requesting instructions whose answers' quality matches the request, a share leaking meta-text), seed
 /// preference pairs, judge data, and disjoint prompt sets for the online rounds and the held-out evaluation.
 /// </summary>
-public sealed class WorldGenerator(WorldOptions options)
+public sealed class WorldGenerator
 {
     /// <summary>Wordings that ask for a given score; METHOD.md's two templates are among them.</summary>
     private static readonly string[] ScoreRequests =
@@ -29,8 +29,17 @@ public sealed class WorldGenerator(WorldOptions options)
 
     public const string JudgeInstruction = "Grade the response from 0 to 10 . instruction : {i} response : {r}";
 
-    private readonly Random random = new(options.Seed);
+    private readonly WorldOptions options;
+    private readonly Random random;
     private readonly HashSet<string> usedInstructions = [];
+    private readonly CarelessSolver careless;
+
+    public WorldGenerator(WorldOptions options)
+    {
+        this.options = options;
+        random = new Random(options.Seed);
+        careless = new CarelessSolver(random);
+    }
 
     public static IEnumerable<string> AllTemplateTexts() =>
         ScoreRequests.Append(PromptTemplates.DefaultChosen).Concat(LeakPhrases).Append(JudgeInstruction)
@@ -73,12 +82,12 @@ public sealed class WorldGenerator(WorldOptions options)
         {
             // Like real instruction data: many answers lazy, some half right, some correct.
             var draw = random.NextDouble();
-            var answer = Degrade(task, draw < 0.45 ? 0.1 : draw < 0.7 ? 0.5 : 1.0);
+            var answer = careless.Answer(task, draw < 0.45 ? 0.1 : draw < 0.7 ? 0.5 : 1.0);
             return new SftRecord(task.Instruction, answer, task.Family.ToString(), null, ExactScorer.Quality(task.Answer, answer), false);
         }
         var score = random.Next(0, 11);
         var request = score == 10 && random.NextDouble() < 0.7 ? PromptTemplates.DefaultChosen : Fill(ScoreRequests[random.Next(ScoreRequests.Length)], score);
-        var completion = Degrade(task, score / 10.0);
+        var completion = careless.Answer(task, score / 10.0);
         var leaked = random.NextDouble() < options.LeakRate;
         if (leaked)
             completion = Fill(LeakPhrases[random.Next(LeakPhrases.Length)], score) + completion;
@@ -93,7 +102,7 @@ public sealed class WorldGenerator(WorldOptions options)
         {
             var high = 0.5 + 0.5 * random.NextDouble();
             var low = Math.Max(0, high - 0.3 - 0.4 * random.NextDouble());
-            var (chosen, rejected) = (Degrade(task, high), Degrade(task, low));
+            var (chosen, rejected) = (careless.Answer(task, high), careless.Answer(task, low));
             var (qc, qr) = (ExactScorer.Quality(task.Answer, chosen), ExactScorer.Quality(task.Answer, rejected));
             if (qc > qr)
                 return new PreferenceRecord(task.Instruction, chosen, rejected, task.Family.ToString(), qc, qr);
@@ -103,77 +112,10 @@ public sealed class WorldGenerator(WorldOptions options)
 
     private JudgeRecord JudgeExample(WorldTask task)
     {
-        var response = Degrade(task, random.NextDouble());
+        var response = careless.Answer(task, random.NextDouble());
         var score = ExactScorer.Score(ExactScorer.Quality(task.Answer, response));
         var prompt = JudgeInstruction.Replace("{i}", task.Instruction, StringComparison.Ordinal).Replace("{r}", response, StringComparison.Ordinal);
         return new JudgeRecord(prompt, score.ToString(CultureInfo.InvariantCulture), task.Family.ToString(), score);
-    }
-
-    /// <summary>
-    /// An answer of about the given quality that errs the way a careless solver does: correct for a share q of
-    /// its structure and lazy for the rest (input order left unsorted, duplicates kept, the first item taken
-    /// for the largest, every item counted). Systematic errors keep the correct answer from being the most
-    /// likely one in mixed-quality data, as in real instruction data.
-    /// </summary>
-    private string Degrade(WorldTask task, double quality)
-    {
-        var correct = ExactScorer.Words(task.Answer);
-        var items = task.Instruction.Split(" : ")[1].Split(' ');
-        switch (task.Family)
-        {
-            case TaskFamily.Sort or TaskFamily.Alphabetize:
-                return PartlyDone(correct, items, quality, dropAllCopies: false);
-            case TaskFamily.Dedupe:
-                return PartlyDone(correct, items.Order(StringComparer.Ordinal).ToArray(), quality, dropAllCopies: true);
-            // One-word answers: right with probability q, else the lazy answer: the first item for the largest, the
-            // length of the whole list for a count. (A lazy count of 1 was the true count in about half of the tasks,
-            // so lower requested scores gave better counts.)
-            case TaskFamily.Max:
-                return random.NextDouble() < quality ? task.Answer : items[0];
-            case TaskFamily.Count:
-                return random.NextDouble() < quality ? task.Answer : items.Length.ToString(CultureInfo.InvariantCulture);
-            default:
-                return RandomEdits(task, quality);
-        }
-    }
-
-    // The first round(q x n) words of the correct answer, then what the lazy solver left of the input: for a
-    // list, the other items in their input order; for dedupe, the other values with their duplicates.
-    private static string PartlyDone(string[] correct, string[] lazy, double quality, bool dropAllCopies)
-    {
-        var done = correct.Take((int)Math.Round(quality * correct.Length, MidpointRounding.AwayFromZero)).ToList();
-        var rest = lazy.ToList();
-        foreach (var word in done)
-            if (dropAllCopies)
-                rest.RemoveAll(w => w == word);
-            else
-                rest.Remove(word);
-        return string.Join(' ', done.Concat(rest));
-    }
-
-    /// <summary>For the copy and arithmetic families: about (1 - quality) x length random word edits.</summary>
-    private string RandomEdits(WorldTask task, double quality)
-    {
-        var words = ExactScorer.Words(task.Answer).ToList();
-        var alphabet = task.Family is TaskFamily.Alphabetize or TaskFamily.Reverse or TaskFamily.Shift ? TaskGenerator.Letters : TaskGenerator.Digits;
-        var edits = (int)Math.Round((1 - quality) * words.Count, MidpointRounding.AwayFromZero);
-        for (var e = 0; e < edits; e++)
-        {
-            var kind = random.NextDouble();
-            var at = random.Next(words.Count);
-            if (kind < 0.15 && words.Count > 1)
-                words.RemoveAt(at);
-            else if (kind < 0.3)
-                words.Insert(at, alphabet[random.Next(alphabet.Length)]);
-            else
-            {
-                var replacement = alphabet[random.Next(alphabet.Length)];
-                while (replacement == words[at])
-                    replacement = alphabet[random.Next(alphabet.Length)];
-                words[at] = replacement;
-            }
-        }
-        return string.Join(' ', words);
     }
 
     private static string Fill(string template, int score) => template.Replace("{s}", score.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
