@@ -27,6 +27,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
                 new TrainRequest { Sft = new Trainer.V1.SftObjective(), Training = spec.Sft.Clone() }, progress, cancellation),
             StageKind.Offline => await TrainAsync(run, stage, [File(run, "prepare", WorldPreparer.Preferences)],
                 new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Offline.Loss }, Training = spec.Offline.Training }, progress, cancellation),
+            StageKind.TrainRound when KeptNoPairs(run, stage.Round) => NothingToTrain(),
             StageKind.TrainRound => await TrainAsync(run, stage, [File(run, $"round-{stage.Round}/filter", "kept")],
                 new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Rounds[stage.Round - 1].Train.Loss }, Training = spec.Rounds[stage.Round - 1].Train.Training },
                 progress, cancellation),
@@ -120,8 +121,6 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         };
         var response = await calls.CallAsync($"{run.RunId} {stage.Name}",
             (deadline, token) => clients.Filter.FilterPairsAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation);
-        if (response.KeptCount == 0)
-            throw new StageFailedException($"the filter kept none of the pairs ({string.Join(", ", response.Removed.Where(p => p.Value > 0).Select(p => $"{p.Key}: {p.Value}"))}).");
         var record = new StageRecord { Files = { ["kept"] = response.Kept }, Removed = { response.Removed } };
         record.Metrics["kept"] = response.KeptCount;
         if (run.Stages.First(s => s.Name == "prepare").Files.GetValueOrDefault(WorldPreparer.RoundAnswers) is { } answers)
@@ -186,6 +185,13 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         }
         return record;
     }
+
+    private static bool KeptNoPairs(Run run, int round) =>
+        run.Stages.FirstOrDefault(s => s.Name == $"round-{round}/filter") is { } filter && filter.Metrics.GetValueOrDefault("kept") == 0;
+
+    // A round without pairs (a self-judge that graded every answer alike, say) trains nothing: it commits no checkpoint,
+    // so the round's evaluation and the next round use the previous model, and the record says why.
+    private static StageRecord NothingToTrain() => new() { Metrics = { ["steps"] = 0, ["no_pairs"] = 1 } };
 
     /// <summary>The newest model of the run: the last committed stage that wrote a checkpoint.</summary>
     public static CheckpointRef LatestCheckpoint(Run run) =>

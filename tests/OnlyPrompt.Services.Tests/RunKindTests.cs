@@ -46,6 +46,13 @@ public sealed class RunKindTests(ServiceStack stack)
             Assert.Equal(RunKinds.SelfRewardingSamples * prompts, grades + sample.Metrics["judge/unjudged"]); // every answer judged, readable or not
             Assert.Equal(prompts, sample.Metrics["pairs"] + sample.Metrics["judge/unpaired"]);
         }
+        foreach (var round in runs[(3, RunKinds.SelfRewarding)].Stages.Where(s => s.Name.EndsWith("/filter", StringComparison.Ordinal)))
+        {
+            // A round whose filter kept nothing trains nothing and commits no model; the next stages use the previous one.
+            var train = Stage(runs, RunKinds.SelfRewarding, $"round-{round.Round}/train");
+            Assert.Equal(round.Metrics["kept"] == 0, train.Checkpoint is null);
+            Assert.Equal(round.Metrics["kept"] == 0 ? 1 : 0, train.Metrics.GetValueOrDefault("no_pairs"));
+        }
 
         var report = Stage(runs, RunKinds.OnlyPrompting, "report");
         using var files = new Model.Tests.Support.TempDirectory();
@@ -68,7 +75,8 @@ public sealed class RunKindTests(ServiceStack stack)
         Assert.Contains("| SFT | ", tables);
         Assert.Matches(@"\| SFT \| 0\.\d{3} \| 50\.0 \| 50\.0 \|", tables); // the SFT model ties itself
         Assert.Matches(@"\| this method, round 3 \| 0\.\d{3} \| \d+\.\d \| \d+\.\d \|", tables);
-        Assert.Matches(@"\| self-rewarding judge \| 1 \| - \| \d+ \| \d+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| \d+ ?% \| (\d+ ){10}\d+ \| [\d.]+ \|", tables);
+        // A judge that grades every answer alike (or unreadably) gives a round without pairs: no quality to show.
+        Assert.Matches(@"\| self-rewarding judge \| 1 \| - \| \d+ \| \d+ \| [\d.]+ \| ([\d.]+|-) \| ([\d.]+|-) \| (\d+ ?%|-) \| (\d+ ){10}\d+ \| [\d.]+ \|", tables);
         Assert.Matches(@"\| adaptive gap \| 2 \| \d \| \d+ \| \d+ \|", tables);
         Assert.Matches(@"\| adaptive gap, round 3 \| 0\.\d{3} \|", tables);
         Assert.DoesNotContain("not run", tables);
