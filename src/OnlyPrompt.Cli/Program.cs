@@ -30,8 +30,10 @@ static int Usage()
               the default experiment in this process (--round-prompts: prompts of each round's own set; --families: the
               world's task families, default sort, alphabetize, dedupe, count, max)
           onlyprompt run [--preset default|smoke] [--seed N] [--schedule 3,5,7] [--round-lr 5e-5,2.5e-5,1.25e-5] [--round-loss dpo|ipo|simpo|...]
-                         [--round-beta B] [--round-epochs N] [--temperature T] [--kind KIND] [--id RUN] [--detach]
-              start a run on the orchestrator and watch it; KIND: only-prompting (default), self-rewarding, fixed-gap,
+                         [--round-beta B] [--round-nll A] [--round-epochs N] [--round-batch-tokens N] [--temperature T]
+                         [--kind KIND] [--id RUN] [--detach]
+              start a run on the orchestrator and watch it (--round-nll: weight of an NLL term on the chosen answers, RPO;
+              --round-batch-tokens: each round's token budget per batch); KIND: only-prompting (default), self-rewarding, fixed-gap,
               offline-dpo, offline-simpo, chosen-prefix, adaptive-gap
           onlyprompt compare [--preset default|smoke] [--seeds 1,2,3] [--kinds K1,K2,...] [--out FILE] [--blobs CONNECTION]
               run every kind over the seeds (reusing finished runs) and print the paper's tables

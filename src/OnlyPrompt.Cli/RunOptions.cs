@@ -39,8 +39,12 @@ public static class RunOptions
                 options = options with { RoundLoss = PreferenceLossFacts.Parse(loss) };
             if (arguments.Number("--round-beta") is { } beta)
                 options = options with { RoundSettings = options.RoundSettings with { Beta = beta } };
+            if (arguments.Number("--round-nll") is { } nll)
+                options = options with { RoundSettings = options.RoundSettings with { ChosenNllWeight = nll } };
             if (arguments.Integer("--round-epochs") is { } epochs)
                 options = options with { RoundTraining = options.RoundTraining with { Epochs = epochs } };
+            if (arguments.Integer("--round-batch-tokens") is { } tokens)
+                options = options with { RoundTraining = options.RoundTraining with { TokensPerBatch = tokens } };
             if (arguments.Number("--temperature") is { } temperature)
                 options = options with { Sampling = options.Sampling with { Temperature = temperature } };
             options.Validate();

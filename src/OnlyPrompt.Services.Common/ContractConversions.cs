@@ -66,7 +66,7 @@ public static class ContractConversions
             _ => throw new InvalidFieldsException(["loss: is required."]),
         }, new Library.LossSettings
         {
-            Beta = s.Beta, Gamma = s.Gamma, LabelSmoothing = s.LabelSmoothing, Alpha = s.Alpha, Lambda = s.Lambda, Delta = s.Delta,
+            Beta = s.Beta, Gamma = s.Gamma, LabelSmoothing = s.LabelSmoothing, Alpha = s.Alpha, Lambda = s.Lambda, Delta = s.Delta, ChosenNllWeight = s.ChosenNllWeight,
         });
 
     public static Contract.LossSettings ToContract(this Library.PreferenceLoss loss, Library.LossSettings s) => new()
@@ -85,7 +85,7 @@ public static class ContractConversions
             Library.PreferenceLoss.Kto => Contract.PreferenceLoss.Kto,
             _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, null),
         },
-        Beta = s.Beta, Gamma = s.Gamma, LabelSmoothing = s.LabelSmoothing, Alpha = s.Alpha, Lambda = s.Lambda, Delta = s.Delta,
+        Beta = s.Beta, Gamma = s.Gamma, LabelSmoothing = s.LabelSmoothing, Alpha = s.Alpha, Lambda = s.Lambda, Delta = s.Delta, ChosenNllWeight = s.ChosenNllWeight,
     };
 
     public static Experiment.World.PromptTemplates ToOptions(this Contract.PromptTemplates t) => new(t.Chosen, t.Rejected);

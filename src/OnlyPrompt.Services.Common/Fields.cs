@@ -74,7 +74,8 @@ public sealed class FieldErrors
             .Check(loss.Beta > 0 && double.IsFinite(loss.Beta), field + ".beta", $"is {loss.Beta}; it must be > 0.")
             .Check(loss.Gamma >= 0, field + ".gamma", $"is {loss.Gamma}; it must be >= 0.")
             .Check(loss.LabelSmoothing is >= 0 and < 0.5, field + ".label_smoothing", $"is {loss.LabelSmoothing}; it must be in [0, 0.5).")
-            .Check(loss.Alpha >= 0 && loss.Lambda >= 0 && loss.Delta >= 0, field, "alpha, lambda and delta must be >= 0.");
+            .Check(loss.Alpha >= 0 && loss.Lambda >= 0 && loss.Delta >= 0, field, "alpha, lambda and delta must be >= 0.")
+            .Check(loss.ChosenNllWeight >= 0 && double.IsFinite(loss.ChosenNllWeight), field + ".chosen_nll_weight", $"is {loss.ChosenNllWeight}; it must be >= 0.");
     }
 
     public FieldErrors Templates(PromptTemplates? templates, string field)

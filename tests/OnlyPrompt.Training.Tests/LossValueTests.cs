@@ -32,6 +32,13 @@ public class LossValueTests
     }
 
     [Fact]
+    public void DpoWithAChosenNllTermAsRpo()
+    {
+        // -log sigma(1.5) + alpha (-lw / |yw|) = -log sigma(1.5) + 0.7 * 2
+        Assert.Equal(-LogSigmoid(1.5) + 1.4, Loss(PreferenceLoss.Dpo, Settings with { ChosenNllWeight = 0.7 }), 5);
+    }
+
+    [Fact]
     public void IpoOnLengthAveragedLogProbs()
     {
         // h = (lw/5 - rw/5) - (ll/8 - rl/8) = (-2 + 2.2) - (-1.75 + 1.5) = 0.2 + 0.25 = 0.45; loss = (0.45 - 1/(2 * 0.5))^2

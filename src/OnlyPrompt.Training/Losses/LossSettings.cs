@@ -13,6 +13,11 @@ public sealed record LossSettings
     public double Alpha { get; init; } = 0.01;
     /// <summary>Weight of the NLL (CPO, SLiC-HF, RRHF) or odds-ratio (ORPO) term.</summary>
     public double Lambda { get; init; } = 1.0;
+    /// <summary>
+    /// Weight alpha of an NLL term on the chosen responses added to any loss (RPO, as in iterative RPO and TRL's
+    /// rpo_alpha): alpha x the mean over pairs of -lw/|yw|. 0 leaves the loss as its equation says.
+    /// </summary>
+    public double ChosenNllWeight { get; init; }
     /// <summary>SLiC-HF's hinge margin.</summary>
     public double Delta { get; init; } = 1.0;
     /// <summary>KTO's weights for desirable (chosen) and undesirable (rejected) examples.</summary>
@@ -38,6 +43,7 @@ public sealed record LossSettings
         NonNegative(Alpha, nameof(Alpha));
         NonNegative(Lambda, nameof(Lambda));
         NonNegative(Delta, nameof(Delta));
+        NonNegative(ChosenNllWeight, nameof(ChosenNllWeight));
         NonNegative(DesirableWeight, nameof(DesirableWeight));
         NonNegative(UndesirableWeight, nameof(UndesirableWeight));
     }

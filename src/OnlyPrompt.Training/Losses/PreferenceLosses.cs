@@ -12,6 +12,13 @@ public static class PreferenceLosses
 {
     public static LossOutput Compute(PreferenceLoss loss, LossSettings s, PairLogProbs policy, PairLogProbs? reference)
     {
+        var output = Objective(loss, s, policy, reference);
+        // + alpha x the chosen responses' length-averaged NLL (RPO; TRL's rpo_alpha), so the chosen log-probs do not fall with the rejected ones
+        return s.ChosenNllWeight > 0 ? output with { Loss = output.Loss - s.ChosenNllWeight * policy.ChosenAverage.mean() } : output;
+    }
+
+    private static LossOutput Objective(PreferenceLoss loss, LossSettings s, PairLogProbs policy, PairLogProbs? reference)
+    {
         if (loss.NeedsReference() && reference is null)
             throw new ArgumentException($"{loss} needs reference log-probs (cached with the dataset or from a live reference model).", nameof(reference));
         var (lw, ll) = (policy.Chosen, policy.Rejected);
