@@ -49,6 +49,21 @@ public class SmokeExperimentTests
     }
 
     [Fact]
+    public void ARoundWithoutPairsKeepsThePreviousModel()
+    {
+        using var dir = new TempDirectory();
+        var log = new List<string>();
+        // A leak pattern that matches every answer leaves no pairs.
+        var options = ExperimentOptions.Preset("smoke", seed: 1) with { Filter = new FilterOptions { LeakPatterns = ["."] }, RejectedScores = [3], RoundLearningRates = [5e-5] };
+        var round = new ExperimentRunner(options, dir.Path, log.Add).Run().Stages[^1];
+
+        Assert.Equal((0, null, null), (round.Kept, round.Loss, round.Margin));
+        Assert.Contains(log, line => line.Contains("round 1: the filter kept none of", StringComparison.Ordinal));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir.Path, "init", "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(dir.Path, "round-1", "checkpoint", "model.safetensors")));
+    }
+
+    [Fact]
     public void InvalidSchedulesAreRefusedNamingTheField()
     {
         var options = ExperimentOptions.Preset("smoke", seed: 1);

@@ -78,17 +78,21 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
             JsonLines.Write(Path.Combine(roundDirectory, "pairs.jsonl"), sampled);
             JsonLines.Write(Path.Combine(roundDirectory, "kept.jsonl"), filtered.Kept);
             File.WriteAllText(Path.Combine(roundDirectory, "filter.json"), JsonSerializer.Serialize(filtered.Removed.ToDictionary(p => p.Key.ToString(), p => p.Value)));
+            // A round without pairs trains nothing and keeps the previous model, as the Orchestrator does.
+            IReadOnlyDictionary<string, double>? metrics = null;
             if (filtered.Kept.Count == 0)
-                throw new InvalidOperationException($"round {round}: the filter kept none of {sampled.Count} pairs ({Describe(filtered.Removed)}).");
-
-            var pairs = filtered.Kept.Select(p => encoding.Pair(p.Id, p.Prompt, p.Chosen, p.Rejected)).ToList();
-            var training = options.RoundTraining with { LearningRate = options.RoundLearningRates[round - 1] };
-            var result = TrainPreferences(model, pairs, options.RoundLoss, options.RoundSettings, training, cancellation);
+                log($"round {round}: the filter kept none of {sampled.Count} pairs ({Describe(filtered.Removed)}); the model is not trained this round.");
+            else
+            {
+                var pairs = filtered.Kept.Select(p => encoding.Pair(p.Id, p.Prompt, p.Chosen, p.Rejected)).ToList();
+                var training = options.RoundTraining with { LearningRate = options.RoundLearningRates[round - 1] };
+                metrics = TrainPreferences(model, pairs, options.RoundLoss, options.RoundSettings, training, cancellation).LastMetrics;
+            }
             model.Save(Path.Combine(roundDirectory, "checkpoint"));
             var evaluation = evaluator.Evaluate(world.Eval);
             File.WriteAllText(Path.Combine(roundDirectory, "eval.json"), JsonSerializer.Serialize(evaluation));
             stages.Add(Report(new StageReport($"round {round}", score, sampled.Count, filtered.Kept.Count, filtered.Removed,
-                result.LastMetrics.GetValueOrDefault(LossMetrics.Loss), result.LastMetrics.GetValueOrDefault(LossMetrics.RewardsMargins), evaluation, clock.Elapsed.TotalSeconds)));
+                metrics?.GetValueOrDefault(LossMetrics.Loss), metrics?.GetValueOrDefault(LossMetrics.RewardsMargins), evaluation, clock.Elapsed.TotalSeconds)));
         }
 
         var experiment = new ExperimentResult(outputDirectory, stages, world.Sft.Count(r => r.Leaked));
