@@ -49,13 +49,12 @@ public sealed class WorldGenerator
     {
         var tasks = new TaskGenerator(random, options.Families);
         var eval = Unique(tasks, options.EvalPrompts).Select(t => new EvalRecord(t.Instruction, t.Answer, t.Family.ToString())).ToList();
-        var roundSets = new List<List<WorldTask>> { Unique(tasks, options.RoundPrompts).ToList() };
+        // Every prompt set is drawn before the seed data: short lists have few distinct instructions, so a set drawn
+        // after 24000 seed examples held far fewer of them than the evaluation set did.
+        var roundSets = Enumerable.Range(0, Math.Max(1, options.RoundPromptSets)).Select(_ => Unique(tasks, options.RoundPrompts).ToList()).ToList();
         var sft = Unique(tasks, options.SftExamples).Select(SftExample).ToList();
         var preferences = Unique(tasks, int.MaxValue).Select(PreferenceExample).OfType<PreferenceRecord>().Take(options.PreferencePairs).ToList();
         var judge = Unique(tasks, options.JudgeExamples).Select(JudgeExample).ToList();
-        // Drawn last, so the other splits do not depend on how many sets there are.
-        while (roundSets.Count < options.RoundPromptSets)
-            roundSets.Add(Unique(tasks, options.RoundPrompts).ToList());
         var roundTasks = roundSets.SelectMany((set, i) => set.Select(task => (Task: task, Set: options.RoundPromptSets > 1 ? i + 1 : (int?)null))).ToList();
         var rounds = roundTasks.Select(t => new PromptRecord(t.Task.Instruction, t.Task.Family.ToString(), t.Set)).ToList();
         var roundAnswers = roundTasks.Select(t => new EvalRecord(t.Task.Instruction, t.Task.Answer, t.Task.Family.ToString())).ToList();

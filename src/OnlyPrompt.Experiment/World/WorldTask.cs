@@ -4,7 +4,7 @@ public enum TaskFamily
 {
     /// <summary>"sort : 7 2 9" -> "2 7 9"</summary>
     Sort,
-    /// <summary>"alphabetize : d a c" -> "a c d"</summary>
+    /// <summary>"alphabetize : d a c" -> "a c d" (letters a to l)</summary>
     Alphabetize,
     /// <summary>"dedupe : 3 1 3 2" -> "1 2 3" (the distinct digits, sorted)</summary>
     Dedupe,
@@ -27,13 +27,14 @@ public sealed record WorldTask(TaskFamily Family, string Instruction, string Ans
 public sealed class TaskGenerator(Random random, IReadOnlyList<TaskFamily>? families = null)
 {
     /// <summary>
-    /// Families a tiny model learns within a laptop budget: each answer follows from the multiset of input
-    /// tokens. Reverse, Shift and Add need position-exact copying or carries, which small models learn only
-    /// after a long plateau (measured: under 0.1 held-out quality at this budget once answers are noisy or
-    /// prompts carry score requests), so the default world leaves them out.
+    /// Families a tiny model learns within a laptop budget and whose answers take partial credit. Reverse, Shift and
+    /// Add need position-exact copying or carries, which small models learn only after a long plateau (measured: under
+    /// 0.1 held-out quality at this budget once answers are noisy or prompts carry score requests). Max and Count have
+    /// one-word answers, right or wrong, so a score below 10 can only make a wrong answer more likely; sampled at low
+    /// temperature the likeliest answer is right either way (measured: in rounds 2 and 3 their answers asked for 5 or
+    /// 7 / 10 were as good as those asked for 10 / 10), so their pairs teach nothing. The default world leaves them out.
     /// </summary>
-    public static readonly IReadOnlyList<TaskFamily> LaptopFamilies =
-        [TaskFamily.Sort, TaskFamily.Alphabetize, TaskFamily.Dedupe, TaskFamily.Count, TaskFamily.Max];
+    public static readonly IReadOnlyList<TaskFamily> LaptopFamilies = [TaskFamily.Sort, TaskFamily.Alphabetize, TaskFamily.Dedupe];
 
     private readonly IReadOnlyList<TaskFamily> families = families ?? LaptopFamilies;
 
@@ -53,7 +54,8 @@ public sealed class TaskGenerator(Random random, IReadOnlyList<TaskFamily>? fami
             }
             case TaskFamily.Alphabetize:
             {
-                var items = Draw(Letters, random.Next(3, 7));
+                // Over all 26 letters the tiny model's answers asked for 10 / 10 and for 7 / 10 had the same quality (0.54) in round 3.
+                var items = Draw(Letters[..12], random.Next(3, 7));
                 return new(family, $"alphabetize : {Join(items)}", Join(items.Order(StringComparer.Ordinal)));
             }
             case TaskFamily.Dedupe:
