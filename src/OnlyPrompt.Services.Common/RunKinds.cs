@@ -78,7 +78,8 @@ public static class RunKinds
                 foreach (var round in spec.Rounds)
                 {
                     round.SelfJudge = new SelfJudgeSettings { SamplesPerPrompt = SelfRewardingSamples, JudgeTemplate = WorldGenerator.JudgeInstruction };
-                    round.Train.Loss = PreferenceLoss.Dpo.ToContract(new LossSettings { Beta = method.Rounds[0].Train.Loss.Beta });
+                    // The method's beta and NLL term, so that the comparison differs in how pairs are labelled only.
+                    round.Train.Loss = PreferenceLoss.Dpo.ToContract(new LossSettings { Beta = method.Rounds[0].Train.Loss.Beta, ChosenNllWeight = method.Rounds[0].Train.Loss.ChosenNllWeight });
                 }
                 break;
         }

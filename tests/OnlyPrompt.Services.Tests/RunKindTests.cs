@@ -13,6 +13,9 @@ public sealed class RunKindTests(ServiceStack stack)
     public async Task Every_run_kind_completes_on_the_smoke_preset_and_the_comparison_tables_read_them()
     {
         var method = Runs.Smoke(seed: 3);
+        // The self-rewarding baseline labels pairs differently and trains with the method's DPO settings, NLL term included.
+        Assert.All(RunKinds.Apply(method, RunKinds.SelfRewarding).Rounds, round =>
+            Assert.Equal((method.Rounds[0].Train.Loss.Beta, 1.0), (round.Train.Loss.Beta, round.Train.Loss.ChosenNllWeight)));
         var runs = new Dictionary<(int, string), Run>();
         foreach (var kind in RunKinds.All)
         {
