@@ -21,8 +21,8 @@ public sealed class CarelessSolver(Random random)
             TaskFamily.Dedupe => Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), [items, [.. items.Order(StringComparer.Ordinal)]], dropAllCopies: true), quality),
             // One-word answers: worked out on the first q x n items only; with none read, the lazy answer, which is wrong whenever a wrong one exists.
             TaskFamily.Max => Read(items, quality) is { Length: > 0 } read ? read.Max(StringComparer.Ordinal)! : items.FirstOrDefault(i => i != task.Answer) ?? task.Answer,
-            TaskFamily.Count => Read(items, quality) is { Length: > 0 } read
-                ? read.Count(i => i == task.Instruction.Split(' ')[1]).ToString(CultureInfo.InvariantCulture)
+            TaskFamily.Count => Read(items, quality) is { Length: > 0 } read && CountedLetter(task) is var letter
+                ? read.Count(i => i == letter).ToString(CultureInfo.InvariantCulture)
                 : items.Length.ToString(CultureInfo.InvariantCulture),
             _ => RandomEdits(task, quality),
         };
@@ -68,11 +68,14 @@ public sealed class CarelessSolver(Random random)
         return [.. correct[..done], .. rest];
     }
 
+    /// <summary>"count b in : a b b c" -> "b"</summary>
+    private static string CountedLetter(WorldTask task) => task.Instruction.Split(' ')[1];
+
     private static string[] Read(string[] items, double quality) => items[..(int)(quality * items.Length + 1e-9)];
 
     /// <summary>The first candidate whose quality is nearest <paramref name="quality"/>, so that one task asked for one score always gets the same answer.</summary>
     private static string Nearest(string correct, List<string[]> candidates, double quality) =>
-        candidates.Select(words => string.Join(' ', words))
+        candidates.Select(words => string.Join(' ', words)).Distinct()
             .MinBy(answer => Math.Round(Math.Abs(ExactScorer.Quality(correct, answer) - quality), 9))!;
 
     /// <summary>For the copy and arithmetic families: about (1 - quality) x length random word edits.</summary>
