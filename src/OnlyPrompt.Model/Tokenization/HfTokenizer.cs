@@ -9,28 +9,33 @@ public sealed record AddedToken(int Id, string Content, bool Special, bool LeftS
 
 /// <summary>
 /// A tokenizer read from a Hugging Face <c>tokenizer.json</c>, giving the same ids as the <c>tokenizers</c>
-/// library for the supported components (byte-level BPE as in GPT-2, Llama-3 and Qwen2, and WordLevel).
+/// library for the supported components: byte-level BPE (GPT-2, Llama-3, Qwen2), the SentencePiece family
+/// (BPE with byte fallback as in Llama-2, Mistral and Gemma; Unigram) and WordLevel.
 /// </summary>
 public sealed class HfTokenizer
 {
     private readonly TokenizerModel model;
     private readonly Func<string, string> normalize;
-    private readonly Func<IEnumerable<string>, IEnumerable<string>> preTokenize;
+    private readonly PreTokenizer preTokenize;
     private readonly IReadOnlyList<object> singleTemplate; // int (special token id) or null (the sequence)
-    private readonly bool byteLevelDecoder;
+    private readonly Func<IReadOnlyList<string>, string> decode;
     private readonly AddedToken[] addedTokens;
     private readonly Dictionary<int, AddedToken> addedById;
+    // Added tokens by their first character, longest first, for leftmost-longest matching.
+    private readonly Dictionary<char, AddedToken[]> addedByFirstChar;
 
-    private HfTokenizer(TokenizerModel model, Func<string, string> normalize, Func<IEnumerable<string>, IEnumerable<string>> preTokenize,
-        IReadOnlyList<object> singleTemplate, bool byteLevelDecoder, AddedToken[] addedTokens)
+    private HfTokenizer(TokenizerModel model, Func<string, string> normalize, PreTokenizer preTokenize,
+        IReadOnlyList<object> singleTemplate, Func<IReadOnlyList<string>, string> decode, AddedToken[] addedTokens)
     {
         this.model = model;
         this.normalize = normalize;
         this.preTokenize = preTokenize;
         this.singleTemplate = singleTemplate;
-        this.byteLevelDecoder = byteLevelDecoder;
-        this.addedTokens = addedTokens.OrderByDescending(t => t.Content.Length).ToArray();
+        this.decode = decode;
+        this.addedTokens = addedTokens;
         addedById = addedTokens.ToDictionary(t => t.Id);
+        addedByFirstChar = addedTokens.GroupBy(t => t.Content[0])
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(t => t.Content.Length).ToArray());
         VocabularySize = Math.Max(model.IdToToken.Keys.DefaultIfEmpty(-1).Max(), addedTokens.Select(t => t.Id).DefaultIfEmpty(-1).Max()) + 1;
     }
 
@@ -61,11 +66,11 @@ public sealed class HfTokenizer
             throw new ModelFormatException($"{source}: no 'model' object; is this a tokenizer.json?");
         var added = (root["added_tokens"] as JsonArray ?? []).Select((node, i) => ParseAddedToken(node, i, source)).ToArray();
         return new HfTokenizer(
-            TokenizerModel.Parse(modelJson, source),
+            TokenizerModel.FromJson(modelJson, source),
             Normalizers.Parse(root["normalizer"], source),
             PreTokenizers.Parse(root["pre_tokenizer"], source),
             ParsePostProcessor(root["post_processor"], source),
-            ParseDecoder(root["decoder"], source),
+            Decoders.Parse(root["decoder"], source),
             added);
     }
 
@@ -110,33 +115,20 @@ public sealed class HfTokenizer
         }
     }
 
-    private static bool ParseDecoder(JsonNode? node, string source)
-    {
-        if (node is not JsonObject json)
-            return false;
-        var type = json["type"]?.GetValue<string>();
-        return type switch
-        {
-            "ByteLevel" => true,
-            "Sequence" when json["decoders"] is JsonArray list && list.All(d => d?["type"]?.GetValue<string>() == "ByteLevel") => true,
-            _ => throw new ModelFormatException($"{source}: decoder '{type}' is not supported; supported: ByteLevel (or none, which joins tokens with spaces)."),
-        };
-    }
-
     /// <summary>Text to ids, like <c>tokenizer.encode(text, add_special_tokens=...)</c> in transformers.</summary>
     public int[] Encode(string text, bool addSpecialTokens = true)
     {
         var ids = new List<int>();
+        var firstSection = true;
         foreach (var (segment, addedId) in SplitOnAddedTokens(text))
         {
             if (addedId is { } id)
-            {
                 ids.Add(id);
-                continue;
-            }
-            foreach (var word in preTokenize([normalize(segment)]))
-                if (word.Length > 0)
-                    model.Encode(word, ids);
+            else
+                foreach (var word in preTokenize([normalize(segment)], firstSection))
+                    if (word.Length > 0)
+                        model.Encode(word, ids);
+            firstSection = false;
         }
         if (!addSpecialTokens)
             return ids.ToArray();
@@ -150,13 +142,7 @@ public sealed class HfTokenizer
         var position = 0;
         while (position < text.Length)
         {
-            var (index, token) = (-1, (AddedToken?)null);
-            foreach (var candidate in addedTokens)
-            {
-                var found = text.IndexOf(candidate.Content, position, StringComparison.Ordinal);
-                if (found >= 0 && (index < 0 || found < index))
-                    (index, token) = (found, candidate);
-            }
+            var (index, token) = FindAddedToken(text, position);
             if (token is null)
                 break;
             int start = index, end = index + token.Content.Length;
@@ -176,6 +162,16 @@ public sealed class HfTokenizer
         return pieces;
     }
 
+    private (int Index, AddedToken? Token) FindAddedToken(string text, int from)
+    {
+        for (var i = from; i < text.Length; i++)
+            if (addedByFirstChar.TryGetValue(text[i], out var candidates))
+                foreach (var candidate in candidates)
+                    if (string.CompareOrdinal(text, i, candidate.Content, 0, candidate.Content.Length) == 0)
+                        return (i, candidate);
+        return (-1, null);
+    }
+
     /// <summary>Ids to text, like <c>tokenizer.decode(ids, skip_special_tokens=...)</c>.</summary>
     public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
     {
@@ -192,14 +188,10 @@ public sealed class HfTokenizer
             else
                 throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {id} is not in the vocabulary (size {VocabularySize}).");
         }
-        if (!byteLevelDecoder)
-            return string.Join(' ', tokens);
-        var bytes = new List<byte>();
-        foreach (var token in tokens)
-            ByteLevelAlphabet.AppendBytes(token, bytes);
-        return Encoding.UTF8.GetString(bytes.ToArray());
+        return decode(tokens);
     }
 
     public int? TokenToId(string token) =>
-        addedTokens.FirstOrDefault(t => t.Content == token)?.Id ?? (model.Vocabulary.TryGetValue(token, out var id) ? id : null);
+        addedByFirstChar.GetValueOrDefault(token.Length > 0 ? token[0] : '\0')?.FirstOrDefault(t => t.Content == token)?.Id
+        ?? (model.Vocabulary.TryGetValue(token, out var id) ? id : null);
 }

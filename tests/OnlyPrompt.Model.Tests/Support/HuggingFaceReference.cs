@@ -11,7 +11,14 @@ public static class HuggingFaceReference
 {
     public static string NodeModules => Path.Combine(Repository.Root, "node_modules");
 
-    public static int[][] Encode(string tokenizerJson, string? tokenizerConfig, IReadOnlyList<string> texts, bool addSpecialTokens = false)
+    public static int[][] Encode(string tokenizerJson, string? tokenizerConfig, IReadOnlyList<string> texts, bool addSpecialTokens = false) =>
+        Run<int[][]>(tokenizerJson, tokenizerConfig, texts, addSpecialTokens ? "--add-special-tokens" : null);
+
+    /// <summary>Hugging Face's decoding of each id list, special tokens kept, without clean-up of spaces.</summary>
+    public static string[] Decode(string tokenizerJson, string? tokenizerConfig, IReadOnlyList<int[]> ids) =>
+        Run<string[]>(tokenizerJson, tokenizerConfig, ids, "--decode");
+
+    private static T Run<T>(string tokenizerJson, string? tokenizerConfig, object input, string? flag)
     {
         if (!Directory.Exists(Path.Combine(NodeModules, "@lenml", "tokenizers")))
             throw new InvalidOperationException($"{NodeModules}/@lenml/tokenizers is missing: run 'npm ci' in {Repository.Root} (test.sh does).");
@@ -27,17 +34,17 @@ public static class HuggingFaceReference
         start.ArgumentList.Add(tokenizerJson);
         if (tokenizerConfig is not null)
             start.ArgumentList.Add(tokenizerConfig);
-        if (addSpecialTokens)
-            start.ArgumentList.Add("--add-special-tokens");
+        if (flag is not null)
+            start.ArgumentList.Add(flag);
         using var process = Process.Start(start)!;
-        process.StandardInput.Write(JsonSerializer.Serialize(texts));
+        process.StandardInput.Write(JsonSerializer.Serialize(input));
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(60_000))
             throw new TimeoutException($"{script} did not finish in 60 s.");
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"node {script} failed ({process.ExitCode}): {error.Result}");
-        return JsonSerializer.Deserialize<int[][]>(output.Result)!;
+            throw new InvalidOperationException($"node {script} failed ({process.ExitCode}): {error.Result[^Math.Min(error.Result.Length, 1500)..]}");
+        return JsonSerializer.Deserialize<T>(output.Result)!;
     }
 }
