@@ -27,14 +27,10 @@ public sealed class PretrainedModel : IDisposable
         Model.Config.EosTokenIds.Concat(Tokenizer.TokenToId(Template.EndOfTurn) is { } endOfTurn ? [endOfTurn] : Array.Empty<int>())
             .Distinct().ToArray();
 
-    /// <param name="template">Overrides the template detected from tokenizer_config.json.</param>
-    public static PretrainedModel Load(string directory, Device? device = null, ScalarType? dtype = null, ChatTemplateKind? template = null)
+    public static PretrainedModel Load(string directory, Device? device = null, ScalarType? dtype = null)
     {
         var tokenizer = HfTokenizer.Load(Path.Combine(directory, "tokenizer.json"));
-        var configPath = Path.Combine(directory, "tokenizer_config.json");
-        var chat = File.Exists(configPath) ? ChatTemplate.FromTokenizerConfig(configPath) : new ChatTemplate(ChatTemplateKind.Plain);
-        if (template is { } kind)
-            chat = chat with { Kind = kind };
+        var chat = ChatTemplate.Load(directory, tokenizer.AddedTokens.Select(t => t.Content));
         var model = LlamaCheckpoint.Load(directory, device, dtype);
         if (tokenizer.VocabularySize > model.Config.VocabSize)
             throw new ModelFormatException($"{directory}: tokenizer.json has {tokenizer.VocabularySize} tokens but config.json's vocab_size is {model.Config.VocabSize}.");

@@ -191,7 +191,8 @@ public class WorldTests
         var world = new WorldGenerator(Small).Generate();
         BaseModelWriter.Write(dir.Path, new TinyModelOptions { Dim = 32, Layers = 1 }, seed: 1, world.Sft.SelectMany(r => new[] { r.Prompt, r.Completion }));
         using var model = PretrainedModel.Load(dir.Path);
-        Assert.Equal(ChatTemplateKind.Zephyr, model.Template.Kind);
+        Assert.False(model.Template.IsPlain);
+        Assert.Equal("<|user|>\nsort : b a</s>\n<|assistant|>\n", model.Template.RenderUser("sort : b a"));
         Assert.Equal("</s>", model.Template.EndOfTurn);
         Assert.Equal([1], model.StopTokenIds);
         var prompt = model.Template.RenderUser(PromptTemplates.DefaultChosen + world.Eval[0].Prompt);

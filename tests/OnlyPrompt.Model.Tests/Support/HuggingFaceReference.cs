@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace OnlyPrompt.Model.Tests.Support;
 
 /// <summary>
-/// Token ids from Hugging Face's tokenizer implementation (the transformers.js port in the npm package
-/// @lenml/tokenizers, installed by the repository's package.json), computed live by Fixtures/hf-token-ids.mjs.
+/// Hugging Face's own implementations, run live by the scripts in Fixtures/ from the npm packages that the repository's
+/// package.json installs: token ids from the transformers.js port (@lenml/tokenizers), chat templates from @huggingface/jinja.
 /// </summary>
 public static class HuggingFaceReference
 {
@@ -18,12 +18,21 @@ public static class HuggingFaceReference
     public static string[] Decode(string tokenizerJson, string? tokenizerConfig, IReadOnlyList<int[]> ids) =>
         Run<string[]>(tokenizerJson, tokenizerConfig, ids, "--decode");
 
-    private static T Run<T>(string tokenizerJson, string? tokenizerConfig, object input, string? flag)
+    public sealed record Rendering(string? Text, string? Error);
+
+    /// <summary>@huggingface/jinja's rendering of <paramref name="template"/> with each context (or the error it raised).</summary>
+    public static Rendering[] RenderChatTemplate(string template, IReadOnlyList<IReadOnlyDictionary<string, object?>> contexts) =>
+        RunScript<Rendering[]>("hf-chat-template.mjs", [], new { template, contexts });
+
+    private static T Run<T>(string tokenizerJson, string? tokenizerConfig, object input, string? flag) =>
+        RunScript<T>("hf-token-ids.mjs", [tokenizerJson, .. tokenizerConfig is null ? [] : new[] { tokenizerConfig }, .. flag is null ? [] : new[] { flag }], input);
+
+    private static T RunScript<T>(string scriptName, IReadOnlyList<string> arguments, object input)
     {
         if (!Directory.Exists(Path.Combine(NodeModules, "@lenml", "tokenizers")))
             throw new InvalidOperationException($"{NodeModules}/@lenml/tokenizers is missing: run 'npm ci' in {Repository.Root} (test.sh does).");
         // Run from the repository so node resolves @lenml/* from its node_modules.
-        var script = Path.Combine(Repository.Root, "tests", "OnlyPrompt.Model.Tests", "Fixtures", "hf-token-ids.mjs");
+        var script = Path.Combine(Repository.Root, "tests", "OnlyPrompt.Model.Tests", "Fixtures", scriptName);
         var start = new ProcessStartInfo("node")
         {
             RedirectStandardInput = true,
@@ -31,11 +40,8 @@ public static class HuggingFaceReference
             RedirectStandardError = true,
         };
         start.ArgumentList.Add(script);
-        start.ArgumentList.Add(tokenizerJson);
-        if (tokenizerConfig is not null)
-            start.ArgumentList.Add(tokenizerConfig);
-        if (flag is not null)
-            start.ArgumentList.Add(flag);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         process.StandardInput.Write(JsonSerializer.Serialize(input));
         process.StandardInput.Close();
@@ -45,6 +51,6 @@ public static class HuggingFaceReference
             throw new TimeoutException($"{script} did not finish in 60 s.");
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"node {script} failed ({process.ExitCode}): {error.Result[^Math.Min(error.Result.Length, 1500)..]}");
-        return JsonSerializer.Deserialize<T>(output.Result)!;
+        return JsonSerializer.Deserialize<T>(output.Result, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
     }
 }
