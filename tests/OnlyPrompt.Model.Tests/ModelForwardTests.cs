@@ -46,6 +46,55 @@ public class ModelForwardTests
         Assert.True(after > 1e-3f, "later logits should depend on the changed tokens");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void ASlidingWindowLimitsWhatEachTokenSees(int window)
+    {
+        // Two layers: a token sees 2 * (window - 1) positions back, no further.
+        var config = TinyModels.Config("MistralForCausalLM") with { SlidingWindow = window };
+        using var model = TinyModels.Create(config);
+        using var _ = no_grad();
+        long[] tokens = [5, 9, 3, 7, 2, 11, 4, 8, 6, 10, 12, 13];
+        var reach = 2 * (window - 1);
+        var last = tokens.Length - 1;
+        var original = model.Forward(TinyModels.Ids(tokens))[0, last];
+        var beyond = (long[])tokens.Clone();
+        beyond[last - reach - 1] = 40;
+        Assert.Equal(0f, (model.Forward(TinyModels.Ids(beyond))[0, last] - original).abs().max().item<float>());
+        var within = (long[])tokens.Clone();
+        within[last - reach] = 40;
+        Assert.True((model.Forward(TinyModels.Ids(within))[0, last] - original).abs().max().item<float>() > 1e-4f, "a token inside the window must count");
+    }
+
+    [Fact]
+    public void AWindowAsLongAsTheSequenceChangesNothing()
+    {
+        var plain = TinyModels.Config("MistralForCausalLM");
+        using var model = TinyModels.Create(plain);
+        using var windowed = TinyModels.Create(plain with { SlidingWindow = 10 });
+        using var _ = no_grad();
+        var ids = TinyModels.Ids([5, 9, 3, 7, 2, 11, 4, 8, 6, 10]);
+        Assert.Equal(0f, (model.Forward(ids) - windowed.Forward(ids)).abs().max().item<float>());
+    }
+
+    [Fact]
+    public void KvCacheDecodingHonoursTheSlidingWindow()
+    {
+        // Decoding 12 tokens through a window of 4: the cached keys that left the window must stop counting.
+        var config = TinyModels.Config("MistralForCausalLM") with { SlidingWindow = 4 };
+        using var model = TinyModels.Create(config);
+        using var _ = no_grad();
+        var ids = TinyModels.Ids([5, 9, 3, 7, 2, 11, 4, 8, 6, 10, 12, 13]);
+        var full = model.Forward(ids);
+        using var cache = new KvCache(config, 1, 12, model.DType, model.Device);
+        var steps = new List<Tensor> { model.Forward(ids.narrow(1, 0, 6), cache: cache) };
+        for (var t = 6; t < 12; t++)
+            steps.Add(model.Forward(ids.narrow(1, t, 1), cache: cache));
+        var difference = (full - cat(steps, 1)).abs().max().item<float>();
+        Assert.True(difference < 1e-4f, $"max |full - cached| = {difference}");
+    }
+
     [Fact]
     public void LeftPaddingDoesNotChangeARowsLogits()
     {

@@ -57,8 +57,8 @@ public sealed record LlamaConfig
 
     public bool IsSequenceClassifier => SequenceClassificationArchitectures.ContainsKey(Architecture);
 
-    /// <summary>The longest sequence the model accepts (Mistral's sliding window bounds it too, since we do not implement the window).</summary>
-    public int MaxSequenceLength => SlidingWindow is { } window ? Math.Min(window, MaxPositionEmbeddings) : MaxPositionEmbeddings;
+    /// <summary>The longest sequence the model accepts; with a sliding window, each token still sees only the last <see cref="SlidingWindow"/>.</summary>
+    public int MaxSequenceLength => MaxPositionEmbeddings;
 
     public static LlamaConfig Load(string path)
     {

@@ -66,14 +66,22 @@ public sealed class LlamaModel : nn.Module
     }
 
     /// <returns>[B, 1, T, past + T] boolean, or null when plain causal attention is exact.</returns>
+    /// <remarks>
+    /// With a sliding window W (Mistral), query i sees keys i - W &lt; j &lt;= i, as in Hugging Face's masks; the cache keeps
+    /// every position and the mask hides those that left the window.
+    /// </remarks>
     private Tensor? AttentionMask(Tensor? keyMask, long past, long steps)
     {
-        if (keyMask is null && past == 0)
-            return null;
         var total = past + steps;
+        var windowed = config.SlidingWindow is { } w && total > w;
+        if (keyMask is null && past == 0 && !windowed)
+            return null;
         var queryPositions = arange(past, total, device: Device).unsqueeze(1);               // [T, 1]
         var keyPositions = arange(0, total, device: Device).unsqueeze(0);                    // [1, Tk]
-        var allowed = keyPositions.le(queryPositions).unsqueeze(0);                           // [1, T, Tk]
+        var allowed = keyPositions.le(queryPositions);                                        // [T, Tk]
+        if (windowed)
+            allowed = allowed.logical_and(keyPositions.gt(queryPositions - config.SlidingWindow!.Value));
+        allowed = allowed.unsqueeze(0);                                                       // [1, T, Tk]
         if (keyMask is not null)
             allowed = allowed.logical_and(keyMask.unsqueeze(1));                              // [B, T, Tk]
         // A padding query has no real key to attend to; letting it see itself avoids NaN rows that would
