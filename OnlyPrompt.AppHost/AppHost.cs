@@ -66,7 +66,7 @@ IResourceBuilder<ProjectResource> AddService<TProject>(string name, bool runsMod
     if (azurite is not null)
         service.WaitFor(azurite);
     if (runsModels)
-        // Measured: libtorch trains up to 2x faster on CPU with these glibc malloc settings (see PLATFORM.md).
+        // Measured: libtorch trains up to 2x faster on CPU with these glibc malloc settings (see docs/platform.md).
         service.WithEnvironment("MALLOC_MMAP_THRESHOLD_", "33554432").WithEnvironment("MALLOC_TRIM_THRESHOLD_", "1000000000");
     return service;
 }

@@ -7,7 +7,7 @@ using OnlyPrompt.Services;
 
 namespace OnlyPrompt.Filter;
 
-/// <summary>METHOD.md's filter over a pairs file in blob storage.</summary>
+/// <summary>The method's filter (docs/method.md) over a pairs file in blob storage.</summary>
 public sealed class FilterService(Datasets datasets) : V1.Filter.FilterBase
 {
     public static readonly ActivitySource Source = new("OnlyPrompt.Filter");

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace OnlyPrompt.Experiment.World;
 
-/// <summary>The two prefixes of METHOD.md, verbatim (the single space before the instruction included), configurable.</summary>
+/// <summary>The method's two prefixes (docs/method.md), verbatim (the single space before the instruction included), configurable.</summary>
 public sealed record PromptTemplates(
     string Chosen = PromptTemplates.DefaultChosen,
     string Rejected = PromptTemplates.DefaultRejected)

@@ -9,7 +9,7 @@ namespace OnlyPrompt.Experiment.World;
 /// </summary>
 public sealed class WorldGenerator
 {
-    /// <summary>Wordings that ask for a given score; METHOD.md's two templates are among them.</summary>
+    /// <summary>Wordings that ask for a given score; the method's two templates (docs/method.md) are among them.</summary>
     private static readonly string[] ScoreRequests =
     [
         PromptTemplates.DefaultRejected,

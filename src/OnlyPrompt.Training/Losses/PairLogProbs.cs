@@ -4,7 +4,7 @@ namespace OnlyPrompt.Training.Losses;
 
 /// <summary>
 /// Summed log-probs of the chosen and rejected responses of B pairs and their lengths in tokens, each [B] fp32:
-/// <c>lw</c>, <c>ll</c>, <c>|yw|</c>, <c>|yl|</c> in METHOD.md's notation.
+/// <c>lw</c>, <c>ll</c>, <c>|yw|</c>, <c>|yl|</c> in the notation of docs/method.md.
 /// </summary>
 public sealed record PairLogProbs(Tensor Chosen, Tensor Rejected, Tensor ChosenLength, Tensor RejectedLength)
 {

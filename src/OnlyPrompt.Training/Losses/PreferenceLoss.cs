@@ -1,6 +1,6 @@
 namespace OnlyPrompt.Training.Losses;
 
-/// <summary>The DPO-family objectives of the reference comparison (formulas in METHOD.md).</summary>
+/// <summary>The DPO-family objectives of the reference comparison (formulas in docs/method.md).</summary>
 public enum PreferenceLoss
 {
     Dpo,

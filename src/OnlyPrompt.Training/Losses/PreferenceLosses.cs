@@ -4,7 +4,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace OnlyPrompt.Training.Losses;
 
 /// <summary>
-/// The preference losses as pure functions of log-probs. Notation (METHOD.md): lw, ll summed log-probs of the
+/// The preference losses as pure functions of log-probs. Notation (docs/method.md): lw, ll summed log-probs of the
 /// chosen / rejected response under the policy; rw, rl under the reference; |y| response length in tokens;
 /// h = (lw - rw) - (ll - rl). Every loss is the mean over the batch.
 /// </summary>
