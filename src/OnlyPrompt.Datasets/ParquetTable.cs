@@ -19,9 +19,10 @@ public sealed class ParquetTable : Table
         {
             using var file = new ParquetFileReader(path);
             var schema = file.FileMetaData!.Schema;
-            topColumns = Enumerable.Range(0, schema.NumColumns).Select(i => (Index: i, Descriptor: schema.Column(i)))
-                .GroupBy(c => c.Descriptor.Path.ToDotVector()[0])
-                .Select(g => new TopColumn(g.Key, g.Select(c => (c.Index, c.Descriptor)).ToList()))
+            // Only plain facts are kept: a descriptor is not valid once its reader is disposed.
+            topColumns = Enumerable.Range(0, schema.NumColumns).Select(i => Leaf.Of(i, schema.Column(i)))
+                .GroupBy(leaf => leaf.Path[0])
+                .Select(g => new TopColumn(g.Key, g.ToList()))
                 .ToList();
         }
         catch (ParquetException e)
@@ -69,47 +70,60 @@ public sealed class ParquetTable : Table
         }
     }
 
-    private sealed record TopColumn(string Name, List<(int Index, ColumnDescriptor Descriptor)> Leaves);
+    private sealed record TopColumn(string Name, List<Leaf> Leaves);
+
+    private sealed record Leaf(int Index, string[] Path, int MaxRepetition, bool Optional, PhysicalType Physical, bool IsString, bool ElementOptional,
+        string TypeName)
+    {
+        public static Leaf Of(int index, ColumnDescriptor descriptor)
+        {
+            using var path = descriptor.Path;
+            using var logical = descriptor.LogicalType;
+            using var node = descriptor.SchemaNode;
+            using var parent = node.Parent;
+            return new Leaf(index, path.ToDotVector(), descriptor.MaxRepetitionLevel, descriptor.MaxDefinitionLevel > 0, descriptor.PhysicalType,
+                logical is StringLogicalType or JsonLogicalType, parent?.Repetition == Repetition.Optional, $"{descriptor.PhysicalType} {logical}");
+        }
+    }
 
     private JsonNode?[] Read(RowGroupReader rowGroup, TopColumn column, int count, long firstRow)
     {
         try
         {
             var leaves = column.Leaves;
-            var first = leaves[0].Descriptor;
-            if (leaves.Count == 1 && first.MaxRepetitionLevel == 0 && first.Path.ToDotVector().Length == 1)
-                return ReadScalars(rowGroup.Column(leaves[0].Index), first, count);
-            if (leaves.Count == 1 && first.MaxRepetitionLevel == 1 && first.Path.ToDotVector().Length == 3 && first.LogicalType is StringLogicalType)
+            var first = leaves[0];
+            if (leaves.Count == 1 && first.MaxRepetition == 0 && first.Path.Length == 1)
             {
-                using var reader = rowGroup.Column(leaves[0].Index).LogicalReader<string?[]?>();
+                using var scalars = rowGroup.Column(first.Index);
+                return ReadScalars(scalars, first, count);
+            }
+            if (leaves.Count == 1 && first.MaxRepetition == 1 && first.Path.Length == 3 && first.IsString)
+            {
+                using var strings = rowGroup.Column(first.Index);
+                using var reader = strings.LogicalReader<string?[]?>();
                 return reader.ReadAll(count).Select(list => list is null ? null : (JsonNode)new JsonArray(list.Select(s => (JsonNode?)s).ToArray())).ToArray();
             }
-            if (leaves.All(l => l.Descriptor.MaxRepetitionLevel == 1 && l.Descriptor.Path.ToDotVector().Length == 4 && l.Descriptor.LogicalType is StringLogicalType))
+            if (leaves.All(l => l.MaxRepetition == 1 && l.Path.Length == 4 && l.IsString))
                 return ReadStructLists(rowGroup, leaves, count);
         }
         catch (ParquetException e)
         {
             throw DatasetException.At(Name, firstRow + 1, column.Name, $"cannot be read ({e.Message}).");
         }
-        throw DatasetException.At(Name, firstRow + 1, column.Name,
-            "has a Parquet type that is not read (supported: strings, numbers, booleans, lists of strings, lists of structs of strings).");
+        throw DatasetException.At(Name, firstRow + 1, column.Name, $"has a Parquet type that is not read ({string.Join(", ", column.Leaves.Select(l => l.TypeName))}; "
+            + "supported: strings, numbers, booleans, lists of strings, lists of structs of strings).");
     }
 
-    private static JsonNode?[] ReadScalars(ColumnReader column, ColumnDescriptor descriptor, int count)
+    private static JsonNode?[] ReadScalars(ColumnReader column, Leaf leaf, int count) => leaf.Physical switch
     {
-        var optional = descriptor.MaxDefinitionLevel > 0;
-        return descriptor.PhysicalType switch
-        {
-            PhysicalType.ByteArray or PhysicalType.FixedLenByteArray when descriptor.LogicalType is StringLogicalType or JsonLogicalType =>
-                Values<string?>(column, count, s => s),
-            PhysicalType.Boolean => optional ? Values<bool?>(column, count, b => b) : Values<bool>(column, count, b => b),
-            PhysicalType.Int32 => optional ? Values<int?>(column, count, v => v) : Values<int>(column, count, v => v),
-            PhysicalType.Int64 => optional ? Values<long?>(column, count, v => v) : Values<long>(column, count, v => v),
-            PhysicalType.Float => optional ? Values<float?>(column, count, v => v) : Values<float>(column, count, v => v),
-            PhysicalType.Double => optional ? Values<double?>(column, count, v => v) : Values<double>(column, count, v => v),
-            _ => throw new ParquetException("type", $"physical type {descriptor.PhysicalType} with logical type {descriptor.LogicalType} is not read"),
-        };
-    }
+        PhysicalType.ByteArray or PhysicalType.FixedLenByteArray when leaf.IsString => Values<string?>(column, count, s => s),
+        PhysicalType.Boolean => leaf.Optional ? Values<bool?>(column, count, b => b) : Values<bool>(column, count, b => b),
+        PhysicalType.Int32 => leaf.Optional ? Values<int?>(column, count, v => v) : Values<int>(column, count, v => v),
+        PhysicalType.Int64 => leaf.Optional ? Values<long?>(column, count, v => v) : Values<long>(column, count, v => v),
+        PhysicalType.Float => leaf.Optional ? Values<float?>(column, count, v => v) : Values<float>(column, count, v => v),
+        PhysicalType.Double => leaf.Optional ? Values<double?>(column, count, v => v) : Values<double>(column, count, v => v),
+        _ => throw new ParquetException("type", $"{leaf.TypeName} is not read"),
+    };
 
     private static JsonNode?[] Values<T>(ColumnReader column, int count, Func<T, JsonNode?> convert)
     {
@@ -118,20 +132,18 @@ public sealed class ParquetTable : Table
     }
 
     // Each field of the struct is its own leaf column; the lists line up row by row and item by item.
-    private static JsonNode?[] ReadStructLists(RowGroupReader rowGroup, List<(int Index, ColumnDescriptor Descriptor)> leaves, int count)
+    private static JsonNode?[] ReadStructLists(RowGroupReader rowGroup, List<Leaf> leaves, int count)
     {
         var fields = leaves.Select(leaf =>
         {
-            var name = leaf.Descriptor.Path.ToDotVector()[3];
-            var column = rowGroup.Column(leaf.Index);
-            var elementOptional = leaf.Descriptor.SchemaNode.Parent!.Repetition == Repetition.Optional;
-            if (elementOptional)
+            using var column = rowGroup.Column(leaf.Index);
+            if (leaf.ElementOptional)
             {
                 using var reader = column.LogicalReader<Nested<string?>?[]?>();
-                return (Name: name, Lists: reader.ReadAll(count).Select(l => l?.Select(n => n?.Value).ToArray()).ToArray());
+                return (Name: leaf.Path[3], Lists: reader.ReadAll(count).Select(l => l?.Select(n => n?.Value).ToArray()).ToArray());
             }
             using var required = column.LogicalReader<Nested<string?>[]?>();
-            return (Name: name, Lists: required.ReadAll(count).Select(l => l?.Select(n => (string?)n.Value).ToArray()).ToArray());
+            return (Name: leaf.Path[3], Lists: required.ReadAll(count).Select(l => l?.Select(n => (string?)n.Value).ToArray()).ToArray());
         }).ToList();
         var result = new JsonNode?[count];
         for (var row = 0; row < count; row++)
