@@ -3,8 +3,8 @@ namespace OnlyPrompt.Datasets;
 /// <summary>One turn of a conversation, as Hugging Face's chat datasets write it.</summary>
 public sealed record Message(string Role, string Content);
 
-// The canonical records an import writes (JSON Lines, snake_case, TRL's field names). <c>Context</c> holds the turns
-// before the last user turn (a system message, earlier exchanges), null when the prompt is a single user turn.
+// The canonical records an import writes (JSON Lines, snake_case, TRL's field names). In training data, Context holds the
+// turns before the last user turn (a system message, earlier exchanges), null when the prompt is a single user turn.
 
 /// <summary>An SFT example: the last user turn, the assistant's answer to it, and the turns before.</summary>
 public sealed record SftExample(string Prompt, string Completion, IReadOnlyList<Message>? Context = null);
@@ -13,15 +13,14 @@ public sealed record SftExample(string Prompt, string Completion, IReadOnlyList<
 public sealed record PreferenceExample(string Prompt, string Chosen, string Rejected, IReadOnlyList<Message>? Context = null,
     double? ScoreChosen = null, double? ScoreRejected = null);
 
-/// <summary>A prompt of the online rounds.</summary>
-public sealed record RoundPrompt(string Prompt, IReadOnlyList<Message>? Context = null);
+/// <summary>A prompt of the online rounds (one user turn: the Sampler answers single-turn prompts).</summary>
+public sealed record RoundPrompt(string Prompt);
 
 /// <summary>
 /// A held-out prompt. <c>Answer</c> is the reference answer an exact scorer compares with; <c>Reference</c> a reference
 /// output a judge compares against (AlpacaEval's <c>output</c>); <c>Family</c> groups results (a category, a dataset).
 /// </summary>
-public sealed record EvalExample(string Prompt, string? Answer = null, string? Reference = null, string? Family = null, string? Id = null,
-    IReadOnlyList<Message>? Context = null);
+public sealed record EvalExample(string Prompt, string? Answer = null, string? Reference = null, string? Family = null, string? Id = null);
 
 /// <summary>What a dataset file is for.</summary>
 public enum DatasetKind { Sft, Preferences, Prompts, Eval }

@@ -61,13 +61,15 @@ public static class Shapes
             return new(first.IsConversation("prompt") ? "prompt conversations" : "prompt strings", [map["prompt"]], cells =>
             {
                 var (prompt, context) = Turns.Prompt(cells, "prompt");
-                return new RoundPrompt(prompt, context);
+                RequireSingleTurn(cells, "prompt", context);
+                return new RoundPrompt(prompt);
             });
         if (Has(columns, map, "messages"))
             return new("conversational (messages; the prefixes go into the last user turn)", [map["messages"]], cells =>
             {
                 var (prompt, context) = Turns.SplitLastUserTurn(cells, "messages", cells.Conversation("messages"));
-                return new RoundPrompt(prompt, context);
+                RequireSingleTurn(cells, "messages", context);
+                return new RoundPrompt(prompt);
             });
         Require(columns, map, first, "prompt", "prompt, messages or instruction", "instruction");
         return new("instructions", [map["instruction"]], cells => new RoundPrompt(cells.NonEmptyText("instruction")));
@@ -93,9 +95,17 @@ public static class Shapes
         return new(answered ? "prompt with reference answer" : "prompt without reference answer", Present("prompt", "answer", "family", "id"), cells =>
         {
             var (prompt, context) = Turns.Prompt(cells, "prompt");
-            return new EvalExample(prompt, answered ? cells.Text("answer") : null, Family: cells.OptionalText("family"), Id: cells.OptionalScalar("id"),
-                Context: context);
+            RequireSingleTurn(cells, "prompt", context);
+            return new EvalExample(prompt, answered ? cells.Text("answer") : null, Family: cells.OptionalText("family"), Id: cells.OptionalScalar("id"));
         });
+    }
+
+    // The Sampler and Evaluator answer one user turn; training data may carry earlier turns (its context is rendered).
+    private static void RequireSingleTurn(Cells cells, string column, IReadOnlyList<Message>? context)
+    {
+        if (context is not null)
+            throw cells.Error(column, "has turns before the last user message (a system message or earlier exchanges); the rounds and the "
+                + "evaluation take single-turn prompts for now, so give the last user message alone.");
     }
 
     private static bool Has(IReadOnlyCollection<string> columns, ColumnMap map, string canonical) => columns.Contains(map[canonical]);

@@ -65,13 +65,13 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
             TrainingResult result;
             if (isSft)
             {
-                var examples = sftRows.Select(r => encoding.Sft(r.Id, r.Row.Prompt, r.Row.Completion)).ToList();
+                var examples = sftRows.Select(r => encoding.Sft(r.Id, r.Row.Prompt, r.Row.Completion, r.Row.Context)).ToList();
                 result = new Trainer<SftExample>(model.Model, new SftObjective(), options).Train(examples, resumeFrom: resume, progress: Report, cancellation: cancellation);
             }
             else
             {
                 var (loss, lossSettings) = request.Preference.Loss.ToOptions();
-                var pairs = preferenceRows.Select(r => encoding.Pair(r.Id, r.Row.Prompt, r.Row.Chosen, r.Row.Rejected)).ToList();
+                var pairs = preferenceRows.Select(r => encoding.Pair(r.Id, r.Row.Prompt, r.Row.Chosen, r.Row.Rejected, r.Row.Context)).ToList();
                 // The reference is the policy as loaded (pi_{m-1}), before any resumed weights replace it.
                 var prepared = loss.NeedsReference() ? ReferenceCache.Attach(model.Model, pairs, 64) : pairs;
                 result = new Trainer<PreferencePair>(model.Model, new PreferenceObjective(loss, lossSettings), options)

@@ -93,12 +93,14 @@ public class ShapeTests
         Assert.Equal(new RoundPrompt("Sort 3 1 2"), records[0]);
 
         var parquet = IndependentParquet.Write(dir.File("prompts.parquet"), new Dictionary<string, string> { ["messages"] = "messages" },
-            [new { messages = Conversation(("system", "s"), ("user", "u1"), ("assistant", "a1"), ("user", "u2")) }]);
+            [new { messages = Conversation(("user", "u1"), ("assistant", "a1"), ("user", "u2")) }]);
+        var error = Assert.Throws<DatasetException>(() => Import<RoundPrompt>(parquet, DatasetKind.Prompts));
+        Assert.StartsWith("prompts.parquet, row 1, column 'messages': has turns before the last user message", error.Message);
+        parquet = IndependentParquet.Write(dir.File("single.parquet"), new Dictionary<string, string> { ["messages"] = "messages" },
+            [new { messages = Conversation(("user", "u2")) }]);
         (report, records) = Import<RoundPrompt>(parquet, DatasetKind.Prompts);
         Assert.StartsWith("conversational (messages", report.Shape);
-        // The prefixes go into the last user turn; the earlier turns stay as they are.
-        Assert.Equal("u2", records[0].Prompt);
-        Assert.Equal([new Message("system", "s"), new Message("user", "u1"), new Message("assistant", "a1")], records[0].Context!);
+        Assert.Equal(new RoundPrompt("u2"), records[0]);
 
         (_, records) = Import<RoundPrompt>(JsonLines(dir, "alpaca.jsonl", new { instruction = "Write a haiku", input = "", output = "..." }), DatasetKind.Prompts);
         Assert.Equal(new RoundPrompt("Write a haiku"), records[0]);
