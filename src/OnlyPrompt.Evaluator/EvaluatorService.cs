@@ -11,7 +11,11 @@ using OnlyPrompt.Storage;
 
 namespace OnlyPrompt.Evaluator;
 
-/// <summary>Held-out quality of a checkpoint (greedy answers, no prefix) with the exact scorer, and the requested-score calibration probe.</summary>
+/// <summary>
+/// Held-out answers of a checkpoint (greedy, no prefix) and the requested-score calibration probe, scored by the
+/// request's primary scorer: exact quality against reference answers, or a reward model; a reward model and a judge
+/// may also score beside it.
+/// </summary>
 public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobStore store, ComputeGate gate, LlmJudging judging) : V1.Evaluator.EvaluatorBase
 {
     public static readonly ActivitySource Source = new("OnlyPrompt.Evaluator");
@@ -24,7 +28,8 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         if (request.Judge is not null)
             LlmJudging.Validate(errors, request.Judge, request.BaselineReport, "judge");
         errors
-            .Check(request.Scorer == Scorer.Exact, "scorer", "only SCORER_EXACT is available.")
+            .Check(request.Scorer is Scorer.Exact or Scorer.RewardModel, "scorer", $"is {request.Scorer}; supported: SCORER_EXACT, SCORER_REWARD_MODEL.")
+            .Check(request.Scorer != Scorer.RewardModel || request.RewardModel is not null, "reward_model", "is required by SCORER_REWARD_MODEL.")
             .Check(request.MaxNewTokens > 0, "max_new_tokens", $"is {request.MaxNewTokens}; it must be positive.")
             .Check(request.CalibrationPrompts >= 0, "calibration_prompts", "must be >= 0.")
             .Check(request.CalibrationPrompts == 0 || request.CalibrationTemplate.Contains("{s}", StringComparison.Ordinal), "calibration_template",
@@ -34,6 +39,9 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         var cancellation = context.CancellationToken;
         using var activity = Source.StartActivity("evaluate");
         var records = await datasets.ReadAsync<EvalRecord>(request.EvalSet, cancellation);
+        if (request.Scorer == Scorer.Exact && records.FindIndex(r => r.Answer is null) is var missing and >= 0)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"eval_set: row {missing + 1} has no answer; the exact scorer needs reference answers (score with a reward model instead)."));
         var options = new ExperimentOptions
         {
             EvalMaxNewTokens = request.MaxNewTokens,
@@ -42,26 +50,13 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             Filter = new FilterOptions { LeakPatterns = request.LeakPatterns.Count > 0 ? request.LeakPatterns.ToList() : FilterOptions.DefaultLeakPatterns },
             Templates = request.CalibrationPrompts > 0 ? new PromptTemplates(Rejected: request.CalibrationTemplate) : new PromptTemplates(),
         };
-        var (evaluation, calibration, rewards) = await gate.RunAsync(() =>
-        {
-            Experiment.Running.Evaluation evaluation;
-            double[] calibration;
-            using (var model = models.LoadAsync(request.Model, cancellation).GetAwaiter().GetResult())
-            {
-                var evaluator = new Experiment.Running.Evaluator(model, options);
-                (evaluation, calibration) = (evaluator.Evaluate(records, request.PromptPrefix), request.CalibrationPrompts > 0 ? evaluator.Calibration(records) : []);
-            }
-            if (request.RewardModel is null)
-                return (evaluation, calibration, (float[]?)null);
-            using var rewardModel = models.LoadRewardModelAsync(request.RewardModel, cancellation).GetAwaiter().GetResult();
-            return (evaluation, calibration, rewardModel.Score(evaluation.Answers.Select(a => (a.Prompt, a.Answer)).ToList()));
-        }, cancellation);
+        var (evaluation, calibration, rewards) = await gate.RunAsync(() => Score(request, records, options, cancellation), cancellation);
 
         var response = new EvaluateResponse
         {
             MeanQuality = evaluation.MeanQuality, StandardError = evaluation.StandardError, LeakRate = evaluation.LeakRate,
             QualityByFamily = { evaluation.QualityByFamily.ToDictionary() }, Calibration = { calibration },
-            CalibrationWarning = CalibrationCheck.Warning(calibration) ?? "", MeanWords = evaluation.Answers.Average(a => a.Words),
+            CalibrationWarning = CalibrationCheck.Warning(calibration) ?? "", MeanWords = evaluation.Answers.Average(a => a.Words), Scorer = request.Scorer,
         };
         if (rewards is not null)
         {
@@ -72,8 +67,43 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             await judging.ApplyAsync(request.Judge, request.BaselineReport, evaluation, response, cancellation);
         response.Report = await store.UploadTextAsync(request.OutputContainer, request.OutputName,
             JsonSerializer.Serialize(new EvaluationReport(evaluation, calibration, rewards, request.PromptPrefix), JsonLines.Options), cancellation);
+        activity?.SetTag("onlyprompt.scorer", request.Scorer.ToString());
         activity?.SetTag("onlyprompt.quality", evaluation.MeanQuality);
         activity?.SetTag("onlyprompt.leak_rate", evaluation.LeakRate);
         return response;
+    }
+
+    // The policy answers first and is unloaded; then the reward model, when there is one, scores the answers.
+    private (Experiment.Running.Evaluation, double[], float[]?) Score(EvaluateRequest request, List<EvalRecord> records, ExperimentOptions options,
+        CancellationToken cancellation)
+    {
+        List<string> answers, probeAnswers;
+        IReadOnlyList<EvalRecord> probe;
+        Experiment.Filtering.PairFilter leaks;
+        using (var model = models.LoadAsync(request.Model, cancellation).GetAwaiter().GetResult())
+        {
+            var evaluator = new Experiment.Running.Evaluator(model, options);
+            leaks = evaluator.LeakDetector;
+            answers = evaluator.Answers(records, request.PromptPrefix);
+            probe = request.CalibrationPrompts > 0 ? evaluator.CalibrationSubset(records) : [];
+            probeAnswers = probe.Count > 0 ? evaluator.CalibrationAnswers(probe) : [];
+        }
+        IReadOnlyList<EvalRecord> probeRecords = [.. Enumerable.Range(0, 11).SelectMany(_ => probe)];
+        float[]? rewards = null;
+        double[] scores, probeScores;
+        if (request.RewardModel is null)
+            (scores, probeScores) = (Scoring.Exact(records, answers), Scoring.Exact(probeRecords, probeAnswers));
+        else
+        {
+            using var rewardModel = models.LoadRewardModelAsync(request.RewardModel, cancellation).GetAwaiter().GetResult();
+            rewards = rewardModel.Score(records.Select((r, i) => (r.Prompt, answers[i])).ToList());
+            var byReward = request.Scorer == Scorer.RewardModel;
+            scores = byReward ? rewards.Select(r => (double)r).ToArray() : Scoring.Exact(records, answers);
+            probeScores = byReward
+                ? rewardModel.Score(probeRecords.Select((r, i) => (r.Prompt, probeAnswers[i])).ToList()).Select(r => (double)r).ToArray()
+                : Scoring.Exact(probeRecords, probeAnswers);
+        }
+        var calibration = probe.Count > 0 ? Scoring.CalibrationCurve(probe.Count, probeScores) : [];
+        return (Scoring.Evaluation(records, answers, scores, leaks), calibration, rewards);
     }
 }

@@ -1,3 +1,4 @@
+using OnlyPrompt.Evaluator.V1;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
@@ -56,6 +57,10 @@ public sealed class RunSpecValidation(BlobStore store)
                 errors.Judge(spec.Evaluation.Judge, "spec.evaluation.judge");
             if (spec.Evaluation.RewardModel is not null)
                 await CheckCheckpointAsync(spec.Evaluation.RewardModel, "spec.evaluation.reward_model", errors, cancellation);
+            errors.Check(spec.Evaluation.Scorer is Scorer.Unspecified or Scorer.Exact or Scorer.RewardModel, "spec.evaluation.scorer",
+                    $"is {spec.Evaluation.Scorer}; supported: SCORER_EXACT, SCORER_REWARD_MODEL.")
+                .Check(spec.Evaluation.Scorer != Scorer.RewardModel || spec.Evaluation.RewardModel is not null, "spec.evaluation.scorer",
+                    "is SCORER_REWARD_MODEL, so spec.evaluation.reward_model is required.");
         }
         if (spec.Filter is not null)
             errors.Check(spec.Filter.MinWords >= 0 && spec.Filter.MaxWords >= 0, "spec.filter", "min_words and max_words must be >= 0.");

@@ -132,7 +132,8 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
     // filter, from true answers the rounds never see; nothing here feeds back into training.
     private async Task AddPairQualityAsync(StageRecord record, BlobRef kept, BlobRef answers, CancellationToken cancellation)
     {
-        var truth = (await datasets.ReadAsync<Experiment.World.EvalRecord>(answers, cancellation)).GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First().Answer);
+        var truth = (await datasets.ReadAsync<Experiment.World.EvalRecord>(answers, cancellation)).Where(a => a.Answer is not null)
+            .GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First().Answer!);
         var pairs = (await datasets.ReadAsync<Experiment.Filtering.SampledPair>(kept, cancellation)).Where(p => truth.ContainsKey(p.Prompt)).ToList();
         if (pairs.Count == 0)
             return;
@@ -154,7 +155,8 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var judge = spec.Evaluation.Judge is { Mode: not JudgeMode.Rating } && sftReport is null ? null : spec.Evaluation.Judge;
         var request = new EvaluateRequest
         {
-            Model = LatestCheckpoint(run), EvalSet = File(run, "prepare", WorldPreparer.Eval), Scorer = Scorer.Exact,
+            Model = LatestCheckpoint(run), EvalSet = File(run, "prepare", WorldPreparer.Eval),
+            Scorer = spec.Evaluation.Scorer == Scorer.Unspecified ? Scorer.Exact : spec.Evaluation.Scorer,
             MaxNewTokens = spec.Evaluation.MaxNewTokens, BatchSize = spec.Evaluation.BatchSize,
             CalibrationPrompts = withProbe ? spec.Evaluation.CalibrationPrompts : 0,
             CalibrationTemplate = withProbe ? spec.Templates?.Rejected ?? Experiment.World.PromptTemplates.DefaultRejected : "",

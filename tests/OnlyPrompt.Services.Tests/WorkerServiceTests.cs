@@ -232,6 +232,45 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.Contains("has no sequence-classification head", wrongKind.Status.Detail);
     }
 
+    [Fact]
+    public async Task Evaluator_scores_by_the_reward_model_when_it_is_the_primary_scorer_so_the_set_needs_no_answers()
+    {
+        var (model, _) = await TinyWorldAsync();
+        using var files = new TempDirectory();
+        var rewardModel = await stack.Store.UploadDirectoryAsync(Container, "primary-reward-model", Experiment.Tests.Support.TinyRewardModels.Write(files.Path));
+        var eval = await UploadJsonLinesAsync("unanswered.jsonl", [new EvalRecord("Sort: 3 1 2"), new EvalRecord("Max: 4 9 2", Family: "max"), new EvalRecord("Max: 1 7")]);
+        var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
+        var request = new Evaluator.V1.EvaluateRequest
+        {
+            Model = model, EvalSet = eval, Scorer = Evaluator.V1.Scorer.RewardModel, MaxNewTokens = 4, RewardModel = rewardModel, CalibrationPrompts = 1,
+            CalibrationTemplate = "Give a {s} answer. ", OutputContainer = Container, OutputName = "primary-rm-eval.json",
+        };
+
+        var response = await client.EvaluateAsync(request);
+        var report = await HeadToHead.ReadReportAsync(stack.Store, response.Report, CancellationToken.None);
+
+        Assert.Equal(Evaluator.V1.Scorer.RewardModel, response.Scorer);
+        Assert.Equal(report.Rewards!.Select(r => (double)r), report.Evaluation.Answers.Select(a => a.Quality), new Tolerance(1e-6));
+        Assert.Equal(report.Rewards!.Average(r => (double)r), response.MeanQuality, 5);
+        Assert.Equal(["all", "max"], response.QualityByFamily.Keys.Order());
+        Assert.Equal(11, response.Calibration.Count);
+
+        request.Scorer = Evaluator.V1.Scorer.Exact;
+        var exact = await Assert.ThrowsAsync<RpcException>(() => client.EvaluateAsync(request).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, exact.StatusCode);
+        Assert.Contains("eval_set: row 1 has no answer; the exact scorer needs reference answers", exact.Status.Detail);
+        request.Scorer = Evaluator.V1.Scorer.RewardModel;
+        request.RewardModel = null;
+        var missing = await Assert.ThrowsAsync<RpcException>(() => client.EvaluateAsync(request).ResponseAsync);
+        Assert.Contains("reward_model: is required by SCORER_REWARD_MODEL", missing.Status.Detail);
+    }
+
+    private sealed class Tolerance(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+        public int GetHashCode(double obj) => 0;
+    }
+
     private async Task<BlobRef> UploadJsonLinesAsync<T>(string name, IEnumerable<T> records)
     {
         using var files = new TempDirectory();

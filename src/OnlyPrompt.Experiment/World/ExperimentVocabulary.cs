@@ -7,6 +7,6 @@ public static class ExperimentVocabulary
         world.Sft.SelectMany(r => new[] { r.Prompt, r.Completion })
             .Concat(world.Preferences.SelectMany(r => new[] { r.Prompt, r.Chosen, r.Rejected }))
             .Concat(world.Judge.SelectMany(r => new[] { r.Prompt, r.Completion }))
-            .Concat(world.RoundPrompts.Select(r => r.Prompt)).Concat(world.Eval.SelectMany(r => new[] { r.Prompt, r.Answer }))
+            .Concat(world.RoundPrompts.Select(r => r.Prompt)).Concat(world.Eval.SelectMany(r => new[] { r.Prompt, r.Answer ?? "" }))
             .Append(templates.Chosen).Concat(Enumerable.Range(0, 11).Select(s => templates.RejectedInstruction("", s)));
 }
