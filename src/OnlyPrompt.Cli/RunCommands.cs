@@ -21,6 +21,15 @@ public static class RunCommands
         {
             switch (command)
             {
+                case "run" when ModelDataRun.Requested(args):
+                {
+                    var runId = arguments.Text("--id") ?? "";
+                    var detach = arguments.Flag("--detach");
+                    var spec = await ModelDataRun.PrepareAsync(arguments, connection.Store(), Console.Out, cancel.Token);
+                    var started = await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId }, headers, cancellationToken: cancel.Token);
+                    Console.WriteLine($"run {started.Run.RunId} started on {address} ({spec.Name}: {spec.Rounds.Count} rounds, scored by {spec.Evaluation.Scorer})");
+                    return detach ? 0 : await WatchAsync(client, headers, started.Run.RunId, cancel.Token);
+                }
                 case "run":
                 {
                     var options = ExperimentOptions.Preset(arguments.Text("--preset") ?? "default", arguments.Integer("--seed") ?? 1);

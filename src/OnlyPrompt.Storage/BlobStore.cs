@@ -147,6 +147,35 @@ public sealed class BlobStore(BlobServiceClient service)
     }
 
     /// <summary>
+    /// Uploads a local file to <c>{prefix}/{sha256}/{file name}</c>, unless a blob of that name and hash is already
+    /// there; <c>Uploaded</c> says which.
+    /// </summary>
+    public async Task<(BlobRef Reference, bool Uploaded)> UploadByContentAsync(string container, string prefix, string path, CancellationToken cancellation = default)
+    {
+        var (sha256, _) = await ContentHashes.OfFileAsync(path, cancellation);
+        var name = $"{prefix}/{sha256}/{Path.GetFileName(path)}";
+        if (await TryDescribeAsync(container, name, cancellation) is { } existing && existing.Sha256 == sha256)
+            return (existing, false);
+        return (await UploadFileAsync(container, name, path, cancellation), true);
+    }
+
+    /// <summary>
+    /// Uploads a local directory (a model) to <c>{prefix}/{hash of its files' paths and hashes}/</c>, unless a complete
+    /// copy (its index, written last) is already there.
+    /// </summary>
+    public async Task<(CheckpointRef Reference, bool Uploaded)> UploadDirectoryByContentAsync(string container, string prefix, string directory,
+        CancellationToken cancellation = default)
+    {
+        var lines = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            lines.Add($"{Path.GetRelativePath(directory, path).Replace('\\', '/')} {(await ContentHashes.OfFileAsync(path, cancellation)).Sha256}");
+        var target = $"{prefix}/{ContentHashes.OfBytes(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines))).Sha256}";
+        if (await TryDescribeAsync(container, $"{target}/{CheckpointIndexFile}", cancellation) is { } index)
+            return (new CheckpointRef { Container = container, Prefix = target, Sha256 = index.Sha256 }, false);
+        return (await UploadDirectoryAsync(container, target, directory, cancellation), true);
+    }
+
+    /// <summary>
     /// The checkpoint as a local folder under <paramref name="cacheRoot"/>, named by its index hash: downloaded and
     /// verified file by file the first time, reused after that.
     /// </summary>

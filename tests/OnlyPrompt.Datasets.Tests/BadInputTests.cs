@@ -1,5 +1,4 @@
 using System.Text.Json;
-using OnlyPrompt.Datasets.Tests.Fixtures;
 
 namespace OnlyPrompt.Datasets.Tests;
 

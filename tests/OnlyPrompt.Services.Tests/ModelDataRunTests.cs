@@ -1,0 +1,119 @@
+using System.Text.Json;
+using OnlyPrompt.Cli;
+using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.Orchestrator;
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Services.Tests.Support;
+using Scorer = OnlyPrompt.Evaluator.V1.Scorer;
+
+namespace OnlyPrompt.Services.Tests;
+
+/// <summary>
+/// A user's own model and data through the CLI's code path and the services: a random Qwen2-shaped checkpoint with the
+/// real Qwen3 tokenizer and chat template, Parquet and JSON Lines files in the field's shapes, a tiny reward model as
+/// the primary scorer. A random model does not improve; the test checks the pipeline's invariants.
+/// </summary>
+[Collection(ServiceStackCollection.Name)]
+public sealed class ModelDataRunTests(ServiceStack stack)
+{
+    private static object[] Conversation(params (string Role, string Content)[] turns) =>
+        turns.Select(t => (object)new Dictionary<string, string> { ["role"] = t.Role, ["content"] = t.Content }).ToArray();
+
+    private static string QwenTemplate() =>
+        System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(TokenizedModels.PackageModels("tokenizer-qwen3"), "tokenizer_config.json")))!
+            ["chat_template"]!.GetValue<string>();
+
+    private static void WriteData(TempDirectory files)
+    {
+        IndependentParquet.Write(files.File("train_sft.parquet"), new Dictionary<string, string> { ["messages"] = "messages" },
+            Enumerable.Range(0, 8).Select(i => (object)new { messages = Conversation(("system", "Answer briefly."), ("user", $"Sort {i} 3 1"), ("assistant", $"1 3 {i}")) }));
+        File.WriteAllLines(files.File("prefs.jsonl"), Enumerable.Range(0, 6).Select(i => JsonSerializer.Serialize(new
+        {
+            prompt = $"Name color {i}",
+            chosen = Conversation(("user", $"Name color {i}"), ("assistant", "Blue.")),
+            rejected = Conversation(("user", $"Name color {i}"), ("assistant", "Dog.")),
+            score_chosen = 8.0, score_rejected = 3.0,
+        })));
+        IndependentParquet.Write(files.File("prompts.parquet"), new Dictionary<string, string> { ["prompt"] = "string" },
+            Enumerable.Range(0, 6).Select(i => (object)new { prompt = $"Reverse the words: a b {i}" }));
+        File.WriteAllLines(files.File("alpaca_eval.json"), Enumerable.Range(0, 4).Select(i => JsonSerializer.Serialize(new
+        {
+            instruction = $"What is {i} plus {i}?", output = $"{2 * i}", generator = "reference", dataset = i % 2 == 0 ? "even" : "odd",
+        })));
+    }
+
+    private static string[] Arguments(TempDirectory files, string rewardModel, string container) =>
+    [
+        "--model", files.File("model"), "--sft", files.File("train_sft.parquet"), "--preferences", files.File("prefs.jsonl"),
+        "--prompts", files.File("prompts.parquet"), "--eval", files.File("alpaca_eval.json"), "--reward-model", rewardModel,
+        "--rounds", "1", "--max-new-tokens", "6", "--calibration-prompts", "1", "--batch-tokens", "256", "--container", container,
+    ];
+
+    [Fact]
+    public async Task A_users_model_and_datasets_run_the_method_scored_by_their_reward_model()
+    {
+        using var files = new TempDirectory();
+        TokenizedModels.Write(files.File("model"), "tokenizer-qwen3", "Qwen2ForCausalLM", QwenTemplate(), null, "<|im_end|>");
+        var reward = Experiment.Tests.Support.TinyRewardModels.Write(files.Path);
+        WriteData(files);
+        var log = new StringWriter();
+
+        var spec = await ModelDataRun.PrepareAsync(new Cli.Arguments(Arguments(files, reward, "user-data")), stack.Store, log, CancellationToken.None);
+
+        Assert.Contains("--sft: 8 SFT rows, conversational (messages), from train_sft.parquet", log.ToString());
+        Assert.Contains("--preferences: 6 preference rows, conversational with implicit prompt, with scores, from prefs.jsonl", log.ToString());
+        Assert.Contains("--eval: 4 evaluation rows, AlpacaEval (instruction, reference output), from alpaca_eval.json", log.ToString());
+        Assert.Equal(Scorer.RewardModel, spec.Evaluation.Scorer);
+        Assert.Equal(RunSpec.DataOneofCase.Given, spec.DataCase);
+        await stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "user-data" });
+        var run = await Runs.WatchToEndAsync(stack.Client, "user-data", TimeSpan.FromMinutes(8));
+
+        Assert.True(run.State == RunState.Succeeded, run.Error);
+        Assert.Equal(RunPlan.For(spec).Select(s => s.Name), run.Stages.Select(s => s.Name));
+        Assert.Contains("sft", run.Stages.Select(s => s.Name));
+        Assert.Contains("init", run.Stages.Select(s => s.Name));
+        Assert.Equal(Scorer.RewardModel, run.Spec.Evaluation.Scorer);
+        foreach (var evaluation in run.Stages.Where(s => s.Evaluation is not null).Select(s => s.Evaluation))
+        {
+            Assert.Equal(Scorer.RewardModel, evaluation.Scorer);
+            Assert.Equal(evaluation.Reward.Mean, evaluation.MeanQuality, 5);
+            Assert.Equal(["even", "odd"], evaluation.QualityByFamily.Keys.Order());
+            Assert.Equal(11, evaluation.Calibration.Count);
+        }
+        Assert.Equal(6, run.Stages.Single(s => s.Name == "round-1/sample").Metrics["pairs"]);
+
+        // The same files again: nothing is uploaded twice, and the references are the same.
+        var again = new StringWriter();
+        var respec = await ModelDataRun.PrepareAsync(new Cli.Arguments(Arguments(files, reward, "user-data")), stack.Store, again, CancellationToken.None);
+        Assert.DoesNotContain("uploaded to", again.ToString());
+        Assert.Equal(spec.Given, respec.Given);
+        Assert.Equal(spec.Evaluation.RewardModel, respec.Evaluation.RewardModel);
+    }
+
+    [Fact]
+    public async Task A_bad_row_stops_the_run_before_anything_is_uploaded()
+    {
+        using var files = new TempDirectory();
+        TokenizedModels.Write(files.File("model"), "tokenizer-qwen3", "Qwen2ForCausalLM", QwenTemplate(), null, "<|im_end|>");
+        var reward = Experiment.Tests.Support.TinyRewardModels.Write(files.Path);
+        WriteData(files);
+        File.AppendAllText(files.File("prefs.jsonl"),
+            """{"prompt": "p", "chosen": [{"role": "user", "content": "p"}, {"role": "assistant", "content": "c"}], "rejected": [{"role": "user", "content": "p"}, {"role": "assistant", "content": 3}]}""" + "\n");
+
+        var error = await Assert.ThrowsAsync<UsageException>(() =>
+            ModelDataRun.PrepareAsync(new Cli.Arguments(Arguments(files, reward, "never-written")), stack.Store, TextWriter.Null, CancellationToken.None));
+
+        Assert.Equal("--preferences: prefs.jsonl, row 7, column 'rejected': message 1 has content that is a number, not a string.", error.Message);
+        Assert.Null(await stack.Store.TryDescribeAsync("never-written", "uploads"));
+        var container = (await stack.Store.ContainerAsync("never-written")).GetBlobsAsync();
+        await foreach (var _ in container)
+            Assert.Fail("nothing may be uploaded");
+
+        File.WriteAllLines(files.File("exact.jsonl"), [JsonSerializer.Serialize(new { instruction = "2+2?" })]);
+        var exact = await Assert.ThrowsAsync<UsageException>(() => ModelDataRun.PrepareAsync(new Cli.Arguments(
+        [
+            "--model", files.File("model"), "--prompts", files.File("prompts.parquet"), "--eval", files.File("exact.jsonl"), "--container", "never-written",
+        ]), stack.Store, TextWriter.Null, CancellationToken.None));
+        Assert.Contains("--eval: exact.jsonl, row 1 has no reference answer, which the exact scorer needs", exact.Message);
+    }
+}
