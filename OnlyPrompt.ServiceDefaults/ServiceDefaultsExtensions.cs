@@ -20,6 +20,7 @@ public static class ServiceDefaultsExtensions
     public const string TelemetryPrefix = "OnlyPrompt.";
 
     private const string HealthPath = "/health";
+    private const string GrpcHealthPath = "/grpc.health.v1.Health";
     private const string AlivePath = "/alive";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
@@ -61,7 +62,8 @@ public static class ServiceDefaultsExtensions
                 .AddSource(TelemetryPrefix + "*")
                 .AddSource("Grpc.Net.Client") // the client side of each gRPC call, parent of its HTTP request
                 .AddAspNetCoreInstrumentation(options =>
-                    options.Filter = context => !context.Request.Path.StartsWithSegments(HealthPath) && !context.Request.Path.StartsWithSegments(AlivePath))
+                    options.Filter = context => !context.Request.Path.StartsWithSegments(HealthPath) && !context.Request.Path.StartsWithSegments(AlivePath)
+                        && !context.Request.Path.StartsWithSegments(GrpcHealthPath))
                 .AddHttpClientInstrumentation());
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             builder.Services.AddOpenTelemetry().UseOtlpExporter();

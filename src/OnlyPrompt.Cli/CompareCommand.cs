@@ -60,7 +60,8 @@ public static class CompareCommand
     {
         try
         {
-            var existing = (await connection.Client.GetRunAsync(new GetRunRequest { RunId = id }, connection.Headers, cancellationToken: cancellation)).Run;
+            var existing = (await connection.Reconnect.CallAsync(() =>
+                connection.Client.GetRunAsync(new GetRunRequest { RunId = id }, connection.Headers, cancellationToken: cancellation).ResponseAsync, cancellation)).Run;
             if (!existing.Spec.Equals(spec))
                 throw new UsageException($"run {id} exists with a different spec; pass other --seeds/options or remove it from storage.");
             if (existing.State is RunState.Succeeded or RunState.Running or RunState.Pending)
@@ -78,12 +79,17 @@ public static class CompareCommand
         }
     }
 
-    private static async Task<Run> FinishedAsync(OrchestratorConnection connection, string id, CancellationToken cancellation)
-    {
-        using var watch = connection.Client.WatchRun(new WatchRunRequest { RunId = id }, connection.Headers, cancellationToken: cancellation);
-        await foreach (var runEvent in watch.ResponseStream.ReadAllAsync(cancellation))
-            if (runEvent.EventCase == RunEvent.EventOneofCase.Finished)
-                return runEvent.Finished;
-        throw new RpcException(new Status(StatusCode.Unavailable, $"the watch of {id} ended before the run did."));
-    }
+    // A watch cut by an orchestrator restart is opened again; the restarted orchestrator resumes the run.
+    private static Task<Run> FinishedAsync(OrchestratorConnection connection, string id, CancellationToken cancellation) =>
+        connection.Reconnect.CallAsync(async progress =>
+        {
+            using var watch = connection.Client.WatchRun(new WatchRunRequest { RunId = id }, connection.Headers, cancellationToken: cancellation);
+            await foreach (var runEvent in watch.ResponseStream.ReadAllAsync(cancellation))
+            {
+                progress();
+                if (runEvent.EventCase == RunEvent.EventOneofCase.Finished)
+                    return runEvent.Finished;
+            }
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the watch of {id} ended before the run did."));
+        }, cancellation);
 }

@@ -8,8 +8,8 @@ namespace OnlyPrompt.Cli;
 
 /// <summary>
 /// The client options every orchestrator command shares: <c>--address</c> (ONLYPROMPT_ADDRESS), <c>--api-key</c>
-/// (ONLYPROMPT_API_KEY), and for commands that read results, <c>--blobs</c> (ONLYPROMPT_BLOBS; default: the local
-/// AppHost's Azurite).
+/// (ONLYPROMPT_API_KEY), <c>--reconnect-seconds</c> (how long to wait for an orchestrator that went away; default 300),
+/// and for commands that read results, <c>--blobs</c> (ONLYPROMPT_BLOBS; default: the local AppHost's Azurite).
 /// </summary>
 public sealed class OrchestratorConnection : IDisposable
 {
@@ -23,6 +23,10 @@ public sealed class OrchestratorConnection : IDisposable
         Address = arguments.Text("--address") ?? Environment.GetEnvironmentVariable("ONLYPROMPT_ADDRESS") ?? DefaultAddress;
         var apiKey = arguments.Text("--api-key") ?? Environment.GetEnvironmentVariable("ONLYPROMPT_API_KEY");
         blobs = arguments.Text("--blobs") ?? Environment.GetEnvironmentVariable("ONLYPROMPT_BLOBS");
+        var reconnectSeconds = arguments.Integer("--reconnect-seconds") ?? 300;
+        if (reconnectSeconds < 0)
+            throw new UsageException($"--reconnect-seconds: {reconnectSeconds} must be >= 0.");
+        Reconnect = new Reconnect(TimeSpan.FromSeconds(reconnectSeconds), Console.Error, Address);
         channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
         Client = new OrchestratorClient(channel);
         if (!string.IsNullOrEmpty(apiKey))
@@ -32,6 +36,9 @@ public sealed class OrchestratorConnection : IDisposable
     public string Address { get; }
     public OrchestratorClient Client { get; }
     public Metadata Headers { get; } = [];
+
+    /// <summary>Retries calls while the orchestrator cannot be reached, up to --reconnect-seconds.</summary>
+    public Reconnect Reconnect { get; }
 
     public BlobStore Store() => new(new BlobServiceClient(blobs ?? StorageLayout.LocalAzurite()));
 

@@ -35,6 +35,12 @@ static int Usage()
               start a run on the orchestrator and watch it (--round-nll: weight of an NLL term on the chosen answers, RPO;
               --round-batch-tokens: each round's token budget per batch); KIND: only-prompting (default), self-rewarding, fixed-gap,
               offline-dpo, offline-simpo, chosen-prefix, adaptive-gap
+          onlyprompt run --model DIR --prompts FILE --eval FILE [--sft FILE] [--preferences FILE] [--reward-model DIR]
+                         [--scorer exact|reward-model] [--rounds N] [--columns-sft|preferences|prompts|eval canonical=actual,...]
+                         [--sft-lr LR] [--offline-lr LR] [--batch-tokens N] [--max-new-tokens N] [--calibration-prompts N]
+                         [--container NAME] [--name NAME] [run's round options] [--id RUN] [--detach]
+              the method on your own Hugging Face model and datasets (JSON Lines or Parquet in TRL's shapes, AlpacaEval,
+              MT-Bench); files are checked before anything is uploaded, then uploaded by content hash
           onlyprompt compare [--preset default|smoke] [--seeds 1,2,3] [--kinds K1,K2,...] [--out FILE] [--blobs CONNECTION]
               run every kind over the seeds (reusing finished runs) and print the paper's tables
           onlyprompt watch RUN | get RUN | cancel RUN | list

@@ -28,7 +28,7 @@ public static class RunCommands
                     var spec = await ModelDataRun.PrepareAsync(arguments, connection.Store(), Console.Out, cancel.Token);
                     var started = await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId }, headers, cancellationToken: cancel.Token);
                     Console.WriteLine($"run {started.Run.RunId} started on {address} ({spec.Name}: {spec.Rounds.Count} rounds, scored by {spec.Evaluation.Scorer})");
-                    return detach ? 0 : await WatchAsync(client, headers, started.Run.RunId, cancel.Token);
+                    return detach ? 0 : await WatchAsync(connection, started.Run.RunId, cancel.Token);
                 }
                 case "run":
                 {
@@ -41,10 +41,10 @@ public static class RunCommands
                     var spec = RunKinds.Apply(RunSpecs.FromExperiment(options), kind);
                     var started = await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId }, headers, cancellationToken: cancel.Token);
                     Console.WriteLine($"run {started.Run.RunId} started on {address} ({options.PresetName}, seed {options.Seed}, {kind}: {RunKinds.Describe(kind)})");
-                    return detach ? 0 : await WatchAsync(client, headers, started.Run.RunId, cancel.Token);
+                    return detach ? 0 : await WatchAsync(connection, started.Run.RunId, cancel.Token);
                 }
                 case "watch":
-                    return await WatchAsync(client, headers, RunId(arguments), cancel.Token);
+                    return await WatchAsync(connection, RunId(arguments), cancel.Token);
                 case "get":
                     Console.WriteLine(new JsonFormatter(JsonFormatter.Settings.Default.WithIndentation()).Format(
                         (await client.GetRunAsync(new GetRunRequest { RunId = RunId(arguments) }, headers, cancellationToken: cancel.Token)).Run));
@@ -76,32 +76,37 @@ public static class RunCommands
 
     public static string State(RunState state) => state.ToString().ToLowerInvariant();
 
-    private static async Task<int> WatchAsync(OrchestratorClient client, Metadata headers, string runId, CancellationToken cancellation)
+    // Committed stages print once: a watch reopened after an orchestrator restart streams them again first.
+    private static async Task<int> WatchAsync(OrchestratorConnection connection, string runId, CancellationToken cancellation)
     {
         var table = new RunTable(Console.Out);
         var bar = new ProgressBar(Console.Error, enabled: !Console.IsErrorRedirected);
+        var printed = new HashSet<string>(StringComparer.Ordinal);
         table.WriteHeader();
-        using var call = client.WatchRun(new WatchRunRequest { RunId = runId }, headers, cancellationToken: cancellation);
-        await foreach (var runEvent in call.ResponseStream.ReadAllAsync(cancellation))
+        return await connection.Reconnect.CallAsync(async progress =>
         {
-            switch (runEvent.EventCase)
+            using var call = connection.Client.WatchRun(new WatchRunRequest { RunId = runId }, connection.Headers, cancellationToken: cancellation);
+            await foreach (var runEvent in call.ResponseStream.ReadAllAsync(cancellation))
             {
-                case RunEvent.EventOneofCase.StageProgress:
-                    bar.Show(runEvent.StageProgress);
-                    break;
-                case RunEvent.EventOneofCase.StageCommitted:
-                    bar.Clear();
-                    table.Commit(runEvent.StageCommitted);
-                    break;
-                case RunEvent.EventOneofCase.Finished:
-                    bar.Clear();
-                    var run = runEvent.Finished;
-                    Console.WriteLine($"run {run.RunId}: {State(run.State)}{(run.Error.Length > 0 ? $" ({run.Error})" : "")}; " +
-                                      $"{run.Stages.Count} stages committed in {run.Attempts} attempt(s), {run.Stages.Sum(s => s.Seconds):F0}s of stage time; results in blob storage under runs/{run.RunId}/");
-                    return run.State == RunState.Succeeded ? 0 : 1;
+                progress();
+                switch (runEvent.EventCase)
+                {
+                    case RunEvent.EventOneofCase.StageProgress:
+                        bar.Show(runEvent.StageProgress);
+                        break;
+                    case RunEvent.EventOneofCase.StageCommitted when printed.Add(runEvent.StageCommitted.Name):
+                        bar.Clear();
+                        table.Commit(runEvent.StageCommitted);
+                        break;
+                    case RunEvent.EventOneofCase.Finished:
+                        bar.Clear();
+                        var run = runEvent.Finished;
+                        Console.WriteLine($"run {run.RunId}: {State(run.State)}{(run.Error.Length > 0 ? $" ({run.Error})" : "")}; " +
+                                          $"{run.Stages.Count} stages committed in {run.Attempts} attempt(s), {run.Stages.Sum(s => s.Seconds):F0}s of stage time; results in blob storage under runs/{run.RunId}/");
+                        return run.State == RunState.Succeeded ? 0 : 1;
+                }
             }
-        }
-        Console.Error.WriteLine($"run {runId}: the watch ended before the run did; `onlyprompt watch {runId}` picks it up again.");
-        return 1;
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the watch of {runId} ended before the run did"));
+        }, cancellation);
     }
 }

@@ -75,7 +75,16 @@ public class CalibrationCheckTests
     public void AFlatOrFallingCurveIsWarnedAbout()
     {
         Assert.Contains("does not follow requested scores", CalibrationCheck.Warning([.8, .8, .8, .8, .8, .8, .8, .8, .8, .8, .8]));
-        Assert.Contains("rank correlation with the requested score -1.00", CalibrationCheck.Warning([.9, .8, .7, .6, .5, .4, .3, .2, .1, .05, 0]));
+        Assert.Contains("rank correlation of quality with the requested score is -1.00, below 0.5", CalibrationCheck.Warning([.9, .8, .7, .6, .5, .4, .3, .2, .1, .05, 0]));
         Assert.Equal(1, CalibrationCheck.SpearmanWithIndex([1, 2, 3, 4]), 12);
+    }
+
+    [Fact]
+    public void TheWarningGivesOnlyTheReasonsThatHold()
+    {
+        // Rising in between (rho 0.73) but no better at 10 than at 0: the warning must not claim the correlation is low.
+        var warning = CalibrationCheck.Warning([.5, .1, .2, .3, .4, .5, .6, .7, .8, .9, .5])!;
+        Assert.Contains("quality at score 10 (0.500) is not above quality at score 0 (0.500)", warning);
+        Assert.DoesNotContain("below", warning);
     }
 }

@@ -15,10 +15,13 @@ public static class CalibrationCheck
             return null;
         var rho = SpearmanWithIndex(qualityByScore);
         var (low, high) = (qualityByScore[0], qualityByScore[^1]);
-        if (rho >= MinimumRankCorrelation && high > low)
-            return null;
-        return $"the model does not follow requested scores: quality at score 0 is {low:F3}, at score {qualityByScore.Count - 1} {high:F3}, " +
-               $"rank correlation with the requested score {rho:F2} (below {MinimumRankCorrelation}); rejected answers asked for a lower score may be no worse than chosen ones.";
+        var reasons = new List<string>();
+        if (rho < MinimumRankCorrelation)
+            reasons.Add($"the rank correlation of quality with the requested score is {rho:F2}, below {MinimumRankCorrelation}");
+        if (high <= low)
+            reasons.Add($"quality at score {qualityByScore.Count - 1} ({high:F3}) is not above quality at score 0 ({low:F3})");
+        return reasons.Count == 0 ? null
+            : $"the model does not follow requested scores: {string.Join("; and ", reasons)}; rejected answers asked for a lower score may be no worse than chosen ones.";
     }
 
     /// <summary>Spearman's rank correlation between the values and their positions 0..n-1 (ties get their mean rank).</summary>
