@@ -13,6 +13,13 @@ public sealed class RunTable(TextWriter output)
 
     public void Commit(StageRecord stage)
     {
+        if (stage.Name == "prepare" && !stage.Metrics.ContainsKey("sft_examples"))
+        {
+            // Given data: the files and model the run uses, by reference.
+            output.WriteLine($"prepare: base model {stage.Checkpoint?.Container}/{stage.Checkpoint?.Prefix}; " +
+                             $"{string.Join(", ", stage.Files.Select(f => $"{f.Key} {f.Value.Container}/{f.Value.Name}"))} ({stage.Seconds:F0}s)");
+            return;
+        }
         if (stage.Name == "prepare")
         {
             output.WriteLine($"prepare: {Number(stage.Metrics, "sft_examples")} SFT examples ({Number(stage.Metrics, "leaked_sft_examples")} leak meta-text), " +
