@@ -52,6 +52,11 @@ public sealed class RunTable(TextWriter output)
             output.WriteLine("  warning: " + evaluation.CalibrationWarning);
         if (evaluation.Calibration.Count > 0)
             output.WriteLine("  quality by requested score 0..10: " + string.Join(" ", evaluation.Calibration.Select(q => q.ToString("F2", CultureInfo.InvariantCulture))));
+        if (evaluation.PrefixGap is { } gap)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  prefix gap before the next round (10/10 prefix - plain): {gap.Mean:+0.000;-0.000;0.000} [{gap.Low:+0.000;-0.000;0.000}, {gap.High:+0.000;-0.000;0.000}]"));
+        if (evaluation.PrefixGapWarning.Length > 0)
+            output.WriteLine("  warning: " + evaluation.PrefixGapWarning);
         group.Clear();
     }
 

@@ -50,7 +50,7 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             Filter = new FilterOptions { LeakPatterns = request.LeakPatterns.Count > 0 ? request.LeakPatterns.ToList() : FilterOptions.DefaultLeakPatterns },
             Templates = request.CalibrationPrompts > 0 ? new PromptTemplates(Rejected: request.CalibrationTemplate) : new PromptTemplates(),
         };
-        var (evaluation, calibration, rewards) = await gate.RunAsync(() => Score(request, records, options, cancellation), cancellation);
+        var (evaluation, calibration, rewards, gap) = await gate.RunAsync(() => Score(request, records, options, cancellation), cancellation);
 
         var response = new EvaluateResponse
         {
@@ -63,6 +63,13 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             var reward = MeanInterval.Of(rewards.Select(r => (double)r).ToList());
             response.Reward = new Interval { Mean = reward.Mean, Low = reward.Low, High = reward.High };
         }
+        if (gap is not null)
+        {
+            var interval = MeanInterval.Of(gap);
+            response.PrefixGap = new Interval { Mean = interval.Mean, Low = interval.Low, High = interval.High };
+            response.PrefixGapWarning = PrefixGap.Warning(interval) ?? "";
+            activity?.SetTag("onlyprompt.prefix_gap", interval.Mean);
+        }
         if (request.Judge is not null)
             await judging.ApplyAsync(request.Judge, request.BaselineReport, evaluation, response, cancellation);
         response.Report = await store.UploadTextAsync(request.OutputContainer, request.OutputName,
@@ -74,10 +81,10 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
     }
 
     // The policy answers first and is unloaded; then the reward model, when there is one, scores the answers.
-    private (Experiment.Running.Evaluation, double[], float[]?) Score(EvaluateRequest request, List<EvalRecord> records, ExperimentOptions options,
-        CancellationToken cancellation)
+    private (Experiment.Running.Evaluation, double[], float[]?, double[]?) Score(EvaluateRequest request, List<EvalRecord> records,
+        ExperimentOptions options, CancellationToken cancellation)
     {
-        List<string> answers, probeAnswers;
+        List<string> answers, probeAnswers, prefixed = [];
         IReadOnlyList<EvalRecord> probe;
         Experiment.Filtering.PairFilter leaks;
         using (var model = models.LoadAsync(request.Model, cancellation).GetAwaiter().GetResult())
@@ -85,25 +92,30 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             var evaluator = new Experiment.Running.Evaluator(model, options);
             leaks = evaluator.LeakDetector;
             answers = evaluator.Answers(records, request.PromptPrefix);
+            if (request.GapPrefix.Length > 0)
+                prefixed = evaluator.Answers(records, request.GapPrefix);
             probe = request.CalibrationPrompts > 0 ? evaluator.CalibrationSubset(records) : [];
             probeAnswers = probe.Count > 0 ? evaluator.CalibrationAnswers(probe) : [];
         }
         IReadOnlyList<EvalRecord> probeRecords = [.. Enumerable.Range(0, 11).SelectMany(_ => probe)];
         float[]? rewards = null;
-        double[] scores, probeScores;
+        double[] scores, probeScores, prefixedScores;
         if (request.RewardModel is null)
-            (scores, probeScores) = (Scoring.Exact(records, answers), Scoring.Exact(probeRecords, probeAnswers));
+            (scores, probeScores, prefixedScores) = (Scoring.Exact(records, answers), Scoring.Exact(probeRecords, probeAnswers),
+                prefixed.Count > 0 ? Scoring.Exact(records, prefixed) : []);
         else
         {
             using var rewardModel = models.LoadRewardModelAsync(request.RewardModel, cancellation).GetAwaiter().GetResult();
+            double[] Rewards(IReadOnlyList<EvalRecord> prompts, IReadOnlyList<string> replies) =>
+                rewardModel.Score(prompts.Select((r, i) => (r.Prompt, replies[i])).ToList()).Select(r => (double)r).ToArray();
             rewards = rewardModel.Score(records.Select((r, i) => (r.Prompt, answers[i])).ToList());
             var byReward = request.Scorer == Scorer.RewardModel;
             scores = byReward ? rewards.Select(r => (double)r).ToArray() : Scoring.Exact(records, answers);
-            probeScores = byReward
-                ? rewardModel.Score(probeRecords.Select((r, i) => (r.Prompt, probeAnswers[i])).ToList()).Select(r => (double)r).ToArray()
-                : Scoring.Exact(probeRecords, probeAnswers);
+            probeScores = byReward ? Rewards(probeRecords, probeAnswers) : Scoring.Exact(probeRecords, probeAnswers);
+            prefixedScores = prefixed.Count == 0 ? [] : byReward ? Rewards(records, prefixed) : Scoring.Exact(records, prefixed);
         }
         var calibration = probe.Count > 0 ? Scoring.CalibrationCurve(probe.Count, probeScores) : [];
-        return (Scoring.Evaluation(records, answers, scores, leaks), calibration, rewards);
+        var gap = prefixed.Count > 0 ? prefixedScores.Select((s, i) => s - scores[i]).ToArray() : null;
+        return (Scoring.Evaluation(records, answers, scores, leaks), calibration, rewards, gap);
     }
 }

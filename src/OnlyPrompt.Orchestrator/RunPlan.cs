@@ -18,8 +18,8 @@ public enum StageKind
 }
 
 /// <summary>
-/// The stages a spec implies, in order: prepare, SFT and its evaluation, the offline initialisation and its evaluation,
-/// sample, filter, train, evaluate per round, and the report.
+/// The stages a spec implies, in order: prepare, SFT and its evaluation, the offline initialisation and its evaluation
+/// (or, with neither, an evaluation of the base model), sample, filter, train, evaluate per round, and the report.
 /// </summary>
 public static class RunPlan
 {
@@ -30,6 +30,9 @@ public static class RunPlan
             stages.AddRange([new("sft", StageKind.Sft, 0), new("sft/evaluate", StageKind.Evaluate, 0)]);
         if (spec.Offline is not null)
             stages.AddRange([new("init", StageKind.Offline, 0), new("init/evaluate", StageKind.Evaluate, 0)]);
+        // Without SFT or initialisation, the base model is evaluated once, so round 1 has a reference and a prefix gap.
+        if (spec.Sft is null && spec.Offline is null && spec.Rounds.Count > 0)
+            stages.Add(new("base/evaluate", StageKind.Evaluate, 0));
         for (var round = 1; round <= spec.Rounds.Count; round++)
             stages.AddRange([
                 new($"round-{round}/sample", StageKind.Sample, round),

@@ -78,6 +78,8 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
     private async Task<StageRecord> SampleAsync(Run run, PlannedStage stage, Action<StageProgress> progress, CancellationToken cancellation)
     {
         var spec = run.Spec;
+        if (spec.StopWithoutPrefixGap && run.Stages.LastOrDefault(s => s.Evaluation is not null) is { Evaluation.PrefixGapWarning.Length: > 0 } before)
+            throw new StageFailedException($"stopped before round {stage.Round} (stop_without_prefix_gap), after {before.Name}: {before.Evaluation.PrefixGapWarning}");
         var sampling = spec.Sampling.Clone();
         sampling.Seed = spec.Seed * 1000L + stage.Round;
         var request = new SamplePairsRequest
@@ -161,6 +163,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             CalibrationPrompts = withProbe ? spec.Evaluation.CalibrationPrompts : 0,
             CalibrationTemplate = withProbe ? spec.Templates?.Rejected ?? Experiment.World.PromptTemplates.DefaultRejected : "",
             LeakPatterns = { spec.Filter?.LeakPatterns ?? [] }, PromptPrefix = spec.Evaluation.InferencePrefix, RewardModel = spec.Evaluation.RewardModel, Judge = judge, BaselineReport = judge is null ? null : sftReport,
+            GapPrefix = !NextRoundUsesPrefixes(spec, stage) ? "" : spec.Templates is { Chosen.Length: > 0 } templates ? templates.Chosen : Experiment.World.PromptTemplates.DefaultChosen,
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/eval.json"),
         };
         var response = await calls.CallAsync($"{run.RunId} {stage.Name}",
@@ -175,6 +178,9 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             baselines.Add(("previous", previous));
         await headToHead.AddAsync(record, baselines, cancellation);
         record.Metrics["words"] = response.MeanWords;
+        if (response.PrefixGap is not null)
+            (record.Metrics["prefix_gap"], record.Metrics["prefix_gap/low"], record.Metrics["prefix_gap/high"]) =
+                (response.PrefixGap.Mean, response.PrefixGap.Low, response.PrefixGap.High);
         if (response.Reward is not null)
             record.Metrics["reward"] = response.Reward.Mean;
         if (judge is not null)
@@ -186,6 +192,14 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
                 (record.Metrics["judge/win_rate/sft"], record.Metrics["judge/lc_win_rate/sft"]) = (response.JudgeWinRate, response.JudgeLcWinRate.Mean);
         }
         return record;
+    }
+
+    // The premise is measured on the policy a prefix-labelled round is about to sample from: the evaluation just before it.
+    private static bool NextRoundUsesPrefixes(RunSpec spec, PlannedStage stage)
+    {
+        var plan = RunPlan.For(spec);
+        var next = plan.SkipWhile(s => s.Name != stage.Name).Skip(1).FirstOrDefault();
+        return next is { Kind: StageKind.Sample } && spec.Rounds[next.Round - 1].SelfJudge is null;
     }
 
     private static bool KeptNoPairs(Run run, int round) =>

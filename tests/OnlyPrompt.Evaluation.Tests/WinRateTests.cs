@@ -88,3 +88,14 @@ public class CalibrationCheckTests
         Assert.DoesNotContain("below", warning);
     }
 }
+
+public class PrefixGapTests
+{
+    [Fact]
+    public void OnlyAPositiveGapIsQuiet()
+    {
+        Assert.Null(PrefixGap.Warning(new MeanInterval(0.05, -0.01, 0.11, 40)));
+        Assert.Contains("premise does not hold", PrefixGap.Warning(new MeanInterval(0, 0, 0, 40)));
+        Assert.Contains("score -0.030 (95% interval -0.050 to -0.010)", PrefixGap.Warning(new MeanInterval(-0.03, -0.05, -0.01, 40)));
+    }
+}

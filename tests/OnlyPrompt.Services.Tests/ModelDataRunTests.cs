@@ -81,6 +81,13 @@ public sealed class ModelDataRunTests(ServiceStack stack)
             Assert.Equal(11, evaluation.Calibration.Count);
         }
         Assert.Equal(6, run.Stages.Single(s => s.Name == "round-1/sample").Metrics["pairs"]);
+        // The method's premise is measured on the policy round 1 samples from, by the same scorer, and nowhere after the last round.
+        var init = run.Stages.Single(s => s.Name == "init/evaluate");
+        Assert.NotNull(init.Evaluation.PrefixGap);
+        Assert.Equal(init.Evaluation.PrefixGap.Mean, init.Metrics["prefix_gap"]);
+        Assert.True(init.Evaluation.PrefixGap.Low <= init.Evaluation.PrefixGap.Mean && init.Evaluation.PrefixGap.Mean <= init.Evaluation.PrefixGap.High);
+        Assert.Null(run.Stages.Single(s => s.Name == "sft/evaluate").Evaluation.PrefixGap);
+        Assert.Null(run.Stages.Single(s => s.Name == "round-1/evaluate").Evaluation.PrefixGap);
 
         // The same files again: nothing is uploaded twice, and the references are the same.
         var again = new StringWriter();
@@ -88,6 +95,27 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         Assert.DoesNotContain("uploaded to", again.ToString());
         Assert.Equal(spec.Given, respec.Given);
         Assert.Equal(spec.Evaluation.RewardModel, respec.Evaluation.RewardModel);
+    }
+
+    [Fact]
+    public async Task A_run_told_to_stop_stops_before_a_round_whose_policy_gains_nothing_from_the_chosen_prefix()
+    {
+        using var files = new TempDirectory();
+        TokenizedModels.Write(files.File("model"), "tokenizer-qwen3", "Qwen2ForCausalLM", QwenTemplate(), null, "<|im_end|>");
+        // A reward model that scores every answer 0: answers asked for 10/10 are no better, the gap is exactly 0.
+        var flat = Experiment.Tests.Support.TinyRewardModels.Write(files.Path, constant: true);
+        WriteData(files);
+        string[] arguments = [.. Arguments(files, flat, "user-data").Where(a => a != files.File("train_sft.parquet") && a != "--sft")];
+        var spec = await ModelDataRun.PrepareAsync(new Cli.Arguments(arguments), stack.Store, TextWriter.Null, CancellationToken.None);
+        spec.StopWithoutPrefixGap = true;
+
+        await stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "no-prefix-gap" });
+        var run = await Runs.WatchToEndAsync(stack.Client, "no-prefix-gap", TimeSpan.FromMinutes(5));
+
+        Assert.Equal(RunState.Failed, run.State);
+        Assert.StartsWith("round-1/sample: stopped before round 1 (stop_without_prefix_gap), after init/evaluate: the method's premise does not hold", run.Error);
+        Assert.Equal("init/evaluate", run.Stages[^1].Name);
+        Assert.Equal(0, run.Stages[^1].Evaluation.PrefixGap.Mean);
     }
 
     [Fact]

@@ -12,7 +12,8 @@ namespace OnlyPrompt.Experiment.Tests.Support;
 public static class TinyRewardModels
 {
     /// <summary>The default experiment's tokenizer and chat template with a randomly initialised Llama reward model.</summary>
-    public static string Write(string root, int numLabels = 1)
+    /// <param name="constant">Zero the score head, so every answer gets reward 0 (a scorer that cannot tell answers apart).</param>
+    public static string Write(string root, int numLabels = 1, bool constant = false)
     {
         var directory = Path.Combine(root, $"rm-{numLabels}-{Guid.NewGuid():N}");
         var tokenizerSource = Path.Combine(root, "tokenizer-source");
@@ -33,6 +34,8 @@ public static class TinyRewardModels
             foreach (var (name, parameter) in model.named_parameters())
                 if (name.EndsWith("norm.weight", StringComparison.Ordinal))
                     parameter.fill_(1);
+                else if (constant && name.StartsWith("score.", StringComparison.Ordinal))
+                    parameter.zero_();
                 else
                     parameter.normal_(0, 0.5, generator);
         }
