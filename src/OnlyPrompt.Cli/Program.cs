@@ -31,11 +31,12 @@ static int Usage()
               world's task families, default sort, alphabetize, dedupe, count, max)
           onlyprompt run [--preset default|smoke] [--seed N] [--schedule 3,5,7] [--round-lr 5e-5,2.5e-5,1.25e-5] [--round-loss dpo|ipo|simpo|...]
                          [--round-beta B] [--round-nll A] [--round-epochs N] [--round-batch-tokens N] [--temperature T]
-                         [--kind KIND] [--stop-without-prefix-gap] [--id RUN] [--detach]
+                         [--kind KIND] [--stop-without-prefix-gap] [--keep-better-model] [--id RUN] [--detach]
               start a run on the orchestrator and watch it (--round-nll: weight of an NLL term on the chosen answers, RPO;
               --round-batch-tokens: each round's token budget per batch); KIND: only-prompting (default), self-rewarding, fixed-gap,
               offline-dpo, offline-simpo, chosen-prefix, adaptive-gap; --stop-without-prefix-gap: fail before a round whose
-              policy answers no better with the 10/10 prefix than without (the gap is measured and warned about always)
+              policy answers no better with the 10/10 prefix than without (the gap is measured and warned about always);
+              --keep-better-model: a round worse than its reference beyond the interval hands the reference on
           onlyprompt run --model DIR --prompts FILE --eval FILE [--sft FILE] [--preferences FILE] [--reward-model DIR]
                          [--scorer exact|reward-model] [--rounds N] [--columns-sft|preferences|prompts|eval canonical=actual,...]
                          [--sft-lr LR] [--offline-lr LR] [--batch-tokens N] [--max-new-tokens N] [--calibration-prompts N]

@@ -12,7 +12,7 @@ public static class RunCommands
 {
     public static async Task<int> RunAsync(string command, string[] args)
     {
-        var arguments = new Arguments(args, "--detach", "--stop-without-prefix-gap");
+        var arguments = new Arguments(args, "--detach", "--stop-without-prefix-gap", "--keep-better-model");
         using var connection = new OrchestratorConnection(arguments);
         var (client, headers, address) = (connection.Client, connection.Headers, connection.Address);
         using var cancel = new CancellationTokenSource();
@@ -25,9 +25,9 @@ public static class RunCommands
                 {
                     var runId = arguments.Text("--id") ?? "";
                     var detach = arguments.Flag("--detach");
-                    var stop = arguments.Flag("--stop-without-prefix-gap");
+                    var (stop, keepBetter) = (arguments.Flag("--stop-without-prefix-gap"), arguments.Flag("--keep-better-model"));
                     var spec = await ModelDataRun.PrepareAsync(arguments, connection.Store(), Console.Out, cancel.Token);
-                    spec.StopWithoutPrefixGap = stop;
+                    (spec.StopWithoutPrefixGap, spec.KeepBetterModel) = (stop, keepBetter);
                     var started = await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId }, headers, cancellationToken: cancel.Token);
                     Console.WriteLine($"run {started.Run.RunId} started on {address} ({spec.Name}: {spec.Rounds.Count} rounds, scored by {spec.Evaluation.Scorer})");
                     return detach ? 0 : await WatchAsync(connection, started.Run.RunId, cancel.Token);
@@ -39,10 +39,10 @@ public static class RunCommands
                     var runId = arguments.Text("--id") ?? "";
                     var detach = arguments.Flag("--detach");
                     var kind = RunOptions.Kind(arguments);
-                    var stop = arguments.Flag("--stop-without-prefix-gap");
+                    var (stop, keepBetter) = (arguments.Flag("--stop-without-prefix-gap"), arguments.Flag("--keep-better-model"));
                     arguments.RejectUnknown();
                     var spec = RunKinds.Apply(RunSpecs.FromExperiment(options), kind);
-                    spec.StopWithoutPrefixGap = stop;
+                    (spec.StopWithoutPrefixGap, spec.KeepBetterModel) = (stop, keepBetter);
                     var started = await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId }, headers, cancellationToken: cancel.Token);
                     Console.WriteLine($"run {started.Run.RunId} started on {address} ({options.PresetName}, seed {options.Seed}, {kind}: {RunKinds.Describe(kind)})");
                     return detach ? 0 : await WatchAsync(connection, started.Run.RunId, cancel.Token);

@@ -57,6 +57,11 @@ public sealed class RunTable(TextWriter output)
                 $"  prefix gap before the next round (10/10 prefix - plain): {gap.Mean:+0.000;-0.000;0.000} [{gap.Low:+0.000;-0.000;0.000}, {gap.High:+0.000;-0.000;0.000}]"));
         if (evaluation.PrefixGapWarning.Length > 0)
             output.WriteLine("  warning: " + evaluation.PrefixGapWarning);
+        if (stage.Metrics.ContainsKey("worse_than_reference"))
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  worse than its reference: score difference {stage.Metrics["score_difference/previous"]:+0.000;-0.000} ") +
+                $"[{Metric(stage, "score_difference/previous/low", "F3")}, {Metric(stage, "score_difference/previous/high", "F3")}]; " +
+                (stage.Metrics["adopted"] == 0 ? "the next round starts from the reference (keep_better_model)." : "kept as the next round's policy (--keep-better-model reverts such rounds)."));
         group.Clear();
     }
 

@@ -46,7 +46,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         CancellationToken cancellation)
     {
         request.JobId = $"{run.RunId}.{stage.Name.Replace('/', '.')}";
-        request.Policy = LatestCheckpoint(run);
+        request.Policy = Policy(run);
         request.Datasets.AddRange(datasets);
         request.OutputContainer = Container;
         request.OutputPrefix = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/checkpoint");
@@ -84,7 +84,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         sampling.Seed = spec.Seed * 1000L + stage.Round;
         var request = new SamplePairsRequest
         {
-            Policy = LatestCheckpoint(run), Prompts = File(run, "prepare", WorldPreparer.Prompts), Templates = spec.Templates,
+            Policy = Policy(run), Prompts = File(run, "prepare", WorldPreparer.Prompts), Templates = spec.Templates,
             RejectedScore = RejectedScores.For(run, stage.Round), SelfJudge = spec.Rounds[stage.Round - 1].SelfJudge, Sampling = sampling, IdPrefix = $"r{stage.Round}", Round = stage.Round,
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/pairs.jsonl"),
         };
@@ -157,7 +157,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var judge = spec.Evaluation.Judge is { Mode: not JudgeMode.Rating } && sftReport is null ? null : spec.Evaluation.Judge;
         var request = new EvaluateRequest
         {
-            Model = LatestCheckpoint(run), EvalSet = File(run, "prepare", WorldPreparer.Eval),
+            Model = Policy(run), EvalSet = File(run, "prepare", WorldPreparer.Eval),
             Scorer = spec.Evaluation.Scorer == Scorer.Unspecified ? Scorer.Exact : spec.Evaluation.Scorer,
             MaxNewTokens = spec.Evaluation.MaxNewTokens, BatchSize = spec.Evaluation.BatchSize,
             CalibrationPrompts = withProbe ? spec.Evaluation.CalibrationPrompts : 0,
@@ -174,9 +174,16 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var baselines = new List<(string, StageRecord)>();
         if (sft is not null)
             baselines.Add(("sft", sft));
-        if (evaluated.LastOrDefault() is { } previous)
+        // The previous model is the one this stage's model started from: a model not adopted (keep_better_model) is skipped.
+        if (evaluated.LastOrDefault(s => s.Metrics.GetValueOrDefault("adopted", 1) != 0) is { } previous)
             baselines.Add(("previous", previous));
         await headToHead.AddAsync(record, baselines, cancellation);
+        // A round is judged against its reference, the model it started from.
+        if (stage.Round > 0 && record.Metrics.TryGetValue("score_difference/previous/high", out var high) && high < 0)
+        {
+            record.Metrics["worse_than_reference"] = 1;
+            record.Metrics["adopted"] = spec.KeepBetterModel ? 0 : 1;
+        }
         record.Metrics["words"] = response.MeanWords;
         if (response.PrefixGap is not null)
             (record.Metrics["prefix_gap"], record.Metrics["prefix_gap/low"], record.Metrics["prefix_gap/high"]) =
@@ -209,10 +216,22 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
     // so the round's evaluation and the next round use the previous model, and the record says why.
     private static StageRecord NothingToTrain() => new() { Metrics = { ["steps"] = 0, ["no_pairs"] = 1 } };
 
-    /// <summary>The newest model of the run: the last committed stage that wrote a checkpoint.</summary>
-    public static CheckpointRef LatestCheckpoint(Run run) =>
-        run.Stages.LastOrDefault(s => s.Checkpoint is not null)?.Checkpoint
-        ?? throw new StageFailedException("no checkpoint has been committed yet (the prepare stage is missing).");
+    /// <summary>
+    /// The model the next stage works on: the newest checkpoint, except that with keep_better_model a round judged worse
+    /// than its reference hands the reference on instead.
+    /// </summary>
+    public static CheckpointRef Policy(Run run)
+    {
+        CheckpointRef? current = null, reference = null;
+        foreach (var stage in run.Stages)
+        {
+            if (stage.Checkpoint is not null)
+                (reference, current) = (current, stage.Checkpoint);
+            if (stage.Metrics.GetValueOrDefault("adopted", 1) == 0 && reference is not null)
+                current = reference;
+        }
+        return current ?? throw new StageFailedException("no checkpoint has been committed yet (the prepare stage is missing).");
+    }
 
     private static BlobRef File(Run run, string stage, string role) =>
         run.Stages.FirstOrDefault(s => s.Name == stage)?.Files.GetValueOrDefault(role)

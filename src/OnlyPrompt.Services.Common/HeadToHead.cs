@@ -18,7 +18,10 @@ public sealed class HeadToHead(BlobStore store)
     private const int CachedReports = 64;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Experiment.Running.Evaluation> bySha256 = new(StringComparer.Ordinal);
 
-    /// <summary>Adds win_rate/{name}, lc_win_rate/{name} and the LC interval to the record's metrics for each named baseline.</summary>
+    /// <summary>
+    /// Adds win_rate/{name}, lc_win_rate/{name} and the LC interval to the record's metrics for each named baseline, and
+    /// score_difference/{name} (the mean per-prompt score difference, model minus baseline) with its 95% interval.
+    /// </summary>
     public async Task AddAsync(StageRecord record, IReadOnlyList<(string Name, StageRecord Baseline)> baselines, CancellationToken cancellation)
     {
         if (baselines.Count == 0)
@@ -31,7 +34,21 @@ public sealed class HeadToHead(BlobStore store)
             record.Metrics[$"lc_win_rate/{name}"] = rates.LengthControlled.Mean;
             record.Metrics[$"lc_win_rate/{name}/low"] = rates.LengthControlled.Low;
             record.Metrics[$"lc_win_rate/{name}/high"] = rates.LengthControlled.High;
+            if (Differences(model, await ReadAsync(baseline, cancellation)) is { Count: > 0 } differences)
+            {
+                var difference = MeanInterval.Of(differences);
+                record.Metrics[$"score_difference/{name}"] = difference.Mean;
+                record.Metrics[$"score_difference/{name}/low"] = difference.Low;
+                record.Metrics[$"score_difference/{name}/high"] = difference.High;
+            }
         }
+    }
+
+    /// <summary>Per prompt both answered: the model's score minus the baseline's.</summary>
+    public static List<double> Differences(Experiment.Running.Evaluation model, Experiment.Running.Evaluation baseline)
+    {
+        var byPrompt = baseline.Answers.GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First().Quality);
+        return model.Answers.Where(a => byPrompt.ContainsKey(a.Prompt)).Select(a => a.Quality - byPrompt[a.Prompt]).ToList();
     }
 
     public static IReadOnlyList<Preference> Preferences(Experiment.Running.Evaluation model, Experiment.Running.Evaluation baseline)

@@ -42,6 +42,14 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         })));
     }
 
+    /// <summary>The model, a reward model (its folder returned) and the data files, as a user would have them.</summary>
+    private static string WriteModelAndData(TempDirectory files, bool constantReward = false)
+    {
+        TokenizedModels.Write(files.File("model"), "tokenizer-qwen3", "Qwen2ForCausalLM", QwenTemplate(), null, "<|im_end|>");
+        WriteData(files);
+        return Experiment.Tests.Support.TinyRewardModels.Write(files.Path, constant: constantReward);
+    }
+
     private static string[] Arguments(TempDirectory files, string rewardModel, string container) =>
     [
         "--model", files.File("model"), "--sft", files.File("train_sft.parquet"), "--preferences", files.File("prefs.jsonl"),
@@ -53,9 +61,7 @@ public sealed class ModelDataRunTests(ServiceStack stack)
     public async Task A_users_model_and_datasets_run_the_method_scored_by_their_reward_model()
     {
         using var files = new TempDirectory();
-        TokenizedModels.Write(files.File("model"), "tokenizer-qwen3", "Qwen2ForCausalLM", QwenTemplate(), null, "<|im_end|>");
-        var reward = Experiment.Tests.Support.TinyRewardModels.Write(files.Path);
-        WriteData(files);
+        var reward = WriteModelAndData(files);
         var log = new StringWriter();
 
         var spec = await ModelDataRun.PrepareAsync(new Cli.Arguments(Arguments(files, reward, "user-data")), stack.Store, log, CancellationToken.None);
@@ -101,10 +107,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
     public async Task A_run_told_to_stop_stops_before_a_round_whose_policy_gains_nothing_from_the_chosen_prefix()
     {
         using var files = new TempDirectory();
-        TokenizedModels.Write(files.File("model"), "tokenizer-qwen3", "Qwen2ForCausalLM", QwenTemplate(), null, "<|im_end|>");
         // A reward model that scores every answer 0: answers asked for 10/10 are no better, the gap is exactly 0.
-        var flat = Experiment.Tests.Support.TinyRewardModels.Write(files.Path, constant: true);
-        WriteData(files);
+        var flat = WriteModelAndData(files, constantReward: true);
         string[] arguments = [.. Arguments(files, flat, "user-data").Where(a => a != files.File("train_sft.parquet") && a != "--sft")];
         var spec = await ModelDataRun.PrepareAsync(new Cli.Arguments(arguments), stack.Store, TextWriter.Null, CancellationToken.None);
         spec.StopWithoutPrefixGap = true;
@@ -122,9 +126,7 @@ public sealed class ModelDataRunTests(ServiceStack stack)
     public async Task A_bad_row_stops_the_run_before_anything_is_uploaded()
     {
         using var files = new TempDirectory();
-        TokenizedModels.Write(files.File("model"), "tokenizer-qwen3", "Qwen2ForCausalLM", QwenTemplate(), null, "<|im_end|>");
-        var reward = Experiment.Tests.Support.TinyRewardModels.Write(files.Path);
-        WriteData(files);
+        var reward = WriteModelAndData(files);
         File.AppendAllText(files.File("prefs.jsonl"),
             """{"prompt": "p", "chosen": [{"role": "user", "content": "p"}, {"role": "assistant", "content": "c"}], "rejected": [{"role": "user", "content": "p"}, {"role": "assistant", "content": 3}]}""" + "\n");
 
