@@ -48,6 +48,9 @@ public sealed class RunTable(TextWriter output)
         if (stage.Metrics.ContainsKey("win_rate/sft"))
             output.WriteLine($"  over the SFT model: win rate {Metric(stage, "win_rate/sft", "F1")}%, length-controlled {Metric(stage, "lc_win_rate/sft", "F1")}% " +
                              $"[{Metric(stage, "lc_win_rate/sft/low", "F1")}, {Metric(stage, "lc_win_rate/sft/high", "F1")}]; over the previous model: LC {Metric(stage, "lc_win_rate/previous", "F1")}%");
+        if (filter?.Metrics.ContainsKey("pairs/chosen_reward") == true)
+            output.WriteLine($"  kept pairs by the reward model: chosen {Metric(filter, "pairs/chosen_reward", "F3")}, rejected {Metric(filter, "pairs/rejected_reward", "F3")}, " +
+                             $"chosen scored higher in {100 * filter.Metrics["pairs/chosen_reward_better"]:F0}% of pairs");
         if (evaluation.CalibrationWarning.Length > 0)
             output.WriteLine("  warning: " + evaluation.CalibrationWarning);
         if (evaluation.Calibration.Count > 0)

@@ -80,6 +80,32 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         return response;
     }
 
+    public override async Task<ScorePairsResponse> ScorePairs(ScorePairsRequest request, ServerCallContext context)
+    {
+        new FieldErrors().Checkpoint(request.RewardModel, "reward_model").Blob(request.Pairs, "pairs").ThrowIfAny();
+        var cancellation = context.CancellationToken;
+        using var activity = Source.StartActivity("score pairs");
+        var pairs = await datasets.ReadAsync<PreferenceRow>(request.Pairs, cancellation);
+        if (pairs.Count == 0)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"pairs: {BlobStore.Describe(request.Pairs)} has no pairs."));
+        var (chosen, rejected) = await gate.RunAsync(() =>
+        {
+            using var rewardModel = models.LoadRewardModelAsync(request.RewardModel, cancellation).GetAwaiter().GetResult();
+            return (rewardModel.Score(pairs.Select(p => (p.Prompt, p.Chosen)).ToList()), rewardModel.Score(pairs.Select(p => (p.Prompt, p.Rejected)).ToList()));
+        }, cancellation);
+        static Interval Of(IEnumerable<float> rewards)
+        {
+            var mean = MeanInterval.Of(rewards.Select(r => (double)r).ToList());
+            return new Interval { Mean = mean.Mean, Low = mean.Low, High = mean.High };
+        }
+        activity?.SetTag("onlyprompt.pairs", pairs.Count);
+        return new ScorePairsResponse
+        {
+            Chosen = Of(chosen), Rejected = Of(rejected), Pairs = pairs.Count,
+            ChosenBetter = chosen.Zip(rejected).Count(p => p.First > p.Second) / (double)pairs.Count,
+        };
+    }
+
     // The policy answers first and is unloaded; then the reward model, when there is one, scores the answers.
     private (Experiment.Running.Evaluation, double[], float[]?, double[]?) Score(EvaluateRequest request, List<EvalRecord> records,
         ExperimentOptions options, CancellationToken cancellation)

@@ -127,7 +127,20 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         record.Metrics["kept"] = response.KeptCount;
         if (run.Stages.First(s => s.Name == "prepare").Files.GetValueOrDefault(WorldPreparer.RoundAnswers) is { } answers)
             await AddPairQualityAsync(record, response.Kept, answers, cancellation);
+        if (run.Spec.Evaluation?.RewardModel is { } rewardModel && response.KeptCount > 0)
+            await AddPairRewardsAsync(run, stage, record, rewardModel, response.Kept, cancellation);
         return record;
+    }
+
+    // The paper's Figure 4 as it drew it: a reward model's scores of the kept chosen and rejected answers, round by round.
+    private async Task AddPairRewardsAsync(Run run, PlannedStage stage, StageRecord record, CheckpointRef rewardModel, BlobRef kept, CancellationToken cancellation)
+    {
+        var request = new ScorePairsRequest { RewardModel = rewardModel, Pairs = kept };
+        var scored = await calls.CallAsync($"{run.RunId} {stage.Name} (reward model)",
+            (deadline, token) => clients.Evaluator.ScorePairsAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation);
+        record.Metrics["pairs/chosen_reward"] = scored.Chosen.Mean;
+        record.Metrics["pairs/rejected_reward"] = scored.Rejected.Mean;
+        record.Metrics["pairs/chosen_reward_better"] = scored.ChosenBetter;
     }
 
     // The paper's Figure 4 in miniature: how good the kept chosen and rejected answers really were. Measured after the

@@ -265,6 +265,31 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.Contains("reward_model: is required by SCORER_REWARD_MODEL", missing.Status.Detail);
     }
 
+    [Fact]
+    public async Task Evaluator_scores_the_chosen_and_rejected_answers_of_pairs_with_a_reward_model()
+    {
+        using var files = new TempDirectory();
+        var directory = Experiment.Tests.Support.TinyRewardModels.Write(files.Path);
+        var rewardModel = await stack.Store.UploadDirectoryAsync(Container, "pairs-reward-model", directory);
+        (string Prompt, string Chosen, string Rejected)[] rows = [("sort : b a", "a b", "b a"), ("dedupe : a a", "a", "a a"), ("sort : c a b", "a b c", "c")];
+        var pairs = await UploadJsonLinesAsync("scored-pairs.jsonl", rows.Select(r => new PreferenceRow(r.Prompt, r.Chosen, r.Rejected)));
+        var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
+
+        var response = await client.ScorePairsAsync(new Evaluator.V1.ScorePairsRequest { RewardModel = rewardModel, Pairs = pairs });
+
+        // The same reward model loaded here gives the same scores.
+        using var local = Model.Scoring.RewardModel.Load(directory);
+        var chosen = local.Score(rows.Select(r => (r.Prompt, r.Chosen)).ToList());
+        var rejected = local.Score(rows.Select(r => (r.Prompt, r.Rejected)).ToList());
+        Assert.Equal(3, response.Pairs);
+        Assert.Equal(chosen.Average(r => (double)r), response.Chosen.Mean, 4);
+        Assert.Equal(rejected.Average(r => (double)r), response.Rejected.Mean, 4);
+        Assert.Equal(chosen.Zip(rejected).Count(p => p.First > p.Second) / 3.0, response.ChosenBetter, 6);
+        var empty = await UploadJsonLinesAsync("no-pairs.jsonl", Array.Empty<PreferenceRow>());
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.ScorePairsAsync(new Evaluator.V1.ScorePairsRequest { RewardModel = rewardModel, Pairs = empty }).ResponseAsync);
+        Assert.Contains("has no pairs", error.Status.Detail);
+    }
+
     private sealed class Tolerance(double tolerance) : IEqualityComparer<double>
     {
         public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
