@@ -8,8 +8,8 @@ using OnlyPrompt.Storage;
 namespace OnlyPrompt.Services;
 
 /// <summary>
-/// Win rates of an evaluated model over a baseline's answers to the same held-out prompts, judged by the exact
-/// scorer (a higher quality wins, equal qualities tie), with AlpacaEval's length control over answer lengths in words.
+/// Win rates of an evaluated model over a baseline's answers to the same held-out prompts, judged by the evaluation's
+/// primary scorer (a higher score wins, equal scores tie), with AlpacaEval's length control over answer lengths in words.
 /// </summary>
 public sealed class HeadToHead(BlobStore store)
 {
