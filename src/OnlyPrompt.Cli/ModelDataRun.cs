@@ -49,8 +49,8 @@ public static class ModelDataRun
 
     public static async Task<RunSpec> PrepareAsync(Arguments arguments, BlobStore store, TextWriter log, CancellationToken cancellation)
     {
-        var model = Directory(arguments, "--model") ?? throw new UsageException("--model: give a Hugging Face model folder.");
-        var rewardModel = Directory(arguments, "--reward-model");
+        var model = Folder(arguments, "--model") ?? throw new UsageException("--model: give a Hugging Face model folder.");
+        var rewardModel = Folder(arguments, "--reward-model");
         var scorer = arguments.Text("--scorer") switch
         {
             null => rewardModel is null ? Scorer.Exact : Scorer.RewardModel,
@@ -188,8 +188,8 @@ public static class ModelDataRun
         }
     }
 
-    private static string? Directory(Arguments arguments, string option) => arguments.Text(option) is { } path
-        ? System.IO.Directory.Exists(path) ? path : throw new UsageException($"{option}: '{path}' is not a folder.")
+    private static string? Folder(Arguments arguments, string option) => arguments.Text(option) is { } path
+        ? Directory.Exists(path) ? path : throw new UsageException($"{option}: '{path}' is not a folder.")
         : null;
 
     private static void RequireModelFiles(string directory, string option)
@@ -197,14 +197,14 @@ public static class ModelDataRun
         foreach (var file in new[] { "config.json", "tokenizer.json" })
             if (!File.Exists(Path.Combine(directory, file)))
                 throw new UsageException($"{option}: {directory} has no {file}; a Hugging Face model folder has config.json, tokenizer.json and *.safetensors.");
-        if (!System.IO.Directory.EnumerateFiles(directory, "*.safetensors").Any())
+        if (!Directory.EnumerateFiles(directory, "*.safetensors").Any())
             throw new UsageException($"{option}: {directory} has no *.safetensors weights (pickle weights are not loaded; convert them with safetensors).");
     }
 
     private sealed class ScratchDirectory : IDisposable
     {
-        public string Path { get; } = System.IO.Directory.CreateTempSubdirectory("onlyprompt-import-").FullName;
+        public string Path { get; } = Directory.CreateTempSubdirectory("onlyprompt-import-").FullName;
 
-        public void Dispose() => System.IO.Directory.Delete(Path, recursive: true);
+        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }

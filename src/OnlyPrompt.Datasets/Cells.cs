@@ -10,8 +10,6 @@ public sealed class Cells(string file, long row, JsonObject values, ColumnMap co
 
     public bool Has(string canonical) => values[columns[canonical]] is not null;
 
-    public bool IsText(string canonical) => values[columns[canonical]] is JsonValue v && v.GetValueKind() == JsonValueKind.String;
-
     public bool IsConversation(string canonical) => values[columns[canonical]] is JsonArray;
 
     public DatasetException Error(string canonical, string message) => DatasetException.At(file, row, columns[canonical], message);
