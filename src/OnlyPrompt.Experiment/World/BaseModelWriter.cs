@@ -7,16 +7,6 @@ using OnlyPrompt.Model.Llama;
 
 namespace OnlyPrompt.Experiment.World;
 
-/// <summary>Size of the tiny default model.</summary>
-public sealed record TinyModelOptions
-{
-    public int Dim { get; init; } = 128;
-    public int Layers { get; init; } = 4;
-    public int Heads { get; init; } = 4;
-    public int KvHeads { get; init; } = 2;
-    public int MaxPositions { get; init; } = 128;
-}
-
 /// <summary>
 /// Writes the default experiment's base model as a Hugging Face checkpoint: a WordLevel tokenizer.json over
 /// every word the world uses, a Zephyr-style chat template in tokenizer_config.json, and randomly

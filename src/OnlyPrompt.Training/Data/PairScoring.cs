@@ -20,27 +20,3 @@ public static class PairScoring
         return (new PairLogProbs(sum.narrow(0, 0, b), sum.narrow(0, b, b), count.narrow(0, 0, b), count.narrow(0, b, b)), tokens);
     }
 }
-
-/// <summary>
-/// Reference log-probs computed once per dataset, without gradients, and stored with the pairs, so training
-/// holds one model. Pairs are scored in batches of the given size, in order.
-/// </summary>
-public static class ReferenceCache
-{
-    public static IReadOnlyList<PreferencePair> Attach(LlamaForCausalLM reference, IReadOnlyList<PreferencePair> pairs, int pairsPerBatch)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(pairsPerBatch, 0);
-        using var _ = no_grad();
-        var result = new List<PreferencePair>(pairs.Count);
-        for (var start = 0; start < pairs.Count; start += pairsPerBatch)
-        {
-            using var scope = NewDisposeScope();
-            var batch = pairs.Skip(start).Take(pairsPerBatch).ToList();
-            var (logProbs, _) = PairScoring.Score(reference, batch);
-            var chosen = logProbs.Chosen.cpu().data<float>().ToArray();
-            var rejected = logProbs.Rejected.cpu().data<float>().ToArray();
-            result.AddRange(batch.Select((p, i) => p with { ReferenceChosen = chosen[i], ReferenceRejected = rejected[i] }));
-        }
-        return result;
-    }
-}

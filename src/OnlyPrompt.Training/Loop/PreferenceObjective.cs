@@ -7,30 +7,6 @@ using static TorchSharp.torch;
 
 namespace OnlyPrompt.Training.Loop;
 
-/// <summary>Supervised fine-tuning on (instruction, response) examples.</summary>
-public sealed class SftObjective : ITrainingObjective<SftExample>
-{
-    public string Id(SftExample example) => example.Id;
-
-    public (int Rows, int Length) Shape(SftExample example) => (1, example.Prompt.Length + example.Response.Length);
-
-    public void Validate(SftExample e, LlamaConfig config) =>
-        Records.Check(e.Id, config, (nameof(e.Prompt), e.Prompt), (nameof(e.Response), e.Response));
-
-    public BatchLoss Loss(LlamaForCausalLM policy, IReadOnlyList<SftExample> batch)
-    {
-        using var scoring = ScoringBatch.Build(batch.Select(e => new PromptResponse(e.Prompt, e.Response)).ToList(), policy.Device);
-        var (sum, count) = ResponseLogProbs.Compute(policy.Forward(scoring.InputIds), scoring.InputIds, scoring.ResponseMask);
-        var loss = PreferenceLosses.Sft(sum, count);
-        var metrics = new Dictionary<string, double>
-        {
-            [LossMetrics.Loss] = loss.detach().item<float>() * batch.Count,
-            [LossMetrics.LogpsChosen] = sum.detach().sum().item<float>(),
-        };
-        return new BatchLoss(loss, metrics, batch.Sum(e => (long)e.Prompt.Length + e.Response.Length));
-    }
-}
-
 /// <summary>
 /// A DPO-family loss on preference pairs. Reference log-probs come from the pairs when cached, otherwise from
 /// <paramref name="liveReference"/> run without gradients on the same batch.
@@ -79,26 +55,5 @@ public sealed class PreferenceObjective : ITrainingObjective<PreferencePair>
             throw new InvalidOperationException($"pair '{batch.First(p => !p.HasReference).Id}' has no cached reference log-probs and there is no live reference model.");
         using var _ = no_grad();
         return PairScoring.Score(liveReference, batch).LogProbs;
-    }
-}
-
-internal static class Records
-{
-    public static void Check(string id, LlamaConfig config, params (string Field, int[] Tokens)[] fields)
-    {
-        if (string.IsNullOrWhiteSpace(id))
-            throw new ArgumentException("a training record has an empty Id.");
-        foreach (var (field, tokens) in fields)
-        {
-            if (tokens.Length == 0)
-                throw new ArgumentException($"record '{id}': {field} is empty.");
-            foreach (var token in tokens)
-                if (token < 0 || token >= config.VocabSize)
-                    throw new ArgumentException($"record '{id}': {field} holds token id {token}, outside the vocabulary of {config.VocabSize}.");
-        }
-        var prompt = fields[0].Tokens.Length;
-        foreach (var (field, tokens) in fields.Skip(1))
-            if (prompt + tokens.Length > config.MaxSequenceLength)
-                throw new ArgumentException($"record '{id}': prompt + {field} is {prompt + tokens.Length} tokens, longer than the model's context of {config.MaxSequenceLength}.");
     }
 }

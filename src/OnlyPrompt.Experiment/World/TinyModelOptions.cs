@@ -1,0 +1,18 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using OnlyPrompt.Model.Checkpoints;
+using OnlyPrompt.Model.Configuration;
+using OnlyPrompt.Model.Llama;
+
+namespace OnlyPrompt.Experiment.World;
+
+/// <summary>Size of the tiny default model.</summary>
+public sealed record TinyModelOptions
+{
+    public int Dim { get; init; } = 128;
+    public int Layers { get; init; } = 4;
+    public int Heads { get; init; } = 4;
+    public int KvHeads { get; init; } = 2;
+    public int MaxPositions { get; init; } = 128;
+}
