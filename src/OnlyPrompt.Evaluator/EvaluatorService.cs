@@ -32,8 +32,8 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             .Check(request.Scorer != Scorer.RewardModel || request.RewardModel is not null, "reward_model", "is required by SCORER_REWARD_MODEL.")
             .Check(request.MaxNewTokens > 0, "max_new_tokens", $"is {request.MaxNewTokens}; it must be positive.")
             .Check(request.CalibrationPrompts >= 0, "calibration_prompts", "must be >= 0.")
-            .Check(request.CalibrationPrompts == 0 || request.CalibrationTemplate.Contains("{s}", StringComparison.Ordinal), "calibration_template",
-                "must contain {s} when calibration_prompts > 0.")
+            .Check(request.CalibrationPrompts == 0 || PromptTemplates.HasScorePlaceholder(request.CalibrationTemplate), "calibration_template",
+                $"must contain {PromptTemplates.ScorePlaceholder} when calibration_prompts > 0.")
             .Check(request.BatchSize >= 0, "batch_size", "must be >= 0 (0: the default).")
             .Output(request.OutputContainer, request.OutputName).ThrowIfAny();
         var cancellation = context.CancellationToken;

@@ -31,7 +31,7 @@ public sealed class RunSpecValidation(BlobStore store)
         for (var i = 0; i < spec.Rounds.Count; i++)
         {
             var round = spec.Rounds[i];
-            errors.Check(round.RejectedScore is >= 0 and <= 9, $"spec.rounds[{i}].rejected_score", $"is {round.RejectedScore}; it must be in 0..9.");
+            errors.Problem($"spec.rounds[{i}].rejected_score", Experiment.World.PromptTemplates.RejectedScoreProblem(round.RejectedScore));
             if (spec.RequireIncreasingSchedule && i > 0)
                 errors.Check(round.RejectedScore > spec.Rounds[i - 1].RejectedScore, $"spec.rounds[{i}].rejected_score",
                     $"is {round.RejectedScore}, not above the previous round's {spec.Rounds[i - 1].RejectedScore} (require_increasing_schedule is set).");
@@ -46,7 +46,8 @@ public sealed class RunSpecValidation(BlobStore store)
         if (spec.AdaptiveGap is { } adaptive)
             errors.Check(adaptive.Step >= 1, "spec.adaptive_gap.step", $"is {adaptive.Step}; it must be at least 1.")
                 .Check(adaptive.AccuracyThreshold is > 0 and <= 1, "spec.adaptive_gap.accuracy_threshold", $"is {adaptive.AccuracyThreshold}; it must be in (0, 1].")
-                .Check(adaptive.MaxScore is >= 1 and <= 9, "spec.adaptive_gap.max_score", $"is {adaptive.MaxScore}; it must be in 1..9.")
+                .Check(adaptive.MaxScore is >= 1 and <= Experiment.World.PromptTemplates.HighestRejectedScore, "spec.adaptive_gap.max_score",
+                    $"is {adaptive.MaxScore}; it must be in 1..{Experiment.World.PromptTemplates.HighestRejectedScore}.")
                 .Check(!spec.RequireIncreasingSchedule, "spec.require_increasing_schedule", "must be false with adaptive_gap, which may keep a score.");
         errors.Check(spec.Evaluation is not null, "spec.evaluation", "is required.");
         if (spec.Evaluation is not null)

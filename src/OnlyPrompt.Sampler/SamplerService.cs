@@ -18,7 +18,7 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
             .Sampling(request.Sampling, "sampling").Output(request.OutputContainer, request.OutputName);
         if (request.SelfJudge is null)
             errors.Templates(request.Templates, "templates")
-                .Check(request.RejectedScore is >= 0 and <= 9, "rejected_score", $"is {request.RejectedScore}; it must be in 0..9.");
+                .Problem("rejected_score", Experiment.World.PromptTemplates.RejectedScoreProblem(request.RejectedScore));
         else
             errors.SelfJudge(request.SelfJudge, "self_judge");
         errors.Check(request.Round >= 0, "round", $"is {request.Round}; it must be 0 (every prompt) or a round number.");

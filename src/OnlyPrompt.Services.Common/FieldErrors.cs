@@ -17,6 +17,9 @@ public sealed class FieldErrors
         return this;
     }
 
+    /// <summary>Adds <paramref name="problem"/> when there is one (a rule's own check returned it).</summary>
+    public FieldErrors Problem(string field, string? problem) => problem is null ? this : Check(false, field, problem);
+
     public FieldErrors Blob(BlobRef? reference, string field)
     {
         Check(reference is not null, field, "is required.");
@@ -84,7 +87,8 @@ public sealed class FieldErrors
         if (templates is null)
             return this;
         return Check(!string.IsNullOrWhiteSpace(templates.Chosen), field + ".chosen", "is empty.")
-            .Check(templates.Rejected.Contains("{s}", StringComparison.Ordinal), field + ".rejected", "must contain {s}, where the rejected score goes.");
+            .Check(Experiment.World.PromptTemplates.HasScorePlaceholder(templates.Rejected), field + ".rejected",
+                $"must contain {Experiment.World.PromptTemplates.ScorePlaceholder}, where the rejected score goes.");
     }
 
     public FieldErrors SelfJudge(Sampler.V1.SelfJudgeSettings judge, string field) =>

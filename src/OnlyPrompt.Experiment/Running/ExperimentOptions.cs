@@ -69,8 +69,8 @@ public sealed record ExperimentOptions
         if (RejectedScores.Count == 0)
             throw new ArgumentException("RejectedScores needs at least one round.", nameof(RejectedScores));
         for (var i = 0; i < RejectedScores.Count; i++)
-            if (RejectedScores[i] is < 0 or > 9)
-                throw new ArgumentOutOfRangeException(nameof(RejectedScores), $"RejectedScores[{i}] is {RejectedScores[i]}; each must be in 0..9.");
+            if (PromptTemplates.RejectedScoreProblem(RejectedScores[i]) is { } problem)
+                throw new ArgumentOutOfRangeException(nameof(RejectedScores), $"RejectedScores[{i}] {problem}");
         if (RoundLearningRates.Count != RejectedScores.Count)
             throw new ArgumentException($"RoundLearningRates has {RoundLearningRates.Count} values for {RejectedScores.Count} rounds.", nameof(RoundLearningRates));
         for (var i = 0; i < RoundLearningRates.Count; i++)

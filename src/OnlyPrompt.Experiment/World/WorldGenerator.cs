@@ -117,7 +117,7 @@ public sealed class WorldGenerator
         return new JudgeRecord(prompt, score.ToString(CultureInfo.InvariantCulture), task.Family.ToString(), score);
     }
 
-    private static string Fill(string template, int score) => template.Replace("{s}", score.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    private static string Fill(string template, int score) => PromptTemplates.WithScore(template, score);
 }
 
 public sealed record GeneratedWorld(
