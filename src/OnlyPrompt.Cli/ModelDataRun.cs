@@ -51,12 +51,14 @@ public static class ModelDataRun
     {
         var model = Folder(arguments, "--model") ?? throw new UsageException("--model: give a Hugging Face model folder.");
         var rewardModel = Folder(arguments, "--reward-model");
+        var judge = Judge(arguments);
         var scorer = arguments.Text("--scorer") switch
         {
-            null => rewardModel is null ? Scorer.Exact : Scorer.RewardModel,
+            null => rewardModel is not null ? Scorer.RewardModel : judge is not null ? Scorer.Judge : Scorer.Exact,
             "exact" => Scorer.Exact,
             "reward-model" => rewardModel is null ? throw new UsageException("--scorer reward-model needs --reward-model DIR.") : Scorer.RewardModel,
-            var other => throw new UsageException($"--scorer: '{other}' is not one of exact, reward-model."),
+            "judge" => judge is null ? throw new UsageException("--scorer judge needs --judge-url URL and --judge-model NAME.") : Scorer.Judge,
+            var other => throw new UsageException($"--scorer: '{other}' is not one of exact, reward-model, judge."),
         };
         var container = arguments.Text("--container") ?? StorageLayout.DefaultContainer;
         var seed = arguments.Integer("--seed") ?? 1;
@@ -100,9 +102,12 @@ public static class ModelDataRun
             {
                 var report = DatasetImport.Import(path, kind, output, columns[kind]);
                 log.WriteLine($"--{Option(kind)}: {report}");
-                if (kind == DatasetKind.Eval && scorer == Scorer.Exact && FirstWithoutAnswer(output) is { } row)
+                if (kind == DatasetKind.Eval && scorer == Scorer.Exact && FirstWithout(output, e => e.Answer) is { } row)
                     throw new UsageException($"--eval: {report.File}, row {row} has no reference answer, which the exact scorer needs; "
                         + "give --reward-model DIR to score with a reward model.");
+                if (kind == DatasetKind.Eval && scorer == Scorer.Judge && judge!.Mode != JudgeMode.Rating && FirstWithout(output, e => e.Reference) is { } unreferenced)
+                    throw new UsageException($"--eval: {report.File}, row {unreferenced} has no reference output (AlpacaEval's 'output'), which a pairwise "
+                        + "judge compares against; use --judge-mode rating or another evaluation set.");
             }
             catch (DatasetException e)
             {
@@ -144,14 +149,34 @@ public static class ModelDataRun
         if (given.PreferenceData is null)
             spec.Offline = null;
         spec.Evaluation.Scorer = scorer;
+        spec.Evaluation.Judge = judge;
         if (rewardModel is not null)
             spec.Evaluation.RewardModel = await UploadModel("--reward-model", rewardModel);
         return spec;
     }
 
-    private static long? FirstWithoutAnswer(string canonicalEval) => File.ReadLines(canonicalEval)
+    private static long? FirstWithout(string canonicalEval, Func<EvalExample, string?> field) => File.ReadLines(canonicalEval)
         .Select((line, i) => (Row: i + 1L, Example: System.Text.Json.JsonSerializer.Deserialize<EvalExample>(line, DatasetImport.Canonical)!))
-        .FirstOrDefault(e => e.Example.Answer is null).Row is var row and > 0 ? row : null;
+        .FirstOrDefault(e => field(e.Example) is null).Row is var row and > 0 ? row : null;
+
+    // --judge-url URL --judge-model NAME [--judge-key-env VAR] [--judge-mode rating|pairwise|pairwise-logprobs]: any OpenAI-compatible endpoint.
+    private static JudgeSettings? Judge(Arguments arguments)
+    {
+        var (url, model) = (arguments.Text("--judge-url"), arguments.Text("--judge-model"));
+        var mode = arguments.Text("--judge-mode") switch
+        {
+            null or "pairwise" => JudgeMode.PairwiseVerdict,
+            "pairwise-logprobs" => JudgeMode.PairwiseLogprobs,
+            "rating" => JudgeMode.Rating,
+            var other => throw new UsageException($"--judge-mode: '{other}' is not one of rating, pairwise, pairwise-logprobs."),
+        };
+        var key = arguments.Text("--judge-key-env") ?? "";
+        if (url is null && model is null)
+            return null;
+        if (url is null || model is null)
+            throw new UsageException("a judge needs both --judge-url URL (up to /v1) and --judge-model NAME.");
+        return new JudgeSettings { BaseUrl = url, Model = model, ApiKeyVariable = key, Mode = mode };
+    }
 
     private static string Option(DatasetKind kind) => kind switch
     {

@@ -38,7 +38,8 @@ static int Usage()
               policy answers no better with the 10/10 prefix than without (the gap is measured and warned about always);
               --keep-better-model: a round worse than its reference beyond the interval hands the reference on
           onlyprompt run --model DIR --prompts FILE --eval FILE [--sft FILE] [--preferences FILE] [--reward-model DIR]
-                         [--scorer exact|reward-model] [--rounds N] [--columns-sft|preferences|prompts|eval canonical=actual,...]
+                         [--scorer exact|reward-model|judge] [--judge-url URL --judge-model NAME] [--judge-key-env VAR]
+                         [--judge-mode pairwise|pairwise-logprobs|rating] [--rounds N] [--columns-sft|preferences|prompts|eval canonical=actual,...]
                          [--sft-lr LR] [--offline-lr LR] [--batch-tokens N] [--max-new-tokens N] [--calibration-prompts N]
                          [--container NAME] [--name NAME] [run's round options] [--id RUN] [--detach]
               the method on your own Hugging Face model and datasets (JSON Lines or Parquet in TRL's shapes, AlpacaEval,

@@ -13,8 +13,8 @@ namespace OnlyPrompt.Evaluator;
 
 /// <summary>
 /// Held-out answers of a checkpoint (greedy, no prefix) and the requested-score calibration probe, scored by the
-/// request's primary scorer: exact quality against reference answers, or a reward model; a reward model and a judge
-/// may also score beside it.
+/// request's primary scorer: exact quality against reference answers, a reward model, or an LLM judge; a reward model
+/// and a judge may also score beside it.
 /// </summary>
 public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobStore store, ComputeGate gate, LlmJudging judging) : V1.Evaluator.EvaluatorBase
 {
@@ -22,14 +22,17 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
 
     public override async Task<EvaluateResponse> Evaluate(EvaluateRequest request, ServerCallContext context)
     {
+        var byJudge = request.Scorer == Scorer.Judge;
         var errors = new FieldErrors().Checkpoint(request.Model, "model").Blob(request.EvalSet, "eval_set");
         if (request.RewardModel is not null)
             errors.Checkpoint(request.RewardModel, "reward_model");
         if (request.Judge is not null)
-            LlmJudging.Validate(errors, request.Judge, request.BaselineReport, "judge");
+            LlmJudging.Validate(errors, request.Judge, request.BaselineReport, byJudge, "judge");
         errors
-            .Check(request.Scorer is Scorer.Exact or Scorer.RewardModel, "scorer", $"is {request.Scorer}; supported: SCORER_EXACT, SCORER_REWARD_MODEL.")
+            .Check(request.Scorer is Scorer.Exact or Scorer.RewardModel or Scorer.Judge, "scorer",
+                $"is {request.Scorer}; supported: SCORER_EXACT, SCORER_REWARD_MODEL, SCORER_JUDGE.")
             .Check(request.Scorer != Scorer.RewardModel || request.RewardModel is not null, "reward_model", "is required by SCORER_REWARD_MODEL.")
+            .Check(!byJudge || request.Judge is not null, "judge", "is required by SCORER_JUDGE.")
             .Check(request.MaxNewTokens > 0, "max_new_tokens", $"is {request.MaxNewTokens}; it must be positive.")
             .Check(request.CalibrationPrompts >= 0, "calibration_prompts", "must be >= 0.")
             .Check(request.CalibrationPrompts == 0 || PromptTemplates.HasScorePlaceholder(request.CalibrationTemplate), "calibration_template",
@@ -41,7 +44,10 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         var records = await datasets.ReadAsync<EvalRecord>(request.EvalSet, cancellation);
         if (request.Scorer == Scorer.Exact && records.FindIndex(r => r.Answer is null) is var missing and >= 0)
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"eval_set: row {missing + 1} has no answer; the exact scorer needs reference answers (score with a reward model instead)."));
+                $"eval_set: row {missing + 1} has no answer; the exact scorer needs reference answers (score with a reward model or judge instead)."));
+        if (byJudge && request.Judge!.Mode != JudgeMode.Rating && records.FindIndex(r => r.Reference is null) is var unreferenced and >= 0)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"eval_set: row {unreferenced + 1} has no reference output (AlpacaEval's 'output'), which a pairwise judge as the scorer compares against."));
         var options = new ExperimentOptions
         {
             EvalMaxNewTokens = request.MaxNewTokens,
@@ -50,8 +56,16 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             Filter = new FilterOptions { LeakPatterns = request.LeakPatterns.Count > 0 ? request.LeakPatterns.ToList() : FilterOptions.DefaultLeakPatterns },
             Templates = request.CalibrationPrompts > 0 ? new PromptTemplates(Rejected: request.CalibrationTemplate) : new PromptTemplates(),
         };
-        var (evaluation, calibration, rewards, gap) = await gate.RunAsync(() => Score(request, records, options, cancellation), cancellation);
+        var answered = await gate.RunAsync(() => Answer(request, records, options, cancellation), cancellation);
+        var (scored, rewards) = await ScoreAsync(request, records, answered, cancellation);
 
+        // Answers without a score (a judge's unreadable verdict) are left out of every mean.
+        var kept = Enumerable.Range(0, records.Count).Where(i => scored.Answers[i] is not null).ToList();
+        if (kept.Count == 0)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the judge gave no readable verdict for any of the {records.Count} answers."));
+        var evaluation = Scoring.Evaluation([.. kept.Select(i => records[i])], [.. kept.Select(i => answered.Answers[i])],
+            [.. kept.Select(i => scored.Answers[i]!.Value)], answered.Leaks);
+        var calibration = Calibration(answered.Probe.Count, scored.Probe);
         var response = new EvaluateResponse
         {
             MeanQuality = evaluation.MeanQuality, StandardError = evaluation.StandardError, LeakRate = evaluation.LeakRate,
@@ -59,18 +73,18 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             CalibrationWarning = CalibrationCheck.Warning(calibration) ?? "", MeanWords = evaluation.Answers.Average(a => a.Words), Scorer = request.Scorer,
         };
         if (rewards is not null)
+            response.Reward = LlmJudging.ToInterval(MeanInterval.Of(rewards.Select(r => (double)r).ToList()));
+        if (scored.Prefixed.Length > 0 && Enumerable.Range(0, records.Count).Where(i => scored.Answers[i] is not null && scored.Prefixed[i] is not null)
+                .Select(i => scored.Prefixed[i]!.Value - scored.Answers[i]!.Value).ToList() is { Count: > 0 } gaps)
         {
-            var reward = MeanInterval.Of(rewards.Select(r => (double)r).ToList());
-            response.Reward = new Interval { Mean = reward.Mean, Low = reward.Low, High = reward.High };
+            var gap = MeanInterval.Of(gaps);
+            response.PrefixGap = LlmJudging.ToInterval(gap);
+            response.PrefixGapWarning = PrefixGap.Warning(gap) ?? "";
+            activity?.SetTag("onlyprompt.prefix_gap", gap.Mean);
         }
-        if (gap is not null)
-        {
-            var interval = MeanInterval.Of(gap);
-            response.PrefixGap = new Interval { Mean = interval.Mean, Low = interval.Low, High = interval.High };
-            response.PrefixGapWarning = PrefixGap.Warning(interval) ?? "";
-            activity?.SetTag("onlyprompt.prefix_gap", interval.Mean);
-        }
-        if (request.Judge is not null)
+        if (byJudge)
+            JudgeNumbers(request.Judge!, records, answered.Answers, scored.Answers, response);
+        else if (request.Judge is not null)
             await judging.ApplyAsync(request.Judge, request.BaselineReport, evaluation, response, cancellation);
         response.Report = await store.UploadTextAsync(request.OutputContainer, request.OutputName,
             JsonSerializer.Serialize(new EvaluationReport(evaluation, calibration, rewards, request.PromptPrefix), JsonLines.Options), cancellation);
@@ -78,6 +92,79 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         activity?.SetTag("onlyprompt.quality", evaluation.MeanQuality);
         activity?.SetTag("onlyprompt.leak_rate", evaluation.LeakRate);
         return response;
+    }
+
+    private sealed record Answered(List<string> Answers, IReadOnlyList<EvalRecord> Probe, List<string> ProbeAnswers, List<string> Prefixed, PairFilter Leaks)
+    {
+        /// <summary>The probe's records in the order of its answers: the subset once per requested score 0..10.</summary>
+        public IReadOnlyList<EvalRecord> ProbeRecords { get; } = [.. Enumerable.Range(0, 11).SelectMany(_ => Probe)];
+    }
+
+    /// <summary>Each answer's score under the primary scorer (null: no readable verdict), for the plain, probe and prefixed answers.</summary>
+    private sealed record Scored(double?[] Answers, double?[] Probe, double?[] Prefixed);
+
+    // The policy answers everything there is to score while it is loaded: the held-out prompts, the probe, the prefixed prompts.
+    private Answered Answer(EvaluateRequest request, List<EvalRecord> records, ExperimentOptions options, CancellationToken cancellation)
+    {
+        using var model = models.LoadAsync(request.Model, cancellation).GetAwaiter().GetResult();
+        var evaluator = new Experiment.Running.Evaluator(model, options);
+        var probe = request.CalibrationPrompts > 0 ? evaluator.CalibrationSubset(records) : [];
+        return new Answered(evaluator.Answers(records, request.PromptPrefix), probe, probe.Count > 0 ? evaluator.CalibrationAnswers(probe) : [],
+            request.GapPrefix.Length > 0 ? evaluator.Answers(records, request.GapPrefix) : [], evaluator.LeakDetector);
+    }
+
+    // After the policy is unloaded: the reward model (primary or beside) scores under the compute gate; a judge over the network.
+    private async Task<(Scored Scored, float[]? Rewards)> ScoreAsync(EvaluateRequest request, List<EvalRecord> records, Answered answered,
+        CancellationToken cancellation)
+    {
+        double?[] Exact(IReadOnlyList<EvalRecord> prompts, IReadOnlyList<string> replies) =>
+            replies.Count == 0 ? [] : [.. Scoring.Exact(prompts, replies).Select(s => (double?)s)];
+        float[]? rewards = null;
+        Scored? byReward = null;
+        if (request.RewardModel is not null)
+            (rewards, byReward) = await gate.RunAsync(() =>
+            {
+                using var rewardModel = models.LoadRewardModelAsync(request.RewardModel, cancellation).GetAwaiter().GetResult();
+                double?[] Rewards(IReadOnlyList<EvalRecord> prompts, IReadOnlyList<string> replies) => replies.Count == 0 ? []
+                    : [.. rewardModel.Score(prompts.Select((r, i) => (r.Prompt, replies[i])).ToList()).Select(r => (double?)r)];
+                var plain = Rewards(records, answered.Answers);
+                return (plain.Select(r => (float)r!.Value).ToArray(), request.Scorer == Scorer.RewardModel
+                    ? new Scored(plain, Rewards(answered.ProbeRecords, answered.ProbeAnswers), Rewards(records, answered.Prefixed)) : null);
+            }, cancellation);
+        var scored = request.Scorer switch
+        {
+            Scorer.RewardModel => byReward!,
+            Scorer.Judge => new Scored(await judging.ScoreAsync(request.Judge, records, answered.Answers, cancellation),
+                answered.ProbeAnswers.Count == 0 ? [] : await judging.ScoreAsync(request.Judge, answered.ProbeRecords, answered.ProbeAnswers, cancellation),
+                answered.Prefixed.Count == 0 ? [] : await judging.ScoreAsync(request.Judge, records, answered.Prefixed, cancellation)),
+            _ => new Scored(Exact(records, answered.Answers), Exact(answered.ProbeRecords, answered.ProbeAnswers), Exact(records, answered.Prefixed)),
+        };
+        return (scored, rewards);
+    }
+
+    // The mean score at each requested score, when every level has a score to average.
+    private static double[] Calibration(int subsetCount, double?[] probe)
+    {
+        if (subsetCount == 0)
+            return [];
+        var levels = Enumerable.Range(0, 11).Select(s => probe.Skip(s * subsetCount).Take(subsetCount).Where(v => v is not null).Select(v => v!.Value).ToList()).ToList();
+        return levels.All(l => l.Count > 0) ? [.. levels.Select(l => l.Average())] : [];
+    }
+
+    // The judge's own numbers, from its primary scores: the mean rating, or the win rates over the references.
+    private static void JudgeNumbers(JudgeSettings judge, List<EvalRecord> records, List<string> answers, double?[] scores, EvaluateResponse response)
+    {
+        response.JudgeUnreadable = scores.Count(s => s is null);
+        var readable = Enumerable.Range(0, records.Count).Where(i => scores[i] is not null).ToList();
+        if (judge.Mode == JudgeMode.Rating)
+        {
+            response.JudgeRating = LlmJudging.ToInterval(MeanInterval.Of([.. readable.Select(i => scores[i]!.Value)]));
+            return;
+        }
+        static int Words(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        var rates = WinRates.Of([.. readable.Select(i => new Preference(scores[i]!.Value, Words(answers[i]), Words(records[i].Reference!)))]);
+        response.JudgeWinRate = rates.WinRate.Mean;
+        response.JudgeLcWinRate = LlmJudging.ToInterval(rates.LengthControlled);
     }
 
     public override async Task<ScorePairsResponse> ScorePairs(ScorePairsRequest request, ServerCallContext context)
@@ -104,44 +191,5 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             Chosen = Of(chosen), Rejected = Of(rejected), Pairs = pairs.Count,
             ChosenBetter = chosen.Zip(rejected).Count(p => p.First > p.Second) / (double)pairs.Count,
         };
-    }
-
-    // The policy answers first and is unloaded; then the reward model, when there is one, scores the answers.
-    private (Experiment.Running.Evaluation, double[], float[]?, double[]?) Score(EvaluateRequest request, List<EvalRecord> records,
-        ExperimentOptions options, CancellationToken cancellation)
-    {
-        List<string> answers, probeAnswers, prefixed = [];
-        IReadOnlyList<EvalRecord> probe;
-        Experiment.Filtering.PairFilter leaks;
-        using (var model = models.LoadAsync(request.Model, cancellation).GetAwaiter().GetResult())
-        {
-            var evaluator = new Experiment.Running.Evaluator(model, options);
-            leaks = evaluator.LeakDetector;
-            answers = evaluator.Answers(records, request.PromptPrefix);
-            if (request.GapPrefix.Length > 0)
-                prefixed = evaluator.Answers(records, request.GapPrefix);
-            probe = request.CalibrationPrompts > 0 ? evaluator.CalibrationSubset(records) : [];
-            probeAnswers = probe.Count > 0 ? evaluator.CalibrationAnswers(probe) : [];
-        }
-        IReadOnlyList<EvalRecord> probeRecords = [.. Enumerable.Range(0, 11).SelectMany(_ => probe)];
-        float[]? rewards = null;
-        double[] scores, probeScores, prefixedScores;
-        if (request.RewardModel is null)
-            (scores, probeScores, prefixedScores) = (Scoring.Exact(records, answers), Scoring.Exact(probeRecords, probeAnswers),
-                prefixed.Count > 0 ? Scoring.Exact(records, prefixed) : []);
-        else
-        {
-            using var rewardModel = models.LoadRewardModelAsync(request.RewardModel, cancellation).GetAwaiter().GetResult();
-            double[] Rewards(IReadOnlyList<EvalRecord> prompts, IReadOnlyList<string> replies) =>
-                rewardModel.Score(prompts.Select((r, i) => (r.Prompt, replies[i])).ToList()).Select(r => (double)r).ToArray();
-            rewards = rewardModel.Score(records.Select((r, i) => (r.Prompt, answers[i])).ToList());
-            var byReward = request.Scorer == Scorer.RewardModel;
-            scores = byReward ? rewards.Select(r => (double)r).ToArray() : Scoring.Exact(records, answers);
-            probeScores = byReward ? Rewards(probeRecords, probeAnswers) : Scoring.Exact(probeRecords, probeAnswers);
-            prefixedScores = prefixed.Count == 0 ? [] : byReward ? Rewards(records, prefixed) : Scoring.Exact(records, prefixed);
-        }
-        var calibration = probe.Count > 0 ? Scoring.CalibrationCurve(probe.Count, probeScores) : [];
-        var gap = prefixed.Count > 0 ? prefixedScores.Select((s, i) => s - scores[i]).ToArray() : null;
-        return (Scoring.Evaluation(records, answers, scores, leaks), calibration, rewards, gap);
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using OnlyPrompt.Evaluation.Judging;
 using OnlyPrompt.Evaluation.Metrics;
 using OnlyPrompt.Evaluator.V1;
+using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
 
@@ -16,22 +17,37 @@ public sealed class LlmJudging(WorkDirectory work, BlobStore store)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(5) };
 
-    /// <summary>The checks only the Evaluator can make (its environment; the request's baseline) on top of <see cref="FieldErrors.Judge"/>.</summary>
-    public static FieldErrors Validate(FieldErrors errors, JudgeSettings judge, Common.V1.BlobRef? baselineReport, string field) =>
+    /// <summary>
+    /// The checks only the Evaluator can make (its environment; the request's baseline) on top of <see cref="FieldErrors.Judge"/>.
+    /// A pairwise judge beside the primary scorer compares with a baseline's answers; as the primary scorer, with the eval set's references.
+    /// </summary>
+    public static FieldErrors Validate(FieldErrors errors, JudgeSettings judge, Common.V1.BlobRef? baselineReport, bool primary, string field) =>
         errors.Judge(judge, field)
             .Check(judge.ApiKeyVariable.Length == 0 || Environment.GetEnvironmentVariable(judge.ApiKeyVariable) is { Length: > 0 }, field + ".api_key_variable",
                 $"the Evaluator has no environment variable {judge.ApiKeyVariable}.")
-            .Check(judge.Mode is JudgeMode.Rating or JudgeMode.Unspecified || baselineReport is not null, "baseline_report", "is required for a pairwise judge.");
+            .Check(primary || judge.Mode is JudgeMode.Rating or JudgeMode.Unspecified || baselineReport is not null, "baseline_report",
+                "is required for a pairwise judge beside the primary scorer.");
+
+    /// <summary>
+    /// The judge as the primary scorer: each answer's rating, or its preference over the record's reference output;
+    /// null where the judge gave no readable verdict.
+    /// </summary>
+    public async Task<double?[]> ScoreAsync(JudgeSettings settings, IReadOnlyList<EvalRecord> records, IReadOnlyList<string> answers, CancellationToken cancellation)
+    {
+        var (judge, maxTokens) = Connect(settings);
+        if (settings.Mode == JudgeMode.Rating)
+        {
+            var rater = new RatingJudge(judge, maxTokens);
+            return (await Task.WhenAll(records.Select((r, i) => rater.RateAsync(r.Prompt, answers[i], cancellation)))).Select(r => r.Value).ToArray();
+        }
+        var pairwise = new PairwiseJudge(judge, settings.Mode == JudgeMode.PairwiseLogprobs ? PairwiseMode.LogProbs : PairwiseMode.Verdict, maxTokens);
+        return (await Task.WhenAll(records.Select((r, i) => pairwise.CompareAsync(r.Prompt, answers[i], r.Reference!, cancellation)))).Select(j => j.ModelWins).ToArray();
+    }
 
     public async Task ApplyAsync(JudgeSettings settings, Common.V1.BlobRef? baselineReport, Experiment.Running.Evaluation evaluation, EvaluateResponse response,
         CancellationToken cancellation)
     {
-        var key = settings.ApiKeyVariable.Length > 0 ? Environment.GetEnvironmentVariable(settings.ApiKeyVariable) : null;
-        var client = new OpenAiChatClient(Http, new OpenAiEndpoint(new Uri(settings.BaseUrl), settings.Model, key),
-            new OpenAiClientOptions { MaxConcurrency = settings.Concurrency > 0 ? settings.Concurrency : 4 });
-        var cacheName = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{settings.BaseUrl}\n{settings.Model}")))[..16];
-        var judge = new CachedChatCompletions(client, Path.Combine(work.Root, "judge-cache", cacheName + ".jsonl"));
-        var maxTokens = settings.MaxTokens > 0 ? settings.MaxTokens : 512;
+        var (judge, maxTokens) = Connect(settings);
 
         if (settings.Mode == JudgeMode.Rating)
         {
@@ -59,5 +75,15 @@ public sealed class LlmJudging(WorkDirectory work, BlobStore store)
         response.JudgeLcWinRate = ToInterval(rates.LengthControlled);
     }
 
-    private static Interval ToInterval(MeanInterval interval) => new() { Mean = interval.Mean, Low = interval.Low, High = interval.High };
+    // One cached client per judge (base URL and model), so an evaluation run again asks the judge nothing new.
+    private (IChatCompletions Judge, int MaxTokens) Connect(JudgeSettings settings)
+    {
+        var key = settings.ApiKeyVariable.Length > 0 ? Environment.GetEnvironmentVariable(settings.ApiKeyVariable) : null;
+        var client = new OpenAiChatClient(Http, new OpenAiEndpoint(new Uri(settings.BaseUrl), settings.Model, key),
+            new OpenAiClientOptions { MaxConcurrency = settings.Concurrency > 0 ? settings.Concurrency : 4 });
+        var cacheName = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{settings.BaseUrl}\n{settings.Model}")))[..16];
+        return (new CachedChatCompletions(client, Path.Combine(work.Root, "judge-cache", cacheName + ".jsonl")), settings.MaxTokens > 0 ? settings.MaxTokens : 512);
+    }
+
+    public static Interval ToInterval(MeanInterval interval) => new() { Mean = interval.Mean, Low = interval.Low, High = interval.High };
 }

@@ -58,10 +58,12 @@ public sealed class RunSpecValidation(BlobStore store)
                 errors.Judge(spec.Evaluation.Judge, "spec.evaluation.judge");
             if (spec.Evaluation.RewardModel is not null)
                 await CheckCheckpointAsync(spec.Evaluation.RewardModel, "spec.evaluation.reward_model", errors, cancellation);
-            errors.Check(spec.Evaluation.Scorer is Scorer.Unspecified or Scorer.Exact or Scorer.RewardModel, "spec.evaluation.scorer",
-                    $"is {spec.Evaluation.Scorer}; supported: SCORER_EXACT, SCORER_REWARD_MODEL.")
+            errors.Check(spec.Evaluation.Scorer is Scorer.Unspecified or Scorer.Exact or Scorer.RewardModel or Scorer.Judge, "spec.evaluation.scorer",
+                    $"is {spec.Evaluation.Scorer}; supported: SCORER_EXACT, SCORER_REWARD_MODEL, SCORER_JUDGE.")
                 .Check(spec.Evaluation.Scorer != Scorer.RewardModel || spec.Evaluation.RewardModel is not null, "spec.evaluation.scorer",
-                    "is SCORER_REWARD_MODEL, so spec.evaluation.reward_model is required.");
+                    "is SCORER_REWARD_MODEL, so spec.evaluation.reward_model is required.")
+                .Check(spec.Evaluation.Scorer != Scorer.Judge || spec.Evaluation.Judge is not null, "spec.evaluation.scorer",
+                    "is SCORER_JUDGE, so spec.evaluation.judge is required.");
         }
         if (spec.Filter is not null)
             errors.Check(spec.Filter.MinWords >= 0 && spec.Filter.MaxWords >= 0, "spec.filter", "min_words and max_words must be >= 0.");

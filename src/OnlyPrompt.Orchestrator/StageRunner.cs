@@ -167,7 +167,9 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var sft = evaluated.FirstOrDefault(s => s.Name == "sft/evaluate");
         // A pairwise judge compares with the SFT model's answers, so the SFT evaluation itself is not judged.
         var sftReport = sft?.Files.GetValueOrDefault("report");
-        var judge = spec.Evaluation.Judge is { Mode: not JudgeMode.Rating } && sftReport is null ? null : spec.Evaluation.Judge;
+        // As the primary scorer a pairwise judge compares with the eval set's references, so it judges every evaluation.
+        var primaryJudge = spec.Evaluation.Scorer == Scorer.Judge;
+        var judge = !primaryJudge && spec.Evaluation.Judge is { Mode: not JudgeMode.Rating } && sftReport is null ? null : spec.Evaluation.Judge;
         var request = new EvaluateRequest
         {
             Model = Policy(run), EvalSet = File(run, "prepare", WorldPreparer.Eval),
@@ -175,7 +177,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             MaxNewTokens = spec.Evaluation.MaxNewTokens, BatchSize = spec.Evaluation.BatchSize,
             CalibrationPrompts = withProbe ? spec.Evaluation.CalibrationPrompts : 0,
             CalibrationTemplate = withProbe ? spec.Templates?.Rejected ?? Experiment.World.PromptTemplates.DefaultRejected : "",
-            LeakPatterns = { spec.Filter?.LeakPatterns ?? [] }, PromptPrefix = spec.Evaluation.InferencePrefix, RewardModel = spec.Evaluation.RewardModel, Judge = judge, BaselineReport = judge is null ? null : sftReport,
+            LeakPatterns = { spec.Filter?.LeakPatterns ?? [] }, PromptPrefix = spec.Evaluation.InferencePrefix, RewardModel = spec.Evaluation.RewardModel, Judge = judge, BaselineReport = judge is null || primaryJudge ? null : sftReport,
             GapPrefix = !NextRoundUsesPrefixes(spec, stage) ? "" : spec.Templates is { Chosen.Length: > 0 } templates ? templates.Chosen : Experiment.World.PromptTemplates.DefaultChosen,
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/eval.json"),
         };

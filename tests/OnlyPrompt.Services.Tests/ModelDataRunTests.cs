@@ -123,6 +123,34 @@ public sealed class ModelDataRunTests(ServiceStack stack)
     }
 
     [Fact]
+    public async Task A_users_run_can_be_scored_by_an_LLM_judge_against_the_reference_outputs()
+    {
+        using var files = new TempDirectory();
+        WriteModelAndData(files);
+        await using var judge = await ScriptedJudge.StartAsync();
+        File.WriteAllLines(files.File("alpaca_eval.json"), Enumerable.Range(0, 4).Select(i => JsonSerializer.Serialize(new
+        {
+            instruction = $"What is {i} plus {i}?", output = $"REFERENCE {2 * i}", generator = "reference", dataset = "arithmetic",
+        })));
+        string[] arguments =
+        [
+            "--model", files.File("model"), "--preferences", files.File("prefs.jsonl"), "--prompts", files.File("prompts.parquet"),
+            "--eval", files.File("alpaca_eval.json"), "--judge-url", judge.BaseUrl.ToString(), "--judge-model", "scripted",
+            "--rounds", "1", "--max-new-tokens", "6", "--calibration-prompts", "0", "--batch-tokens", "256", "--container", "user-data",
+        ];
+
+        var spec = await ModelDataRun.PrepareAsync(new Cli.Arguments(arguments), stack.Store, TextWriter.Null, CancellationToken.None);
+        Assert.Equal(Scorer.Judge, spec.Evaluation.Scorer);
+        await stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "judged-user-data" });
+        var run = await Runs.WatchToEndAsync(stack.Client, "judged-user-data", TimeSpan.FromMinutes(5));
+
+        Assert.True(run.State == RunState.Succeeded, run.Error);
+        // The scripted judge prefers every model answer over its reference: every evaluation scores 1 and wins 100%.
+        foreach (var evaluation in run.Stages.Where(s => s.Evaluation is not null).Select(s => s.Evaluation))
+            Assert.Equal((Scorer.Judge, 1.0, 100.0, 0), (evaluation.Scorer, evaluation.MeanQuality, evaluation.JudgeWinRate, evaluation.JudgeUnreadable));
+    }
+
+    [Fact]
     public async Task A_bad_row_stops_the_run_before_anything_is_uploaded()
     {
         using var files = new TempDirectory();

@@ -290,6 +290,46 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.Contains("has no pairs", error.Status.Detail);
     }
 
+    [Fact]
+    public async Task Evaluator_scores_by_an_LLM_judge_against_the_reference_outputs_or_by_its_ratings_leaving_unreadable_verdicts_out()
+    {
+        var (model, _) = await TinyWorldAsync();
+        await using var judgeServer = await ScriptedJudge.StartAsync();
+        var eval = await UploadJsonLinesAsync("judged.jsonl", [
+            new EvalRecord("Sort: 3 1 2", Reference: "REFERENCE 1 2 3"), new EvalRecord("Max: 4 9 2", Reference: "REFERENCE 9"),
+            new EvalRecord("UNREADABLE Max: 1 7", Reference: "REFERENCE 7")]);
+        var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
+        var judge = new Evaluator.V1.JudgeSettings { BaseUrl = judgeServer.BaseUrl.ToString(), Model = "scripted", Mode = Evaluator.V1.JudgeMode.PairwiseVerdict };
+        var request = new Evaluator.V1.EvaluateRequest
+        {
+            Model = model, EvalSet = eval, Scorer = Evaluator.V1.Scorer.Judge, Judge = judge, MaxNewTokens = 4, OutputContainer = Container, OutputName = "judged.json",
+        };
+
+        // Pairwise against the references: the scripted judge prefers every model answer in both orders.
+        var pairwise = await client.EvaluateAsync(request);
+        var report = await HeadToHead.ReadReportAsync(stack.Store, pairwise.Report, CancellationToken.None);
+        Assert.Equal(Evaluator.V1.Scorer.Judge, pairwise.Scorer);
+        Assert.Equal(1.0, pairwise.MeanQuality);
+        Assert.Equal(1, pairwise.JudgeUnreadable);
+        Assert.Equal(100, pairwise.JudgeWinRate);
+        Assert.Equal(["Max: 4 9 2", "Sort: 3 1 2"], report.Evaluation.Answers.Select(a => a.Prompt).Order(StringComparer.Ordinal));
+
+        // Ratings: [[7]] for every readable answer.
+        request.Judge = new Evaluator.V1.JudgeSettings(judge) { Mode = Evaluator.V1.JudgeMode.Rating };
+        request.OutputName = "rated.json";
+        var rated = await client.EvaluateAsync(request);
+        Assert.Equal(7.0, rated.MeanQuality);
+        Assert.Equal(7.0, rated.JudgeRating.Mean);
+        Assert.Equal(1, rated.JudgeUnreadable);
+
+        // A pairwise judge as the scorer needs a reference output per prompt.
+        request.Judge = judge;
+        request.EvalSet = await UploadJsonLinesAsync("unreferenced.jsonl", [new EvalRecord("Sort: 3 1 2", Reference: "REFERENCE 1 2 3"), new EvalRecord("Max: 4 9 2")]);
+        var missing = await Assert.ThrowsAsync<RpcException>(() => client.EvaluateAsync(request).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, missing.StatusCode);
+        Assert.Contains("eval_set: row 2 has no reference output", missing.Status.Detail);
+    }
+
     private sealed class Tolerance(double tolerance) : IEqualityComparer<double>
     {
         public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
