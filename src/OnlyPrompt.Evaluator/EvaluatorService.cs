@@ -72,6 +72,8 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             QualityByFamily = { evaluation.QualityByFamily.ToDictionary() }, Calibration = { calibration },
             CalibrationWarning = CalibrationCheck.Warning(calibration) ?? "", MeanWords = evaluation.Answers.Average(a => a.Words), Scorer = request.Scorer,
         };
+        // The report pairs rewards with its answers, so they are kept for the same answers.
+        rewards = rewards is null ? null : [.. kept.Select(i => rewards[i])];
         if (rewards is not null)
             response.Reward = LlmJudging.ToInterval(MeanInterval.Of(rewards.Select(r => (double)r).ToList()));
         if (scored.Prefixed.Length > 0 && Enumerable.Range(0, records.Count).Where(i => scored.Answers[i] is not null && scored.Prefixed[i] is not null)
@@ -161,8 +163,7 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             response.JudgeRating = LlmJudging.ToInterval(MeanInterval.Of([.. readable.Select(i => scores[i]!.Value)]));
             return;
         }
-        static int Words(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-        var rates = WinRates.Of([.. readable.Select(i => new Preference(scores[i]!.Value, Words(answers[i]), Words(records[i].Reference!)))]);
+        var rates = WinRates.Of([.. readable.Select(i => new Preference(scores[i]!.Value, Scoring.Words(answers[i]), Scoring.Words(records[i].Reference!)))]);
         response.JudgeWinRate = rates.WinRate.Mean;
         response.JudgeLcWinRate = LlmJudging.ToInterval(rates.LengthControlled);
     }

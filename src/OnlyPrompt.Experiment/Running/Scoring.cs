@@ -24,5 +24,6 @@ public static class Scoring
     public static double[] CalibrationCurve(int subsetCount, IReadOnlyList<double> scores) =>
         Enumerable.Range(0, 11).Select(s => Enumerable.Range(0, subsetCount).Average(i => scores[s * subsetCount + i])).ToArray();
 
-    private static int Words(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+    /// <summary>An answer's length in words, as the length-controlled win rate counts them.</summary>
+    public static int Words(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
 }
