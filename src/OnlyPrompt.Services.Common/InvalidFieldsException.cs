@@ -1,5 +1,3 @@
-using OnlyPrompt.Common.V1;
-
 namespace OnlyPrompt.Services;
 
 /// <summary>Fields of a request are invalid; the message lists each as "field: problem".</summary>

@@ -1,10 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using OnlyPrompt.Model.Checkpoints;
-using OnlyPrompt.Model.Configuration;
-using OnlyPrompt.Model.Llama;
-
 namespace OnlyPrompt.Experiment.World;
 
 /// <summary>Size of the tiny default model.</summary>

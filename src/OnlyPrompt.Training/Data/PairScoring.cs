@@ -1,7 +1,6 @@
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Scoring;
 using OnlyPrompt.Training.Losses;
-using static TorchSharp.torch;
 
 namespace OnlyPrompt.Training.Data;
 

@@ -1,9 +1,4 @@
 using OnlyPrompt.Model.Configuration;
-using OnlyPrompt.Model.Llama;
-using OnlyPrompt.Model.Scoring;
-using OnlyPrompt.Training.Data;
-using OnlyPrompt.Training.Losses;
-using static TorchSharp.torch;
 
 namespace OnlyPrompt.Training.Loop;
 

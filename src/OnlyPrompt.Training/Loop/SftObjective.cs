@@ -3,7 +3,6 @@ using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Scoring;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Losses;
-using static TorchSharp.torch;
 
 namespace OnlyPrompt.Training.Loop;
 
