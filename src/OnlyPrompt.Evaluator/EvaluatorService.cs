@@ -133,15 +133,14 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
                 return (plain.Select(r => (float)r!.Value).ToArray(), request.Scorer == Scorer.RewardModel
                     ? new Scored(plain, Rewards(answered.ProbeRecords, answered.ProbeAnswers), Rewards(records, answered.Prefixed)) : null);
             }, cancellation);
-        var scored = request.Scorer switch
+        if (request.Scorer == Scorer.Judge)
         {
-            Scorer.RewardModel => byReward!,
-            Scorer.Judge => new Scored(await judging.ScoreAsync(request.Judge, records, answered.Answers, cancellation),
-                answered.ProbeAnswers.Count == 0 ? [] : await judging.ScoreAsync(request.Judge, answered.ProbeRecords, answered.ProbeAnswers, cancellation),
-                answered.Prefixed.Count == 0 ? [] : await judging.ScoreAsync(request.Judge, records, answered.Prefixed, cancellation)),
-            _ => new Scored(Exact(records, answered.Answers), Exact(answered.ProbeRecords, answered.ProbeAnswers), Exact(records, answered.Prefixed)),
-        };
-        return (scored, rewards);
+            var judged = await judging.ScoreAsync(request.Judge,
+                [(records, answered.Answers), (answered.ProbeRecords, answered.ProbeAnswers), (records, answered.Prefixed)], cancellation);
+            return (new Scored(judged[0], judged[1], judged[2]), rewards);
+        }
+        return (request.Scorer == Scorer.RewardModel ? byReward!
+            : new Scored(Exact(records, answered.Answers), Exact(answered.ProbeRecords, answered.ProbeAnswers), Exact(records, answered.Prefixed)), rewards);
     }
 
     // The mean score at each requested score, when every level has a score to average.

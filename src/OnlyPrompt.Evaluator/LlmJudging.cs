@@ -29,19 +29,19 @@ public sealed class LlmJudging(WorkDirectory work, BlobStore store)
                 "is required for a pairwise judge beside the primary scorer.");
 
     /// <summary>
-    /// The judge as the primary scorer: each answer's rating, or its preference over the record's reference output;
-    /// null where the judge gave no readable verdict.
+    /// The judge as the primary scorer, over one client for every set of answers: each answer's rating, or its
+    /// preference over the record's reference output; null where the judge gave no readable verdict.
     /// </summary>
-    public async Task<double?[]> ScoreAsync(JudgeSettings settings, IReadOnlyList<EvalRecord> records, IReadOnlyList<string> answers, CancellationToken cancellation)
+    public async Task<double?[][]> ScoreAsync(JudgeSettings settings, IReadOnlyList<(IReadOnlyList<EvalRecord> Records, IReadOnlyList<string> Answers)> sets,
+        CancellationToken cancellation)
     {
         var (judge, maxTokens) = Connect(settings);
-        if (settings.Mode == JudgeMode.Rating)
-        {
-            var rater = new RatingJudge(judge, maxTokens);
-            return (await Task.WhenAll(records.Select((r, i) => rater.RateAsync(r.Prompt, answers[i], cancellation)))).Select(r => r.Value).ToArray();
-        }
+        var rater = new RatingJudge(judge, maxTokens);
         var pairwise = new PairwiseJudge(judge, settings.Mode == JudgeMode.PairwiseLogprobs ? PairwiseMode.LogProbs : PairwiseMode.Verdict, maxTokens);
-        return (await Task.WhenAll(records.Select((r, i) => pairwise.CompareAsync(r.Prompt, answers[i], r.Reference!, cancellation)))).Select(j => j.ModelWins).ToArray();
+        async Task<double?> Score(EvalRecord record, string answer) => settings.Mode == JudgeMode.Rating
+            ? (await rater.RateAsync(record.Prompt, answer, cancellation)).Value
+            : (await pairwise.CompareAsync(record.Prompt, answer, record.Reference!, cancellation)).ModelWins;
+        return await Task.WhenAll(sets.Select(set => Task.WhenAll(set.Answers.Select((answer, i) => Score(set.Records[i], answer)))));
     }
 
     public async Task ApplyAsync(JudgeSettings settings, Common.V1.BlobRef? baselineReport, Experiment.Running.Evaluation evaluation, EvaluateResponse response,

@@ -29,12 +29,13 @@ public sealed class HeadToHead(BlobStore store)
         var model = await ReadAsync(record, cancellation);
         foreach (var (name, baseline) in baselines)
         {
-            var rates = WinRates.Of(Preferences(model, await ReadAsync(baseline, cancellation)));
+            var other = await ReadAsync(baseline, cancellation);
+            var rates = WinRates.Of(Preferences(model, other));
             record.Metrics[$"win_rate/{name}"] = rates.WinRate.Mean;
             record.Metrics[$"lc_win_rate/{name}"] = rates.LengthControlled.Mean;
             record.Metrics[$"lc_win_rate/{name}/low"] = rates.LengthControlled.Low;
             record.Metrics[$"lc_win_rate/{name}/high"] = rates.LengthControlled.High;
-            if (Differences(model, await ReadAsync(baseline, cancellation)) is { Count: > 0 } differences)
+            if (Differences(model, other) is { Count: > 0 } differences)
             {
                 var difference = MeanInterval.Of(differences);
                 record.Metrics[$"score_difference/{name}"] = difference.Mean;
@@ -45,20 +46,19 @@ public sealed class HeadToHead(BlobStore store)
     }
 
     /// <summary>Per prompt both answered: the model's score minus the baseline's.</summary>
-    public static List<double> Differences(Experiment.Running.Evaluation model, Experiment.Running.Evaluation baseline)
-    {
-        var byPrompt = baseline.Answers.GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First().Quality);
-        return model.Answers.Where(a => byPrompt.ContainsKey(a.Prompt)).Select(a => a.Quality - byPrompt[a.Prompt]).ToList();
-    }
+    public static List<double> Differences(Experiment.Running.Evaluation model, Experiment.Running.Evaluation baseline) =>
+        Paired(model, baseline).Select(p => p.Model.Quality - p.Baseline.Quality).ToList();
 
-    public static IReadOnlyList<Preference> Preferences(Experiment.Running.Evaluation model, Experiment.Running.Evaluation baseline)
+    public static IReadOnlyList<Preference> Preferences(Experiment.Running.Evaluation model, Experiment.Running.Evaluation baseline) =>
+        Paired(model, baseline).Select(p => new Preference(Preference.FromOutcome(p.Model.Quality.CompareTo(p.Baseline.Quality)), p.Model.Words, p.Baseline.Words))
+            .ToList();
+
+    // The two answers to each prompt both evaluations answered, in the model's order.
+    private static IEnumerable<(EvaluatedAnswer Model, EvaluatedAnswer Baseline)> Paired(Experiment.Running.Evaluation model,
+        Experiment.Running.Evaluation baseline)
     {
         var byPrompt = baseline.Answers.GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First());
-        return model.Answers.Where(a => byPrompt.ContainsKey(a.Prompt)).Select(a =>
-        {
-            var other = byPrompt[a.Prompt];
-            return new Preference(Preference.FromOutcome(a.Quality.CompareTo(other.Quality)), a.Words, other.Words);
-        }).ToList();
+        return model.Answers.Where(a => byPrompt.ContainsKey(a.Prompt)).Select(a => (a, byPrompt[a.Prompt]));
     }
 
     private async Task<Experiment.Running.Evaluation> ReadAsync(StageRecord record, CancellationToken cancellation)

@@ -30,9 +30,12 @@ public sealed class BlobStore(BlobServiceClient service)
         return client;
     }
 
-    public async Task<BlobRef> UploadFileAsync(string container, string name, string path, CancellationToken cancellation = default)
+    public async Task<BlobRef> UploadFileAsync(string container, string name, string path, CancellationToken cancellation = default) =>
+        await UploadFileAsync(container, name, path, await ContentHashes.OfFileAsync(path, cancellation), cancellation);
+
+    private async Task<BlobRef> UploadFileAsync(string container, string name, string path, (string Sha256, byte[] Md5) hashes, CancellationToken cancellation)
     {
-        var (sha256, md5) = await ContentHashes.OfFileAsync(path, cancellation);
+        var (sha256, md5) = hashes;
         var blob = (await ContainerAsync(container, cancellation)).GetBlobClient(name);
         BlobContentInfo stored;
         await using (var file = File.OpenRead(path))
@@ -133,16 +136,19 @@ public sealed class BlobStore(BlobServiceClient service)
     }
 
     /// <summary>Uploads every file under <paramref name="directory"/>, then the index that names them with their hashes; the index comes last, so a checkpoint without one is incomplete.</summary>
-    public async Task<CheckpointRef> UploadDirectoryAsync(string container, string prefix, string directory, CancellationToken cancellation = default)
+    public async Task<CheckpointRef> UploadDirectoryAsync(string container, string prefix, string directory, CancellationToken cancellation = default) =>
+        await UploadDirectoryAsync(container, prefix, directory, await HashDirectoryAsync(directory, cancellation), cancellation);
+
+    private async Task<CheckpointRef> UploadDirectoryAsync(string container, string prefix, string directory,
+        IReadOnlyList<(string Relative, string Path, (string Sha256, byte[] Md5) Hashes)> files, CancellationToken cancellation)
     {
         await ContainerAsync(container, cancellation);
-        var files = await Task.WhenAll(Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(async path =>
+        var uploaded = await Task.WhenAll(files.Select(async file =>
         {
-            var relative = Path.GetRelativePath(directory, path).Replace('\\', '/');
-            var uploaded = await UploadFileAsync(container, $"{prefix}/{relative}", path, cancellation);
-            return new CheckpointFile(relative, uploaded.Sha256, uploaded.Size);
+            var blob = await UploadFileAsync(container, $"{prefix}/{file.Relative}", file.Path, file.Hashes, cancellation);
+            return new CheckpointFile(file.Relative, blob.Sha256, blob.Size);
         }));
-        var index = await UploadTextAsync(container, $"{prefix}/{CheckpointIndexFile}", JsonSerializer.Serialize(new CheckpointIndex(files)), cancellation);
+        var index = await UploadTextAsync(container, $"{prefix}/{CheckpointIndexFile}", JsonSerializer.Serialize(new CheckpointIndex(uploaded)), cancellation);
         return new CheckpointRef { Container = container, Prefix = prefix, Sha256 = index.Sha256 };
     }
 
@@ -166,14 +172,20 @@ public sealed class BlobStore(BlobServiceClient service)
     public async Task<(CheckpointRef Reference, bool Uploaded)> UploadDirectoryByContentAsync(string container, string prefix, string directory,
         CancellationToken cancellation = default)
     {
-        var lines = new List<string>();
-        foreach (var path in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            lines.Add($"{Path.GetRelativePath(directory, path).Replace('\\', '/')} {(await ContentHashes.OfFileAsync(path, cancellation)).Sha256}");
-        var target = $"{prefix}/{ContentHashes.OfBytes(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines))).Sha256}";
+        // Each file is hashed once: for the key, and for the upload's verification.
+        var files = await HashDirectoryAsync(directory, cancellation);
+        var key = ContentHashes.OfBytes(Encoding.UTF8.GetBytes(string.Join('\n', files.Select(f => $"{f.Relative} {f.Hashes.Sha256}")))).Sha256;
+        var target = $"{prefix}/{key}";
         if (await TryDescribeAsync(container, $"{target}/{CheckpointIndexFile}", cancellation) is { } index)
             return (new CheckpointRef { Container = container, Prefix = target, Sha256 = index.Sha256 }, false);
-        return (await UploadDirectoryAsync(container, target, directory, cancellation), true);
+        return (await UploadDirectoryAsync(container, target, directory, files, cancellation), true);
     }
+
+    // Every file under the directory, in path order, with its path relative to it and its hashes.
+    private static async Task<IReadOnlyList<(string Relative, string Path, (string Sha256, byte[] Md5) Hashes)>> HashDirectoryAsync(string directory,
+        CancellationToken cancellation) =>
+        await Task.WhenAll(Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(async path =>
+            (Path.GetRelativePath(directory, path).Replace('\\', '/'), path, await ContentHashes.OfFileAsync(path, cancellation))));
 
     /// <summary>
     /// The checkpoint as a local folder under <paramref name="cacheRoot"/>, named by its index hash: downloaded and
