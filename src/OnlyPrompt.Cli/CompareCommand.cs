@@ -14,13 +14,14 @@ public static class CompareCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var arguments = new Arguments(args);
+        var arguments = new Arguments(args, RunCommands.RunFlags);
         using var connection = new OrchestratorConnection(arguments);
         var preset = arguments.Text("--preset") ?? "default";
         var seeds = arguments.List("--seeds", s => int.Parse(s, CultureInfo.InvariantCulture)) ?? [1, 2, 3];
         var kinds = arguments.List("--kinds", kind => RunOptions.CheckKind("--kinds", kind)) ?? [.. RunKinds.All];
         var output = arguments.Text("--out") ?? Path.Combine(".onlyprompt", $"compare-{preset}.md");
         var specs = seeds.ToDictionary(seed => seed, seed => RunSpecs.FromExperiment(RunOptions.Apply(arguments, ExperimentOptions.Preset(preset, seed))));
+        var applyFlags = RunCommands.ReadFlags(arguments);
         arguments.RejectUnknown();
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -30,7 +31,11 @@ public static class CompareCommand
             var ids = new Dictionary<(int Seed, string Kind), string>();
             foreach (var seed in seeds)
                 foreach (var kind in kinds)
-                    ids[(seed, kind)] = await StartOrReuseAsync(connection, $"cmp-{preset}-s{seed}-{kind}", RunKinds.Apply(specs[seed], kind), cancel.Token);
+                                    {
+                    var spec = RunKinds.Apply(specs[seed], kind);
+                    applyFlags(spec);
+                    ids[(seed, kind)] = await StartOrReuseAsync(connection, $"cmp-{preset}-s{seed}-{kind}", spec, cancel.Token);
+                }
             var runs = new Dictionary<(int Seed, string Kind), Run>();
             foreach (var (key, id) in ids)
             {

@@ -31,12 +31,13 @@ static int Usage()
               world's task families, default sort, alphabetize, dedupe, count, max)
           onlyprompt run [--preset default|smoke] [--seed N] [--schedule 3,5,7] [--round-lr 5e-5,2.5e-5,1.25e-5] [--round-loss dpo|ipo|simpo|...]
                          [--round-beta B] [--round-nll A] [--round-epochs N] [--round-batch-tokens N] [--temperature T]
-                         [--kind KIND] [--stop-without-prefix-gap] [--keep-better-model] [--id RUN] [--detach]
+                         [--kind KIND] [--stop-without-prefix-gap] [--keep-better-model] [--no-reuse] [--id RUN] [--detach]
               start a run on the orchestrator and watch it (--round-nll: weight of an NLL term on the chosen answers, RPO;
               --round-batch-tokens: each round's token budget per batch); KIND: only-prompting (default), self-rewarding, fixed-gap,
               offline-dpo, offline-simpo, chosen-prefix, adaptive-gap; --stop-without-prefix-gap: fail before a round whose
               policy answers no better with the 10/10 prefix than without (the gap is measured and warned about always);
-              --keep-better-model: a round worse than its reference beyond the interval hands the reference on
+              --keep-better-model: a round worse than its reference beyond the interval hands the reference on;
+              --no-reuse: compute every stage even when a committed stage of any run has the same key (inputs, settings, seed)
           onlyprompt run --model DIR --prompts FILE --eval FILE [--sft FILE] [--preferences FILE] [--reward-model DIR]
                          [--scorer exact|reward-model|judge] [--judge-url URL --judge-model NAME] [--judge-key-env VAR]
                          [--judge-mode pairwise|pairwise-logprobs|rating] [--rounds N] [--columns-sft|preferences|prompts|eval canonical=actual,...]
@@ -44,7 +45,7 @@ static int Usage()
                          [--container NAME] [--name NAME] [run's round options] [--id RUN] [--detach]
               the method on your own Hugging Face model and datasets (JSON Lines or Parquet in TRL's shapes, AlpacaEval,
               MT-Bench); files are checked before anything is uploaded, then uploaded by content hash
-          onlyprompt compare [--preset default|smoke] [--seeds 1,2,3] [--kinds K1,K2,...] [--out FILE] [--blobs CONNECTION]
+          onlyprompt compare [--preset default|smoke] [--seeds 1,2,3] [--kinds K1,K2,...] [--no-reuse] [--out FILE] [--blobs CONNECTION]
               run every kind over the seeds (reusing finished runs) and print the paper's tables
           onlyprompt watch RUN | get RUN | cancel RUN | list
           onlyprompt report RUN [--out DIR]     save the run's report (Markdown and PNG plots) and print it

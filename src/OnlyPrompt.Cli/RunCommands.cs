@@ -10,9 +10,19 @@ namespace OnlyPrompt.Cli;
 /// <summary><c>onlyprompt run|watch|list|get|cancel</c>: a gRPC client of any OnlyPrompt orchestrator.</summary>
 public static class RunCommands
 {
+    /// <summary>The run spec's switches that every way of starting runs takes.</summary>
+    public static readonly string[] RunFlags = ["--stop-without-prefix-gap", "--keep-better-model", "--no-reuse"];
+
+    /// <summary>Reads the switches (so they count as known at once) and returns what sets them on a spec.</summary>
+    public static Action<RunSpec> ReadFlags(Arguments arguments)
+    {
+        var (stop, keepBetter, noReuse) = (arguments.Flag("--stop-without-prefix-gap"), arguments.Flag("--keep-better-model"), arguments.Flag("--no-reuse"));
+        return spec => (spec.StopWithoutPrefixGap, spec.KeepBetterModel, spec.NoReuse) = (stop, keepBetter, noReuse);
+    }
+
     public static async Task<int> RunAsync(string command, string[] args)
     {
-        var arguments = new Arguments(args, "--detach", "--stop-without-prefix-gap", "--keep-better-model");
+        var arguments = new Arguments(args, ["--detach", .. RunFlags]);
         using var connection = new OrchestratorConnection(arguments);
         var (client, headers, address) = (connection.Client, connection.Headers, connection.Address);
         using var cancel = new CancellationTokenSource();
@@ -25,9 +35,9 @@ public static class RunCommands
                 {
                     var runId = arguments.Text("--id") ?? "";
                     var detach = arguments.Flag("--detach");
-                    var (stop, keepBetter) = (arguments.Flag("--stop-without-prefix-gap"), arguments.Flag("--keep-better-model"));
+                    var applyFlags = ReadFlags(arguments);
                     var spec = await ModelDataRun.PrepareAsync(arguments, connection.Store(), Console.Out, cancel.Token);
-                    (spec.StopWithoutPrefixGap, spec.KeepBetterModel) = (stop, keepBetter);
+                    applyFlags(spec);
                     var started = await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId }, headers, cancellationToken: cancel.Token);
                     Console.WriteLine($"run {started.Run.RunId} started on {address} ({spec.Name}: {spec.Rounds.Count} rounds, scored by {spec.Evaluation.Scorer})");
                     return detach ? 0 : await WatchAsync(connection, started.Run.RunId, cancel.Token);
@@ -39,10 +49,9 @@ public static class RunCommands
                     var runId = arguments.Text("--id") ?? "";
                     var detach = arguments.Flag("--detach");
                     var kind = RunOptions.Kind(arguments);
-                    var (stop, keepBetter) = (arguments.Flag("--stop-without-prefix-gap"), arguments.Flag("--keep-better-model"));
-                    arguments.RejectUnknown();
                     var spec = RunKinds.Apply(RunSpecs.FromExperiment(options), kind);
-                    (spec.StopWithoutPrefixGap, spec.KeepBetterModel) = (stop, keepBetter);
+                    ReadFlags(arguments)(spec);
+                    arguments.RejectUnknown();
                     var started = await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId }, headers, cancellationToken: cancel.Token);
                     Console.WriteLine($"run {started.Run.RunId} started on {address} ({options.PresetName}, seed {options.Seed}, {kind}: {RunKinds.Describe(kind)})");
                     return detach ? 0 : await WatchAsync(connection, started.Run.RunId, cancel.Token);
@@ -106,7 +115,7 @@ public static class RunCommands
                         bar.Clear();
                         var run = runEvent.Finished;
                         Console.WriteLine($"run {run.RunId}: {State(run.State)}{(run.Error.Length > 0 ? $" ({run.Error})" : "")}; " +
-                                          $"{run.Stages.Count} stages committed in {run.Attempts} attempt(s), {run.Stages.Sum(s => s.Seconds):F0}s of stage time; results in blob storage under runs/{run.RunId}/");
+                                          $"{run.Stages.Count} stages committed ({run.Stages.Count(s => s.ReusedFrom is not null)} reused) in {run.Attempts} attempt(s), {run.Stages.Sum(s => s.Seconds):F0}s of stage time; results in blob storage under runs/{run.RunId}/");
                         return run.State == RunState.Succeeded ? 0 : 1;
                 }
             }

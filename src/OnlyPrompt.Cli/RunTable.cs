@@ -17,13 +17,13 @@ public sealed class RunTable(TextWriter output)
         {
             // Given data: the files and model the run uses, by reference.
             output.WriteLine($"prepare: base model {stage.Checkpoint?.Container}/{stage.Checkpoint?.Prefix}; " +
-                             $"{string.Join(", ", stage.Files.Select(f => $"{f.Key} {f.Value.Container}/{f.Value.Name}"))} ({stage.Seconds:F0}s)");
+                             $"{string.Join(", ", stage.Files.Select(f => $"{f.Key} {f.Value.Container}/{f.Value.Name}"))} ({stage.Seconds:F0}s){Reused(stage)}");
             return;
         }
         if (stage.Name == "prepare")
         {
             output.WriteLine($"prepare: {Number(stage.Metrics, "sft_examples")} SFT examples ({Number(stage.Metrics, "leaked_sft_examples")} leak meta-text), " +
-                             $"{Number(stage.Metrics, "preference_pairs")} seed pairs, {Number(stage.Metrics, "round_prompts")} prompts per round, {Number(stage.Metrics, "eval_prompts")} held-out prompts ({stage.Seconds:F0}s)");
+                             $"{Number(stage.Metrics, "preference_pairs")} seed pairs, {Number(stage.Metrics, "round_prompts")} prompts per round, {Number(stage.Metrics, "eval_prompts")} held-out prompts ({stage.Seconds:F0}s){Reused(stage)}");
             return;
         }
         if (stage.Name == "report")
@@ -51,6 +51,8 @@ public sealed class RunTable(TextWriter output)
         if (filter?.Metrics.ContainsKey("pairs/chosen_reward") == true)
             output.WriteLine($"  kept pairs by the reward model: chosen {Metric(filter, "pairs/chosen_reward", "F3")}, rejected {Metric(filter, "pairs/rejected_reward", "F3")}, " +
                              $"chosen scored higher in {100 * filter.Metrics["pairs/chosen_reward_better"]:F0}% of pairs");
+        foreach (var reused in group.Where(s => s.ReusedFrom is not null))
+            output.WriteLine($"  {reused.Name}{Reused(reused)}");
         if (evaluation.CalibrationWarning.Length > 0)
             output.WriteLine("  warning: " + evaluation.CalibrationWarning);
         if (evaluation.Calibration.Count > 0)
@@ -67,6 +69,9 @@ public sealed class RunTable(TextWriter output)
                 (stage.Metrics["adopted"] == 0 ? "the next round starts from the reference (keep_better_model)." : "kept as the next round's policy (--keep-better-model reverts such rounds)."));
         group.Clear();
     }
+
+    private static string Reused(StageRecord stage) =>
+        stage.ReusedFrom is { } from ? $": reused from run {from.RunId} ({from.Stage}), the same stage computed once" : "";
 
     private static string Number(IDictionary<string, double> metrics, string name) =>
         metrics.TryGetValue(name, out var value) ? value.ToString("0", CultureInfo.InvariantCulture) : "-";

@@ -41,6 +41,9 @@ public static class OrchestratorApp
         builder.Services.AddSingleton<RunSpecValidation>();
         builder.Services.AddSingleton<WorldPreparer>();
         builder.Services.AddSingleton<HeadToHead>().AddSingleton<RunReport>();
+        builder.Services.AddOptions<Reuse.ReuseOptions>().BindConfiguration(Reuse.ReuseOptions.Section)
+            .Validate(o => o.Lease > TimeSpan.Zero && o.Poll > TimeSpan.Zero, $"{Reuse.ReuseOptions.Section}: Lease and Poll must be positive.").ValidateOnStart();
+        builder.Services.AddSingleton<Reuse.SharedStages>();
         builder.Services.AddSingleton<StageRunner>();
         builder.Services.AddSingleton<RunEventHub>();
         builder.Services.AddSingleton<RunDriver>();

@@ -69,6 +69,9 @@ public sealed class RunReport(BlobStore store)
         text.AppendLine();
         text.AppendLine($"Seed {run.Spec.Seed}; {run.Spec.Rounds.Count} rounds; {run.Stages.Count} stages committed in {run.Attempts} attempt(s), {run.Stages.Sum(s => s.Seconds):F0}s of stage time." +
                         (run.Spec.Evaluation.InferencePrefix.Length > 0 ? $" Evaluated with the prefix \"{run.Spec.Evaluation.InferencePrefix}\" before each instruction." : ""));
+        var reused = run.Stages.Where(s => s.ReusedFrom is not null).ToList();
+        if (reused.Count > 0)
+            text.AppendLine($"\nReused, not computed again (a committed stage of another run had the same key): {string.Join(", ", reused.Select(s => $"{s.Name} from run {s.ReusedFrom.RunId}"))}.");
         text.AppendLine();
         text.AppendLine("## Held-out evaluation");
         text.AppendLine();

@@ -3,6 +3,7 @@ using Grpc.Core;
 using OnlyPrompt.Common.V1;
 using OnlyPrompt.Evaluator.V1;
 using OnlyPrompt.Filter.V1;
+using OnlyPrompt.Orchestrator.Reuse;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Sampler.V1;
 using OnlyPrompt.Services;
@@ -11,9 +12,13 @@ using OnlyPrompt.Trainer.V1;
 
 namespace OnlyPrompt.Orchestrator;
 
-/// <summary>Runs one planned stage of a run by calling the service that does it; returns the stage's record, not yet committed.</summary>
+/// <summary>
+/// Runs one planned stage of a run by calling the service that does it; returns the stage's record, not yet committed.
+/// A stage with a key (every stage but the report and a round without pairs) is computed once across runs: a committed
+/// stage of any run with the same key is taken by reference instead (<see cref="SharedStages"/>), unless the spec says no_reuse.
+/// </summary>
 public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, RetryingCalls calls, HeadToHead headToHead, RunReport reports, BlobStore store,
-    Datasets datasets)
+    Datasets datasets, SharedStages shared)
 {
     public const string Container = StorageLayout.DefaultContainer;
 
@@ -22,7 +27,8 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var spec = run.Spec;
         var record = stage.Kind switch
         {
-            StageKind.Prepare => await preparer.PrepareAsync(spec, Container, cancellation),
+            StageKind.Prepare when spec.DataCase == RunSpec.DataOneofCase.Given => await preparer.PrepareAsync(spec, Container, cancellation),
+            StageKind.Prepare => await OnceAsync(run, stage, [spec.DefaultWorld, spec.Seed, spec.Templates], token => preparer.PrepareAsync(spec, Container, token), cancellation),
             StageKind.Sft => await TrainAsync(run, stage, SftFiles(run),
                 new TrainRequest { Sft = new Trainer.V1.SftObjective(), Training = spec.Sft.Clone() }, progress, cancellation),
             StageKind.Offline => await TrainAsync(run, stage, [File(run, "prepare", WorldPreparer.Preferences)],
@@ -52,6 +58,11 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         request.OutputPrefix = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/checkpoint");
         if (stage.Kind == StageKind.Sft)
             request.Training.Seed = run.Spec.Seed;
+        return await OnceAsync(run, stage, [request], token => TrainAsync(run, stage, request, progress, token), cancellation);
+    }
+
+    private async Task<StageRecord> TrainAsync(Run run, PlannedStage stage, TrainRequest request, Action<StageProgress> progress, CancellationToken cancellation)
+    {
         var curve = new SortedDictionary<long, IDictionary<string, double>>(); // by step; a retried job reports its steps again
         var result = await calls.CallAsync($"{run.RunId} {stage.Name}", async (deadline, token) =>
         {
@@ -88,6 +99,11 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             RejectedScore = RejectedScores.For(run, stage.Round), SelfJudge = spec.Rounds[stage.Round - 1].SelfJudge, Sampling = sampling, IdPrefix = $"r{stage.Round}", Round = stage.Round,
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/pairs.jsonl"),
         };
+        return await OnceAsync(run, stage, [request], token => SampleAsync(run, stage, request, progress, token), cancellation);
+    }
+
+    private async Task<StageRecord> SampleAsync(Run run, PlannedStage stage, SamplePairsRequest request, Action<StageProgress> progress, CancellationToken cancellation)
+    {
         var result = await calls.CallAsync($"{run.RunId} {stage.Name}", async (deadline, token) =>
         {
             using var call = clients.Sampler.SamplePairs(request, deadline: deadline, cancellationToken: token);
@@ -121,13 +137,21 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             Pairs = File(run, $"round-{stage.Round}/sample", "pairs"), Settings = run.Spec.Filter ?? new FilterSettings(),
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/kept.jsonl"),
         };
+        var answers = run.Stages.First(s => s.Name == "prepare").Files.GetValueOrDefault(WorldPreparer.RoundAnswers);
+        var rewardModel = run.Spec.Evaluation?.RewardModel;
+        return await OnceAsync(run, stage, [request, answers, rewardModel], token => FilterAsync(run, stage, request, answers, rewardModel, token), cancellation);
+    }
+
+    private async Task<StageRecord> FilterAsync(Run run, PlannedStage stage, FilterPairsRequest request, BlobRef? answers, CheckpointRef? rewardModel,
+        CancellationToken cancellation)
+    {
         var response = await calls.CallAsync($"{run.RunId} {stage.Name}",
             (deadline, token) => clients.Filter.FilterPairsAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation);
         var record = new StageRecord { Files = { ["kept"] = response.Kept }, Removed = { response.Removed } };
         record.Metrics["kept"] = response.KeptCount;
-        if (run.Stages.First(s => s.Name == "prepare").Files.GetValueOrDefault(WorldPreparer.RoundAnswers) is { } answers)
+        if (answers is not null)
             await AddPairQualityAsync(record, response.Kept, answers, cancellation);
-        if (run.Spec.Evaluation?.RewardModel is { } rewardModel && response.KeptCount > 0)
+        if (rewardModel is not null && response.KeptCount > 0)
             await AddPairRewardsAsync(run, stage, record, rewardModel, response.Kept, cancellation);
         return record;
     }
@@ -181,10 +205,6 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             GapPrefix = !NextRoundUsesPrefixes(spec, stage) ? "" : spec.Templates is { Chosen.Length: > 0 } templates ? templates.Chosen : Experiment.World.PromptTemplates.DefaultChosen,
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/eval.json"),
         };
-        var response = await calls.CallAsync($"{run.RunId} {stage.Name}",
-            (deadline, token) => clients.Evaluator.EvaluateAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation);
-        var record = new StageRecord { Name = stage.Name, Evaluation = response, Files = { ["report"] = response.Report } };
-        record.Metrics["quality"] = response.MeanQuality;
         // Head to head with the SFT model and with the previous evaluated model, on the same prompts.
         var baselines = new List<(string, StageRecord)>();
         if (sft is not null)
@@ -192,6 +212,18 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         // The previous model is the one this stage's model started from: a model not adopted (keep_better_model) is skipped.
         if (evaluated.LastOrDefault(s => s.Metrics.GetValueOrDefault("adopted", 1) != 0) is { } previous)
             baselines.Add(("previous", previous));
+        object?[] inputs = [request, stage.Round > 0, spec.KeepBetterModel, .. baselines.SelectMany(b => new object?[] { b.Item1, b.Item2.Files.GetValueOrDefault("report") })];
+        return await OnceAsync(run, stage, inputs, token => EvaluateAsync(run, stage, request, judge, baselines, token), cancellation);
+    }
+
+    private async Task<StageRecord> EvaluateAsync(Run run, PlannedStage stage, EvaluateRequest request, JudgeSettings? judge, List<(string, StageRecord)> baselines,
+        CancellationToken cancellation)
+    {
+        var spec = run.Spec;
+        var response = await calls.CallAsync($"{run.RunId} {stage.Name}",
+            (deadline, token) => clients.Evaluator.EvaluateAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation);
+        var record = new StageRecord { Name = stage.Name, Evaluation = response, Files = { ["report"] = response.Report } };
+        record.Metrics["quality"] = response.MeanQuality;
         await headToHead.AddAsync(record, baselines, cancellation);
         // A round is judged against its reference, the model it started from.
         if (stage.Round > 0 && record.Metrics.TryGetValue("score_difference/previous/high", out var high) && high < 0)
@@ -213,6 +245,16 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             if (response.JudgeLcWinRate is not null)
                 (record.Metrics["judge/win_rate/sft"], record.Metrics["judge/lc_win_rate/sft"]) = (response.JudgeWinRate, response.JudgeLcWinRate.Mean);
         }
+        return record;
+    }
+
+    private async Task<StageRecord> OnceAsync(Run run, PlannedStage stage, object?[] inputs, Func<CancellationToken, Task<StageRecord>> compute,
+        CancellationToken cancellation)
+    {
+        var key = StageKey.For(stage.Kind, inputs);
+        var record = run.Spec.NoReuse ? await compute(cancellation)
+            : await shared.ComputeOnceAsync(key, new StageOrigin { RunId = run.RunId, Stage = stage.Name }, compute, cancellation);
+        record.Key = key;
         return record;
     }
 

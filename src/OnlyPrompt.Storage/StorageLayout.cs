@@ -3,7 +3,8 @@ namespace OnlyPrompt.Storage;
 /// <summary>
 /// Where things live in the blob container: <c>runs/{run}/manifest.json</c> (the run's single source of truth),
 /// <c>runs/{run}/{stage}/...</c> (each stage's outputs, e.g. <c>round-1/pairs.jsonl</c>, <c>round-1/checkpoint/</c>),
-/// and <c>worlds/{preset}-seed{N}/...</c> (generated datasets and base models, shared by runs).
+/// <c>stages/{key}.json</c> (committed stages by key, shared by runs) and <c>worlds/{preset}-seed{N}/...</c> (generated
+/// datasets and base models, shared by runs).
 /// </summary>
 public static class StorageLayout
 {
@@ -21,6 +22,9 @@ public static class StorageLayout
     public static string Manifest(string runId) => $"{RunsPrefix}{runId}/manifest.json";
 
     public static string RunFile(string runId, string relativePath) => $"{RunsPrefix}{runId}/{relativePath}";
+
+    /// <summary>The shared record of a stage key: who computes it, then its committed record.</summary>
+    public static string SharedStage(string key) => $"stages/{key}.json";
 
     public static string World(string preset, int seed, string relativePath) => $"worlds/{preset}-seed{seed}/{relativePath}";
 
