@@ -21,8 +21,6 @@ namespace OnlyPrompt.Cli;
 /// </summary>
 public static class ModelDataRun
 {
-    public const string UploadsPrefix = "uploads";
-
     /// <summary>
     /// Hyperparameters for real models (the reference run's 7B settings, scaled for the SFT stage): a learning rate in
     /// the 1e-7 range for preference training and lowered round by round, and long enough answers for chat data.
@@ -45,7 +43,7 @@ public static class ModelDataRun
     };
 
     /// <summary>True when the arguments name a model, i.e. this is a run on the user's data rather than a preset.</summary>
-    public static bool Requested(string[] args) => args.Contains("--model");
+    public static bool Requested(Arguments arguments) => arguments.Text("--model") is not null;
 
     public static async Task<RunSpec> PrepareAsync(Arguments arguments, BlobStore store, TextWriter log, CancellationToken cancellation)
     {
@@ -88,51 +86,17 @@ public static class ModelDataRun
         arguments.RejectUnknown();
 
         // Everything is read and checked before anything is uploaded.
-        RequireModelFiles(model, "--model");
+        LocalInputs.RequireModelFiles(model, "--model");
         if (rewardModel is not null)
-            RequireModelFiles(rewardModel, "--reward-model");
-        using var work = new ScratchDirectory();
-        var imported = new Dictionary<DatasetKind, string>();
-        foreach (var (kind, path) in files)
-        {
-            if (path is null)
-                continue;
-            var output = Path.Combine(work.Path, $"{Option(kind)}.jsonl");
-            try
-            {
-                var report = DatasetImport.Import(path, kind, output, columns[kind]);
-                log.WriteLine($"--{Option(kind)}: {report}");
-                if (kind == DatasetKind.Eval && scorer == Scorer.Exact && FirstWithout(output, e => e.Answer) is { } row)
-                    throw new UsageException($"--eval: {report.File}, row {row} has no reference answer, which the exact scorer needs; "
-                        + "give --reward-model DIR to score with a reward model.");
-                if (kind == DatasetKind.Eval && scorer == Scorer.Judge && judge!.Mode != JudgeMode.Rating && FirstWithout(output, e => e.Reference) is { } unreferenced)
-                    throw new UsageException($"--eval: {report.File}, row {unreferenced} has no reference output (AlpacaEval's 'output'), which a pairwise "
-                        + "judge compares against; use --judge-mode rating or another evaluation set.");
-            }
-            catch (DatasetException e)
-            {
-                throw new UsageException($"--{Option(kind)}: {e.Message}");
-            }
-            imported[kind] = output;
-        }
-
-        async Task<BlobRef> UploadFile(DatasetKind kind)
-        {
-            var (reference, uploaded) = await store.UploadByContentAsync(container, $"{UploadsPrefix}/datasets", imported[kind], cancellation);
-            log.WriteLine($"--{Option(kind)}: {(uploaded ? "uploaded to" : "already in storage as")} {BlobStore.Describe(reference)}");
-            return reference;
-        }
-        async Task<CheckpointRef> UploadModel(string option, string directory)
-        {
-            log.WriteLine($"{option}: hashing and uploading {directory} ...");
-            var (reference, uploaded) = await store.UploadDirectoryByContentAsync(container, $"{UploadsPrefix}/models", directory, cancellation);
-            log.WriteLine($"{option}: {(uploaded ? "uploaded to" : "already in storage as")} {reference.Container}/{reference.Prefix}");
-            return reference;
-        }
+            LocalInputs.RequireModelFiles(rewardModel, "--reward-model");
+        using var inputs = new LocalInputs(store, container, log);
+        var imported = files.Where(f => f.Value is not null)
+            .ToDictionary(f => f.Key, f => inputs.Import($"--{Option(f.Key)}", f.Key, f.Value!, columns[f.Key], scorer, judge));
+        Task<BlobRef> UploadFile(DatasetKind kind) => inputs.UploadAsync($"--{Option(kind)}", imported[kind], cancellation);
 
         var given = new GivenData
         {
-            BaseModel = await UploadModel("--model", model),
+            BaseModel = await inputs.UploadModelAsync("--model", model, cancellation),
             Prompts = await UploadFile(DatasetKind.Prompts),
             EvalSet = await UploadFile(DatasetKind.Eval),
         };
@@ -151,13 +115,9 @@ public static class ModelDataRun
         spec.Evaluation.Scorer = scorer;
         spec.Evaluation.Judge = judge;
         if (rewardModel is not null)
-            spec.Evaluation.RewardModel = await UploadModel("--reward-model", rewardModel);
+            spec.Evaluation.RewardModel = await inputs.UploadModelAsync("--reward-model", rewardModel, cancellation);
         return spec;
     }
-
-    private static long? FirstWithout(string canonicalEval, Func<EvalExample, string?> field) => File.ReadLines(canonicalEval)
-        .Select((line, i) => (Row: i + 1L, Example: System.Text.Json.JsonSerializer.Deserialize<EvalExample>(line, DatasetImport.Canonical)!))
-        .FirstOrDefault(e => field(e.Example) is null).Row is var row and > 0 ? row : null;
 
     // --judge-url URL --judge-model NAME [--judge-key-env VAR] [--judge-mode rating|pairwise|pairwise-logprobs]: any OpenAI-compatible endpoint.
     private static JudgeSettings? Judge(Arguments arguments)
@@ -216,20 +176,4 @@ public static class ModelDataRun
     private static string? Folder(Arguments arguments, string option) => arguments.Text(option) is { } path
         ? Directory.Exists(path) ? path : throw new UsageException($"{option}: '{path}' is not a folder.")
         : null;
-
-    private static void RequireModelFiles(string directory, string option)
-    {
-        foreach (var file in new[] { "config.json", "tokenizer.json" })
-            if (!File.Exists(Path.Combine(directory, file)))
-                throw new UsageException($"{option}: {directory} has no {file}; a Hugging Face model folder has config.json, tokenizer.json and *.safetensors.");
-        if (!Directory.EnumerateFiles(directory, "*.safetensors").Any())
-            throw new UsageException($"{option}: {directory} has no *.safetensors weights (pickle weights are not loaded; convert them with safetensors).");
-    }
-
-    private sealed class ScratchDirectory : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("onlyprompt-import-").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
-    }
 }

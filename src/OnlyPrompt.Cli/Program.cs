@@ -45,6 +45,9 @@ static int Usage()
                          [--container NAME] [--name NAME] [run's round options] [--id RUN] [--detach]
               the method on your own Hugging Face model and datasets (JSON Lines or Parquet in TRL's shapes, AlpacaEval,
               MT-Bench); files are checked before anything is uploaded, then uploaded by content hash
+          onlyprompt run --spec FILE.json [--id RUN] [--detach] [--no-reuse] [--stop-without-prefix-gap] [--keep-better-model]
+              a RunSpec in protobuf JSON (// comment lines); references without a container are local files and model
+              folders, checked and uploaded by content hash (docs/examples/paper-setting.spec.json)
           onlyprompt compare [--preset default|smoke] [--seeds 1,2,3] [--kinds K1,K2,...] [--no-reuse] [--out FILE] [--blobs CONNECTION]
               run every kind over the seeds (reusing finished runs) and print the paper's tables
           onlyprompt watch RUN | get RUN | cancel RUN | list

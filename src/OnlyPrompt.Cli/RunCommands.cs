@@ -20,6 +20,26 @@ public static class RunCommands
         return spec => (spec.StopWithoutPrefixGap, spec.KeepBetterModel, spec.NoReuse) = (stop, keepBetter, noReuse);
     }
 
+    // The run's spec from a spec file (--spec), the user's model and data (--model ...), or a preset of the default world.
+    private static async Task<(RunSpec Spec, string Description)> SpecAsync(Arguments arguments, OrchestratorConnection connection, CancellationToken cancellation)
+    {
+        if (arguments.Text("--spec") is { } file)
+        {
+            arguments.RejectUnknown();
+            var fromFile = await RunSpecFile.PrepareAsync(file, connection.Store(), Console.Out, cancellation);
+            return (fromFile, $"{fromFile.Name}, from {file}");
+        }
+        if (ModelDataRun.Requested(arguments))
+        {
+            var given = await ModelDataRun.PrepareAsync(arguments, connection.Store(), Console.Out, cancellation);
+            return (given, $"{given.Name}: {given.Rounds.Count} rounds, scored by {given.Evaluation.Scorer}");
+        }
+        var options = RunOptions.Apply(arguments, ExperimentOptions.Preset(arguments.Text("--preset") ?? "default", arguments.Integer("--seed") ?? 1));
+        var kind = RunOptions.Kind(arguments);
+        arguments.RejectUnknown();
+        return (RunKinds.Apply(RunSpecs.FromExperiment(options), kind), $"{options.PresetName}, seed {options.Seed}, {kind}: {RunKinds.Describe(kind)}");
+    }
+
     public static async Task<int> RunAsync(string command, string[] args)
     {
         var arguments = new Arguments(args, ["--detach", .. RunFlags]);
@@ -31,29 +51,13 @@ public static class RunCommands
         {
             switch (command)
             {
-                case "run" when ModelDataRun.Requested(args):
-                {
-                    var runId = arguments.Text("--id") ?? "";
-                    var detach = arguments.Flag("--detach");
-                    var applyFlags = ReadFlags(arguments);
-                    var spec = await ModelDataRun.PrepareAsync(arguments, connection.Store(), Console.Out, cancel.Token);
-                    applyFlags(spec);
-                    var started = await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId }, headers, cancellationToken: cancel.Token);
-                    Console.WriteLine($"run {started.Run.RunId} started on {address} ({spec.Name}: {spec.Rounds.Count} rounds, scored by {spec.Evaluation.Scorer})");
-                    return detach ? 0 : await WatchAsync(connection, started.Run.RunId, cancel.Token);
-                }
                 case "run":
                 {
-                    var options = ExperimentOptions.Preset(arguments.Text("--preset") ?? "default", arguments.Integer("--seed") ?? 1);
-                    options = RunOptions.Apply(arguments, options);
-                    var runId = arguments.Text("--id") ?? "";
-                    var detach = arguments.Flag("--detach");
-                    var kind = RunOptions.Kind(arguments);
-                    var spec = RunKinds.Apply(RunSpecs.FromExperiment(options), kind);
-                    ReadFlags(arguments)(spec);
-                    arguments.RejectUnknown();
+                    var (runId, detach, applyFlags) = (arguments.Text("--id") ?? "", arguments.Flag("--detach"), ReadFlags(arguments));
+                    var (spec, description) = await SpecAsync(arguments, connection, cancel.Token);
+                    applyFlags(spec);
                     var started = await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId }, headers, cancellationToken: cancel.Token);
-                    Console.WriteLine($"run {started.Run.RunId} started on {address} ({options.PresetName}, seed {options.Seed}, {kind}: {RunKinds.Describe(kind)})");
+                    Console.WriteLine($"run {started.Run.RunId} started on {address} ({description})");
                     return detach ? 0 : await WatchAsync(connection, started.Run.RunId, cancel.Token);
                 }
                 case "watch":

@@ -27,6 +27,7 @@ public abstract class Table
             throw new DatasetException($"{path}: the file does not exist.");
         return System.IO.Path.GetExtension(path).ToLowerInvariant() switch
         {
+            ".json" when JsonArrayTable.Holds(path) => new JsonArrayTable(path),
             ".jsonl" or ".json" or ".ndjson" => new JsonLinesTable(path),
             ".parquet" => new ParquetTable(path),
             var other => throw new DatasetException($"{path}: '{other}' files are not read; use JSON Lines (.jsonl) or Parquet (.parquet)."),

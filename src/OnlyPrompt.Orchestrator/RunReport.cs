@@ -26,7 +26,7 @@ public sealed class RunReport(BlobStore store)
         var labels = evaluated.Select(s => s.Name.Replace("/evaluate", "", StringComparison.Ordinal)).ToList();
         var pictures = new Dictionary<string, byte[]>
         {
-            ["quality.png"] = Charts.Lines("Held-out quality", "stage", "quality", [Series("exact quality", evaluated.Select(s => s.Evaluation.MeanQuality))], labels),
+            ["quality.png"] = Charts.Lines("Held-out quality", "stage", "quality", [Series(ScorerName(run), evaluated.Select(s => s.Evaluation.MeanQuality))], labels),
             ["win-rates.png"] = Charts.Lines("Win rates over the SFT model", "stage", "percent",
                 [Series("win rate", evaluated.Select(s => Metric(s, "win_rate/sft"))), Series("LC win rate", evaluated.Select(s => Metric(s, "lc_win_rate/sft")))], labels),
             ["calibration.png"] = Charts.Lines("Quality by requested score", "requested score", "quality",
@@ -75,7 +75,7 @@ public sealed class RunReport(BlobStore store)
         text.AppendLine();
         text.AppendLine("## Held-out evaluation");
         text.AppendLine();
-        text.AppendLine("Greedy answers to the held-out prompts, scored exactly. Win rates are over the SFT model's answers to the same prompts (higher quality wins, equal ties); LC is the length-controlled win rate with its 95% bootstrap interval.");
+        text.AppendLine($"Greedy answers to the held-out prompts, scored by the {ScorerName(run)} (the run's primary scorer; the quality column is its score). Win rates are over the SFT model's answers to the same prompts (higher quality wins, equal ties); LC is the length-controlled win rate with its 95% bootstrap interval.");
         text.AppendLine();
         text.AppendLine("| stage | quality | win rate % | LC win rate % | LC vs previous % | words | leak rate | reward |");
         text.AppendLine("|---|---|---|---|---|---|---|---|");
@@ -120,6 +120,14 @@ public sealed class RunReport(BlobStore store)
             text.AppendLine($"![{Path.GetFileNameWithoutExtension(picture)}]({picture})");
         return text.ToString();
     }
+
+    /// <summary>The primary scorer of the run's evaluations, in words.</summary>
+    public static string ScorerName(Run run) => (run.Spec.Evaluation?.Scorer ?? Evaluator.V1.Scorer.Unspecified) switch
+    {
+        Evaluator.V1.Scorer.RewardModel => "reward model",
+        Evaluator.V1.Scorer.Judge => "LLM judge",
+        _ => "exact scorer",
+    };
 
     private static Series Series(string name, IEnumerable<double> values) =>
         new(name, values.Select((y, i) => (X: (double)i, Y: y)).Where(p => double.IsFinite(p.Y)).ToList());

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -17,53 +14,33 @@ public sealed class WholeSystemTests
     [Fact]
     public async Task The_AppHost_starts_every_service_and_runs_the_smoke_experiment_to_completion()
     {
-        var data = Directory.CreateTempSubdirectory("onlyprompt-apphost-");
-        try
-        {
-            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.OnlyPrompt_AppHost>([
-                $"--OnlyPrompt:DataDirectory={data.FullName}", $"--OnlyPrompt:BlobPort={FreePort()}", $"--OnlyPrompt:OrchestratorPort={FreePort()}",
-                $"--OnlyPrompt:SamplerHttpPort={FreePort()}"]);
-            await using var app = await builder.BuildAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-            await app.StartAsync(timeout.Token);
-            await app.ResourceNotifications.WaitForResourceHealthyAsync("orchestrator", timeout.Token);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        await using var system = await RunningAppHost.StartAsync(timeout.Token);
+        var app = system.App;
+        using var channel = GrpcChannel.ForAddress(app.GetEndpoint("orchestrator", "http"));
+        var client = new OrchestratorClient(channel);
+        var spec = RunSpecs.FromExperiment(ExperimentOptions.Preset("smoke", 2));
+        await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "apphost-smoke" }, cancellationToken: timeout.Token);
 
-            using var channel = GrpcChannel.ForAddress(app.GetEndpoint("orchestrator", "http"));
-            var client = new OrchestratorClient(channel);
-            var spec = RunSpecs.FromExperiment(ExperimentOptions.Preset("smoke", 2));
-            await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "apphost-smoke" }, cancellationToken: timeout.Token);
+        Run? finished = null;
+        using (var watch = client.WatchRun(new WatchRunRequest { RunId = "apphost-smoke" }, cancellationToken: timeout.Token))
+            await foreach (var runEvent in watch.ResponseStream.ReadAllAsync(timeout.Token))
+                if (runEvent.EventCase == RunEvent.EventOneofCase.Finished)
+                    finished = runEvent.Finished;
 
-            Run? finished = null;
-            using (var watch = client.WatchRun(new WatchRunRequest { RunId = "apphost-smoke" }, cancellationToken: timeout.Token))
-                await foreach (var runEvent in watch.ResponseStream.ReadAllAsync(timeout.Token))
-                    if (runEvent.EventCase == RunEvent.EventOneofCase.Finished)
-                        finished = runEvent.Finished;
+        Assert.NotNull(finished);
+        Assert.True(finished.State == RunState.Succeeded, finished.Error);
+        Assert.Equal(spec.Rounds.Count, finished.Stages.Count(s => s.Name.EndsWith("/train", StringComparison.Ordinal) && s.Round > 0));
+        Assert.Contains(finished.Stages, s => s.Name == "round-3/evaluate");
 
-            Assert.NotNull(finished);
-            Assert.True(finished.State == RunState.Succeeded, finished.Error);
-            Assert.Equal(spec.Rounds.Count, finished.Stages.Count(s => s.Name.EndsWith("/train", StringComparison.Ordinal) && s.Round > 0));
-            Assert.Contains(finished.Stages, s => s.Name == "round-3/evaluate");
-
-            // The final checkpoint answers through the Sampler's OpenAI-compatible endpoint.
-            var final = finished.Stages.Single(s => s.Name == "round-3/train").Checkpoint;
-            using var http = new HttpClient();
-            using var answer = await http.PostAsync(new Uri(app.GetEndpoint("sampler", "openai"), "/v1/chat/completions"), new StringContent(
-                $$"""{"model":"{{final.Container}}/{{final.Prefix}}","messages":[{"role":"user","content":"Sort: 3 1 2"}],"max_tokens":6,"temperature":0}""",
-                System.Text.Encoding.UTF8, "application/json"), timeout.Token);
-            var body = await answer.Content.ReadAsStringAsync(timeout.Token);
-            Assert.True(answer.IsSuccessStatusCode, body);
-            Assert.Contains("\"object\":\"chat.completion\"", body);
-        }
-        finally
-        {
-            data.Delete(recursive: true);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        // The final checkpoint answers through the Sampler's OpenAI-compatible endpoint.
+        var final = finished.Stages.Single(s => s.Name == "round-3/train").Checkpoint;
+        using var http = new HttpClient();
+        using var answer = await http.PostAsync(new Uri(app.GetEndpoint("sampler", "openai"), "/v1/chat/completions"), new StringContent(
+            $$"""{"model":"{{final.Container}}/{{final.Prefix}}","messages":[{"role":"user","content":"Sort: 3 1 2"}],"max_tokens":6,"temperature":0}""",
+            System.Text.Encoding.UTF8, "application/json"), timeout.Token);
+        var body = await answer.Content.ReadAsStringAsync(timeout.Token);
+        Assert.True(answer.IsSuccessStatusCode, body);
+        Assert.Contains("\"object\":\"chat.completion\"", body);
     }
 }

@@ -127,6 +127,26 @@ public class ShapeTests
     }
 
     [Fact]
+    public void AlpacaEvalsOwnFileIsOneJsonArrayAndABadElementIsNamedByItsPlace()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("alpaca_eval.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(new object[]
+        {
+            new { instruction = "What is 2+2?", output = "4", generator = "gpt4_turbo", dataset = "helpful_base" },
+            new { instruction = "Name a colour.", output = "Blue.", generator = "gpt4_turbo", dataset = "koala" },
+        }, new JsonSerializerOptions { WriteIndented = true }));
+        var (report, records) = Import<EvalExample>(path, DatasetKind.Eval);
+        Assert.Equal("2 evaluation rows, AlpacaEval (instruction, reference output), from alpaca_eval.json", report.ToString());
+        Assert.Equal(new EvalExample("Name a colour.", Reference: "Blue.", Family: "koala"), records[1]);
+
+        File.WriteAllText(path, """[{"instruction": "a", "output": "b"}, ["not", "an", "object"]]""");
+        Assert.StartsWith("alpaca_eval.json, row 2: is not a JSON object.", Assert.Throws<DatasetException>(() => Import<EvalExample>(path, DatasetKind.Eval)).Message);
+        File.WriteAllText(path, """[{"instruction": "a", "output": "b"}, {"instruction": """);
+        Assert.StartsWith("alpaca_eval.json, row 2: not valid JSON", Assert.Throws<DatasetException>(() => Import<EvalExample>(path, DatasetKind.Eval)).Message);
+    }
+
+    [Fact]
     public void ColumnsCanBeRenamed()
     {
         using var dir = new TempDirectory();

@@ -5,8 +5,7 @@ using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Configuration;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Scoring;
-using OnlyPrompt.Experiment.Tests.Support;
-using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.TestSupport.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -2,7 +2,6 @@ using OnlyPrompt.Experiment.Filtering;
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Model;
-using OnlyPrompt.Model.Tests.Support;
 
 namespace OnlyPrompt.Experiment.Tests;
 

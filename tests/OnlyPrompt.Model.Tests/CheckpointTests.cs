@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Llama;
-using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.TestSupport.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 

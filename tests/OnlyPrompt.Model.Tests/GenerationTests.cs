@@ -1,6 +1,6 @@
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Model.Scoring;
-using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Model.Tokenization;
 using static TorchSharp.torch;
 

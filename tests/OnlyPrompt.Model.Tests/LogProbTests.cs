@@ -1,5 +1,5 @@
 using OnlyPrompt.Model.Scoring;
-using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.TestSupport.Models;
 using static TorchSharp.torch;
 
 namespace OnlyPrompt.Model.Tests;

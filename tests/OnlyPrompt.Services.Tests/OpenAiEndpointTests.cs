@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using OnlyPrompt.Evaluation.Judging;
-using OnlyPrompt.Model.Tests.Support;
 using OnlyPrompt.Services.Tests.Support;
 
 namespace OnlyPrompt.Services.Tests;

@@ -1,7 +1,7 @@
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Model;
-using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;

@@ -1,6 +1,5 @@
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Model;
-using OnlyPrompt.Model.Tests.Support;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;

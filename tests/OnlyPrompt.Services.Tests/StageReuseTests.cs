@@ -1,5 +1,4 @@
 using Azure.Storage.Blobs;
-using OnlyPrompt.Model.Tests.Support;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;

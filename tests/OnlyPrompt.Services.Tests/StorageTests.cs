@@ -1,6 +1,5 @@
 using Azure.Storage.Blobs;
 using Google.Protobuf.WellKnownTypes;
-using OnlyPrompt.Model.Tests.Support;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
 using OnlyPrompt.Storage;

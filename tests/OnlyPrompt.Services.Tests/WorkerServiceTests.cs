@@ -3,7 +3,7 @@ using OnlyPrompt.Common.V1;
 using OnlyPrompt.Experiment.Filtering;
 using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Filter.V1;
-using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Services.Tests.Support;
 using OnlyPrompt.Trainer.V1;
@@ -212,7 +212,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     {
         var (model, _) = await TinyWorldAsync();
         using var files = new TempDirectory();
-        var rewardModel = await stack.Store.UploadDirectoryAsync(Container, "reward-model", Experiment.Tests.Support.TinyRewardModels.Write(files.Path));
+        var rewardModel = await stack.Store.UploadDirectoryAsync(Container, "reward-model", TinyRewardModels.Write(files.Path));
         var eval = await UploadJsonLinesAsync("rm-eval.jsonl", [new EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new EvalRecord("Max: 4 9 2", "9", "max"), new EvalRecord("Max: 1 7", "7", "max")]);
         var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
         var request = new Evaluator.V1.EvaluateRequest
@@ -237,7 +237,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     {
         var (model, _) = await TinyWorldAsync();
         using var files = new TempDirectory();
-        var rewardModel = await stack.Store.UploadDirectoryAsync(Container, "primary-reward-model", Experiment.Tests.Support.TinyRewardModels.Write(files.Path));
+        var rewardModel = await stack.Store.UploadDirectoryAsync(Container, "primary-reward-model", TinyRewardModels.Write(files.Path));
         var eval = await UploadJsonLinesAsync("unanswered.jsonl", [new EvalRecord("Sort: 3 1 2"), new EvalRecord("Max: 4 9 2", Family: "max"), new EvalRecord("Max: 1 7")]);
         var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
         var request = new Evaluator.V1.EvaluateRequest
@@ -269,7 +269,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     public async Task Evaluator_scores_the_chosen_and_rejected_answers_of_pairs_with_a_reward_model()
     {
         using var files = new TempDirectory();
-        var directory = Experiment.Tests.Support.TinyRewardModels.Write(files.Path);
+        var directory = TinyRewardModels.Write(files.Path);
         var rewardModel = await stack.Store.UploadDirectoryAsync(Container, "pairs-reward-model", directory);
         (string Prompt, string Chosen, string Rejected)[] rows = [("sort : b a", "a b", "b a"), ("dedupe : a a", "a", "a a"), ("sort : c a b", "a b c", "c")];
         var pairs = await UploadJsonLinesAsync("scored-pairs.jsonl", rows.Select(r => new PreferenceRow(r.Prompt, r.Chosen, r.Rejected)));

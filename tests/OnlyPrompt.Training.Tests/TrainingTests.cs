@@ -1,6 +1,6 @@
 using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Llama;
-using OnlyPrompt.Model.Tests.Support;
+using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
 using OnlyPrompt.Training.Losses;
@@ -47,12 +47,15 @@ public class TrainingTests
         Assert.True(after > before + 0.1, $"{loss}: margin {before:F3} -> {after:F3}");
     }
 
-    [Fact]
-    public void SftLowersTheResponseNll()
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.0)] // 0: no clipping, the default of a spec that leaves max_grad_norm out
+    public void SftLowersTheResponseNll(double maxGradNorm)
     {
         using var model = TinyModels.Create(seed: 5);
         var examples = Pairs(16).Select(p => new SftExample(p.Id, p.Prompt, p.Chosen)).ToList();
-        var trainer = new Trainer<SftExample>(model, new SftObjective(), new TrainingOptions { LearningRate = 3e-3, Epochs = 8, TokensPerBatch = 80 });
+        var trainer = new Trainer<SftExample>(model, new SftObjective(),
+            new TrainingOptions { LearningRate = 3e-3, Epochs = 8, TokensPerBatch = 80, MaxGradNorm = maxGradNorm });
         var before = trainer.Evaluate(examples)[LossMetrics.Loss];
         trainer.Train(examples);
         var after = trainer.Evaluate(examples)[LossMetrics.Loss];

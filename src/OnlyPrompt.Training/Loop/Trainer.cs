@@ -58,7 +58,7 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
                 examples += batch.Count;
                 tokens += loss.Tokens;
             }
-            var gradNorm = nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm > 0 ? options.MaxGradNorm : double.MaxValue);
+            var gradNorm = nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm > 0 ? options.MaxGradNorm : double.PositiveInfinity);
             if (!double.IsFinite(gradNorm))
             {
                 optimizer.zero_grad();

@@ -9,7 +9,7 @@ namespace OnlyPrompt.Model.Tests.Support;
 /// </summary>
 public static class HuggingFaceReference
 {
-    public static string NodeModules => Path.Combine(Repository.Root, "node_modules");
+    private static string NodeModules => Repository.NodeModules;
 
     public static int[][] Encode(string tokenizerJson, string? tokenizerConfig, IReadOnlyList<string> texts, bool addSpecialTokens = false) =>
         Run<int[][]>(tokenizerJson, tokenizerConfig, texts, addSpecialTokens ? "--add-special-tokens" : null);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using OnlyPrompt.Model.Tests.Support;
 
 namespace OnlyPrompt.Services.Tests.Support;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using Grpc.Net.Client;
-using OnlyPrompt.Model.Tests.Support;
 
 namespace OnlyPrompt.Services.Tests.Support;
 

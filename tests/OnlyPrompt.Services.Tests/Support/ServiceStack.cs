@@ -1,4 +1,3 @@
-using OnlyPrompt.Model.Tests.Support;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;

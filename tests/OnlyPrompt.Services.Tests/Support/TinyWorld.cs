@@ -1,6 +1,5 @@
 using OnlyPrompt.Common.V1;
 using OnlyPrompt.Experiment.World;
-using OnlyPrompt.Model.Tests.Support;
 using OnlyPrompt.Storage;
 
 namespace OnlyPrompt.Services.Tests.Support;

@@ -6,7 +6,7 @@ using OnlyPrompt.Model.Llama;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace OnlyPrompt.Experiment.Tests.Support;
+namespace OnlyPrompt.TestSupport.Models;
 
 /// <summary>Tiny Hugging Face reward models (LlamaForSequenceClassification) that tests write and load like downloaded ones.</summary>
 public static class TinyRewardModels

@@ -1,4 +1,4 @@
-namespace OnlyPrompt.Model.Tests.Support;
+namespace OnlyPrompt.TestSupport.Models;
 
 /// <summary>Chat templates of models whose tokenizer packages ship none: Mistral Instruct v0.1-v0.3, Zephyr, Llama-2-chat.</summary>
 public static class KnownChatTemplates

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Grpc.Net.Client;
+using OnlyPrompt.Evaluator.V1;
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Storage;
+using OnlyPrompt.TestSupport.Models;
+using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorClient;
+
+namespace OnlyPrompt.AppHost.Tests;
+
+/// <summary>
+/// A user with a Hugging Face model folder and a few data files runs the method from one CLI command against the
+/// AppHost: a random Qwen2-shaped checkpoint with the real Qwen3 tokenizer and chat template, Parquet, JSON Lines and
+/// AlpacaEval's JSON array, a tiny reward model as the primary scorer, and an LLM judge served by the system's own
+/// OpenAI-compatible endpoint. A random model does not improve; the test checks the pipeline's invariants.
+/// </summary>
+public sealed class UserModelRunTests
+{
+    private static object[] Conversation(params (string Role, string Content)[] turns) =>
+        turns.Select(t => (object)new Dictionary<string, string> { ["role"] = t.Role, ["content"] = t.Content }).ToArray();
+
+    [Fact]
+    public async Task A_spec_file_naming_local_folders_and_files_runs_sft_initialisation_and_two_rounds_scored_by_the_reward_model_and_the_judge()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(12));
+        await using var system = await RunningAppHost.StartAsync(timeout.Token);
+        using var files = new TempDirectory();
+        WriteModelAndData(files);
+        // The judge is the user's own model, served by the Sampler from storage: its verdicts are noise, so each must be
+        // either read as a rating or counted as unreadable.
+        var store = new BlobStore(new BlobServiceClient(system.BlobConnectionString));
+        var judgeModel = await store.UploadDirectoryAsync(StorageLayout.DefaultContainer, "judges/qwen-tiny", files.File("models/qwen-tiny"), timeout.Token);
+        File.WriteAllText(files.File("run.spec.json"), Spec(system.OpenAi, $"{judgeModel.Container}/{judgeModel.Prefix}"));
+
+        var (exitCode, output) = await RunCliAsync(["run", "--spec", files.File("run.spec.json"), "--id", "user-run",
+            "--address", system.Orchestrator.ToString(), "--blobs", system.BlobConnectionString], timeout.Token);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("spec.given.sft_data[0]: 8 SFT rows, conversational (messages), from train_sft.parquet", output);
+        Assert.Contains("spec.given.preference_data: 6 preference rows, conversational with implicit prompt, with scores, from prefs.jsonl", output);
+        Assert.Contains("spec.given.eval_set: 4 evaluation rows, AlpacaEval (instruction, reference output), from alpaca_eval.json", output);
+        Assert.Contains("run user-run: succeeded", output);
+
+        using var channel = GrpcChannel.ForAddress(system.Orchestrator);
+        var run = (await new OrchestratorClient(channel).GetRunAsync(new GetRunRequest { RunId = "user-run" }, cancellationToken: timeout.Token)).Run;
+        Assert.Equal(RunState.Succeeded, run.State);
+        Assert.Equal(["prepare", "sft", "sft/evaluate", "init", "init/evaluate", "round-1/sample", "round-1/filter", "round-1/train", "round-1/evaluate",
+            "round-2/sample", "round-2/filter", "round-2/train", "round-2/evaluate", "report"], run.Stages.Select(s => s.Name));
+        Assert.Equal(Scorer.RewardModel, run.Spec.Evaluation.Scorer);
+        foreach (var stage in run.Stages.Where(s => s.Evaluation is not null))
+        {
+            Assert.Equal(Scorer.RewardModel, stage.Evaluation.Scorer);
+            Assert.Equal(stage.Evaluation.Reward.Mean, stage.Evaluation.MeanQuality, 5);
+            Assert.Equal(11, stage.Evaluation.Calibration.Count);
+            // Every answer was judged: a rating was read (and averaged) or the verdict was counted as unreadable.
+            Assert.InRange(stage.Evaluation.JudgeUnreadable, 0, 4);
+            Assert.Equal(stage.Evaluation.JudgeUnreadable == 4, stage.Evaluation.JudgeRating is null);
+            Assert.Equal(stage.Evaluation.JudgeUnreadable, stage.Metrics["judge/unreadable"]);
+        }
+        foreach (var round in new[] { 1, 2 })
+        {
+            var sample = run.Stages.Single(s => s.Name == $"round-{round}/sample");
+            var filter = run.Stages.Single(s => s.Name == $"round-{round}/filter");
+            Assert.Equal(6, sample.Metrics["pairs"]);
+            Assert.Equal(sample.Metrics["pairs"], filter.Metrics["kept"] + filter.Removed.Values.Sum());
+            Assert.Equal(filter.Metrics["kept"] > 0, filter.Metrics.ContainsKey("pairs/chosen_reward"));
+        }
+        // The report names the scorer, and the files of the user's data were uploaded once, by content.
+        await using var report = await store.OpenVerifiedReadAsync(run.Stages[^1].Files["report.md"], timeout.Token);
+        Assert.Contains("scored by the reward model", await new StreamReader(report).ReadToEndAsync(timeout.Token));
+        Assert.StartsWith("uploads/datasets/", run.Spec.Given.Prompts.Name);
+    }
+
+    private static void WriteModelAndData(TempDirectory files)
+    {
+        var template = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(TokenizedModels.PackageModels("tokenizer-qwen3"), "tokenizer_config.json")))!
+            ["chat_template"]!.GetValue<string>();
+        TokenizedModels.Write(files.File("models/qwen-tiny"), "tokenizer-qwen3", "Qwen2ForCausalLM", template, null, "<|im_end|>");
+        Directory.Move(TinyRewardModels.Write(files.Path), files.File("models/reward"));
+        Directory.CreateDirectory(files.File("data"));
+        IndependentParquet.Write(files.File("data/train_sft.parquet"), new Dictionary<string, string> { ["messages"] = "messages" },
+            Enumerable.Range(0, 8).Select(i => (object)new { messages = Conversation(("system", "Answer briefly."), ("user", $"Sort {i} 3 1"), ("assistant", $"1 3 {i}")) }));
+        File.WriteAllLines(files.File("data/prefs.jsonl"), Enumerable.Range(0, 6).Select(i => JsonSerializer.Serialize(new
+        {
+            prompt = $"Name color {i}",
+            chosen = Conversation(("user", $"Name color {i}"), ("assistant", "Blue.")),
+            rejected = Conversation(("user", $"Name color {i}"), ("assistant", "Dog.")),
+            score_chosen = 8.0, score_rejected = 3.0,
+        })));
+        IndependentParquet.Write(files.File("data/prompts.parquet"), new Dictionary<string, string> { ["prompt"] = "string" },
+            Enumerable.Range(0, 6).Select(i => (object)new { prompt = $"Reverse the words: a b {i}" }));
+        File.WriteAllText(files.File("data/alpaca_eval.json"), JsonSerializer.Serialize(Enumerable.Range(0, 4).Select(i => new
+        {
+            instruction = $"What is {i} plus {i}?", output = $"{2 * i}", generator = "reference", dataset = i % 2 == 0 ? "even" : "odd",
+        }), new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    // The shape of docs/examples/paper-setting.spec.json, at the size of a test.
+    private static string Spec(Uri judgeUrl, string judgeModel)
+    {
+        static string Round(int score, double learningRate) =>
+            $$"""{ "rejected_score": {{score}}, "train": { "loss": { "loss": "PREFERENCE_LOSS_DPO", "beta": 0.1, "chosen_nll_weight": 1.0 }, "training": { "learning_rate": {{learningRate}}, "epochs": 1, "tokens_per_batch": 256 } } }""";
+        return $$"""
+            // A user's run: local paths relative to this file.
+            {
+              "name": "qwen-tiny-user-data",
+              "seed": 1,
+              "given": {
+                "base_model": { "prefix": "models/qwen-tiny" },
+                "sft_data": [ { "name": "data/train_sft.parquet" } ],
+                "preference_data": { "name": "data/prefs.jsonl" },
+                "prompts": { "name": "data/prompts.parquet" },
+                "eval_set": { "name": "data/alpaca_eval.json" }
+              },
+              "sft": { "learning_rate": 1e-4, "epochs": 1, "tokens_per_batch": 256 },
+              "offline": { "loss": { "loss": "PREFERENCE_LOSS_SIMPO", "beta": 2.0, "gamma": 1.6 }, "training": { "learning_rate": 1e-5, "epochs": 1, "tokens_per_batch": 256 } },
+              // Two rounds, rejected score 3 then 5.
+              "rounds": [ {{Round(3, 1e-5)}}, {{Round(5, 5e-6)}} ],
+              "require_increasing_schedule": true,
+              "sampling": { "max_new_tokens": 6, "temperature": 0.7, "top_p": 0.95, "batch_size": 8 },
+              "filter": {},
+              "evaluation": {
+                "max_new_tokens": 6, "batch_size": 8, "calibration_prompts": 1,
+                "scorer": "SCORER_REWARD_MODEL",
+                "reward_model": { "prefix": "models/reward" },
+                "judge": { "base_url": "{{judgeUrl}}", "model": "{{judgeModel}}", "mode": "JUDGE_MODE_RATING", "max_tokens": 4 }
+              }
+            }
+            """;
+    }
+
+    // The CLI as a user runs it: its own process, talking to the AppHost over gRPC and to its Azurite.
+    private static async Task<(int ExitCode, string Output)> RunCliAsync(string[] arguments, CancellationToken cancellation)
+    {
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/{configuration}/net10.0
+        var dll = Path.Combine(Repository.Root, "src", "OnlyPrompt.Cli", "bin", configuration, "net10.0", "onlyprompt.dll");
+        var start = new ProcessStartInfo("dotnet", [dll, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("the CLI did not start.");
+        var output = process.StandardOutput.ReadToEndAsync(cancellation);
+        var errors = process.StandardError.ReadToEndAsync(cancellation);
+        await process.WaitForExitAsync(cancellation);
+        return (process.ExitCode, await output + await errors);
+    }
+}
