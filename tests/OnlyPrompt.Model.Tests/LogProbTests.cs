@@ -35,4 +35,41 @@ public class LogProbTests
             Assert.True(batched[i] < 0);
         }
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // tied embeddings: the head's gradient joins the embeddings'
+    public void TheLeanPathGivesThePlainPathsValuesAndGradientsInAnyNumberOfChunks(bool tied)
+    {
+        using var model = TinyModels.Create(TinyModels.Config(tied: tied));
+        PromptResponse[] examples = [new([2, 3, 4], [5, 6]), new([7], [8, 9, 10, 11]), new([12, 13, 14, 15, 16], [17])];
+        using var batch = ScoringBatch.Build(examples, model.Device);
+
+        (float[] Sums, Dictionary<string, float[]> Gradients) Run(Func<(Tensor Sum, Tensor Count)> compute)
+        {
+            model.zero_grad();
+            var (sum, _) = compute();
+            (sum * tensor(new[] { 1f, -2f, 0.5f })).sum().backward(); // unequal weights, so each row's gradient counts
+            return (sum.detach().data<float>().ToArray(),
+                model.named_parameters().Where(p => p.parameter.grad is not null).ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray()));
+        }
+
+        var plain = Run(() => ResponseLogProbs.Compute(model.Forward(batch.InputIds), batch.InputIds, batch.ResponseMask));
+        // 7 response tokens; a chunk of 2 rows of logits makes four chunks, one of them partial.
+        foreach (var chunkBytes in new[] { TargetLogProbs.ChunkBytes, 2L * model.Config.VocabSize * sizeof(float) })
+        {
+            var lean = Run(() => ResponseLogProbs.Compute(model, batch.InputIds, batch.ResponseMask, chunkBytes));
+            Assert.Equal(plain.Sums, lean.Sums, new Tolerance(1e-5f));
+            Assert.Equal(plain.Gradients.Keys.Order(), lean.Gradients.Keys.Order());
+            foreach (var (name, gradient) in plain.Gradients)
+                Assert.Equal(gradient, lean.Gradients[name], new Tolerance(1e-5f));
+        }
+    }
+
+    private sealed class Tolerance(float absolute) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= absolute + 1e-4f * Math.Abs(y);
+
+        public int GetHashCode(float value) => 0;
+    }
 }

@@ -7,10 +7,10 @@ namespace OnlyPrompt.Model.Llama;
 /// <summary>Grouped-query self-attention with rotary embeddings, on libtorch's scaled_dot_product_attention.</summary>
 public sealed class LlamaAttention : nn.Module
 {
-    private readonly Linear q_proj;
-    private readonly Linear k_proj;
-    private readonly Linear v_proj;
-    private readonly Linear o_proj;
+    private readonly Projection q_proj;
+    private readonly Projection k_proj;
+    private readonly Projection v_proj;
+    private readonly Projection o_proj;
     private readonly int heads;
     private readonly int kvHeads;
     private readonly int headDim;
@@ -22,10 +22,10 @@ public sealed class LlamaAttention : nn.Module
         kvHeads = config.NumKeyValueHeads;
         headDim = config.HeadDim;
         this.layerIndex = layerIndex;
-        q_proj = nn.Linear(config.HiddenSize, heads * headDim, hasBias: config.AttentionQkvBias);
-        k_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionQkvBias);
-        v_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionQkvBias);
-        o_proj = nn.Linear(heads * headDim, config.HiddenSize, hasBias: config.AttentionOutputBias);
+        q_proj = new Projection(config.HiddenSize, heads * headDim, config.AttentionQkvBias);
+        k_proj = new Projection(config.HiddenSize, kvHeads * headDim, config.AttentionQkvBias);
+        v_proj = new Projection(config.HiddenSize, kvHeads * headDim, config.AttentionQkvBias);
+        o_proj = new Projection(heads * headDim, config.HiddenSize, config.AttentionOutputBias);
         RegisterComponents();
     }
 

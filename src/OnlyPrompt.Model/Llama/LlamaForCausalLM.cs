@@ -25,6 +25,13 @@ public sealed class LlamaForCausalLM : nn.Module, ILlamaModule
 
     public LlamaConfig Config { get; }
 
+    /// <summary>Activation checkpointing per decoder layer while gradients are on (Hugging Face's gradient_checkpointing).</summary>
+    public bool GradientCheckpointing
+    {
+        get => model.GradientCheckpointing;
+        set => model.GradientCheckpointing = value;
+    }
+
     public ScalarType DType => model.EmbeddingWeight.dtype;
 
     public Device Device => model.EmbeddingWeight.device;
@@ -46,6 +53,12 @@ public sealed class LlamaForCausalLM : nn.Module, ILlamaModule
         }
         return created;
     }
+
+    /// <summary>The output head's weight [vocab, hidden]: lm_head, or the input embeddings when they are tied.</summary>
+    public Tensor HeadWeight => lm_head?.weight ?? model.EmbeddingWeight;
+
+    /// <summary>The hidden states [B, T, hidden] after the final norm, before the head (no padding, no cache).</summary>
+    public Tensor Hidden(Tensor inputIds) => model.Forward(inputIds, keyMask: null, cache: null);
 
     /// <summary>Runs the model and returns logits [B, T, vocab].</summary>
     /// <param name="inputIds">[B, T] int64 token ids: the new tokens only when a cache is given.</param>

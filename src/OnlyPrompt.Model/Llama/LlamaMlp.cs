@@ -7,15 +7,15 @@ namespace OnlyPrompt.Model.Llama;
 /// <summary>SwiGLU feed-forward: down(silu(gate(x)) * up(x)).</summary>
 public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
 {
-    private readonly Linear gate_proj;
-    private readonly Linear up_proj;
-    private readonly Linear down_proj;
+    private readonly Projection gate_proj;
+    private readonly Projection up_proj;
+    private readonly Projection down_proj;
 
     public LlamaMlp(LlamaConfig config) : base(nameof(LlamaMlp))
     {
-        gate_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: config.MlpBias);
-        up_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: config.MlpBias);
-        down_proj = nn.Linear(config.IntermediateSize, config.HiddenSize, hasBias: config.MlpBias);
+        gate_proj = new Projection(config.HiddenSize, config.IntermediateSize, config.MlpBias);
+        up_proj = new Projection(config.HiddenSize, config.IntermediateSize, config.MlpBias);
+        down_proj = new Projection(config.IntermediateSize, config.HiddenSize, config.MlpBias);
         RegisterComponents();
     }
 

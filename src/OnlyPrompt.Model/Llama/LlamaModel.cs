@@ -27,6 +27,9 @@ public sealed class LlamaModel : nn.Module
 
     public Parameter EmbeddingWeight => embed_tokens.weight!;
 
+    /// <summary>Recompute each layer in the backward instead of keeping its activations (training only; see <see cref="CheckpointedLayer"/>).</summary>
+    public bool GradientCheckpointing { get; set; }
+
     private ScalarType DType => embed_tokens.weight!.dtype;
 
     private Device Device => embed_tokens.weight!.device;
@@ -50,8 +53,13 @@ public sealed class LlamaModel : nn.Module
         var angles = rotary.Angles(Positions(keyMask, past, batch, steps), DType);
         var mask = AttentionMask(keyMask, past, steps);
         var h = embed_tokens.forward(inputIds);                                               // [B, T, hidden]
+        var checkpointed = GradientCheckpointing && cache is null && is_grad_enabled();
+        // With frozen embeddings (LoRA) nothing entering the first layer needs a gradient, so its checkpoint would not be
+        // part of the graph at all; an input that requires one puts it there (Hugging Face's enable_input_require_grads).
+        if (checkpointed && !h.requires_grad)
+            h = h.detach().requires_grad_(true);
         foreach (var layer in layers)
-            h = layer.Forward(h, angles, mask, cache);
+            h = checkpointed ? CheckpointedLayer.Forward(layer, h, angles, mask) : layer.Forward(h, angles, mask, cache);
         cache?.Advance(steps);
         return norm.forward(h).MoveToOuterDisposeScope();
     }

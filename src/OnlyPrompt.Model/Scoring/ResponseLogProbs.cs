@@ -43,6 +43,29 @@ public sealed record ScoringBatch(Tensor InputIds, Tensor ResponseMask) : IDispo
 /// <summary>The one place response log-probabilities are computed: shift, gather, mask, sum.</summary>
 public static class ResponseLogProbs
 {
+    /// <summary>
+    /// The model's summed log-prob of each row's response tokens, memory-lean: only the hidden states that predict a
+    /// response token reach the head, through <see cref="TargetLogProbs"/> in chunks, so no [B, T, vocab] tensor exists.
+    /// Same values as <see cref="Compute(Tensor, Tensor, Tensor)"/> on the model's logits.
+    /// </summary>
+    /// <returns>Summed log-prob [B] (fp32) and number of counted tokens [B] (fp32).</returns>
+    public static (Tensor Sum, Tensor Count) Compute(LlamaForCausalLM model, Tensor inputIds, Tensor responseMask, long chunkBytes = TargetLogProbs.ChunkBytes)
+    {
+        using var scope = NewDisposeScope();
+        long batch = inputIds.shape[0], steps = inputIds.shape[1];
+        var hidden = model.Hidden(inputIds);                                                             // [B, T, H]
+        var counted = responseMask.narrow(1, 1, steps - 1);                                              // position t predicts token t + 1
+        var positions = counted.reshape(-1).nonzero().squeeze(1);                                        // [N] into [B * (T-1)]
+        var states = hidden.narrow(1, 0, steps - 1).reshape(-1, hidden.shape[2]).index_select(0, positions);
+        var targets = inputIds.narrow(1, 1, steps - 1).reshape(-1).index_select(0, positions);
+        var tokenLogProbs = TargetLogProbs.Compute(states, model.HeadWeight, targets, chunkBytes);      // [N]
+        var rows = positions.div(steps - 1, rounding_mode: RoundingMode.trunc);
+        var sum = zeros(batch, dtype: ScalarType.Float32, device: inputIds.device).index_add(0, rows, tokenLogProbs, 1);
+        var count = counted.to(ScalarType.Float32).sum(1);
+        return (sum.MoveToOuterDisposeScope(), count.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The same from logits already at hand (the plain path, kept as the reference of the lean one).</summary>
     /// <param name="logits">[B, T, vocab]: position t predicts token t + 1.</param>
     /// <param name="inputIds">[B, T]</param>
     /// <param name="responseMask">[B, T], true where the token counts.</param>
@@ -71,7 +94,7 @@ public static class ResponseLogProbs
             using var scope = NewDisposeScope();
             var slice = examples.Skip(start).Take(batchSize).ToList();
             using var batch = ScoringBatch.Build(slice, model.Device);
-            var (sum, count) = Compute(model.Forward(batch.InputIds), batch.InputIds, batch.ResponseMask);
+            var (sum, count) = Compute(model, batch.InputIds, batch.ResponseMask);
             var sumValues = sum.cpu().data<float>().ToArray();
             var countValues = count.cpu().data<float>().ToArray();
             for (var i = 0; i < slice.Count; i++)

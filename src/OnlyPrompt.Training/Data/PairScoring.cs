@@ -13,7 +13,7 @@ public static class PairScoring
         var examples = pairs.Select(p => new PromptResponse(p.Prompt, p.Chosen))
             .Concat(pairs.Select(p => new PromptResponse(p.Prompt, p.Rejected))).ToList();
         using var batch = ScoringBatch.Build(examples, model.Device);                          // [2B, T]
-        var (sum, count) = ResponseLogProbs.Compute(model.Forward(batch.InputIds), batch.InputIds, batch.ResponseMask);
+        var (sum, count) = ResponseLogProbs.Compute(model, batch.InputIds, batch.ResponseMask);
         var b = pairs.Count;
         var tokens = examples.Sum(e => (long)e.Prompt.Length + e.Response.Length);
         return (new PairLogProbs(sum.narrow(0, 0, b), sum.narrow(0, b, b), count.narrow(0, 0, b), count.narrow(0, b, b)), tokens);

@@ -19,7 +19,7 @@ public sealed class SftObjective : ITrainingObjective<SftExample>
     public BatchLoss Loss(LlamaForCausalLM policy, IReadOnlyList<SftExample> batch)
     {
         using var scoring = ScoringBatch.Build(batch.Select(e => new PromptResponse(e.Prompt, e.Response)).ToList(), policy.Device);
-        var (sum, count) = ResponseLogProbs.Compute(policy.Forward(scoring.InputIds), scoring.InputIds, scoring.ResponseMask);
+        var (sum, count) = ResponseLogProbs.Compute(policy, scoring.InputIds, scoring.ResponseMask);
         var loss = PreferenceLosses.Sft(sum, count);
         var metrics = new Dictionary<string, double>
         {

@@ -28,7 +28,7 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
         var plans = Enumerable.Range(0, options.Epochs)
             .Select(epoch => TokenBudgetBatches.Plan(shapes, options.TokensPerBatch, options.Seed, epoch)).ToArray();
         var totalSteps = TotalSteps(plans);
-        var parameters = model.parameters().ToArray();
+        var parameters = TrainableParameters();
         IReadOnlyDictionary<string, double> lastMetrics = new Dictionary<string, double>();
 
         model.train();
@@ -117,10 +117,13 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
         return options.MaxSteps is { } max ? Math.Min(max, perEpoch) : perEpoch;
     }
 
+    // Frozen parameters (the base model under a LoRA adapter) get no gradient, no clipping and no optimizer state.
+    private Parameter[] TrainableParameters() => model.parameters().Where(p => p.requires_grad).ToArray();
+
     // Weight decay on matrices only: norms and biases keep their scale.
     private OptimizerHelper CreateOptimizer()
     {
-        var parameters = model.parameters().ToArray();
+        var parameters = TrainableParameters();
         AdamW.ParamGroup Group(IEnumerable<Parameter> members, double decay) =>
             new(members, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, decay, false, false);
         return optim.AdamW([Group(parameters.Where(p => p.dim() >= 2), options.WeightDecay), Group(parameters.Where(p => p.dim() < 2), 0)],
