@@ -21,7 +21,7 @@ public static class StageKey
     public static int Version(StageKind kind) => kind switch
     {
         StageKind.Prepare => 1,
-        StageKind.Sft or StageKind.Offline or StageKind.TrainRound => 1,
+        StageKind.Sft or StageKind.Offline or StageKind.TrainRound => 2, // 2: memory-lean log-probs (same values up to float rounding)
         StageKind.Sample => 1,
         StageKind.Filter => 1,
         StageKind.Evaluate => 1,
