@@ -83,6 +83,8 @@ public static class ModelDataRun
         };
         var columns = files.Keys.ToDictionary(k => k, k => ParseColumns(arguments.Text($"--columns-{Option(k)}"), k));
         var name = arguments.Text("--name");
+        var lora = Lora(arguments);
+        var checkpointing = arguments.Flag("--checkpointing");
         arguments.RejectUnknown();
 
         // Everything is read and checked before anything is uploaded.
@@ -112,6 +114,8 @@ public static class ModelDataRun
             spec.Sft = null; // the base model is the SFT model, as with an instruct model
         if (given.PreferenceData is null)
             spec.Offline = null;
+        foreach (var training in new[] { spec.Sft, spec.Offline?.Training }.Concat(spec.Rounds.Select(r => r.Train.Training)).OfType<TrainingSettings>())
+            (training.Lora, training.GradientCheckpointing) = (lora?.Clone(), checkpointing);
         spec.Evaluation.Scorer = scorer;
         spec.Evaluation.Judge = judge;
         if (rewardModel is not null)
@@ -136,6 +140,20 @@ public static class ModelDataRun
         if (url is null || model is null)
             throw new UsageException("a judge needs both --judge-url URL (up to /v1) and --judge-model NAME.");
         return new JudgeSettings { BaseUrl = url, Model = model, ApiKeyVariable = key, Mode = mode };
+    }
+
+    // --lora RANK [--lora-alpha A] [--lora-dropout P] [--lora-targets q_proj,v_proj,...]: every training stage trains an
+    // adapter and merges it; alpha defaults to twice the rank, the targets to every projection.
+    private static LoraSettings? Lora(Arguments arguments)
+    {
+        var (rank, alpha, dropout, targets) = (arguments.Integer("--lora"), arguments.Number("--lora-alpha"), arguments.Number("--lora-dropout"),
+            arguments.Text("--lora-targets"));
+        if (rank is null)
+            return alpha is null && dropout is null && targets is null ? null : throw new UsageException("--lora-alpha, --lora-dropout and --lora-targets need --lora RANK.");
+        var lora = new LoraSettings { Rank = rank.Value, Alpha = alpha ?? 2.0 * rank.Value, Dropout = dropout ?? 0 };
+        if (targets is not null)
+            lora.TargetModules.AddRange(targets.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        return lora;
     }
 
     private static string Option(DatasetKind kind) => kind switch

@@ -24,6 +24,10 @@ public static class ContractConversions
         MaxNewTokens = o.MaxNewTokens, Temperature = o.Temperature, TopP = o.TopP, TopK = o.TopK, Seed = o.Seed, BatchSize = batchSize,
     };
 
+    /// <summary>The library's LoRA settings; no target modules means every projection.</summary>
+    public static Model.Lora.LoraSettings ToLibrary(this Contract.LoraSettings s) =>
+        new(s.Rank, s.Alpha, s.Dropout, s.TargetModules.Count > 0 ? s.TargetModules.ToList() : Model.Lora.LoraSettings.AllProjections);
+
     public static TrainingOptions ToOptions(this Contract.TrainingSettings s) => new()
     {
         LearningRate = s.LearningRate,

@@ -65,7 +65,19 @@ public sealed class FieldErrors
             .Check(training.WarmupSteps >= 0, field + ".warmup_steps", $"is {training.WarmupSteps}; it must be >= 0.")
             .Check(training.MinLearningRateRatio is >= 0 and <= 1, field + ".min_learning_rate_ratio", $"is {training.MinLearningRateRatio}; it must be in [0, 1].")
             .Check(training.MaxGradNorm >= 0, field + ".max_grad_norm", $"is {training.MaxGradNorm}; it must be >= 0.")
-            .Check(training.WeightDecay >= 0, field + ".weight_decay", $"is {training.WeightDecay}; it must be >= 0.");
+            .Check(training.WeightDecay >= 0, field + ".weight_decay", $"is {training.WeightDecay}; it must be >= 0.")
+            .Lora(training.Lora, field + ".lora");
+    }
+
+    private FieldErrors Lora(Common.V1.LoraSettings? lora, string field)
+    {
+        if (lora is null)
+            return this;
+        return Check(lora.Rank >= 1, field + ".rank", $"is {lora.Rank}; it must be at least 1.")
+            .Check(lora.Alpha > 0 && double.IsFinite(lora.Alpha), field + ".alpha", $"is {lora.Alpha}; it must be > 0.")
+            .Check(lora.Dropout is >= 0 and < 1, field + ".dropout", $"is {lora.Dropout}; it must be in [0, 1).")
+            .Check(lora.TargetModules.All(Model.Lora.LoraSettings.AllProjections.Contains), field + ".target_modules",
+                $"is [{string.Join(", ", lora.TargetModules)}]; each must be one of {string.Join(", ", Model.Lora.LoraSettings.AllProjections)}.");
     }
 
     public FieldErrors Loss(LossSettings? loss, string field)

@@ -40,12 +40,15 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
         store.DownloadCheckpointAsync(checkpoint, work.Checkpoints, cancellation);
 
     /// <summary>Saves the model in the Hugging Face layout, uploads and verifies it, and keeps the local copy as the cache entry.</summary>
-    public async Task<CheckpointRef> SaveAsync(PretrainedModel model, string container, string prefix, CancellationToken cancellation)
+    /// <param name="writeAlongside">Writes more files into the checkpoint's folder before it is uploaded (a LoRA adapter under adapter/).</param>
+    public async Task<CheckpointRef> SaveAsync(PretrainedModel model, string container, string prefix, CancellationToken cancellation,
+        Action<string>? writeAlongside = null)
     {
         var local = work.NewTemporaryDirectory();
         try
         {
             model.Save(local);
+            writeAlongside?.Invoke(local);
             var checkpoint = await store.UploadDirectoryAsync(container, prefix, local, cancellation);
             Directory.CreateDirectory(work.Checkpoints);
             var cached = Path.Combine(work.Checkpoints, checkpoint.Sha256);

@@ -1,5 +1,7 @@
 using Google.Protobuf;
 using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Model;
+using OnlyPrompt.Model.Lora;
 using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
 using OnlyPrompt.Trainer.V1;
@@ -62,10 +64,12 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
                 progress(step);
             }
 
+            model.Model.GradientCheckpointing = request.Training.GradientCheckpointing;
             TrainingResult result;
             if (isSft)
             {
                 var examples = sftRows.Select(r => encoding.Sft(r.Id, r.Row.Prompt, r.Row.Completion, r.Row.Context)).ToList();
+                AttachAdapter(model, request);
                 result = new Trainer<SftExample>(model.Model, new SftObjective(), options).Train(examples, resumeFrom: resume, progress: Report, cancellation: cancellation);
             }
             else
@@ -74,10 +78,13 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
                 var pairs = preferenceRows.Select(r => encoding.Pair(r.Id, r.Row.Prompt, r.Row.Chosen, r.Row.Rejected, r.Row.Context)).ToList();
                 // The reference is the policy as loaded (pi_{m-1}), before any resumed weights replace it.
                 var prepared = loss.NeedsReference() ? ReferenceCache.Attach(model.Model, pairs, 64) : pairs;
+                AttachAdapter(model, request);
                 result = new Trainer<PreferencePair>(model.Model, new PreferenceObjective(loss, lossSettings), options)
                     .Train(prepared, resumeFrom: resume, progress: Report, cancellation: cancellation);
             }
-            return (result, models.SaveAsync(model, request.OutputContainer, request.OutputPrefix, cancellation).GetAwaiter().GetResult());
+            var adapter = SaveAndMergeAdapter(model, request);
+            return (result, models.SaveAsync(model, request.OutputContainer, request.OutputPrefix, cancellation,
+                adapter is null ? null : folder => Directory.Move(adapter, Path.Combine(folder, AdapterFolder))).GetAwaiter().GetResult());
         }, cancellation);
 
         var response = new TrainResult { Checkpoint = checkpoint, Steps = trained.Steps, TokensPerSecond = rates.Count > 0 ? rates.Average() : 0, Metrics = { trained.LastMetrics.ToDictionary() } };
@@ -86,6 +93,28 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
         if (Directory.Exists(Path.Combine(job, StateFolder)))
             Directory.Delete(Path.Combine(job, StateFolder), recursive: true);
         return response;
+    }
+
+    public const string AdapterFolder = "adapter";
+
+    // With LoRA the base stays frozen and only the adapter trains; it is attached after the reference log-probs are
+    // cached (it starts as the identity, so they would be the same) and before a resumed state is loaded into it.
+    private static void AttachAdapter(PretrainedModel model, TrainRequest request)
+    {
+        if (request.Training.Lora is { } lora)
+            LoraAdapters.Attach(model.Model, lora.ToLibrary(), seed: request.Training.Seed);
+    }
+
+    // The saved checkpoint is the merged model, so the next round's policy and reference are plain checkpoints; the
+    // adapter alone goes beside it in PEFT's layout (returned: its folder), for PEFT and vLLM's LoRA serving over the base.
+    private string? SaveAndMergeAdapter(PretrainedModel model, TrainRequest request)
+    {
+        if (request.Training.Lora is not { } lora)
+            return null;
+        var folder = work.NewTemporaryDirectory();
+        LoraAdapters.Save(model.Model, lora.ToLibrary(), folder, $"{request.Policy.Container}/{request.Policy.Prefix}");
+        LoraAdapters.Merge(model.Model);
+        return folder;
     }
 
     private async Task<TrainResult?> FinishedAsync(string job, CancellationToken cancellation)

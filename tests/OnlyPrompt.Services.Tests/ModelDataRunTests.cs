@@ -1,3 +1,4 @@
+using Grpc.Core;
 using System.Text.Json;
 using OnlyPrompt.Cli;
 using OnlyPrompt.TestSupport.Models;
@@ -207,6 +208,25 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         // The server's validation accepts it as written; the run is stopped at once (its judge is on the internet).
         await stack.Client.StartRunAsync(new StartRunRequest { Spec = prepared, RunId = "example-spec" });
         Assert.Equal(RunState.Cancelled, (await stack.Client.CancelRunAsync(new CancelRunRequest { RunId = "example-spec" })).Run.State);
+    }
+
+    [Fact]
+    public async Task Lora_and_checkpointing_flags_reach_every_training_stage_and_bad_values_are_refused_by_the_orchestrator()
+    {
+        using var files = new TempDirectory();
+        var reward = WriteModelAndData(files);
+        var spec = await ModelDataRun.PrepareAsync(new Cli.Arguments([.. Arguments(files, reward, "user-data"), "--lora", "8", "--lora-targets", "q_proj,v_proj", "--checkpointing"],
+            "--checkpointing"), stack.Store, TextWriter.Null, CancellationToken.None);
+
+        var trainings = new[] { spec.Sft, spec.Offline.Training }.Concat(spec.Rounds.Select(r => r.Train.Training)).ToList();
+        Assert.All(trainings, t => Assert.Equal((8, 16.0, true), (t.Lora.Rank, t.Lora.Alpha, t.GradientCheckpointing)));
+        Assert.All(trainings, t => Assert.Equal(["q_proj", "v_proj"], t.Lora.TargetModules));
+
+        spec.Rounds[0].Train.Training.Lora.TargetModules.Add("lm_head");
+        spec.Sft.Lora.Rank = 0;
+        var error = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "bad-lora" }).ResponseAsync);
+        Assert.Contains("spec.sft.lora.rank: is 0; it must be at least 1.", error.Status.Detail);
+        Assert.Contains("spec.rounds[0].train.training.lora.target_modules: is [q_proj, v_proj, lm_head]", error.Status.Detail);
     }
 
     [Fact]

@@ -104,6 +104,48 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     }
 
     [Fact]
+    public async Task Trainer_with_LoRA_trains_an_adapter_saves_it_in_PEFTs_layout_and_returns_the_merged_model()
+    {
+        var (model, sft) = await TinyWorldAsync();
+        var request = new TrainRequest
+        {
+            JobId = "trainer-lora", Policy = model, Datasets = { sft }, Sft = new Trainer.V1.SftObjective(),
+            Training = new TrainingSettings
+            {
+                LearningRate = 1e-2, Epochs = 1, TokensPerBatch = 512, MaxGradNorm = 1, GradientCheckpointing = true,
+                Lora = new LoraSettings { Rank = 2, Alpha = 4, TargetModules = { "q_proj", "v_proj" } },
+            },
+            OutputContainer = Container, OutputPrefix = "trained-lora",
+        };
+        TrainResult? result = null;
+        using (var call = new TrainerClient(stack.Trainer.Channel).Train(request))
+            await foreach (var item in call.ResponseStream.ReadAllAsync())
+                if (item.EventCase == TrainEvent.EventOneofCase.Result)
+                    result = item.Result;
+
+        Assert.NotNull(result);
+        using var files = new TempDirectory();
+        var trained = await stack.Store.DownloadCheckpointAsync(result.Checkpoint, files.File("trained"));
+        var adapter = Path.Combine(trained, "adapter");
+        Assert.True(File.Exists(Path.Combine(adapter, "adapter_config.json")) && File.Exists(Path.Combine(adapter, "adapter_model.safetensors")));
+        // The checkpoint is the merged model: plain names, and only the adapted projections moved.
+        var merged = Model.Checkpoints.SafeTensors.Load(Path.Combine(trained, "model.safetensors"));
+        var original = Model.Checkpoints.SafeTensors.Load(Path.Combine(await stack.Store.DownloadCheckpointAsync(model, files.File("base")), "model.safetensors"));
+        Assert.Equal(original.Keys.Order(), merged.Keys.Order());
+        var changed = original.Keys.Where(k => !original[k].equal(merged[k]).all().item<bool>()).ToList();
+        Assert.NotEmpty(changed);
+        Assert.All(changed, k => Assert.Matches(@"\.self_attn\.(q|v)_proj\.weight$", k));
+        // The adapter loaded over the base (as PEFT would) gives the merged model's logits.
+        var baseDirectory = await stack.Store.DownloadCheckpointAsync(model, files.File("base"));
+        using var withAdapter = Model.PretrainedModel.Load(baseDirectory);
+        Model.Lora.LoraAdapters.Load(withAdapter.Model, adapter);
+        using var mergedModel = Model.PretrainedModel.Load(trained);
+        using var ids = TorchSharp.torch.tensor(new long[] { 3, 4, 5, 6 }, [1, 4]);
+        using (TorchSharp.torch.no_grad())
+            Assert.True(withAdapter.Model.Forward(ids).allclose(mergedModel.Model.Forward(ids), rtol: 1e-4, atol: 1e-5));
+    }
+
+    [Fact]
     public async Task Sampler_generates_one_plain_answer_per_prompt_and_writes_them_with_progress()
     {
         var (model, _) = await TinyWorldAsync();
