@@ -55,8 +55,9 @@ public class LogProbTests
         }
 
         var plain = Run(() => ResponseLogProbs.Compute(model.Forward(batch.InputIds), batch.InputIds, batch.ResponseMask));
-        // 7 response tokens; a chunk of 2 rows of logits makes four chunks, one of them partial.
-        foreach (var chunkBytes in new[] { TargetLogProbs.ChunkBytes, 2L * model.Config.VocabSize * sizeof(float) })
+        // 7 response tokens: a chunk of 2 rows of logits makes four chunks, one of them partial; 7 rows, one chunk;
+        // the default budget holds the whole batch's logits, which then take the plain path.
+        foreach (var chunkBytes in new[] { 2L * model.Config.VocabSize * sizeof(float), 7L * model.Config.VocabSize * sizeof(float), TargetLogProbs.ChunkBytes })
         {
             var lean = Run(() => ResponseLogProbs.Compute(model, batch.InputIds, batch.ResponseMask, chunkBytes));
             Assert.Equal(plain.Sums, lean.Sums, new Tolerance(1e-5f));

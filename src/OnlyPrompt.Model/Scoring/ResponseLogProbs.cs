@@ -44,15 +44,19 @@ public sealed record ScoringBatch(Tensor InputIds, Tensor ResponseMask) : IDispo
 public static class ResponseLogProbs
 {
     /// <summary>
-    /// The model's summed log-prob of each row's response tokens, memory-lean: only the hidden states that predict a
-    /// response token reach the head, through <see cref="TargetLogProbs"/> in chunks, so no [B, T, vocab] tensor exists.
+    /// The model's summed log-prob of each row's response tokens, memory-lean: when the batch's logits would exceed one
+    /// chunk, only the hidden states that predict a response token reach the head, through <see cref="TargetLogProbs"/>
+    /// in chunks, so no [B, T, vocab] tensor exists.
     /// Same values as <see cref="Compute(Tensor, Tensor, Tensor)"/> on the model's logits.
     /// </summary>
     /// <returns>Summed log-prob [B] (fp32) and number of counted tokens [B] (fp32).</returns>
     public static (Tensor Sum, Tensor Count) Compute(LlamaForCausalLM model, Tensor inputIds, Tensor responseMask, long chunkBytes = TargetLogProbs.ChunkBytes)
     {
-        using var scope = NewDisposeScope();
         long batch = inputIds.shape[0], steps = inputIds.shape[1];
+        // Logits that fit in one chunk take the plain path: the same memory, and bit for bit the numbers it always gave.
+        if (batch * steps * model.Config.VocabSize * sizeof(float) <= chunkBytes)
+            return Compute(model.Forward(inputIds), inputIds, responseMask);
+        using var scope = NewDisposeScope();
         var hidden = model.Hidden(inputIds);                                                             // [B, T, H]
         var counted = responseMask.narrow(1, 1, steps - 1);                                              // position t predicts token t + 1
         var positions = counted.reshape(-1).nonzero().squeeze(1);                                        // [N] into [B * (T-1)]
