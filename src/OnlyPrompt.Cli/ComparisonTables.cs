@@ -29,13 +29,13 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
         text.AppendLine();
         text.AppendLine("Table 1: the method against its baselines");
         Header(text);
-        Row(text, "SFT", RunKinds.OnlyPrompting, "sft/evaluate");
-        Row(text, "offline DPO", RunKinds.OfflineDpo, "init/evaluate");
-        Row(text, "offline SimPO", RunKinds.OfflineSimPo, "init/evaluate");
+        Row(text, "SFT", RunKinds.OnlyPrompting, StageNames.SftEvaluate);
+        Row(text, "offline DPO", RunKinds.OfflineDpo, StageNames.InitEvaluate);
+        Row(text, "offline SimPO", RunKinds.OfflineSimPo, StageNames.InitEvaluate);
         for (var round = 1; round <= rounds; round++)
-            Row(text, $"self-rewarding, round {round}", RunKinds.SelfRewarding, $"round-{round}/evaluate");
+            Row(text, $"self-rewarding, round {round}", RunKinds.SelfRewarding, StageNames.Evaluate(round));
         for (var round = 1; round <= rounds; round++)
-            Row(text, $"this method, round {round}", RunKinds.OnlyPrompting, $"round-{round}/evaluate");
+            Row(text, $"this method, round {round}", RunKinds.OnlyPrompting, StageNames.Evaluate(round));
         text.AppendLine();
         text.AppendLine("Table 2: how each round was labelled (mean over seeds)");
         text.AppendLine("| labeller | round | rejected score | pairs | kept | leaked | chosen quality | rejected quality | chosen better | judge: answers per grade 0..10 | unpaired prompts |");
@@ -50,12 +50,12 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
         text.AppendLine("Table 3: ablations");
         Header(text);
         for (var round = 1; round <= rounds; round++)
-            Row(text, $"fixed rejected score, round {round}", RunKinds.FixedGap, $"round-{round}/evaluate");
+            Row(text, $"fixed rejected score, round {round}", RunKinds.FixedGap, StageNames.Evaluate(round));
         for (var round = 1; round <= rounds; round++)
-            Row(text, $"adaptive gap, round {round}", RunKinds.AdaptiveGap, $"round-{round}/evaluate");
-        Row(text, "SFT with the chosen prefix at inference", RunKinds.ChosenPrefix, "sft/evaluate");
-        Row(text, "SimPO with the chosen prefix at inference", RunKinds.ChosenPrefix, "init/evaluate");
-        Row(text, "SFT with the chosen prefix, over offline SimPO", RunKinds.ChosenPrefix, "sft/evaluate", baseline: (RunKinds.OfflineSimPo, "init/evaluate"));
+            Row(text, $"adaptive gap, round {round}", RunKinds.AdaptiveGap, StageNames.Evaluate(round));
+        Row(text, "SFT with the chosen prefix at inference", RunKinds.ChosenPrefix, StageNames.SftEvaluate);
+        Row(text, "SimPO with the chosen prefix at inference", RunKinds.ChosenPrefix, StageNames.InitEvaluate);
+        Row(text, "SFT with the chosen prefix, over offline SimPO", RunKinds.ChosenPrefix, StageNames.SftEvaluate, baseline: (RunKinds.OfflineSimPo, StageNames.InitEvaluate));
         return text.ToString();
     }
 
@@ -67,7 +67,7 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
 
     private void Row(StringBuilder text, string label, string kind, string stage, (string Kind, string Stage)? baseline = null)
     {
-        var (against, againstStage) = baseline ?? (RunKinds.OnlyPrompting, "sft/evaluate");
+        var (against, againstStage) = baseline ?? (RunKinds.OnlyPrompting, StageNames.SftEvaluate);
         var cells = Seeds.Select(seed => (Model: evaluations.GetValueOrDefault((seed, kind, stage)), Baseline: evaluations.GetValueOrDefault((seed, against, againstStage))))
             .Where(c => c.Model is not null && c.Baseline is not null).ToList();
         if (cells.Count == 0)
@@ -83,7 +83,7 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
     private void Labelling(StringBuilder text, string label, string kind, int round)
     {
         var stages = Seeds.Select(seed => runs.GetValueOrDefault((seed, kind))).Where(r => r is not null)
-            .Select(r => (Sample: r!.Stages.FirstOrDefault(s => s.Name == $"round-{round}/sample"), Filter: r.Stages.FirstOrDefault(s => s.Name == $"round-{round}/filter")))
+            .Select(r => (Sample: r!.Stages.FirstOrDefault(s => s.Name == StageNames.Sample(round)), Filter: r.Stages.FirstOrDefault(s => s.Name == StageNames.Filter(round))))
             .Where(s => s.Sample is not null && s.Filter is not null).ToList();
         if (stages.Count == 0)
             return;

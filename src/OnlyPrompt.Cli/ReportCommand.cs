@@ -17,7 +17,7 @@ public static class ReportCommand
         try
         {
             var run = (await connection.Client.GetRunAsync(new GetRunRequest { RunId = runId }, connection.Headers)).Run;
-            var report = run.Stages.FirstOrDefault(s => s.Name == "report");
+            var report = run.Stages.FirstOrDefault(s => s.Name == StageNames.Report);
             if (report is null)
             {
                 Console.Error.WriteLine($"run {runId} has no report yet ({RunCommands.State(run.State)}, {run.Stages.Count} stages committed); it is written when the run's last stage is done.");

@@ -13,31 +13,31 @@ public sealed class RunTable(TextWriter output)
 
     public void Commit(StageRecord stage)
     {
-        if (stage.Name == "prepare" && !stage.Metrics.ContainsKey("sft_examples"))
+        if (stage.Name == StageNames.Prepare && !stage.Metrics.ContainsKey("sft_examples"))
         {
             // Given data: the files and model the run uses, by reference.
             output.WriteLine($"prepare: base model {stage.Checkpoint?.Container}/{stage.Checkpoint?.Prefix}; " +
                              $"{string.Join(", ", stage.Files.Select(f => $"{f.Key} {f.Value.Container}/{f.Value.Name}"))} ({stage.Seconds:F0}s){Reused(stage)}");
             return;
         }
-        if (stage.Name == "prepare")
+        if (stage.Name == StageNames.Prepare)
         {
             output.WriteLine($"prepare: {Number(stage.Metrics, "sft_examples")} SFT examples ({Number(stage.Metrics, "leaked_sft_examples")} leak meta-text), " +
                              $"{Number(stage.Metrics, "preference_pairs")} seed pairs, {Number(stage.Metrics, "round_prompts")} prompts per round, {Number(stage.Metrics, "eval_prompts")} held-out prompts ({stage.Seconds:F0}s){Reused(stage)}");
             return;
         }
-        if (stage.Name == "report")
+        if (stage.Name == StageNames.Report)
         {
             output.WriteLine($"report: {string.Join(", ", stage.Files.Values.Select(f => f.Name).Where(n => n.EndsWith(".md", StringComparison.Ordinal)))} (onlyprompt report RUN prints it and saves its pictures)");
             return;
         }
         group.Add(stage);
-        if (!stage.Name.EndsWith("/evaluate", StringComparison.Ordinal))
+        if (!StageNames.IsEvaluation(stage.Name))
             return;
         var evaluation = stage.Evaluation;
         var train = group.FirstOrDefault(s => s.Checkpoint is not null && s.Metrics.ContainsKey("steps"));
-        var sample = group.FirstOrDefault(s => s.Name.EndsWith("/sample", StringComparison.Ordinal));
-        var filter = group.FirstOrDefault(s => s.Name.EndsWith("/filter", StringComparison.Ordinal));
+        var sample = group.FirstOrDefault(s => StageNames.IsSample(s.Name));
+        var filter = group.FirstOrDefault(s => StageNames.IsFilter(s.Name));
         var label = stage.Round > 0 ? $"round {stage.Round}" : stage.Name.Split('/')[0];
         string Removed(string rule) => filter is null ? "-" : filter.Removed.GetValueOrDefault(rule).ToString(CultureInfo.InvariantCulture);
         output.WriteLine(

@@ -13,7 +13,7 @@ public static class RejectedScores
         if (spec.AdaptiveGap is not { } adaptive || round == 1)
             return spec.Rounds[round - 1].RejectedScore;
         var previous = For(run, round - 1);
-        var train = run.Stages.FirstOrDefault(s => s.Name == $"round-{round - 1}/train")
+        var train = run.Stages.FirstOrDefault(s => s.Name == StageNames.Train(round - 1))
             ?? throw new StageFailedException($"round {round}'s rejected score depends on round-{round - 1}/train, which is not committed.");
         var separated = train.Metrics.GetValueOrDefault(MeanAccuracy) >= adaptive.AccuracyThreshold;
         return separated ? Math.Min(previous + adaptive.Step, adaptive.MaxScore) : previous;

@@ -25,22 +25,22 @@ public static class RunPlan
 {
     public static IReadOnlyList<PlannedStage> For(RunSpec spec)
     {
-        var stages = new List<PlannedStage> { new("prepare", StageKind.Prepare, 0) };
+        var stages = new List<PlannedStage> { new(StageNames.Prepare, StageKind.Prepare, 0) };
         if (spec.Sft is not null)
-            stages.AddRange([new("sft", StageKind.Sft, 0), new("sft/evaluate", StageKind.Evaluate, 0)]);
+            stages.AddRange([new(StageNames.Sft, StageKind.Sft, 0), new(StageNames.SftEvaluate, StageKind.Evaluate, 0)]);
         if (spec.Offline is not null)
-            stages.AddRange([new("init", StageKind.Offline, 0), new("init/evaluate", StageKind.Evaluate, 0)]);
+            stages.AddRange([new(StageNames.Init, StageKind.Offline, 0), new(StageNames.InitEvaluate, StageKind.Evaluate, 0)]);
         // Without SFT or initialisation, the base model is evaluated once, so round 1 has a reference and a prefix gap.
         if (spec.Sft is null && spec.Offline is null && spec.Rounds.Count > 0)
-            stages.Add(new("base/evaluate", StageKind.Evaluate, 0));
+            stages.Add(new(StageNames.BaseEvaluate, StageKind.Evaluate, 0));
         for (var round = 1; round <= spec.Rounds.Count; round++)
             stages.AddRange([
-                new($"round-{round}/sample", StageKind.Sample, round),
-                new($"round-{round}/filter", StageKind.Filter, round),
-                new($"round-{round}/train", StageKind.TrainRound, round),
-                new($"round-{round}/evaluate", StageKind.Evaluate, round),
+                new(StageNames.Sample(round), StageKind.Sample, round),
+                new(StageNames.Filter(round), StageKind.Filter, round),
+                new(StageNames.Train(round), StageKind.TrainRound, round),
+                new(StageNames.Evaluate(round), StageKind.Evaluate, round),
             ]);
-        stages.Add(new("report", StageKind.Report, 0));
+        stages.Add(new(StageNames.Report, StageKind.Report, 0));
         return stages;
     }
 }

@@ -23,17 +23,17 @@ public sealed class RunReport(BlobStore store)
     public async Task<StageRecord> WriteAsync(Run run, string container, CancellationToken cancellation)
     {
         var evaluated = run.Stages.Where(s => s.Evaluation is not null).ToList();
-        var labels = evaluated.Select(s => s.Name.Replace("/evaluate", "", StringComparison.Ordinal)).ToList();
+        var labels = evaluated.Select(s => StageNames.Evaluated(s.Name)).ToList();
         var pictures = new Dictionary<string, byte[]>
         {
             ["quality.png"] = Charts.Lines("Held-out quality", "stage", "quality", [Series(ScorerName(run), evaluated.Select(s => s.Evaluation.MeanQuality))], labels),
             ["win-rates.png"] = Charts.Lines("Win rates over the SFT model", "stage", "percent",
                 [Series("win rate", evaluated.Select(s => Metric(s, "win_rate/sft"))), Series("LC win rate", evaluated.Select(s => Metric(s, "lc_win_rate/sft")))], labels),
             ["calibration.png"] = Charts.Lines("Quality by requested score", "requested score", "quality",
-                evaluated.Where(s => s.Evaluation.Calibration.Count > 0).Select((s, _) => new Series(s.Name.Replace("/evaluate", "", StringComparison.Ordinal),
+                evaluated.Where(s => s.Evaluation.Calibration.Count > 0).Select((s, _) => new Series(StageNames.Evaluated(s.Name),
                     s.Evaluation.Calibration.Select((q, score) => ((double)score, q)).ToList())).ToList()),
         };
-        var filters = run.Stages.Where(s => s.Name.EndsWith("/filter", StringComparison.Ordinal)).ToList();
+        var filters = run.Stages.Where(s => StageNames.IsFilter(s.Name)).ToList();
         if (filters.Count > 0)
             pictures["filter.png"] = Charts.Bars("Pairs kept and removed per rule", "pairs", ["kept", .. FilterRules],
                 filters.Select(f => new Series($"round {f.Round}", new[] { Metric(f, "kept") }.Concat(FilterRules.Select(r => (double)f.Removed.GetValueOrDefault(r)))
@@ -103,8 +103,8 @@ public sealed class RunReport(BlobStore store)
             text.AppendLine("|---|---|---|---|" + string.Concat(Enumerable.Repeat("---|", FilterRules.Length + 7)));
             foreach (var f in filters)
             {
-                var sample = run.Stages.FirstOrDefault(s => s.Name == $"round-{f.Round}/sample");
-                var train = run.Stages.FirstOrDefault(s => s.Name == $"round-{f.Round}/train");
+                var sample = run.Stages.FirstOrDefault(s => s.Name == StageNames.Sample(f.Round));
+                var train = run.Stages.FirstOrDefault(s => s.Name == StageNames.Train(f.Round));
                 var labeller = sample is null ? "-" : sample.Metrics.TryGetValue("rejected_score", out var score) ? $"prefixes, rejected score {score:0}" :
                     "self-judge, grades " + string.Join(" ", Enumerable.Range(0, 11).Select(g => sample.Metrics.GetValueOrDefault($"judge/grade_{g}").ToString("0", CultureInfo.InvariantCulture)));
                 text.AppendLine($"| {f.Round} | {labeller} | {(sample is null ? "-" : Format(sample, "pairs", "F0"))} | {Format(f, "kept", "F0")} | " +

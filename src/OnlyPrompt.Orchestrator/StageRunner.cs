@@ -31,10 +31,10 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             StageKind.Prepare => await OnceAsync(run, stage, [spec.DefaultWorld, spec.Seed, spec.Templates], token => preparer.PrepareAsync(spec, Container, token), cancellation),
             StageKind.Sft => await TrainAsync(run, stage, SftFiles(run),
                 new TrainRequest { Sft = new Trainer.V1.SftObjective(), Training = spec.Sft.Clone() }, progress, cancellation),
-            StageKind.Offline => await TrainAsync(run, stage, [File(run, "prepare", WorldPreparer.Preferences)],
+            StageKind.Offline => await TrainAsync(run, stage, [File(run, StageNames.Prepare, WorldPreparer.Preferences)],
                 new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Offline.Loss }, Training = spec.Offline.Training }, progress, cancellation),
             StageKind.TrainRound when KeptNoPairs(run, stage.Round) => NothingToTrain(),
-            StageKind.TrainRound => await TrainAsync(run, stage, [File(run, $"round-{stage.Round}/filter", "kept")],
+            StageKind.TrainRound => await TrainAsync(run, stage, [File(run, StageNames.Filter(stage.Round), "kept")],
                 new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Rounds[stage.Round - 1].Train.Loss }, Training = spec.Rounds[stage.Round - 1].Train.Training },
                 progress, cancellation),
             StageKind.Sample => await SampleAsync(run, stage, progress, cancellation),
@@ -95,7 +95,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         sampling.Seed = spec.Seed * 1000L + stage.Round;
         var request = new SamplePairsRequest
         {
-            Policy = Policy(run), Prompts = File(run, "prepare", WorldPreparer.Prompts), Templates = spec.Templates,
+            Policy = Policy(run), Prompts = File(run, StageNames.Prepare, WorldPreparer.Prompts), Templates = spec.Templates,
             RejectedScore = RejectedScores.For(run, stage.Round), SelfJudge = spec.Rounds[stage.Round - 1].SelfJudge, Sampling = sampling, IdPrefix = $"r{stage.Round}", Round = stage.Round,
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/pairs.jsonl"),
         };
@@ -134,10 +134,10 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
     {
         var request = new FilterPairsRequest
         {
-            Pairs = File(run, $"round-{stage.Round}/sample", "pairs"), Settings = run.Spec.Filter ?? new FilterSettings(),
+            Pairs = File(run, StageNames.Sample(stage.Round), "pairs"), Settings = run.Spec.Filter ?? new FilterSettings(),
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/kept.jsonl"),
         };
-        var answers = run.Stages.First(s => s.Name == "prepare").Files.GetValueOrDefault(WorldPreparer.RoundAnswers);
+        var answers = run.Stages.First(s => s.Name == StageNames.Prepare).Files.GetValueOrDefault(WorldPreparer.RoundAnswers);
         var rewardModel = run.Spec.Evaluation?.RewardModel;
         return await OnceAsync(run, stage, [request, answers, rewardModel], token => FilterAsync(run, stage, request, answers, rewardModel, token), cancellation);
     }
@@ -188,7 +188,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var spec = run.Spec;
         var withProbe = spec.Evaluation.CalibrationPrompts > 0;
         var evaluated = run.Stages.Where(s => s.Evaluation is not null).ToList();
-        var sft = evaluated.FirstOrDefault(s => s.Name == "sft/evaluate");
+        var sft = evaluated.FirstOrDefault(s => s.Name == StageNames.SftEvaluate);
         // A pairwise judge compares with the SFT model's answers, so the SFT evaluation itself is not judged.
         var sftReport = sft?.Files.GetValueOrDefault("report");
         // As the primary scorer a pairwise judge compares with the eval set's references, so it judges every evaluation.
@@ -196,7 +196,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var judge = !primaryJudge && spec.Evaluation.Judge is { Mode: not JudgeMode.Rating } && sftReport is null ? null : spec.Evaluation.Judge;
         var request = new EvaluateRequest
         {
-            Model = Policy(run), EvalSet = File(run, "prepare", WorldPreparer.Eval),
+            Model = Policy(run), EvalSet = File(run, StageNames.Prepare, WorldPreparer.Eval),
             Scorer = spec.Evaluation.Scorer == Scorer.Unspecified ? Scorer.Exact : spec.Evaluation.Scorer,
             MaxNewTokens = spec.Evaluation.MaxNewTokens, BatchSize = spec.Evaluation.BatchSize,
             CalibrationPrompts = withProbe ? spec.Evaluation.CalibrationPrompts : 0,
@@ -267,7 +267,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
     }
 
     private static bool KeptNoPairs(Run run, int round) =>
-        run.Stages.FirstOrDefault(s => s.Name == $"round-{round}/filter") is { } filter && filter.Metrics.GetValueOrDefault("kept") == 0;
+        run.Stages.FirstOrDefault(s => s.Name == StageNames.Filter(round)) is { } filter && filter.Metrics.GetValueOrDefault("kept") == 0;
 
     // A round without pairs (a self-judge that graded every answer alike, say) trains nothing: it commits no checkpoint,
     // so the round's evaluation and the next round use the previous model, and the record says why.
@@ -296,12 +296,12 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
 
     // The SFT datasets ("sft", "sft1", ...) and the judge examples, so the self-rewarding baseline has a judge to ask.
     private static IEnumerable<BlobRef> SftFiles(Run run) =>
-        run.Stages.First(s => s.Name == "prepare").Files
+        run.Stages.First(s => s.Name == StageNames.Prepare).Files
             .Where(f => f.Key.StartsWith(WorldPreparer.Sft, StringComparison.Ordinal) || f.Key == WorldPreparer.Judge)
             .OrderBy(f => f.Key == WorldPreparer.Judge).ThenBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Value);
 
     // "round-1/train" writes under runs/{run}/round-1/, "sft" under runs/{run}/sft/.
-    private static string StageFolder(PlannedStage stage) => stage.Round > 0 ? $"round-{stage.Round}" : stage.Name.Split('/')[0];
+    private static string StageFolder(PlannedStage stage) => stage.Round > 0 ? StageNames.RoundFolder(stage.Round) : stage.Name.Split('/')[0];
 }
 
 /// <summary>A stage cannot succeed (no point retrying); the run is marked failed with this message.</summary>
