@@ -11,7 +11,7 @@ public sealed class JsonArrayTable(string path) : Table(path)
 {
     private IReadOnlyList<string>? columns;
 
-    public override IReadOnlyList<string> Columns => columns ??= Rows([]).Select(r => r.Values.Select(p => p.Key).ToList()).FirstOrDefault() ?? [];
+    public override IReadOnlyList<string> Columns => columns ??= ColumnsOfFirstRow();
 
     public override IEnumerable<(long Row, JsonObject Values)> Rows(IReadOnlyCollection<string> columns)
     {

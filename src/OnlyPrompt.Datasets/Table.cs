@@ -18,6 +18,9 @@ public abstract class Table
     /// <summary>The columns the file has (for JSON Lines: those of its first row).</summary>
     public abstract IReadOnlyList<string> Columns { get; }
 
+    /// <summary>For formats without a schema: the columns of the first row.</summary>
+    protected IReadOnlyList<string> ColumnsOfFirstRow() => Rows([]).Select(r => r.Values.Select(p => p.Key).ToList()).FirstOrDefault() ?? [];
+
     /// <summary>Each row (numbered from 1) with the given columns; a column a row lacks is absent from its object.</summary>
     public abstract IEnumerable<(long Row, JsonObject Values)> Rows(IReadOnlyCollection<string> columns);
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Azure.Storage.Blobs;
 using Grpc.Net.Client;
 using OnlyPrompt.Evaluator.V1;
@@ -18,21 +17,18 @@ namespace OnlyPrompt.AppHost.Tests;
 /// </summary>
 public sealed class UserModelRunTests
 {
-    private static object[] Conversation(params (string Role, string Content)[] turns) =>
-        turns.Select(t => (object)new Dictionary<string, string> { ["role"] = t.Role, ["content"] = t.Content }).ToArray();
-
     [Fact]
     public async Task A_spec_file_naming_local_folders_and_files_runs_sft_initialisation_and_two_rounds_scored_by_the_reward_model_and_the_judge()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(12));
         await using var system = await RunningAppHost.StartAsync(timeout.Token);
         using var files = new TempDirectory();
-        WriteModelAndData(files);
+        var user = UserFiles.Write(files.Path);
         // The judge is the user's own model, served by the Sampler from storage: its verdicts are noise, so each must be
         // either read as a rating or counted as unreadable.
         var store = new BlobStore(new BlobServiceClient(system.BlobConnectionString));
-        var judgeModel = await store.UploadDirectoryAsync(StorageLayout.DefaultContainer, "judges/qwen-tiny", files.File("models/qwen-tiny"), timeout.Token);
-        File.WriteAllText(files.File("run.spec.json"), Spec(system.OpenAi, $"{judgeModel.Container}/{judgeModel.Prefix}"));
+        var judgeModel = await store.UploadDirectoryAsync(StorageLayout.DefaultContainer, "judges/qwen-tiny", user.Model, timeout.Token);
+        File.WriteAllText(files.File("run.spec.json"), Spec(user, files.Path, system.OpenAi, $"{judgeModel.Container}/{judgeModel.Prefix}"));
 
         var (exitCode, output) = await RunCliAsync(["run", "--spec", files.File("run.spec.json"), "--id", "user-run",
             "--address", system.Orchestrator.ToString(), "--blobs", system.BlobConnectionString], timeout.Token);
@@ -73,33 +69,10 @@ public sealed class UserModelRunTests
         Assert.StartsWith("uploads/datasets/", run.Spec.Given.Prompts.Name);
     }
 
-    private static void WriteModelAndData(TempDirectory files)
-    {
-        var template = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(TokenizedModels.PackageModels("tokenizer-qwen3"), "tokenizer_config.json")))!
-            ["chat_template"]!.GetValue<string>();
-        TokenizedModels.Write(files.File("models/qwen-tiny"), "tokenizer-qwen3", "Qwen2ForCausalLM", template, null, "<|im_end|>");
-        Directory.Move(TinyRewardModels.Write(files.Path), files.File("models/reward"));
-        Directory.CreateDirectory(files.File("data"));
-        IndependentParquet.Write(files.File("data/train_sft.parquet"), new Dictionary<string, string> { ["messages"] = "messages" },
-            Enumerable.Range(0, 8).Select(i => (object)new { messages = Conversation(("system", "Answer briefly."), ("user", $"Sort {i} 3 1"), ("assistant", $"1 3 {i}")) }));
-        File.WriteAllLines(files.File("data/prefs.jsonl"), Enumerable.Range(0, 6).Select(i => JsonSerializer.Serialize(new
-        {
-            prompt = $"Name color {i}",
-            chosen = Conversation(("user", $"Name color {i}"), ("assistant", "Blue.")),
-            rejected = Conversation(("user", $"Name color {i}"), ("assistant", "Dog.")),
-            score_chosen = 8.0, score_rejected = 3.0,
-        })));
-        IndependentParquet.Write(files.File("data/prompts.parquet"), new Dictionary<string, string> { ["prompt"] = "string" },
-            Enumerable.Range(0, 6).Select(i => (object)new { prompt = $"Reverse the words: a b {i}" }));
-        File.WriteAllText(files.File("data/alpaca_eval.json"), JsonSerializer.Serialize(Enumerable.Range(0, 4).Select(i => new
-        {
-            instruction = $"What is {i} plus {i}?", output = $"{2 * i}", generator = "reference", dataset = i % 2 == 0 ? "even" : "odd",
-        }), new JsonSerializerOptions { WriteIndented = true }));
-    }
-
     // The shape of docs/examples/paper-setting.spec.json, at the size of a test.
-    private static string Spec(Uri judgeUrl, string judgeModel)
+    private static string Spec(UserFileSet user, string folder, Uri judgeUrl, string judgeModel)
     {
+        string Local(string path) => Path.GetRelativePath(folder, path);
         static string Round(int score, double learningRate) =>
             $$"""{ "rejected_score": {{score}}, "train": { "loss": { "loss": "PREFERENCE_LOSS_DPO", "beta": 0.1, "chosen_nll_weight": 1.0 }, "training": { "learning_rate": {{learningRate}}, "epochs": 1, "tokens_per_batch": 256 } } }""";
         return $$"""
@@ -108,11 +81,11 @@ public sealed class UserModelRunTests
               "name": "qwen-tiny-user-data",
               "seed": 1,
               "given": {
-                "base_model": { "prefix": "models/qwen-tiny" },
-                "sft_data": [ { "name": "data/train_sft.parquet" } ],
-                "preference_data": { "name": "data/prefs.jsonl" },
-                "prompts": { "name": "data/prompts.parquet" },
-                "eval_set": { "name": "data/alpaca_eval.json" }
+                "base_model": { "prefix": "{{Local(user.Model)}}" },
+                "sft_data": [ { "name": "{{Local(user.Sft)}}" } ],
+                "preference_data": { "name": "{{Local(user.Preferences)}}" },
+                "prompts": { "name": "{{Local(user.Prompts)}}" },
+                "eval_set": { "name": "{{Local(user.Eval)}}" }
               },
               "sft": { "learning_rate": 1e-4, "epochs": 1, "tokens_per_batch": 256 },
               "offline": { "loss": { "loss": "PREFERENCE_LOSS_SIMPO", "beta": 2.0, "gamma": 1.6 }, "training": { "learning_rate": 1e-5, "epochs": 1, "tokens_per_batch": 256 } },
@@ -124,7 +97,7 @@ public sealed class UserModelRunTests
               "evaluation": {
                 "max_new_tokens": 6, "batch_size": 8, "calibration_prompts": 1,
                 "scorer": "SCORER_REWARD_MODEL",
-                "reward_model": { "prefix": "models/reward" },
+                "reward_model": { "prefix": "{{Local(user.RewardModel)}}" },
                 "judge": { "base_url": "{{judgeUrl}}", "model": "{{judgeModel}}", "mode": "JUDGE_MODE_RATING", "max_tokens": 4 }
               }
             }

@@ -17,39 +17,10 @@ namespace OnlyPrompt.Services.Tests;
 [Collection(ServiceStackCollection.Name)]
 public sealed class ModelDataRunTests(ServiceStack stack)
 {
-    private static object[] Conversation(params (string Role, string Content)[] turns) =>
-        turns.Select(t => (object)new Dictionary<string, string> { ["role"] = t.Role, ["content"] = t.Content }).ToArray();
-
-    private static string QwenTemplate() =>
-        System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(TokenizedModels.PackageModels("tokenizer-qwen3"), "tokenizer_config.json")))!
-            ["chat_template"]!.GetValue<string>();
-
-    private static void WriteData(TempDirectory files)
-    {
-        IndependentParquet.Write(files.File("train_sft.parquet"), new Dictionary<string, string> { ["messages"] = "messages" },
-            Enumerable.Range(0, 8).Select(i => (object)new { messages = Conversation(("system", "Answer briefly."), ("user", $"Sort {i} 3 1"), ("assistant", $"1 3 {i}")) }));
-        File.WriteAllLines(files.File("prefs.jsonl"), Enumerable.Range(0, 6).Select(i => JsonSerializer.Serialize(new
-        {
-            prompt = $"Name color {i}",
-            chosen = Conversation(("user", $"Name color {i}"), ("assistant", "Blue.")),
-            rejected = Conversation(("user", $"Name color {i}"), ("assistant", "Dog.")),
-            score_chosen = 8.0, score_rejected = 3.0,
-        })));
-        IndependentParquet.Write(files.File("prompts.parquet"), new Dictionary<string, string> { ["prompt"] = "string" },
-            Enumerable.Range(0, 6).Select(i => (object)new { prompt = $"Reverse the words: a b {i}" }));
-        File.WriteAllLines(files.File("alpaca_eval.json"), Enumerable.Range(0, 4).Select(i => JsonSerializer.Serialize(new
-        {
-            instruction = $"What is {i} plus {i}?", output = $"{2 * i}", generator = "reference", dataset = i % 2 == 0 ? "even" : "odd",
-        })));
-    }
+    private static object[] Conversation(params (string Role, string Content)[] turns) => UserFiles.Conversation(turns);
 
     /// <summary>The model, a reward model (its folder returned) and the data files, as a user would have them.</summary>
-    private static string WriteModelAndData(TempDirectory files, bool constantReward = false)
-    {
-        TokenizedModels.Write(files.File("model"), "tokenizer-qwen3", "Qwen2ForCausalLM", QwenTemplate(), null, "<|im_end|>");
-        WriteData(files);
-        return TinyRewardModels.Write(files.Path, constant: constantReward);
-    }
+    private static string WriteModelAndData(TempDirectory files, bool constantReward = false) => UserFiles.Write(files.Path, constantReward).RewardModel;
 
     private static string[] Arguments(TempDirectory files, string rewardModel, string container) =>
     [

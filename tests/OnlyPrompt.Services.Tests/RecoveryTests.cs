@@ -1,4 +1,3 @@
-using Azure.Storage.Blobs;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
@@ -8,22 +7,14 @@ using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorC
 namespace OnlyPrompt.Services.Tests;
 
 /// <summary>Crashes in the middle of a round: the killed service is a real OS process, killed without warning.</summary>
-public sealed class RecoveryTests : IAsyncLifetime
+public sealed class RecoveryTests : OwnStorage
 {
-    private readonly Azurite azurite = new();
-    private readonly TempDirectory work = new();
     private RunManifestStore manifests = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        await azurite.InitializeAsync();
-        manifests = new RunManifestStore(new BlobStore(new BlobServiceClient(azurite.ConnectionString)));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await azurite.DisposeAsync();
-        work.Dispose();
+        await base.InitializeAsync();
+        manifests = new RunManifestStore(Store);
     }
 
     [Fact]
@@ -75,7 +66,7 @@ public sealed class RecoveryTests : IAsyncLifetime
         {
             await client.StartRunAsync(new StartRunRequest { Spec = SlowFirstRound(), RunId = "kill-trainer" });
             await WaitForStageAsync("kill-trainer", "round-1/filter");
-            var jobState = Path.Combine(work.Path, "trainer", "jobs", "kill-trainer.round-1.train", "state");
+            var jobState = Path.Combine(Work.Path, "trainer", "jobs", "kill-trainer.round-1.train", "state");
             await WaitUntilAsync(() => HasCompleteCheckpoint(jobState), "the trainer wrote no job checkpoint");
             trainer.Kill();
             trainer.Dispose();
@@ -99,7 +90,6 @@ public sealed class RecoveryTests : IAsyncLifetime
         Directory.Exists(stateDirectory) && Directory.EnumerateDirectories(stateDirectory, "step-*")
             .Any(d => int.TryParse(Path.GetFileName(d)["step-".Length..], out _) && File.Exists(Path.Combine(d, "trainer_state.json")));
 
-    private string[] Settings(string service) => StackSettings.For(azurite, Path.Combine(work.Path, service));
 
     // Round 1 trains for many epochs so that a crash can land inside it (at a learning rate too small to wreck the model).
     private static RunSpec SlowFirstRound()

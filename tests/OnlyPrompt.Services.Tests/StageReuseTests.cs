@@ -1,4 +1,3 @@
-using Azure.Storage.Blobs;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
@@ -8,25 +7,15 @@ using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorC
 namespace OnlyPrompt.Services.Tests;
 
 /// <summary>Stages keyed by their inputs are computed once across runs; each test has its own storage, so nothing is reused from elsewhere.</summary>
-public sealed class StageReuseTests : IAsyncLifetime
+public sealed class StageReuseTests : OwnStorage
 {
-    private readonly Azurite azurite = new();
-    private readonly TempDirectory work = new();
-    private BlobStore store = null!;
     private readonly List<IAsyncDisposable> services = [];
 
-    public async Task InitializeAsync()
-    {
-        await azurite.InitializeAsync();
-        store = new BlobStore(new BlobServiceClient(azurite.ConnectionString));
-    }
-
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         foreach (var service in Enumerable.Reverse(services))
             await service.DisposeAsync();
-        await azurite.DisposeAsync();
-        work.Dispose();
+        await base.DisposeAsync();
     }
 
     [Fact]
@@ -65,7 +54,7 @@ public sealed class StageReuseTests : IAsyncLifetime
         Assert.Equal(4, await CountAsync("/round-1/checkpoint/index.json"));
         // Every stage the report reads is there by reference, and the report says which were reused.
         var report = Stage(runs["round-lr"], "report").Files[RunReport.MarkdownFile];
-        await using var stream = await store.OpenVerifiedReadAsync(report);
+        await using var stream = await Store.OpenVerifiedReadAsync(report);
         Assert.Contains("sft from run first", await new StreamReader(stream).ReadToEndAsync());
     }
 
@@ -120,7 +109,7 @@ public sealed class StageReuseTests : IAsyncLifetime
         Assert.Null(sft.ReusedFrom); // computed here, once the crashed run's lease ran out
         Assert.Equal(claim, sft.Key);
         Assert.StartsWith("runs/waiting/sft/", sft.Checkpoint.Prefix);
-        var shared = SharedStage.Parser.ParseJson((await (await store.ContainerAsync(StorageLayout.DefaultContainer))
+        var shared = SharedStage.Parser.ParseJson((await (await Store.ContainerAsync(StorageLayout.DefaultContainer))
             .GetBlobClient(StorageLayout.SharedStage(claim)).DownloadContentAsync()).Value.Content.ToString());
         Assert.Equal(sft.Checkpoint, shared.Record.Checkpoint);
         Assert.Equal("waiting", shared.Origin.RunId);
@@ -141,7 +130,7 @@ public sealed class StageReuseTests : IAsyncLifetime
     private async Task<int> CountAsync(string suffix)
     {
         var count = 0;
-        await foreach (var blob in (await store.ContainerAsync(StorageLayout.DefaultContainer)).GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = StorageLayout.RunsPrefix }))
+        await foreach (var blob in (await Store.ContainerAsync(StorageLayout.DefaultContainer)).GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = StorageLayout.RunsPrefix }))
             if (blob.Name.EndsWith(suffix, StringComparison.Ordinal))
                 count++;
         return count;
@@ -150,7 +139,7 @@ public sealed class StageReuseTests : IAsyncLifetime
     // The key the run has claimed for the stage, once its claim is in storage.
     private async Task<string> WaitForClaimAsync(string runId, string stage)
     {
-        var container = await store.ContainerAsync(StorageLayout.DefaultContainer);
+        var container = await Store.ContainerAsync(StorageLayout.DefaultContainer);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromMinutes(2))
         {
@@ -186,6 +175,6 @@ public sealed class StageReuseTests : IAsyncLifetime
     }
 
     // A short lease, so that taking over from a crashed run takes seconds.
-    private string[] Settings(string service) =>
-        [.. StackSettings.For(azurite, Path.Combine(work.Path, service)), "--OnlyPrompt:Reuse:Lease", "00:00:03", "--OnlyPrompt:Reuse:Poll", "00:00:00.200"];
+    protected override string[] Settings(string service) =>
+        [.. base.Settings(service), "--OnlyPrompt:Reuse:Lease", "00:00:03", "--OnlyPrompt:Reuse:Poll", "00:00:00.200"];
 }
