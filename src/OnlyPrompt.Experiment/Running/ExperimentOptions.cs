@@ -27,10 +27,8 @@ public sealed record ExperimentOptions
     public IReadOnlyList<double> RoundLearningRates { get; init; } = [5e-5, 2.5e-5, 1.25e-5];
     public PreferenceLoss RoundLoss { get; init; } = PreferenceLoss.Dpo;
     /// <summary>
-    /// DPO with an NLL term on the chosen answers (RPO; TRL's rpo_alpha = 1). With plain DPO the policy began writing list
-    /// items twice, in its 10 / 10 answers too, so later rounds' chosen answers got worse (measured on 3 seeds, round 3:
-    /// 17% of held-out answers with an item written twice against 12%, chosen quality 0.877 against 0.888) and round 3
-    /// gained 0.007 over round 1 against 0.022.
+    /// DPO with an NLL term on the chosen answers (RPO; TRL's rpo_alpha = 1): with plain DPO the policy began writing list
+    /// items twice, in its 10 / 10 answers too, so later rounds' chosen answers got worse (docs/experiments.md).
     /// </summary>
     public LossSettings RoundSettings { get; init; } = new() { Beta = 0.1, ChosenNllWeight = 1.0 };
     public TrainingOptions RoundTraining { get; init; } = new() { LearningRate = 5e-5, WarmupSteps = 3, Epochs = 1, TokensPerBatch = 2048 };

@@ -8,7 +8,7 @@ namespace OnlyPrompt.Experiment.World;
 /// being the most likely one in mixed-quality data, as in real instruction data. The errors of the copy and arithmetic
 /// families are random; those of the default families follow from the task and the score alone, because a model
 /// sampled at low temperature writes the likeliest answer: with a random error per answer that was the correct one
-/// whatever score was asked for (measured: answers asked for 5 / 10 had quality 0.70-0.75).
+/// whatever score was asked for (docs/experiments.md).
 /// </summary>
 public sealed class CarelessSolver(Random random)
 {

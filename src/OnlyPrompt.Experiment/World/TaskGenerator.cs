@@ -5,11 +5,10 @@ public sealed class TaskGenerator(Random random, IReadOnlyList<TaskFamily>? fami
 {
     /// <summary>
     /// Families a tiny model learns within a laptop budget and whose answers take partial credit. Reverse, Shift and
-    /// Add need position-exact copying or carries, which small models learn only after a long plateau (measured: under
-    /// 0.1 held-out quality at this budget once answers are noisy or prompts carry score requests). Max and Count have
+    /// Add need position-exact copying or carries, which small models learn only after a long plateau. Max and Count have
     /// one-word answers, right or wrong, so a score below 10 can only make a wrong answer more likely; sampled at low
-    /// temperature the likeliest answer is right either way (measured: in rounds 2 and 3 their answers asked for 5 or
-    /// 7 / 10 were as good as those asked for 10 / 10), so their pairs teach nothing. The default world leaves them out.
+    /// temperature the likeliest answer is right either way, so their pairs teach nothing. The default world leaves them
+    /// out (the measurements are in docs/experiments.md).
     /// </summary>
     public static readonly IReadOnlyList<TaskFamily> LaptopFamilies = [TaskFamily.Sort, TaskFamily.Alphabetize, TaskFamily.Dedupe];
 
