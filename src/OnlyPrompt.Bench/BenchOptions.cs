@@ -22,6 +22,23 @@ public sealed record BenchOptions
     public string Loss { get; init; } = "dpo";
     public bool NoReferenceCache { get; init; }
     public int Steps { get; init; } = 6;
+    /// <summary>MLP width; null: 8/3 of the width rounded up to 64, as in Llama.</summary>
+    public int? FeedForward { get; init; }
+    public bool Tied { get; init; }
+    public bool QkvBias { get; init; }
+    /// <summary>LoRA rank on every projection (alpha = 2 x rank); null: full fine-tuning.</summary>
+    public int? Lora { get; init; }
+    public bool Checkpointing { get; init; }
+    public string Shape { get; init; } = "custom";
+
+    /// <summary>Named model shapes: the tiny default, the d768 one of the platform notes, and Qwen2.5-0.5B's.</summary>
+    public static BenchOptions ForShape(BenchOptions options, string shape) => shape switch
+    {
+        "tiny" => options with { Shape = shape, Dim = 256, Layers = 4, Heads = 4, KvHeads = 2, Vocab = 512, FeedForward = null, Tied = false, QkvBias = false },
+        "d768" => options with { Shape = shape, Dim = 768, Layers = 6, Heads = 12, KvHeads = 4, Vocab = 32000, FeedForward = null, Tied = false, QkvBias = false },
+        "qwen2.5-0.5b" => options with { Shape = shape, Dim = 896, Layers = 24, Heads = 14, KvHeads = 2, Vocab = 151936, FeedForward = 4864, Tied = true, QkvBias = true },
+        _ => throw new ArgumentException($"--shape: '{shape}' is not one of tiny, d768, qwen2.5-0.5b."),
+    };
 
     public static BenchOptions Parse(IEnumerable<string> args)
     {
@@ -51,6 +68,10 @@ public sealed record BenchOptions
                 "--loss" => options with { Loss = Value() },
                 "--no-ref-cache" => options with { NoReferenceCache = true },
                 "--steps" => options with { Steps = Int() },
+                "--ff" => options with { FeedForward = Int() },
+                "--shape" => ForShape(options, Value()),
+                "--lora" => options with { Lora = Int() },
+                "--checkpointing" => options with { Checkpointing = true },
                 _ => throw new ArgumentException($"unknown option '{flag}'."),
             };
         }
@@ -62,12 +83,14 @@ public sealed record BenchOptions
     {
         VocabSize = Vocab,
         HiddenSize = Dim,
-        IntermediateSize = (Dim * 8 / 3 + 63) / 64 * 64,
+        IntermediateSize = FeedForward ?? (Dim * 8 / 3 + 63) / 64 * 64,
         NumHiddenLayers = Layers,
         NumAttentionHeads = Heads,
         NumKeyValueHeads = KvHeads,
         HeadDim = Dim / Heads,
         MaxPositionEmbeddings = Math.Max(PromptLength + NewTokens, Sequence),
         RopeTheta = 10000,
+        TieWordEmbeddings = Tied,
+        AttentionQkvBias = QkvBias,
     };
 }

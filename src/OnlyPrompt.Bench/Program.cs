@@ -13,10 +13,11 @@ if (OnlyPrompt.Model.GlibcMallocTuning.RerunWithSettingsIfNeeded(args) is { } ex
     return exitCode;
 
 // Prints one JSON line per benchmark; the best of --repeats timed runs after one warm-up.
-if (args.Length == 0 || args[0] is not ("sample" or "logprobs" or "train"))
+if (args.Length == 0 || args[0] is not ("sample" or "logprobs" or "train" or "matmul"))
 {
-    Console.Error.WriteLine("usage: OnlyPrompt.Bench sample|logprobs|train [--loss dpo|simpo|... --no-ref-cache --steps N --dim N --layers N --heads N --kv-heads N --vocab N --batch N " +
-                            "--prompt-len N --new-tokens N --seq N --no-cache --dtype fp32|bf16 --threads N --repeats N --device cpu|cuda]");
+    Console.Error.WriteLine("usage: OnlyPrompt.Bench sample|logprobs|train|matmul [--shape tiny|d768|qwen2.5-0.5b (first; later flags override it)] " +
+                            "[--loss dpo|simpo|... --no-ref-cache --steps N --lora RANK --checkpointing --dim N --layers N --heads N --kv-heads N --ff N --vocab N " +
+                            "--batch N --prompt-len N --new-tokens N --seq N --no-cache --dtype auto|fp32|bf16 --threads N --repeats N --device cpu|cuda]");
     return 2;
 }
 BenchOptions options;
@@ -31,8 +32,21 @@ catch (ArgumentException e)
 }
 
 var device = TorchRuntime.Configure(options.Device, options.Threads);
+// auto: bf16 for sampling and scoring where the hardware computes it natively; fp32 for training (no fp32 master weights yet).
+var dtype = options.DType != "auto" ? DTypes.Parse(options.DType, "--dtype") : args[0] == "train" ? ScalarType.Float32 : Precision.ForInference(device);
+options = options with { DType = DTypes.Name(dtype) };
+var matmulPeak = Flops.MatmulPeakGflops(dtype, device);
+if (args[0] == "matmul")
+{
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        op = "matmul", dtype = options.DType, gflops = Math.Round(matmulPeak, 1), threads = get_num_threads(),
+        fast_bf16 = Precision.CpuHasFastBf16(),
+    }));
+    return 0;
+}
 using var model = LlamaForCausalLM.CreateRandom(options.ModelConfig(), seed: 1);
-model.to(DTypes.Parse(options.DType, "--dtype")).to(device);
+model.to(dtype).to(device);
 model.eval();
 var random = new Random(42);
 int[] RandomTokens(int count) => Enumerable.Range(0, count).Select(_ => random.Next(2, options.Vocab)).ToArray();
@@ -44,10 +58,14 @@ if (args[0] == "sample")
     var sampling = new SamplingOptions { MaxNewTokens = options.NewTokens, Temperature = 1.0, TopK = 50, Seed = 1, UseKvCache = !options.NoCache };
     var generator = new BatchGenerator(model);
     var (seconds, rssGrowth) = BestOf(options.Repeats, () => generator.Generate(prompts, sampling));
+    var gflops = Flops.ForwardPerToken(model.Config, 1, options.PromptLength + options.NewTokens / 2.0) * options.Batch * options.NewTokens / seconds / 1e9;
     result = new
     {
         op = "sample",
+        shape = options.Shape,
         new_tokens_per_s = Math.Round(options.Batch * options.NewTokens / seconds, 1),
+        gflops = Math.Round(gflops, 1),
+        peak_fraction = Math.Round(gflops / matmulPeak, 3),
         ms_per_step = Math.Round(seconds * 1000 / options.NewTokens, 3),
         peak_rss_mb = Memory.PeakRssMegabytes(),
         rss_growth_mb = rssGrowth,
@@ -58,7 +76,7 @@ if (args[0] == "sample")
 }
 else if (args[0] == "train")
 {
-    result = TrainBenchmark.Run(model, options, RandomTokens);
+    result = TrainBenchmark.Run(model, options, RandomTokens, matmulPeak);
 }
 else
 {

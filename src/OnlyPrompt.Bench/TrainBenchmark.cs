@@ -1,4 +1,5 @@
 using OnlyPrompt.Model.Llama;
+using OnlyPrompt.Model.Lora;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
 using OnlyPrompt.Training.Losses;
@@ -10,7 +11,7 @@ namespace OnlyPrompt.Bench;
 /// <summary>Preference-training steps of --batch pairs whose rows are --seq tokens; reports the median step after the first.</summary>
 public static class TrainBenchmark
 {
-    public static object Run(LlamaForCausalLM policy, BenchOptions options, Func<int, int[]> randomTokens)
+    public static object Run(LlamaForCausalLM policy, BenchOptions options, Func<int, int[]> randomTokens, double matmulPeakGflops)
     {
         var loss = PreferenceLossFacts.Parse(options.Loss);
         var promptLength = options.Sequence / 4;
@@ -27,19 +28,31 @@ public static class TrainBenchmark
         else if (loss.NeedsReference())
             pairs = ReferenceCache.Attach(policy, pairs, options.Batch).ToList();
 
+        if (options.Lora is { } rank)
+            LoraAdapters.Attach(policy, new LoraSettings(rank, 2 * rank, 0, LoraSettings.AllProjections), seed: 1);
+        policy.GradientCheckpointing = options.Checkpointing;
         var trainingOptions = new TrainingOptions
         {
             LearningRate = 1e-5, Schedule = LearningRateSchedule.Constant, Epochs = options.Steps + 1, MaxSteps = options.Steps + 1,
             TokensPerBatch = 2 * options.Batch * options.Sequence,
         };
         var stepSeconds = new List<double>();
+        var stepRss = new List<double>();
         var tokensPerStep = 2L * options.Batch * options.Sequence;
         new Trainer<PreferencePair>(policy, new PreferenceObjective(loss, new LossSettings(), liveReference), trainingOptions)
-            .Train(pairs, progress: p => stepSeconds.Add(tokensPerStep / p.TokensPerSecond));
+            .Train(pairs, progress: p =>
+            {
+                stepSeconds.Add(tokensPerStep / p.TokensPerSecond);
+                stepRss.Add(Memory.CurrentRssMegabytes());
+            });
         liveReference?.Dispose();
 
         var timed = stepSeconds.Skip(1).Order().ToList(); // the first step warms up
         var median = timed[timed.Count / 2];
+        // Forward, then the backward: twice the forward for the activations' gradients, once more for the weights' (full fine-tuning only).
+        var passes = options.Lora is null ? 3 : 2;
+        var gflops = passes * Flops.ForwardPerToken(policy.Config, (double)(options.Sequence - promptLength) / options.Sequence, options.Sequence / 2.0)
+            * tokensPerStep / median / 1e9;
         return new
         {
             op = "train",
@@ -47,7 +60,16 @@ public static class TrainBenchmark
             reference = loss.NeedsReference() ? (options.NoReferenceCache ? "live" : "cached") : "none",
             tokens_per_s = Math.Round(tokensPerStep / median, 1),
             ms_per_step = Math.Round(median * 1000, 1),
+            gflops = Math.Round(gflops, 1),
+            peak_fraction = Math.Round(gflops / matmulPeakGflops, 3),
+            matmul_peak_gflops = Math.Round(matmulPeakGflops, 1),
             peak_rss_mb = Memory.PeakRssMegabytes(),
+            rss_growth_mb = Math.Round(stepRss[^1] - stepRss[Math.Min(1, stepRss.Count - 1)], 1), // after the warm-up step to the last: flat unless something leaks
+            shape = options.Shape,
+            parameters = policy.parameters().Sum(p => p.numel()),
+            trained_parameters = policy.parameters().Where(p => p.requires_grad).Sum(p => p.numel()),
+            lora_rank = options.Lora,
+            checkpointing = options.Checkpointing,
             dtype = options.DType,
             threads = get_num_threads(),
         };

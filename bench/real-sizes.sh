@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Benchmark: the library at real sizes on this machine, one JSON line per measurement: the matmul peak per dtype,
+# DPO training and sampling at the tiny, d768 and Qwen2.5-0.5B shapes (full fine-tuning, activation checkpointing,
+# LoRA rank 16), each beside Debian's PyTorch running the same decoder (bench/torch_reference.py) where it fits.
+#   bench/real-sizes.sh [--quick]      --quick: the tiny and d768 shapes only
+# Needs python3-torch (apt-get install python3-torch) for the PyTorch lines; without it they are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=false
+[ "${1:-}" = "--quick" ] && quick=true
+
+dotnet build src/OnlyPrompt.Bench -c Release --nologo -v quiet -clp:NoSummary
+bench=(dotnet src/OnlyPrompt.Bench/bin/Release/net10.0/OnlyPrompt.Bench.dll)
+torch_ref() { if /usr/bin/python3 -c 'import torch' 2>/dev/null; then /usr/bin/python3 bench/torch_reference.py "$@" --threads 2; else echo '{"skipped":"python3-torch is not installed"}'; fi; }
+
+echo "# CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(nproc) cores; bf16 flags: $(grep -o -m1 'avx512_bf16\|amx_bf16' /proc/cpuinfo | sort -u | xargs)"
+"${bench[@]}" matmul --dtype fp32 --threads 2
+"${bench[@]}" matmul --dtype bf16 --threads 2
+
+# d768: 6 layers, vocab 32000, 512 tokens per sequence, 4 pairs per DPO step (cached reference log-probs).
+d768=(--shape d768 --batch 4 --seq 512 --threads 2)
+"${bench[@]}" train "${d768[@]}" --steps 3
+"${bench[@]}" train "${d768[@]}" --steps 3 --checkpointing
+"${bench[@]}" train "${d768[@]}" --steps 3 --lora 16
+torch_ref train --dim 768 --layers 6 --heads 12 --kv-heads 4 --vocab 32000 --batch 4 --seq 512 --reps 2
+"${bench[@]}" sample --shape d768 --batch 16 --prompt-len 32 --new-tokens 128 --threads 2 --repeats 1 --dtype auto
+"${bench[@]}" sample --shape d768 --batch 16 --prompt-len 32 --new-tokens 128 --threads 2 --repeats 1 --dtype fp32
+torch_ref sample --dim 768 --layers 6 --heads 12 --kv-heads 4 --vocab 32000 --batch 16 --prompt-len 32 --new-tokens 128 --reps 1
+$quick && exit 0
+
+# Qwen2.5-0.5B's shape: hidden 896, 24 layers, 14 heads, 2 KV heads, MLP 4864, vocab 151936, tied embeddings.
+q05=(--shape qwen2.5-0.5b --batch 4 --seq 512 --threads 2 --steps 2)
+"${bench[@]}" train "${q05[@]}" --checkpointing
+"${bench[@]}" train "${q05[@]}" --checkpointing --lora 16
+"${bench[@]}" train "${q05[@]}"
+"${bench[@]}" sample --shape qwen2.5-0.5b --batch 16 --prompt-len 32 --new-tokens 128 --threads 2 --repeats 1 --dtype auto
+"${bench[@]}" sample --shape qwen2.5-0.5b --batch 16 --prompt-len 32 --new-tokens 128 --threads 2 --repeats 1 --dtype fp32
+torch_ref sample --dim 896 --layers 24 --heads 14 --kv-heads 2 --ff 4864 --vocab 151936 --batch 16 --prompt-len 32 --new-tokens 128 --reps 1
+torch_ref train --dim 896 --layers 24 --heads 14 --kv-heads 2 --ff 4864 --vocab 151936 --batch 4 --seq 512 --reps 1
