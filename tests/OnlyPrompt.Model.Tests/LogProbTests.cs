@@ -37,11 +37,14 @@ public class LogProbTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)] // tied embeddings: the head's gradient joins the embeddings'
-    public void TheLeanPathGivesThePlainPathsValuesAndGradientsInAnyNumberOfChunks(bool tied)
+    [InlineData(false, false)]
+    [InlineData(true, false)] // tied embeddings: the head's gradient joins the embeddings'
+    [InlineData(false, true)] // a frozen head (as under LoRA) gets no gradient, and the rest the same ones
+    public void TheLeanPathGivesThePlainPathsValuesAndGradientsInAnyNumberOfChunks(bool tied, bool frozenHead)
     {
         using var model = TinyModels.Create(TinyModels.Config(tied: tied));
+        if (frozenHead)
+            model.HeadWeight.requires_grad = false;
         PromptResponse[] examples = [new([2, 3, 4], [5, 6]), new([7], [8, 9, 10, 11]), new([12, 13, 14, 15, 16], [17])];
         using var batch = ScoringBatch.Build(examples, model.Device);
 

@@ -14,7 +14,7 @@ public sealed record LoraSettings(int Rank, double Alpha, double Dropout, IReadO
             throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "the LoRA alpha must be > 0.");
         if (!(Dropout is >= 0 and < 1))
             throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "the LoRA dropout must be in [0, 1).");
-        if (TargetModules.Count == 0 || TargetModules.FirstOrDefault(m => !AllProjections.Contains(m)) is { } unknown && unknown is not null)
+        if (TargetModules.Count == 0 || TargetModules.Any(m => !AllProjections.Contains(m)))
             throw new ArgumentException($"LoRA target modules must be some of {string.Join(", ", AllProjections)}; got '{string.Join(",", TargetModules)}'.", nameof(TargetModules));
     }
 }

@@ -37,6 +37,7 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
         }
         ctx.save_for_backward([hidden, weight, targets, normalisers]);
         ctx.save_data(nameof(chunkBytes), chunkBytes);
+        ctx.save_data("weightNeedsGradient", weight.requires_grad);
         return logProbs;
     }
 
@@ -45,7 +46,8 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
         var saved = ctx.get_saved_variables();
         var (hidden, weight, targets, normalisers) = (saved[0], saved[1], saved[2], saved[3]);
         var gradHidden = zeros_like(hidden);
-        var gradWeight = zeros_like(weight);
+        // A frozen head (under LoRA) gets no gradient: no [V, H] buffer and no matmul per chunk for it.
+        var gradWeight = (bool)ctx.get_data("weightNeedsGradient") ? zeros_like(weight) : null;
         using (no_grad())
             foreach (var (start, length) in Chunks(hidden.shape[0], weight.shape[0], (long)ctx.get_data("chunkBytes")))
             {
@@ -57,9 +59,9 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
                 gradLogits.scatter_add_(1, targets.narrow(0, start, length).unsqueeze(1), g);
                 gradLogits = gradLogits.to(hidden.dtype);
                 gradHidden.narrow(0, start, length).copy_(gradLogits.matmul(weight));
-                gradWeight.add_(gradLogits.t().matmul(rows));
+                gradWeight?.add_(gradLogits.t().matmul(rows));
             }
-        return [gradHidden, gradWeight, null!, null!];
+        return [gradHidden, gradWeight!, null!, null!];
     }
 
     private static IEnumerable<(long Start, long Length)> Chunks(long rows, long vocabulary, long chunkBytes)
