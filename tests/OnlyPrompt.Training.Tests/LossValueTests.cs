@@ -39,6 +39,25 @@ public class LossValueTests
     }
 
     [Fact]
+    public void TheNllTermTrainsInItsOwnContextWhenThePairsHaveOne()
+    {
+        // the chosen response scores lw = -10 after the pair's prompt but -5 after its NLL prompt: -log sigma(1.5) + 0.7 * 5/5
+        var policy = Policy with { ChosenInNllContext = tensor(new[] { -5f }) };
+        Assert.Equal(-LogSigmoid(1.5) + 0.7, Loss(PreferenceLoss.Dpo, Settings with { ChosenNllWeight = 0.7 }, policy), 5);
+    }
+
+    [Fact]
+    public void DpopPenalisesAChosenAnswerBelowTheReference()
+    {
+        // lw = -12 < rw = -11: h = (-12 + 11) - (-14 + 12) = 1, minus lambda max(0, rw - lw) = 2 * 1: -log sigma(0.5 * (1 - 2))
+        var below = Policy with { Chosen = tensor(new[] { -12f }) };
+        Assert.Equal(-LogSigmoid(-0.5), Loss(PreferenceLoss.Dpo, Settings with { ChosenPenaltyWeight = 2 }, below), 5);
+        // lw = -10 above rw = -11: no penalty, plain DPO
+        Assert.Equal(-LogSigmoid(1.5), Loss(PreferenceLoss.Dpo, Settings with { ChosenPenaltyWeight = 2 }), 5);
+        Assert.Contains("DPO only", Assert.Throws<ArgumentException>(() => Loss(PreferenceLoss.Ipo, Settings with { ChosenPenaltyWeight = 2 })).Message);
+    }
+
+    [Fact]
     public void IpoOnLengthAveragedLogProbs()
     {
         // h = (lw/5 - rw/5) - (ll/8 - rl/8) = (-2 + 2.2) - (-1.75 + 1.5) = 0.2 + 0.25 = 0.45; loss = (0.45 - 1/(2 * 0.5))^2

@@ -1,5 +1,6 @@
 using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Llama;
+using OnlyPrompt.Model.Scoring;
 using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
@@ -74,6 +75,19 @@ public class TrainingTests
         var fromCache = new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings()).Loss(policy, cached);
         Assert.Equal(live.Loss.item<float>(), fromCache.Loss.item<float>());
         Assert.Equal(live.MetricSums, fromCache.MetricSums);
+    }
+
+    [Fact]
+    public void TheNllContextRowScoresEachChosenResponseAfterItsNllPrompt()
+    {
+        using var model = TinyModels.Create(seed: 5);
+        var pairs = Pairs(5).Select((p, i) => i == 2 ? p : p with { NllPrompt = [7, 8, .. p.Prompt] }).ToList();
+        using var _ = no_grad();
+        var (logProbs, _) = PairScoring.Score(model, pairs, nllContext: true);
+        var alone = ResponseLogProbs.Score(model, pairs.Select(p => new PromptResponse(p.NllPrompt ?? p.Prompt, p.Chosen)).ToList(), batchSize: 1).Sum;
+        Assert.Equal(alone, logProbs.ChosenInNllContext!.data<float>().ToArray(), (a, b) => Math.Abs(a - b) < 1e-4);
+        Assert.Equal(logProbs.Chosen.data<float>()[2], logProbs.ChosenInNllContext.data<float>()[2], 4);
+        Assert.NotEqual(logProbs.Chosen.data<float>()[0], logProbs.ChosenInNllContext.data<float>()[0], 2);
     }
 
     [Fact]

@@ -6,6 +6,12 @@ public sealed record PreferencePair(string Id, int[] Prompt, int[] Chosen, int[]
     public float? ReferenceChosen { get; init; }
     public float? ReferenceRejected { get; init; }
 
+    /// <summary>
+    /// The prompt the NLL term (RPO) trains the chosen response after, when not <see cref="Prompt"/>: the prompt with the
+    /// chosen prefix it was sampled from, so the term teaches 10 / 10 answers where they were asked for.
+    /// </summary>
+    public int[]? NllPrompt { get; init; }
+
     public bool HasReference => ReferenceChosen is not null && ReferenceRejected is not null;
 }
 

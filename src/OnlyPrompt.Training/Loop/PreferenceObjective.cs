@@ -24,18 +24,27 @@ public sealed class PreferenceObjective : ITrainingObjective<PreferencePair>
 
     public string Id(PreferencePair pair) => pair.Id;
 
-    public (int Rows, int Length) Shape(PreferencePair p) => (2, p.Prompt.Length + Math.Max(p.Chosen.Length, p.Rejected.Length));
+    public (int Rows, int Length) Shape(PreferencePair p)
+    {
+        var length = p.Prompt.Length + Math.Max(p.Chosen.Length, p.Rejected.Length);
+        return ScoresNllContext(p) ? (3, Math.Max(length, p.NllPrompt!.Length + p.Chosen.Length)) : (2, length);
+    }
+
+    // The NLL context costs a third row only where the NLL term is on and the pair has its own NLL prompt.
+    private bool ScoresNllContext(PreferencePair p) => settings.ChosenNllWeight > 0 && p.NllPrompt is not null;
 
     public void Validate(PreferencePair p, LlamaConfig config)
     {
         Records.Check(p.Id, config, (nameof(p.Prompt), p.Prompt), (nameof(p.Chosen), p.Chosen), (nameof(p.Rejected), p.Rejected));
+        if (p.NllPrompt is not null)
+            Records.Check(p.Id, config, (nameof(p.NllPrompt), p.NllPrompt), (nameof(p.Chosen), p.Chosen));
         if (loss.NeedsReference() && !p.HasReference && liveReference is null)
             throw new ArgumentException($"pair '{p.Id}': {loss} needs reference log-probs; cache them (ReferenceCache.Attach) or give a live reference model.");
     }
 
     public BatchLoss Loss(LlamaForCausalLM policy, IReadOnlyList<PreferencePair> batch)
     {
-        var (logProbs, tokens) = PairScoring.Score(policy, batch);
+        var (logProbs, tokens) = PairScoring.Score(policy, batch, batch.Any(ScoresNllContext));
         var output = PreferenceLosses.Compute(loss, settings, logProbs, loss.NeedsReference() ? Reference(batch, policy.Device) : null);
         return new BatchLoss(output.Loss, LossMetrics.Sums(output, logProbs), tokens);
     }

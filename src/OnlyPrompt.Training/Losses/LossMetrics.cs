@@ -12,6 +12,8 @@ public static class LossMetrics
     public const string RewardsAccuracies = "rewards/accuracies";
     public const string LogpsChosen = "logps/chosen";
     public const string LogpsRejected = "logps/rejected";
+    /// <summary>The chosen responses' length-averaged NLL in the NLL term's context (TRL logs it as nll_loss under rpo_alpha), unweighted.</summary>
+    public const string NllLoss = "nll_loss";
 
     /// <summary>Sums over the batch, so metrics of several batches add up before dividing by the pair count.</summary>
     public static Dictionary<string, double> Sums(LossOutput output, PairLogProbs policy)
@@ -27,6 +29,7 @@ public static class LossMetrics
             [RewardsAccuracies] = output.RewardsChosen.gt(output.RewardsRejected).to(ScalarType.Float32).sum().item<float>(),
             [LogpsChosen] = policy.Chosen.detach().sum().item<float>(),
             [LogpsRejected] = policy.Rejected.detach().sum().item<float>(),
+            [NllLoss] = -policy.NllChosenAverage.detach().sum().item<float>(),
         };
     }
 }

@@ -18,6 +18,11 @@ public sealed record LossSettings
     /// rpo_alpha): alpha x the mean over pairs of -lw/|yw|. 0 leaves the loss as its equation says.
     /// </summary>
     public double ChosenNllWeight { get; init; }
+    /// <summary>
+    /// DPOP's lambda (DPO only, Pal et al. 2024): h - lambda max(0, rw - lw) inside the sigmoid, so the loss cannot fall
+    /// by lowering the chosen answers below the reference. 0 leaves DPO as it is.
+    /// </summary>
+    public double ChosenPenaltyWeight { get; init; }
     /// <summary>SLiC-HF's hinge margin.</summary>
     public double Delta { get; init; } = 1.0;
     /// <summary>KTO's weights for desirable (chosen) and undesirable (rejected) examples.</summary>
@@ -44,6 +49,7 @@ public sealed record LossSettings
         NonNegative(Lambda, nameof(Lambda));
         NonNegative(Delta, nameof(Delta));
         NonNegative(ChosenNllWeight, nameof(ChosenNllWeight));
+        NonNegative(ChosenPenaltyWeight, nameof(ChosenPenaltyWeight));
         NonNegative(DesirableWeight, nameof(DesirableWeight));
         NonNegative(UndesirableWeight, nameof(UndesirableWeight));
     }

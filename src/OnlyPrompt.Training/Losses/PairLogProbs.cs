@@ -8,7 +8,16 @@ namespace OnlyPrompt.Training.Losses;
 /// </summary>
 public sealed record PairLogProbs(Tensor Chosen, Tensor Rejected, Tensor ChosenLength, Tensor RejectedLength)
 {
+    /// <summary>
+    /// The chosen responses' summed log-probs after the context the NLL term trains in (the prompt they were sampled
+    /// with, <see cref="Data.PreferencePair.NllPrompt"/>); null when that is the pair's prompt.
+    /// </summary>
+    public Tensor? ChosenInNllContext { get; init; }
+
     public Tensor ChosenAverage => Chosen / ChosenLength;
+
+    /// <summary>The length-averaged log-prob the NLL term raises.</summary>
+    public Tensor NllChosenAverage => (ChosenInNllContext ?? Chosen) / ChosenLength;
     public Tensor RejectedAverage => Rejected / RejectedLength;
 }
 

@@ -12,9 +12,11 @@ public static class PreferenceLosses
 {
     public static LossOutput Compute(PreferenceLoss loss, LossSettings s, PairLogProbs policy, PairLogProbs? reference)
     {
+        if (s.ChosenPenaltyWeight > 0 && loss != PreferenceLoss.Dpo)
+            throw new ArgumentException($"ChosenPenaltyWeight (DPOP) applies to DPO only, not to {loss}.", nameof(s));
         var output = Objective(loss, s, policy, reference);
         // + alpha x the chosen responses' length-averaged NLL (RPO; TRL's rpo_alpha), so the chosen log-probs do not fall with the rejected ones
-        return s.ChosenNllWeight > 0 ? output with { Loss = output.Loss - s.ChosenNllWeight * policy.ChosenAverage.mean() } : output;
+        return s.ChosenNllWeight > 0 ? output with { Loss = output.Loss - s.ChosenNllWeight * policy.NllChosenAverage.mean() } : output;
     }
 
     private static LossOutput Objective(PreferenceLoss loss, LossSettings s, PairLogProbs policy, PairLogProbs? reference)
@@ -31,7 +33,10 @@ public static class PreferenceLosses
             case PreferenceLoss.Dpo:
             {
                 // -(1 - eps) log sigma(beta h) - eps log sigma(-beta h)     (DPO; cDPO when eps > 0)
+                // with h - lambda max(0, rw - lw) for DPOP when lambda > 0
                 var h = (lw - Rw()) - (ll - Rl());
+                if (s.ChosenPenaltyWeight > 0)
+                    h = h - s.ChosenPenaltyWeight * (Rw() - lw).clamp_min(0);
                 var value = -(1 - s.LabelSmoothing) * F.logsigmoid(s.Beta * h) - s.LabelSmoothing * F.logsigmoid(-s.Beta * h);
                 return Output(value, s.Beta * (lw - Rw()), s.Beta * (ll - Rl()));
             }
