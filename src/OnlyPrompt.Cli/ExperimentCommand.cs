@@ -28,7 +28,15 @@ public static class ExperimentCommand
                 Families = arguments.List("--families", Family) ?? options.World.Families,
             },
         };
-        options = RunOptions.Apply(arguments, options);
+        options = RunOptions.Apply(arguments, options) with
+        {
+            RoundReference = arguments.Text("--round-reference") switch
+            {
+                null or "previous" => RoundReference.PreviousRound,
+                "initial" => RoundReference.Initial,
+                var other => throw new UsageException($"--round-reference: '{other}' is not one of previous, initial."),
+            },
+        };
         arguments.RejectUnknown();
 
         Console.WriteLine($"OnlyPrompt experiment: preset {preset}, seed {seed}, {options.Rounds} rounds, rejected scores {string.Join(", ", options.RejectedScores)}; output in {Path.GetFullPath(output)}");

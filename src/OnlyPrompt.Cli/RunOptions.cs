@@ -45,6 +45,18 @@ public static class RunOptions
                 options = options with { RoundTraining = options.RoundTraining with { Epochs = epochs } };
             if (arguments.Integer("--round-batch-tokens") is { } tokens)
                 options = options with { RoundTraining = options.RoundTraining with { TokensPerBatch = tokens } };
+            if (arguments.Number("--round-dpop") is { } dpop)
+                options = options with { RoundSettings = options.RoundSettings with { ChosenPenaltyWeight = dpop } };
+            if (arguments.Text("--nll-context") is { } context)
+                options = options with
+                {
+                    NllAfterChosenPrefix = context switch
+                    {
+                        "plain" => false,
+                        "chosen-prefix" => true,
+                        _ => throw new UsageException($"--nll-context: '{context}' is not one of plain, chosen-prefix."),
+                    },
+                };
             if (arguments.Number("--temperature") is { } temperature)
                 options = options with { Sampling = options.Sampling with { Temperature = temperature } };
             options.Validate();

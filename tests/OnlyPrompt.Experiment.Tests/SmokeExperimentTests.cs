@@ -22,6 +22,9 @@ public class SmokeExperimentTests
         Assert.Equal(["sft", "init", "round 1", "round 2", "round 3"], result.Stages.Select(s => s.Stage));
         Assert.Equal([3, 5, 7], result.Stages.Skip(2).Select(s => s.RejectedScore!.Value));
         Assert.All(result.Stages, stage => Assert.Equal(11, stage.Calibration.Length));
+        Assert.All(result.Stages, stage => Assert.InRange(stage.PrefixedQuality!.Value, 0, 1));
+        Assert.All(result.Stages.Skip(2), stage => Assert.InRange(stage.Likelihood!.ChosenPrefixedFell, 0, 1));
+        Assert.All(result.Stages.Skip(2), stage => Assert.True(stage.Likelihood!.Before.ChosenPlain < 0 && stage.NllLoss > 0));
 
         for (var round = 1; round <= 3; round++)
         {
@@ -45,6 +48,18 @@ public class SmokeExperimentTests
         }
         Assert.True(File.Exists(Path.Combine(dir.Path, "report.json")));
         Assert.Contains(log, line => line.StartsWith("round 3", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheNllTermAfterTheChosenPrefixRaisesTheChosenAnswersLikelihoodThere()
+    {
+        using var dir = new TempDirectory();
+        var options = ExperimentOptions.Preset("smoke", seed: 3) with { RejectedScores = [3], RoundLearningRates = [1e-3] };
+        var plain = new ExperimentRunner(options, Path.Combine(dir.Path, "plain"), _ => { }).Run().Stages[^1].Likelihood!;
+        var prefixed = new ExperimentRunner(options with { NllAfterChosenPrefix = true }, Path.Combine(dir.Path, "prefixed"), _ => { }).Run().Stages[^1].Likelihood!;
+
+        Assert.Equal(plain.Before, prefixed.Before); // the same policy before the round
+        Assert.True(prefixed.Change.ChosenPrefixed > plain.Change.ChosenPrefixed, $"{prefixed.Change} against {plain.Change}");
     }
 
     [Fact]

@@ -6,6 +6,14 @@ using OnlyPrompt.Training.Losses;
 
 namespace OnlyPrompt.Experiment.Running;
 
+public enum RoundReference
+{
+    /// <summary>pi_{m-1}, the model before this round (the method).</summary>
+    PreviousRound,
+    /// <summary>pi_0, the offline initialisation, in every round.</summary>
+    Initial,
+}
+
 /// <summary>Everything that defines one run of the default experiment; <see cref="Preset"/> gives the tuned defaults.</summary>
 public sealed record ExperimentOptions
 {
@@ -32,6 +40,10 @@ public sealed record ExperimentOptions
     /// </summary>
     public LossSettings RoundSettings { get; init; } = new() { Beta = 0.1, ChosenNllWeight = 1.0 };
     public TrainingOptions RoundTraining { get; init; } = new() { LearningRate = 5e-5, WarmupSteps = 3, Epochs = 1, TokensPerBatch = 2048 };
+    /// <summary>The model each round's preference loss measures against: the previous round's (the method) or pi_0.</summary>
+    public RoundReference RoundReference { get; init; } = RoundReference.PreviousRound;
+    /// <summary>Train the NLL term (RPO) on each chosen answer after the 10 / 10 prompt it was sampled with, not the plain prompt.</summary>
+    public bool NllAfterChosenPrefix { get; init; }
 
     public SamplingOptions Sampling { get; init; } = new() { Temperature = 0.3, TopP = 0.95, MaxNewTokens = 24 };
     public FilterOptions Filter { get; init; } = new() { MaxWords = 16 };
@@ -46,9 +58,13 @@ public sealed record ExperimentOptions
 
     public int Rounds => RejectedScores.Count;
 
+    /// <summary>The presets <see cref="Preset"/> knows: the default world, the second world (its own four list tasks, the default's sizes and settings), and a seconds-long smoke test.</summary>
+    public static readonly IReadOnlyList<string> PresetNames = ["default", "second", "smoke"];
+
     public static ExperimentOptions Preset(string name, int seed) => name switch
     {
         "default" => new ExperimentOptions { Seed = seed, World = new WorldOptions { Seed = seed } },
+        "second" => new ExperimentOptions { PresetName = "second", Seed = seed, World = new WorldOptions { Seed = seed, Families = TaskGenerator.SecondWorldFamilies } },
         "smoke" => new ExperimentOptions
         {
             PresetName = "smoke",
@@ -58,7 +74,7 @@ public sealed record ExperimentOptions
             Sft = new TrainingOptions { LearningRate = 3e-3, WarmupSteps = 5, Epochs = 2, TokensPerBatch = 2048 },
             CalibrationPrompts = 8,
         },
-        _ => throw new ArgumentException($"preset '{name}' is not known; use 'default' or 'smoke'.", nameof(name)),
+        _ => throw new ArgumentException($"preset '{name}' is not known; use one of {string.Join(", ", PresetNames)}.", nameof(name)),
     };
 
     public void Validate()
@@ -79,6 +95,10 @@ public sealed record ExperimentOptions
         RoundTraining.Validate();
         OfflineSettings.Validate();
         RoundSettings.Validate();
+        if (RoundSettings.ChosenPenaltyWeight > 0 && RoundLoss != PreferenceLoss.Dpo)
+            throw new ArgumentException($"RoundSettings.ChosenPenaltyWeight (DPOP) applies to DPO only, not to {RoundLoss}.", nameof(RoundSettings));
+        if (NllAfterChosenPrefix && RoundSettings.ChosenNllWeight == 0)
+            throw new ArgumentException("NllAfterChosenPrefix needs an NLL term: RoundSettings.ChosenNllWeight is 0.", nameof(NllAfterChosenPrefix));
         Sampling.Validate();
     }
 }

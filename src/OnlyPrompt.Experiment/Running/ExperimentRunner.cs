@@ -17,6 +17,12 @@ public sealed record StageReport(
 {
     /// <summary>Mean quality when asked for score 0..10 after this stage: whether the policy still follows requested scores.</summary>
     public double[] Calibration { get; init; } = [];
+    /// <summary>Held-out quality of the greedy answers asked for with the chosen (10 / 10) prefix: the ceiling the next round's chosen answers come from.</summary>
+    public double? PrefixedQuality { get; init; }
+    /// <summary>A round's effect on the likelihood of its own kept pairs (null outside rounds and in rounds without pairs).</summary>
+    public LikelihoodShift? Likelihood { get; init; }
+    /// <summary>The unweighted NLL term of the round's last step (TRL's nll_loss).</summary>
+    public double? NllLoss { get; init; }
 }
 
 public sealed record ExperimentResult(string OutputDirectory, IReadOnlyList<StageReport> Stages, int LeakedSftExamples);
@@ -58,14 +64,17 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
         // 1b. Offline preference optimisation on the seed pairs: pi_0.
         clock.Restart();
         var seedPairs = world.Preferences.Select((r, i) => encoding.Pair($"seed-{i}", r.Prompt, r.Chosen, r.Rejected)).ToList();
-        var offlineResult = TrainPreferences(model, seedPairs, options.OfflineLoss, options.OfflineSettings, options.Offline, cancellation);
-        model.Save(Path.Combine(outputDirectory, "init"));
+        var offlineResult = TrainPreferences(model, null, seedPairs, options.OfflineLoss, options.OfflineSettings, options.Offline, cancellation);
+        var initDirectory = Path.Combine(outputDirectory, "init");
+        model.Save(initDirectory);
+        using var initial = options.RoundReference == RoundReference.Initial ? PretrainedModel.Load(initDirectory, device) : null;
         stages.Add(Report(new StageReport("init", null, seedPairs.Count, seedPairs.Count, null, offlineResult.LastMetrics.GetValueOrDefault(LossMetrics.Loss),
             offlineResult.LastMetrics.GetValueOrDefault(LossMetrics.RewardsMargins), evaluator.Evaluate(world.Eval), clock.Elapsed.TotalSeconds)));
 
         // 2. Online rounds.
         var sampler = new PairSampler(new LocalAnswerer(model), options.Templates, options.GenerationBatch);
         var filter = new PairFilter(options.Filter);
+        var probe = new LikelihoodProbe(model, options.Templates, encoding);
         for (var round = 1; round <= options.Rounds; round++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -80,19 +89,29 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
             File.WriteAllText(Path.Combine(roundDirectory, "filter.json"), JsonSerializer.Serialize(filtered.Removed.ToDictionary(p => p.Key.ToString(), p => p.Value)));
             // A round without pairs trains nothing and keeps the previous model, as the Orchestrator does.
             IReadOnlyDictionary<string, double>? metrics = null;
+            LikelihoodShift? likelihood = null;
             if (filtered.Kept.Count == 0)
                 log($"round {round}: the filter kept none of {sampled.Count} pairs ({Describe(filtered.Removed)}); the model is not trained this round.");
             else
             {
-                var pairs = filtered.Kept.Select(p => encoding.Pair(p.Id, p.Prompt, p.Chosen, p.Rejected)).ToList();
+                var pairs = filtered.Kept.Select(p => encoding.Pair(p.Id, p.Prompt, p.Chosen, p.Rejected) with
+                {
+                    NllPrompt = options.NllAfterChosenPrefix ? encoding.Prompt(options.Templates.ChosenInstruction(p.Prompt)) : null,
+                }).ToList();
                 var training = options.RoundTraining with { LearningRate = options.RoundLearningRates[round - 1] };
-                metrics = TrainPreferences(model, pairs, options.RoundLoss, options.RoundSettings, training, cancellation).LastMetrics;
+                var before = probe.Measure(filtered.Kept);
+                metrics = TrainPreferences(model, initial, pairs, options.RoundLoss, options.RoundSettings, training, cancellation).LastMetrics;
+                likelihood = LikelihoodProbe.Shift(before, probe.Measure(filtered.Kept));
             }
             model.Save(Path.Combine(roundDirectory, "checkpoint"));
             var evaluation = evaluator.Evaluate(world.Eval);
             File.WriteAllText(Path.Combine(roundDirectory, "eval.json"), JsonSerializer.Serialize(evaluation));
             stages.Add(Report(new StageReport($"round {round}", score, sampled.Count, filtered.Kept.Count, filtered.Removed,
-                metrics?.GetValueOrDefault(LossMetrics.Loss), metrics?.GetValueOrDefault(LossMetrics.RewardsMargins), evaluation, clock.Elapsed.TotalSeconds)));
+                metrics?.GetValueOrDefault(LossMetrics.Loss), metrics?.GetValueOrDefault(LossMetrics.RewardsMargins), evaluation, clock.Elapsed.TotalSeconds)
+            {
+                Likelihood = likelihood,
+                NllLoss = metrics?.GetValueOrDefault(LossMetrics.NllLoss),
+            }));
         }
 
         var experiment = new ExperimentResult(outputDirectory, stages, world.Sft.Count(r => r.Leaked));
@@ -102,10 +121,13 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
         // Every stage also probes whether the policy still follows requested scores: the rounds' pairs depend on it.
         StageReport Report(StageReport row)
         {
-            row = row with { Calibration = evaluator.Calibration(world.Eval) };
+            row = row with { Calibration = evaluator.Calibration(world.Eval), PrefixedQuality = evaluator.Evaluate(world.Eval, options.Templates.Chosen).MeanQuality };
             log(ReportTable.Row(row));
             log($"  quality by requested score 0..10 after {row.Stage}: " +
                 string.Join(" ", row.Calibration.Select(q => q.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))));
+            log($"  held-out quality asked for 10 / 10 with the chosen prefix: {row.PrefixedQuality:F3}");
+            if (row.Likelihood is { } l)
+                log(ReportTable.Likelihood(l, row.NllLoss));
             return row;
         }
     }
@@ -116,11 +138,12 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
             log($"  {stage} step {p.Step}/{p.TotalSteps}: loss {p.Loss:F3}, lr {p.LearningRate:G3}, {p.TokensPerSecond:F0} tokens/s");
     };
 
-    // Reference log-probs come from the model as it is before this pass (pi_{m-1}), cached so one model is held.
-    private static TrainingResult TrainPreferences(PretrainedModel model, IReadOnlyList<PreferencePair> pairs, PreferenceLoss loss,
+    // Reference log-probs come from the model as it is before this pass (pi_{m-1}) unless another reference is given,
+    // cached so training holds one model.
+    private static TrainingResult TrainPreferences(PretrainedModel model, PretrainedModel? reference, IReadOnlyList<PreferencePair> pairs, PreferenceLoss loss,
         LossSettings settings, TrainingOptions training, CancellationToken cancellation)
     {
-        var prepared = loss.NeedsReference() ? ReferenceCache.Attach(model.Model, pairs, 64) : pairs;
+        var prepared = loss.NeedsReference() ? ReferenceCache.Attach((reference ?? model).Model, pairs, 64) : pairs;
         return new Trainer<PreferencePair>(model.Model, new PreferenceObjective(loss, settings), training).Train(prepared, cancellation: cancellation);
     }
 
@@ -154,5 +177,14 @@ public static class ReportTable
         return $"{r.Stage,-9} {(r.RejectedScore?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),3}  {Number(r.Pairs, "0"),5}  {Number(r.Kept, "0"),4}  " +
                $"{Count(FilterRule.LeakedRequest),4}  {Count(FilterRule.CutOff),3}  {Count(FilterRule.Identical),4}  {Count(FilterRule.Empty),5}  " +
                $"{Number(r.Loss, "F4"),-7}  {Number(r.Margin, "F3"),-7}  {r.Evaluation.MeanQuality:F3} ± {r.Evaluation.StandardError:F3}  {r.Evaluation.LeakRate,5:P0}  {r.Seconds,5:F0}s";
+    }
+
+    /// <summary>Mean per-token log-prob of the round's kept answers before -> after its training, and the share of chosen answers that fell.</summary>
+    public static string Likelihood(LikelihoodShift l, double? nllLoss)
+    {
+        static string Move(double before, double after) => $"{before.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)} -> {after.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)}";
+        return $"  log-prob per token, before -> after: chosen plain {Move(l.Before.ChosenPlain, l.After.ChosenPlain)}, chosen prefixed {Move(l.Before.ChosenPrefixed, l.After.ChosenPrefixed)}, " +
+               $"rejected plain {Move(l.Before.RejectedPlain, l.After.RejectedPlain)}, rejected prefixed {Move(l.Before.RejectedPrefixed, l.After.RejectedPrefixed)}; " +
+               $"chosen fell in {l.ChosenPlainFell:P0} plain, {l.ChosenPrefixedFell:P0} prefixed; nll_loss {nllLoss?.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) ?? "-"}";
     }
 }

@@ -25,5 +25,5 @@ public static class Scoring
         Enumerable.Range(0, 11).Select(s => Enumerable.Range(0, subsetCount).Average(i => scores[s * subsetCount + i])).ToArray();
 
     /// <summary>An answer's length in words, as the length-controlled win rate counts them.</summary>
-    public static int Words(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+    public static int Words(string text) => ExactScorer.Words(text).Length;
 }
