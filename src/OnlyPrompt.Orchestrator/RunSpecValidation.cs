@@ -8,7 +8,7 @@ namespace OnlyPrompt.Orchestrator;
 /// <summary>Checks a RunSpec field by field; every problem is named by its path, and given blobs must exist with the hash they are referenced by.</summary>
 public sealed class RunSpecValidation(BlobStore store)
 {
-    public static readonly string[] Presets = ["default", "smoke"];
+    public static IReadOnlyList<string> Presets => Experiment.Running.ExperimentOptions.PresetNames;
 
     public async Task ValidateAsync(RunSpec? spec, CancellationToken cancellation)
     {
@@ -40,6 +40,8 @@ public sealed class RunSpecValidation(BlobStore store)
             errors.Check(round.Train is not null, $"spec.rounds[{i}].train", "is required.");
             if (round.Train is not null)
                 errors.Loss(round.Train.Loss, $"spec.rounds[{i}].train.loss").Training(round.Train.Training, $"spec.rounds[{i}].train.training");
+            errors.Check(!round.NllAfterChosenPrefix || round.Train?.Loss?.ChosenNllWeight > 0, $"spec.rounds[{i}].nll_after_chosen_prefix",
+                "is set, but train.loss.chosen_nll_weight is 0: there is no NLL term to train after the chosen prefix.");
         }
         if (spec.Rounds.Count > 0)
             errors.Sampling(spec.Sampling, "spec.sampling").Templates(spec.Templates, "spec.templates");

@@ -29,6 +29,10 @@ public class WorldTests
     [InlineData(TaskFamily.Add)]
     [InlineData(TaskFamily.Count)]
     [InlineData(TaskFamily.Shift)]
+    [InlineData(TaskFamily.Descend)]
+    [InlineData(TaskFamily.Evens)]
+    [InlineData(TaskFamily.FirstSeen)]
+    [InlineData(TaskFamily.Alternate)]
     public void EveryFamilysAnswerIsCorrect(TaskFamily family)
     {
         var task = new TaskGenerator(new Random(1)).Next(family);
@@ -42,7 +46,12 @@ public class WorldTests
             TaskFamily.Reverse => string.Join(' ', items.Reverse()),
             TaskFamily.Add => string.Join(' ', (int.Parse(string.Concat(items.TakeWhile(w => w != "+"))) + int.Parse(string.Concat(items.SkipWhile(w => w != "+").Skip(1)))).ToString().ToCharArray()),
             TaskFamily.Count => items.Count(i => i == words[1]).ToString(),
-            _ => string.Join(' ', items.Select(l => ((char)((l[0] - 'a' + 1) % 26 + 'a')).ToString())),
+            TaskFamily.Descend => string.Join(' ', items.OrderDescending(StringComparer.Ordinal)),
+            TaskFamily.Evens => string.Join(' ', items.Where(d => "02468".Contains(d))),
+            TaskFamily.FirstSeen => string.Join(' ', items.Distinct()),
+            TaskFamily.Alternate => string.Join(' ', items.Where((_, i) => i % 2 == 0)),
+            TaskFamily.Shift => string.Join(' ', items.Select(l => ((char)((l[0] - 'a' + 1) % 26 + 'a')).ToString())),
+            _ => throw new ArgumentOutOfRangeException(nameof(family)),
         };
         Assert.Equal(expected, task.Answer);
     }
@@ -102,7 +111,7 @@ public class WorldTests
 
     private static string StripRequest(string prompt)
     {
-        foreach (var family in new[] { "sort", "alphabetize", "dedupe", "max", "reverse", "add", "count", "shift" })
+        foreach (var family in new[] { "sort", "alphabetize", "dedupe", "max", "reverse", "add", "count", "shift", "descend", "evens", "first seen", "alternate" })
             if (prompt.IndexOf(family + " ", StringComparison.Ordinal) is var at and >= 0)
                 return prompt[at..];
         return prompt;
@@ -124,6 +133,24 @@ public class WorldTests
         var filter = new PairFilter(new FilterOptions());
         Assert.All(leaked, r => Assert.True(filter.Leaks(r.Completion), r.Completion));
         Assert.DoesNotContain(world.Sft, r => !r.Leaked && filter.Leaks(r.Completion));
+        Assert.All(world.Preferences, p => Assert.True(p.ChosenQuality > p.RejectedQuality));
+    }
+
+    [Fact]
+    public void TheSecondWorldHasItsOwnTasksAndItsSeedAnswersFollowTheRequestedScore()
+    {
+        var world = new WorldGenerator(Small with { SftExamples = 8000, Families = TaskGenerator.SecondWorldFamilies }).Generate();
+        Assert.All(world.Eval, r => Assert.Contains(r.Family, TaskGenerator.SecondWorldFamilies.Select(f => f.ToString())));
+        Assert.DoesNotContain(world.Sft, r => TaskGenerator.LaptopFamilies.Any(f => f.ToString() == r.Family));
+        foreach (var family in TaskGenerator.SecondWorldFamilies)
+        {
+            var asked = world.Sft.Where(r => r.Family == family.ToString() && r.RequestedScore is not null && !r.Leaked).ToList();
+            var byScore = Enumerable.Range(0, 11).Select(s => asked.Where(r => r.RequestedScore == s).Average(r => r.Quality)).ToArray();
+            Assert.Equal(1.0, byScore[10]);
+            for (var score = 5; score <= 9; score++)
+                Assert.InRange(byScore[score], score / 10.0 - 0.12, score / 10.0 + 0.12);
+            Assert.True(byScore[0] < byScore[5], $"{family}: {string.Join(" ", byScore.Select(q => q.ToString("F2")))}");
+        }
         Assert.All(world.Preferences, p => Assert.True(p.ChosenQuality > p.RejectedQuality));
     }
 

@@ -19,6 +19,12 @@ public sealed class CarelessSolver(Random random)
         {
             TaskFamily.Sort or TaskFamily.Alphabetize => Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), [items], dropAllCopies: false), quality),
             TaskFamily.Dedupe => Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), [items, [.. items.Order(StringComparer.Ordinal)]], dropAllCopies: true), quality),
+            // The second world: its lazy answers are its tasks' typical mistakes (sorted the wrong way, the filter forgotten,
+            // the letters sorted instead of kept in order, the odd positions kept instead of the even ones).
+            TaskFamily.Descend => Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), [[.. items.Order(StringComparer.Ordinal)], items], dropAllCopies: false), quality),
+            TaskFamily.Evens => Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), [items], dropAllCopies: false), quality),
+            TaskFamily.FirstSeen => Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), [[.. items.Distinct().Order(StringComparer.Ordinal)], items], dropAllCopies: true), quality),
+            TaskFamily.Alternate => Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), [[.. items.Where((_, i) => i % 2 == 1)], items], dropAllCopies: false), quality),
             // One-word answers: worked out on the first q x n items only; with none read, the lazy answer, which is wrong whenever a wrong one exists.
             TaskFamily.Max => Read(items, quality) is { Length: > 0 } read ? read.Max(StringComparer.Ordinal)! : items.FirstOrDefault(i => i != task.Answer) ?? task.Answer,
             TaskFamily.Count => Read(items, quality) is { Length: > 0 } read && CountedLetter(task) is var letter
@@ -54,6 +60,8 @@ public sealed class CarelessSolver(Random random)
             answers.Add([.. correct[..(i + 1)], .. correct[i..]]);
             answers.Add([.. correct[..i], .. correct[(i + 1)..]]);
         }
+        // Last, so it wins no tie: a filter task's lazy orders hold words it drops, so no partly done answer is correct.
+        answers.Add(correct);
         return answers;
     }
 

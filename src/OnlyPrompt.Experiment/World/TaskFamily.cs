@@ -18,4 +18,15 @@ public enum TaskFamily
     Count,
     /// <summary>"shift : a b z" -> "b c a" (each letter to the next, z wraps to a)</summary>
     Shift,
+
+    // The second world's families (TaskGenerator.SecondWorldFamilies).
+
+    /// <summary>"descend : 7 2 9" -> "9 7 2"</summary>
+    Descend,
+    /// <summary>"evens : 7 2 9 4" -> "2 4" (the even digits, in their order)</summary>
+    Evens,
+    /// <summary>"first seen : c a c b a" -> "c a b" (each letter once, where it first appears; letters a to h)</summary>
+    FirstSeen,
+    /// <summary>"alternate : a b c d e" -> "a c e" (every other word from the first)</summary>
+    Alternate,
 }

@@ -12,6 +12,13 @@ public sealed class TaskGenerator(Random random, IReadOnlyList<TaskFamily>? fami
     /// </summary>
     public static readonly IReadOnlyList<TaskFamily> LaptopFamilies = [TaskFamily.Sort, TaskFamily.Alphabetize, TaskFamily.Dedupe];
 
+    /// <summary>
+    /// The second world (preset "second"): four list tasks of its own, none of the default world's, each with an error
+    /// of its own kind (the wrong direction, the filter forgotten, the order lost, the wrong positions kept), so a
+    /// finding that holds on both worlds is not a property of one task set.
+    /// </summary>
+    public static readonly IReadOnlyList<TaskFamily> SecondWorldFamilies = [TaskFamily.Descend, TaskFamily.Evens, TaskFamily.FirstSeen, TaskFamily.Alternate];
+
     private readonly IReadOnlyList<TaskFamily> families = families ?? LaptopFamilies;
 
     public static readonly string[] Digits = [.. Enumerable.Range(0, 10).Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture))];
@@ -65,10 +72,36 @@ public sealed class TaskGenerator(Random random, IReadOnlyList<TaskFamily>? fami
                 var items = Draw(Letters, random.Next(3, 6));
                 return new(family, $"shift : {Join(items)}", Join(items.Select(l => Letters[(l[0] - 'a' + 1) % 26])));
             }
+            case TaskFamily.Descend:
+            {
+                var items = Draw(Digits, random.Next(3, 6));
+                return new(family, $"descend : {Join(items)}", Join(items.OrderDescending(StringComparer.Ordinal)));
+            }
+            case TaskFamily.Evens:
+            {
+                // At least one even and one odd digit, so the answer is neither empty nor the input.
+                string[] items;
+                do
+                    items = Draw(Digits, random.Next(4, 8));
+                while (!items.Any(IsEven) || items.All(IsEven));
+                return new(family, $"evens : {Join(items)}", Join(items.Where(IsEven)));
+            }
+            case TaskFamily.FirstSeen:
+            {
+                var items = Draw(Letters[..8], random.Next(4, 8));
+                return new(family, $"first seen : {Join(items)}", Join(items.Distinct()));
+            }
+            case TaskFamily.Alternate:
+            {
+                var items = Draw(Letters, random.Next(4, 8));
+                return new(family, $"alternate : {Join(items)}", Join(items.Where((_, i) => i % 2 == 0)));
+            }
             default:
                 throw new ArgumentOutOfRangeException(nameof(family), family, null);
         }
     }
+
+    private static bool IsEven(string digit) => (digit[0] - '0') % 2 == 0;
 
     private string[] Draw(string[] alphabet, int count) => Enumerable.Range(0, count).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray();
 
