@@ -35,7 +35,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
                 new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Offline.Loss }, Training = spec.Offline.Training }, progress, cancellation),
             StageKind.TrainRound when KeptNoPairs(run, stage.Round) => NothingToTrain(),
             StageKind.TrainRound => await TrainAsync(run, stage, [File(run, StageNames.Filter(stage.Round), "kept")],
-                new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Rounds[stage.Round - 1].Train.Loss }, Training = spec.Rounds[stage.Round - 1].Train.Training },
+                new TrainRequest { Preference = RoundObjective(spec, spec.Rounds[stage.Round - 1]), Training = spec.Rounds[stage.Round - 1].Train.Training },
                 progress, cancellation),
             StageKind.Sample => await SampleAsync(run, stage, progress, cancellation),
             StageKind.Filter => await FilterAsync(run, stage, cancellation),
@@ -202,7 +202,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             CalibrationPrompts = withProbe ? spec.Evaluation.CalibrationPrompts : 0,
             CalibrationTemplate = withProbe ? spec.Templates?.Rejected ?? Experiment.World.PromptTemplates.DefaultRejected : "",
             LeakPatterns = { spec.Filter?.LeakPatterns ?? [] }, PromptPrefix = spec.Evaluation.InferencePrefix, RewardModel = spec.Evaluation.RewardModel, Judge = judge, BaselineReport = judge is null || primaryJudge ? null : sftReport,
-            GapPrefix = !NextRoundUsesPrefixes(spec, stage) ? "" : spec.Templates is { Chosen.Length: > 0 } templates ? templates.Chosen : Experiment.World.PromptTemplates.DefaultChosen,
+            GapPrefix = NextRoundUsesPrefixes(spec, stage) ? ChosenPrefix(spec) : "",
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/eval.json"),
         };
         // Head to head with the SFT model and with the previous evaluated model, on the same prompts.
@@ -259,6 +259,15 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
     }
 
     // The premise is measured on the policy a prefix-labelled round is about to sample from: the evaluation just before it.
+    private static string ChosenPrefix(RunSpec spec) =>
+        spec.Templates is { Chosen.Length: > 0 } templates ? templates.Chosen : Experiment.World.PromptTemplates.DefaultChosen;
+
+    private static PreferenceObjective RoundObjective(RunSpec spec, RoundSpec round) => new()
+    {
+        Loss = round.Train.Loss,
+        NllInstructionPrefix = round.NllAfterChosenPrefix ? ChosenPrefix(spec) : "",
+    };
+
     private static bool NextRoundUsesPrefixes(RunSpec spec, PlannedStage stage)
     {
         var plan = RunPlan.For(spec);

@@ -71,6 +71,7 @@ public static class ContractConversions
         }, new Library.LossSettings
         {
             Beta = s.Beta, Gamma = s.Gamma, LabelSmoothing = s.LabelSmoothing, Alpha = s.Alpha, Lambda = s.Lambda, Delta = s.Delta, ChosenNllWeight = s.ChosenNllWeight,
+            ChosenPenaltyWeight = s.ChosenPenaltyWeight,
         });
 
     public static Contract.LossSettings ToContract(this Library.PreferenceLoss loss, Library.LossSettings s) => new()
@@ -90,6 +91,7 @@ public static class ContractConversions
             _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, null),
         },
         Beta = s.Beta, Gamma = s.Gamma, LabelSmoothing = s.LabelSmoothing, Alpha = s.Alpha, Lambda = s.Lambda, Delta = s.Delta, ChosenNllWeight = s.ChosenNllWeight,
+        ChosenPenaltyWeight = s.ChosenPenaltyWeight,
     };
 
     public static Experiment.World.PromptTemplates ToOptions(this Contract.PromptTemplates t) => new(t.Chosen, t.Rejected);

@@ -8,6 +8,8 @@ public static class RunSpecs
 {
     public static RunSpec FromExperiment(ExperimentOptions options)
     {
+        if (options.RoundReference != RoundReference.PreviousRound)
+            throw new ArgumentException($"the services measure each round against the previous round's model; RoundReference {options.RoundReference} is an in-process study option.", nameof(options));
         var spec = new RunSpec
         {
             Name = $"{options.PresetName}-seed{options.Seed}",
@@ -30,6 +32,7 @@ public static class RunSpecs
                     Loss = options.RoundLoss.ToContract(options.RoundSettings),
                     Training = (options.RoundTraining with { LearningRate = options.RoundLearningRates[round] }).ToContract(),
                 },
+                NllAfterChosenPrefix = options.NllAfterChosenPrefix,
             });
         return spec;
     }

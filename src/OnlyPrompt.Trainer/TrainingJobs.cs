@@ -75,7 +75,11 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
             else
             {
                 var (loss, lossSettings) = request.Preference.Loss.ToOptions();
-                var pairs = preferenceRows.Select(r => encoding.Pair(r.Id, r.Row.Prompt, r.Row.Chosen, r.Row.Rejected, r.Row.Context)).ToList();
+                var nllPrefix = request.Preference.NllInstructionPrefix;
+                var pairs = preferenceRows.Select(r => encoding.Pair(r.Id, r.Row.Prompt, r.Row.Chosen, r.Row.Rejected, r.Row.Context) with
+                {
+                    NllPrompt = nllPrefix.Length > 0 ? encoding.Prompt(nllPrefix + r.Row.Prompt, r.Row.Context) : null,
+                }).ToList();
                 // The reference is the policy as loaded (pi_{m-1}), before any resumed weights replace it.
                 var prepared = loss.NeedsReference() ? ReferenceCache.Attach(model.Model, pairs, 64) : pairs;
                 AttachAdapter(model, request);

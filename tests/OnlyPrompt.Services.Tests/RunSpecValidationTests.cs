@@ -32,6 +32,10 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
         var spec = Runs.Smoke();
         spec.Rounds[1].SelfJudge = new Sampler.V1.SelfJudgeSettings { SamplesPerPrompt = 1, JudgeTemplate = "grade {r}" };
         spec.AdaptiveGap = new AdaptiveGap { Step = 0, AccuracyThreshold = 1.5, MaxScore = 10 };
+        spec.Rounds[0].Train.Loss.ChosenNllWeight = 0;
+        spec.Rounds[0].NllAfterChosenPrefix = true;
+        spec.Rounds[2].Train.Loss.Loss = PreferenceLoss.Ipo;
+        spec.Rounds[2].Train.Loss.ChosenPenaltyWeight = 5;
 
         var error = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "bad-baseline" }).ResponseAsync);
 
@@ -39,6 +43,8 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
         foreach (var field in new[] { "spec.rounds[1].self_judge.samples_per_prompt", "spec.rounds[1].self_judge.judge_template", "spec.adaptive_gap.step",
                      "spec.adaptive_gap.accuracy_threshold", "spec.adaptive_gap.max_score", "spec.require_increasing_schedule" })
             Assert.Contains(field, error.Status.Detail);
+        Assert.Contains("spec.rounds[0].nll_after_chosen_prefix: is set, but train.loss.chosen_nll_weight is 0", error.Status.Detail);
+        Assert.Contains("spec.rounds[2].train.loss.chosen_penalty_weight: is 5; DPOP's penalty applies to PREFERENCE_LOSS_DPO only", error.Status.Detail);
     }
 
     [Fact]

@@ -104,6 +104,37 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     }
 
     [Fact]
+    public async Task Trainer_trains_the_NLL_term_after_the_given_instruction_prefix()
+    {
+        var (model, world) = await TinyWorld.UploadAsync(stack.Store, Container);
+        var pairs = await UploadJsonLinesAsync("nll-pairs.jsonl", world.Preferences.Take(16));
+        var client = new TrainerClient(stack.Trainer.Channel);
+        async Task<double> NllLoss(string prefix)
+        {
+            var request = new TrainRequest
+            {
+                JobId = $"trainer-nll-{prefix.Length}", Policy = model, Datasets = { pairs.Clone() },
+                Preference = new Trainer.V1.PreferenceObjective
+                {
+                    Loss = new LossSettings { Loss = Common.V1.PreferenceLoss.Dpo, Beta = 0.1, ChosenNllWeight = 1 }, NllInstructionPrefix = prefix,
+                },
+                Training = new TrainingSettings { LearningRate = 1e-5, Epochs = 1, TokensPerBatch = 4096 },
+                OutputContainer = Container, OutputPrefix = $"trained-nll-{prefix.Length}",
+            };
+            using var call = client.Train(request);
+            await foreach (var item in call.ResponseStream.ReadAllAsync())
+                if (item.EventCase == TrainEvent.EventOneofCase.Result)
+                    return item.Result.Metrics["nll_loss"];
+            throw new InvalidOperationException("no result");
+        }
+
+        // One step over the same pairs: the NLL term scores the chosen answers after the plain prompt, or after the prefix.
+        var (plain, prefixed) = (await NllLoss(""), await NllLoss(Experiment.World.PromptTemplates.DefaultChosen));
+        Assert.True(plain > 0 && prefixed > 0);
+        Assert.NotEqual(plain, prefixed, 3);
+    }
+
+    [Fact]
     public async Task Trainer_with_LoRA_trains_an_adapter_saves_it_in_PEFTs_layout_and_returns_the_merged_model()
     {
         var (model, sft) = await TinyWorldAsync();
