@@ -66,7 +66,8 @@ IResourceBuilder<ProjectResource> AddService<TProject>(string name, bool runsMod
     if (azurite is not null)
         service.WaitFor(azurite);
     if (runsModels)
-        // Measured: libtorch trains up to 2x faster on CPU with these glibc malloc settings (see docs/platform.md).
+        // GlibcMallocTuning.Variables (docs/platform.md), repeated because the AppHost does not reference the model library
+        // and its libtorch; the services cannot re-run themselves as the CLI does, since the AppHost tracks their process.
         service.WithEnvironment("MALLOC_MMAP_THRESHOLD_", "33554432").WithEnvironment("MALLOC_TRIM_THRESHOLD_", "1000000000");
     return service;
 }

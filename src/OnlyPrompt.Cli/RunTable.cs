@@ -8,8 +8,7 @@ public sealed class RunTable(TextWriter output)
 {
     private readonly List<StageRecord> group = [];
 
-    public void WriteHeader() =>
-        output.WriteLine("stage     rej  pairs  kept  leak  cut  same  empty  loss     margin   quality        leaks   time");
+    public void WriteHeader() => output.WriteLine(Experiment.Running.ReportTable.Header);
 
     public void Commit(StageRecord stage)
     {

@@ -5,9 +5,9 @@ namespace OnlyPrompt.Model;
 
 /// <summary>
 /// glibc malloc settings that keep libtorch's freed buffers mapped instead of returning them to the OS after
-/// every op; measured 2-15% faster for training on this project's machines. glibc reads them only when a
+/// every op, which makes CPU training faster (docs/platform.md). glibc reads them only when a
 /// process starts, so an executable calls <see cref="RerunWithSettingsIfNeeded"/> first thing in Main.
-/// Set ONLYPROMPT_MALLOC_TUNING=0 to opt out.
+/// Set ONLYPROMPT_MALLOC_TUNING=0 to opt out. The AppHost sets the same values for the model services.
 /// </summary>
 public static class GlibcMallocTuning
 {

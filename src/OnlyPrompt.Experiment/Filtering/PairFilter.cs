@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using OnlyPrompt.Experiment.World;
 
 namespace OnlyPrompt.Experiment.Filtering;
 
@@ -99,5 +100,5 @@ public sealed class PairFilter
         return null;
     }
 
-    private static int Words(string text) => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+    private static int Words(string text) => ExactScorer.Words(text).Length;
 }
