@@ -49,19 +49,20 @@ for seed in $seeds; do
 done
 
 # Per variant, over seeds: round 3's held-out quality asked plainly and with the 10/10 prefix, round 3 minus init, and the
-# mean per-token log-prob change of the kept chosen answers (plain, prefixed) and rejected answers (plain) per round.
+# mean per-token log-prob change of the kept chosen answers (plain, prefixed) and rejected answers (plain) per round, and
+# nll_loss / loss of the last step: the NLL term's share of the loss where its weight is 1 (not in the loss for plain DPO or DPOP).
 echo
-echo "variant             seeds  r3 plain        r3 - init        r3 asked 10/10   10/10 r3 - init  d chosen plain  d chosen prefixed  d rejected plain"
+echo "variant             seeds  r3 plain        r3 - init        r3 asked 10/10   10/10 r3 - init  d chosen plain  d chosen prefixed  d rejected plain  nll_loss / loss"
 for variant in $variants; do
   for seed in $seeds; do [ -f "$out/$variant-s$seed.log" ] && cat "$out/$variant-s$seed.log" | sed "s/^/$seed /"; done | awk -v v="$variant" '
     function add(name, x) { sum[name] += x; sq[name] += x * x; n[name]++ }
     function show(name) { m = sum[name] / n[name]; se = n[name] > 1 ? sqrt((sq[name] - n[name] * m * m) / (n[name] - 1) / n[name]) : 0; return sprintf("%+.3f ± %.3f", m, se) }
     { seed = $1 }
-    $2 ~ /^(sft|init|round)$/ { for (i = 3; i <= NF; i++) if ($i == "±") q[seed, $2 ($2 == "round" ? $3 : "")] = $(i - 1); stage = $2 ($2 == "round" ? $3 : "") }
+    $2 ~ /^(sft|init|round)$/ { for (i = 3; i <= NF; i++) if ($i == "±") q[seed, $2 ($2 == "round" ? $3 : "")] = $(i - 1); stage = $2 ($2 == "round" ? $3 : ""); loss = $11 }
     /asked for 10 \/ 10/ { p[seed, stage] = $NF }
     # arrow 1 is in the header (before -> after); then chosen plain, chosen prefixed, rejected plain, rejected prefixed
     /log-prob per token/ { k = 0; for (i = 1; i <= NF; i++) if ($i == "->") { k++; d[k] = $(i + 1) - $(i - 1) }
-                           add("cp", d[2]); add("cx", d[3]); add("rp", d[4]) }
+                           add("cp", d[2]); add("cx", d[3]); add("rp", d[4]); add("nll", $NF / loss) }
     /^[0-9]+ done in/ { seeds++; add("q3", q[seed, "round3"]); add("g", q[seed, "round3"] - q[seed, "init"]); add("p3", p[seed, "round3"]); add("pg", p[seed, "round3"] - p[seed, "init"]) }
-    END { if (seeds) printf "%-18s  %5d  %s  %s  %s  %s  %s  %s  %s\n", v, seeds, show("q3"), show("g"), show("p3"), show("pg"), show("cp"), show("cx"), show("rp") }'
+    END { if (seeds) printf "%-18s  %5d  %s  %s  %s  %s  %s  %s  %s  %s\n", v, seeds, show("q3"), show("g"), show("p3"), show("pg"), show("cp"), show("cx"), show("rp"), show("nll") }'
 done

@@ -42,6 +42,8 @@ public sealed class RunSpecValidation(BlobStore store)
                 errors.Loss(round.Train.Loss, $"spec.rounds[{i}].train.loss").Training(round.Train.Training, $"spec.rounds[{i}].train.training");
             errors.Check(!round.NllAfterChosenPrefix || round.Train?.Loss?.ChosenNllWeight > 0, $"spec.rounds[{i}].nll_after_chosen_prefix",
                 "is set, but train.loss.chosen_nll_weight is 0: there is no NLL term to train after the chosen prefix.");
+            errors.Check(!round.NllAfterChosenPrefix || round.SelfJudge is null, $"spec.rounds[{i}].nll_after_chosen_prefix",
+                "is set on a self_judge round, whose chosen answers were not asked for with the chosen prefix.");
         }
         if (spec.Rounds.Count > 0)
             errors.Sampling(spec.Sampling, "spec.sampling").Templates(spec.Templates, "spec.templates");

@@ -34,6 +34,7 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
         spec.AdaptiveGap = new AdaptiveGap { Step = 0, AccuracyThreshold = 1.5, MaxScore = 10 };
         spec.Rounds[0].Train.Loss.ChosenNllWeight = 0;
         spec.Rounds[0].NllAfterChosenPrefix = true;
+        spec.Rounds[1].NllAfterChosenPrefix = true; // a self_judge round
         spec.Rounds[2].Train.Loss.Loss = PreferenceLoss.Ipo;
         spec.Rounds[2].Train.Loss.ChosenPenaltyWeight = 5;
 
@@ -44,6 +45,7 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
                      "spec.adaptive_gap.accuracy_threshold", "spec.adaptive_gap.max_score", "spec.require_increasing_schedule" })
             Assert.Contains(field, error.Status.Detail);
         Assert.Contains("spec.rounds[0].nll_after_chosen_prefix: is set, but train.loss.chosen_nll_weight is 0", error.Status.Detail);
+        Assert.Contains("spec.rounds[1].nll_after_chosen_prefix: is set on a self_judge round", error.Status.Detail);
         Assert.Contains("spec.rounds[2].train.loss.chosen_penalty_weight: is 5; DPOP's penalty applies to PREFERENCE_LOSS_DPO only", error.Status.Detail);
     }
 
