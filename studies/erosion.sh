@@ -66,3 +66,19 @@ for variant in $variants; do
     /^[0-9]+ done in/ { seeds++; add("q3", q[seed, "round3"]); add("g", q[seed, "round3"] - q[seed, "init"]); add("p3", p[seed, "round3"]); add("pg", p[seed, "round3"] - p[seed, "init"]) }
     END { if (seeds) printf "%-18s  %5d  %s  %s  %s  %s  %s  %s  %s  %s\n", v, seeds, show("q3"), show("g"), show("p3"), show("pg"), show("cp"), show("cx"), show("rp"), show("nll") }'
 done
+
+# Paired by seed against the method: round 3's held-out quality asked plainly and asked for 10/10.
+echo
+echo "variant             seeds  r3 plain - method's  r3 asked 10/10 - method's"
+last() { awk -v pat="$2" '$0 ~ pat { for (i = 1; i <= NF; i++) if ($i == "±") q = $(i - 1); if (pat ~ /asked/) q = $NF } END { print q }' "$1"; }
+for variant in $variants; do
+  [ "$variant" = method ] && continue
+  for seed in $seeds; do
+    run="$out/$variant-s$seed.log" method="$out/method-s$seed.log"
+    [ -f "$run" ] && [ -f "$method" ] || continue
+    echo "$(last "$run" '^round 3') $(last "$method" '^round 3') $(last "$run" 'asked for 10') $(last "$method" 'asked for 10')"
+  done | awk -v v="$variant" '
+    { d = $1 - $2; e = $3 - $4; sd += d; qd += d * d; se += e; qe += e * e; n++ }
+    function show(s, q) { m = s / n; return sprintf("%+.3f ± %.3f", m, n > 1 ? sqrt((q - n * m * m) / (n - 1) / n) : 0) }
+    END { if (n) printf "%-18s  %5d  %-19s  %s\n", v, n, show(sd, qd), show(se, qe) }'
+done

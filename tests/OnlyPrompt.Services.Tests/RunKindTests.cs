@@ -17,11 +17,11 @@ public sealed class RunKindTests(ServiceStack stack)
         Assert.All(RunKinds.Apply(method, RunKinds.SelfRewarding).Rounds, round =>
             Assert.Equal((method.Rounds[0].Train.Loss.Beta, 1.0), (round.Train.Loss.Beta, round.Train.Loss.ChosenNllWeight)));
         // ... but its chosen answers were never asked for with the prefix, so its NLL term stays on the plain prompt.
-        var prefixed = method.Clone();
-        foreach (var round in prefixed.Rounds)
+        var nllAfterPrefix = method.Clone();
+        foreach (var round in nllAfterPrefix.Rounds)
             round.NllAfterChosenPrefix = true;
-        Assert.All(RunKinds.Apply(prefixed, RunKinds.SelfRewarding).Rounds, round => Assert.False(round.NllAfterChosenPrefix));
-        Assert.All(RunKinds.Apply(prefixed, RunKinds.FixedGap).Rounds, round => Assert.True(round.NllAfterChosenPrefix));
+        Assert.All(RunKinds.Apply(nllAfterPrefix, RunKinds.SelfRewarding).Rounds, round => Assert.False(round.NllAfterChosenPrefix));
+        Assert.All(RunKinds.Apply(nllAfterPrefix, RunKinds.FixedGap).Rounds, round => Assert.True(round.NllAfterChosenPrefix));
         var runs = new Dictionary<(int, string), Run>();
         foreach (var kind in RunKinds.All)
         {
