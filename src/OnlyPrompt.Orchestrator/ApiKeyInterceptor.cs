@@ -1,10 +1,11 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Options;
 
 namespace OnlyPrompt.Orchestrator;
 
 /// <summary>When <c>OnlyPrompt:ApiKey</c> is set, every call must carry it in the <c>x-api-key</c> header.</summary>
-public sealed class ApiKeyInterceptor(IConfiguration configuration) : Interceptor
+public sealed class ApiKeyInterceptor(IOptions<OrchestratorOptions> options) : Interceptor
 {
     public const string Header = "x-api-key";
 
@@ -23,7 +24,7 @@ public sealed class ApiKeyInterceptor(IConfiguration configuration) : Intercepto
 
     private void Authorize(ServerCallContext context)
     {
-        var key = configuration["OnlyPrompt:ApiKey"];
+        var key = options.Value.ApiKey;
         if (string.IsNullOrEmpty(key) || context.Method.StartsWith("/grpc.", StringComparison.Ordinal))
             return;
         var given = context.RequestHeaders.GetValue(Header);

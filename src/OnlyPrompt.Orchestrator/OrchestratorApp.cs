@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
 using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
 using EvaluatorClient = OnlyPrompt.Evaluator.V1.Evaluator.EvaluatorClient;
@@ -19,23 +20,25 @@ public static class OrchestratorApp
         builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.Interceptors.Add<ApiKeyInterceptor>());
         builder.Services.AddOnlyPromptData(builder.Configuration, "orchestrator").AddOnlyPromptModels(builder.Configuration);
 
+        builder.Services.AddOptions<OrchestratorOptions>().BindConfiguration(OrchestratorOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section)
+            .Validate(o => o.Attempts >= 1, $"{RetryOptions.Section}:Attempts must be at least 1.")
+            .Validate(o => o.FirstDelay > TimeSpan.Zero && o.MaxDelay >= o.FirstDelay, $"{RetryOptions.Section}: FirstDelay must be positive and MaxDelay at least FirstDelay.")
+            .Validate(o => o.Deadline > TimeSpan.Zero, $"{RetryOptions.Section}:Deadline must be positive.").ValidateOnStart();
+
         // Worker addresses come from service discovery ("services:sampler:http:0", set by the AppHost) unless given explicitly.
         // No resilience handler on these clients: calls are long streams with their own deadlines and retries (RetryingCalls).
-        Uri Address(string name) => new(builder.Configuration[$"OnlyPrompt:Services:{name}"] ?? $"http://{name}");
-        builder.Services.AddGrpcClient<SamplerClient>("sampler", o => o.Address = Address("sampler"));
-        builder.Services.AddGrpcClient<FilterClient>("filter", o => o.Address = Address("filter"));
-        builder.Services.AddGrpcClient<TrainerClient>("trainer", o => o.Address = Address("trainer"));
-        builder.Services.AddGrpcClient<EvaluatorClient>("evaluator", o => o.Address = Address("evaluator"));
+        static Uri Address(IServiceProvider services, string name) => services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Address(name);
+        builder.Services.AddGrpcClient<SamplerClient>("sampler", (sp, o) => o.Address = Address(sp, "sampler"));
+        builder.Services.AddGrpcClient<FilterClient>("filter", (sp, o) => o.Address = Address(sp, "filter"));
+        builder.Services.AddGrpcClient<TrainerClient>("trainer", (sp, o) => o.Address = Address(sp, "trainer"));
+        builder.Services.AddGrpcClient<EvaluatorClient>("evaluator", (sp, o) => o.Address = Address(sp, "evaluator"));
         builder.Services.AddSingleton(sp =>
         {
             var factory = sp.GetRequiredService<Grpc.Net.ClientFactory.GrpcClientFactory>();
             return new ServiceClients(factory.CreateClient<SamplerClient>("sampler"), factory.CreateClient<FilterClient>("filter"),
                 factory.CreateClient<TrainerClient>("trainer"), factory.CreateClient<EvaluatorClient>("evaluator"));
         });
-        var retry = builder.Configuration.GetSection("OnlyPrompt:Retry");
-        builder.Services.AddSingleton(new RetryingCalls.Settings(
-            retry.GetValue("Attempts", 8), retry.GetValue("FirstDelay", TimeSpan.FromSeconds(1)), retry.GetValue("MaxDelay", TimeSpan.FromSeconds(15)),
-            retry.GetValue("Deadline", TimeSpan.FromHours(6))));
         builder.Services.AddSingleton<RetryingCalls>();
         builder.Services.AddSingleton(sp => new RunManifestStore(sp.GetRequiredService<BlobStore>()));
         builder.Services.AddSingleton<RunSpecValidation>();
@@ -60,7 +63,7 @@ public static class OrchestratorApp
     /// <summary>Listening beyond loopback without an API key would let anyone on the network start training runs.</summary>
     private static void RefuseOpenWithoutKey(WebApplication app)
     {
-        if (!string.IsNullOrEmpty(app.Configuration["OnlyPrompt:ApiKey"]))
+        if (!string.IsNullOrEmpty(app.Services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.ApiKey))
             return;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         foreach (var address in addresses)

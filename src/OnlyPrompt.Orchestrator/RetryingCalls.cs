@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace OnlyPrompt.Orchestrator;
 
@@ -6,9 +7,9 @@ namespace OnlyPrompt.Orchestrator;
 /// Calls a service again, with exponential backoff, while it fails the way a restarting service fails
 /// (Unavailable, Unknown, Aborted, Internal transport errors); bad requests and bad data fail at once.
 /// </summary>
-public sealed class RetryingCalls(RetryingCalls.Settings settings, ILogger<RetryingCalls> log)
+public sealed class RetryingCalls(IOptions<RetryOptions> options, ILogger<RetryingCalls> log)
 {
-    public sealed record Settings(int Attempts, TimeSpan FirstDelay, TimeSpan MaxDelay, TimeSpan Deadline);
+    private readonly RetryOptions settings = options.Value;
 
     public TimeSpan Deadline => settings.Deadline;
 

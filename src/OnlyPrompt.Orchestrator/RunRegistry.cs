@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
@@ -11,7 +12,7 @@ namespace OnlyPrompt.Orchestrator;
 /// <c>OnlyPrompt:ResumeOnStart</c> is false); StartRun adds one;
 /// CancelRun stops one. On shutdown the drivers stop and their runs stay RUNNING for the next start.
 /// </summary>
-public sealed class RunRegistry(RunDriver driver, RunManifestStore manifests, IConfiguration configuration, ILogger<RunRegistry> log) : BackgroundService
+public sealed class RunRegistry(RunDriver driver, RunManifestStore manifests, IOptions<OrchestratorOptions> options, ILogger<RunRegistry> log) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, (CancellationTokenSource Cancel, Task Driving)> active = new();
     private CancellationToken shutdown = CancellationToken.None;
@@ -19,7 +20,7 @@ public sealed class RunRegistry(RunDriver driver, RunManifestStore manifests, IC
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         shutdown = stoppingToken;
-        if (!configuration.GetValue("OnlyPrompt:ResumeOnStart", true))
+        if (!options.Value.ResumeOnStart)
             return;
         foreach (var stored in await manifests.ListAsync(stoppingToken))
         {

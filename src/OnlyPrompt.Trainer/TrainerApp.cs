@@ -9,7 +9,8 @@ public static class TrainerApp
         var builder = WebApplication.CreateBuilder(args);
         builder.AddGrpcServiceDefaults();
         builder.Services.AddOnlyPromptData(builder.Configuration, "trainer").AddOnlyPromptModels(builder.Configuration);
-        builder.Services.AddSingleton(new TrainingJobs.Settings(builder.Configuration.GetValue("OnlyPrompt:CheckpointEverySteps", 200)));
+        builder.Services.AddOptions<TrainerOptions>().BindConfiguration(TrainerOptions.Section)
+            .Validate(o => o.CheckpointEverySteps >= 1, $"{TrainerOptions.Section}:CheckpointEverySteps must be at least 1.").ValidateOnStart();
         builder.Services.AddSingleton<TrainingJobs>();
         var app = builder.Build();
         app.MapGrpcServiceDefaults();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Google.Protobuf;
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Model;
@@ -18,11 +19,9 @@ namespace OnlyPrompt.Trainer;
 /// every few steps, and a call with the same job id resumes from the newest one (or returns the finished result
 /// if the job had already completed and its checkpoint is in storage).
 /// </summary>
-public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore store, ComputeGate gate, WorkDirectory work, TrainingJobs.Settings settings,
+public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore store, ComputeGate gate, WorkDirectory work, IOptions<TrainerOptions> settings,
     ILogger<TrainingJobs> log)
 {
-    public sealed record Settings(int CheckpointEverySteps);
-
     private const string ResultFile = "result.json";
     private const string StateFolder = "state";
 
@@ -52,7 +51,7 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
             using var model = models.LoadAsync(request.Policy, cancellation).GetAwaiter().GetResult();
             var encoding = new ChatEncoding(model);
             var stateDirectory = Path.Combine(job, StateFolder);
-            var options = request.Training.ToOptions() with { CheckpointEverySteps = settings.CheckpointEverySteps, CheckpointDirectory = stateDirectory };
+            var options = request.Training.ToOptions() with { CheckpointEverySteps = settings.Value.CheckpointEverySteps, CheckpointDirectory = stateDirectory };
             RemoveUnfinishedStates(stateDirectory);
             var resume = NewestState(stateDirectory);
             if (resume is not null)

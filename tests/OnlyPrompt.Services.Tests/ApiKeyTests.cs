@@ -25,4 +25,14 @@ public sealed class ApiKeyTests(ServiceStack stack)
         Assert.Equal(StatusCode.Unauthenticated, wrong.StatusCode);
         Assert.NotNull(listed);
     }
+
+    [Theory]
+    [InlineData("--OnlyPrompt:Retry:Attempts", "0", "OnlyPrompt:Retry:Attempts must be at least 1.")]
+    [InlineData("--OnlyPrompt:Retry:MaxDelay", "00:00:00.100", "OnlyPrompt:Retry: FirstDelay must be positive and MaxDelay at least FirstDelay.")]
+    public async Task An_orchestrator_with_bad_settings_refuses_to_start_naming_the_setting(string setting, string value, string message)
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => InProcessService.StartAsync(OrchestratorApp.Build, [
+            .. stack.Settings("misconfigured-orchestrator"), "--OnlyPrompt:ResumeOnStart", "false", setting, value]));
+        Assert.Contains(message, error.Message);
+    }
 }
