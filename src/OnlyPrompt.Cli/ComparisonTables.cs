@@ -38,8 +38,9 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
             Row(text, $"this method, round {round}", RunKinds.OnlyPrompting, StageNames.Evaluate(round));
         text.AppendLine();
         text.AppendLine("Table 2: how each round was labelled (mean over seeds)");
-        text.AppendLine("| labeller | round | rejected score | pairs | kept | leaked | chosen quality | rejected quality | chosen better | judge: answers per grade 0..10 | unpaired prompts |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        text.AppendLine("Chosen and rejected quality of the kept pairs, and of every sampled pair: the filter drops pairs with identical answers, mostly on easy prompts.");
+        text.AppendLine("| labeller | round | rejected score | pairs | kept | leaked | chosen quality | rejected quality | chosen better | all pairs: chosen | all pairs: rejected | judge: answers per grade 0..10 | unpaired prompts |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (var round = 1; round <= rounds; round++)
         {
             Labelling(text, "only-prompting", RunKinds.OnlyPrompting, round);
@@ -99,6 +100,7 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
         text.AppendLine($"| {label} | {round} | {(judged ? "-" : string.Join("/", stages.Select(s => s.Sample!.Metrics.GetValueOrDefault("rejected_score").ToString("0", CultureInfo.InvariantCulture))))} | {Mean(s => s.Sample.Metrics.GetValueOrDefault("pairs")):F0} | {Mean(s => s.Filter.Metrics.GetValueOrDefault("kept")):F0} | " +
                         $"{Mean(s => s.Filter.Removed.GetValueOrDefault("LeakedRequest")):F1} | {PairMean("pairs/chosen_quality", "F3")} | " +
                         $"{PairMean("pairs/rejected_quality", "F3")} | {PairMean("pairs/chosen_better", "P0")} | " +
+                        $"{PairMean("pairs/sampled/chosen_quality", "F3")} | {PairMean("pairs/sampled/rejected_quality", "F3")} | " +
                         $"{(judged ? string.Join(" ", grades.Select(g => g.ToString("F0", CultureInfo.InvariantCulture))) : "-")} | " +
                         $"{(judged ? Mean(s => s.Sample.Metrics.GetValueOrDefault("judge/unpaired")).ToString("F1", CultureInfo.InvariantCulture) : "-")} |");
     }

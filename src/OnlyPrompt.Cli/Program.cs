@@ -24,16 +24,19 @@ static int Usage()
 {
     Console.Error.WriteLine("""
         usage:
-          onlyprompt experiment [--preset default|smoke] [--seed N] [--out DIR] [--threads N] [--device cpu|cuda] [--from-sft DIR]
+          onlyprompt experiment [--preset default|second|smoke] [--seed N] [--out DIR] [--threads N] [--device cpu|cuda] [--from-sft DIR]
                                 [--model-dim N] [--model-layers N] [--sft-epochs N] [--round-prompts N] [--families sort,max,...]
-                                [run's round options]
-              the default experiment in this process (--round-prompts: prompts of each round's own set; --families: the
-              world's task families, default sort, alphabetize, dedupe, count, max)
-          onlyprompt run [--preset default|smoke] [--seed N] [--schedule 3,5,7] [--round-lr 5e-5,2.5e-5,1.25e-5] [--round-loss dpo|ipo|simpo|...]
-                         [--round-beta B] [--round-nll A] [--round-epochs N] [--round-batch-tokens N] [--temperature T]
+                                [--round-reference previous|initial] [run's round options]
+              the default experiment in this process, with each round's likelihood probe (--round-prompts: prompts of each
+              round's own set; --families: the world's task families, default sort, alphabetize, dedupe; --preset second:
+              the second world's own tasks; --round-reference initial: pi_0 as every round's reference, a study option)
+          onlyprompt run [--preset default|second|smoke] [--seed N] [--schedule 3,5,7] [--round-lr 5e-5,2.5e-5,1.25e-5] [--round-loss dpo|ipo|simpo|...]
+                         [--round-beta B] [--round-nll A] [--nll-context plain|chosen-prefix] [--round-dpop LAMBDA]
+                         [--round-epochs N] [--round-batch-tokens N] [--temperature T]
                          [--kind KIND] [--stop-without-prefix-gap] [--keep-better-model] [--no-reuse] [--id RUN] [--detach]
               start a run on the orchestrator and watch it (--round-nll: weight of an NLL term on the chosen answers, RPO;
-              --round-batch-tokens: each round's token budget per batch); KIND: only-prompting (default), self-rewarding, fixed-gap,
+              --nll-context chosen-prefix: that term scores each chosen answer after the 10/10 prompt it was sampled with;
+              --round-dpop: DPOP's penalty on chosen answers below the reference, DPO only; --round-batch-tokens: each round's token budget per batch); KIND: only-prompting (default), self-rewarding, fixed-gap,
               offline-dpo, offline-simpo, chosen-prefix, adaptive-gap; --stop-without-prefix-gap: fail before a round whose
               policy answers no better with the 10/10 prefix than without (the gap is measured and warned about always);
               --keep-better-model: a round worse than its reference beyond the interval hands the reference on;
@@ -51,7 +54,7 @@ static int Usage()
           onlyprompt run --spec FILE.json [--id RUN] [--detach] [--no-reuse] [--stop-without-prefix-gap] [--keep-better-model]
               a RunSpec in protobuf JSON (// comment lines); references without a container are local files and model
               folders, checked and uploaded by content hash (docs/examples/paper-setting.spec.json)
-          onlyprompt compare [--preset default|smoke] [--seeds 1,2,3] [--kinds K1,K2,...] [--no-reuse] [--out FILE] [--blobs CONNECTION]
+          onlyprompt compare [--preset default|second|smoke] [--seeds 1,2,3] [--kinds K1,K2,...] [--no-reuse] [--out FILE] [--blobs CONNECTION]
               run every kind over the seeds (reusing finished runs) and print the paper's tables
           onlyprompt watch RUN | get RUN | cancel RUN | list
           onlyprompt report RUN [--out DIR]     save the run's report (Markdown and PNG plots) and print it

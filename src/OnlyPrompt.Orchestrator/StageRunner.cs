@@ -150,7 +150,10 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var record = new StageRecord { Files = { ["kept"] = response.Kept }, Removed = { response.Removed } };
         record.Metrics["kept"] = response.KeptCount;
         if (answers is not null)
-            await AddPairQualityAsync(record, response.Kept, answers, cancellation);
+        {
+            await AddPairQualityAsync(record, "pairs", response.Kept, answers, cancellation);
+            await AddPairQualityAsync(record, "pairs/sampled", request.Pairs, answers, cancellation);
+        }
         if (rewardModel is not null && response.KeptCount > 0)
             await AddPairRewardsAsync(run, stage, record, rewardModel, response.Kept, cancellation);
         return record;
@@ -167,20 +170,22 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         record.Metrics["pairs/chosen_reward_better"] = scored.ChosenBetter;
     }
 
-    // The paper's Figure 4 in miniature: how good the kept chosen and rejected answers really were. Measured after the
-    // filter, from true answers the rounds never see; nothing here feeds back into training.
-    private async Task AddPairQualityAsync(StageRecord record, BlobRef kept, BlobRef answers, CancellationToken cancellation)
+    // The paper's Figure 4 in miniature: how good the kept chosen and rejected answers really were ("pairs/..."), and
+    // all the sampled ones ("pairs/sampled/..."): the filter drops pairs with identical answers, mostly easy prompts, so
+    // the kept answers' quality falls with a rising rejected score even where the policy's answers do not. Measured after
+    // the filter, from true answers the rounds never see; nothing here feeds back into training.
+    private async Task AddPairQualityAsync(StageRecord record, string prefix, BlobRef pairsFile, BlobRef answers, CancellationToken cancellation)
     {
         var truth = (await datasets.ReadAsync<Experiment.World.EvalRecord>(answers, cancellation)).Where(a => a.Answer is not null)
             .GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First().Answer!);
-        var pairs = (await datasets.ReadAsync<Experiment.Filtering.SampledPair>(kept, cancellation)).Where(p => truth.ContainsKey(p.Prompt)).ToList();
+        var pairs = (await datasets.ReadAsync<Experiment.Filtering.SampledPair>(pairsFile, cancellation)).Where(p => truth.ContainsKey(p.Prompt)).ToList();
         if (pairs.Count == 0)
             return;
         var scored = pairs.Select(p => (Chosen: Experiment.World.ExactScorer.Quality(truth[p.Prompt], p.Chosen), Rejected: Experiment.World.ExactScorer.Quality(truth[p.Prompt], p.Rejected))).ToList();
-        record.Metrics["pairs/chosen_quality"] = scored.Average(s => s.Chosen);
-        record.Metrics["pairs/rejected_quality"] = scored.Average(s => s.Rejected);
-        record.Metrics["pairs/chosen_better"] = scored.Count(s => s.Chosen > s.Rejected) / (double)scored.Count;
-        record.Metrics["pairs/chosen_worse"] = scored.Count(s => s.Chosen < s.Rejected) / (double)scored.Count;
+        record.Metrics[$"{prefix}/chosen_quality"] = scored.Average(s => s.Chosen);
+        record.Metrics[$"{prefix}/rejected_quality"] = scored.Average(s => s.Rejected);
+        record.Metrics[$"{prefix}/chosen_better"] = scored.Count(s => s.Chosen > s.Rejected) / (double)scored.Count;
+        record.Metrics[$"{prefix}/chosen_worse"] = scored.Count(s => s.Chosen < s.Rejected) / (double)scored.Count;
     }
 
     private async Task<StageRecord> EvaluateAsync(Run run, PlannedStage stage, CancellationToken cancellation)

@@ -25,6 +25,8 @@ public class SmokeExperimentTests
         Assert.All(result.Stages, stage => Assert.InRange(stage.PrefixedQuality!.Value, 0, 1));
         Assert.All(result.Stages.Skip(2), stage => Assert.InRange(stage.Likelihood!.ChosenPrefixedFell, 0, 1));
         Assert.All(result.Stages.Skip(2), stage => Assert.True(stage.Likelihood!.Before.ChosenPlain < 0 && stage.NllLoss > 0));
+        Assert.All(result.Stages.Skip(2), stage => Assert.InRange(stage.SampledQuality!.Chosen, 0, 1));
+        Assert.All(result.Stages.Skip(2), stage => Assert.InRange(stage.KeptQuality!.Rejected, 0, 1));
 
         for (var round = 1; round <= 3; round++)
         {
@@ -71,7 +73,7 @@ public class SmokeExperimentTests
         var options = ExperimentOptions.Preset("smoke", seed: 1) with { Filter = new FilterOptions { LeakPatterns = ["."] }, RejectedScores = [3], RoundLearningRates = [5e-5] };
         var round = new ExperimentRunner(options, dir.Path, log.Add).Run().Stages[^1];
 
-        Assert.Equal((0, null, null), (round.Kept, round.Loss, round.Margin));
+        Assert.Equal((0, null, null, null), (round.Kept, round.Loss, round.Margin, round.KeptQuality));
         Assert.Contains(log, line => line.Contains("round 1: the filter kept none of", StringComparison.Ordinal));
         Assert.Equal(File.ReadAllBytes(Path.Combine(dir.Path, "init", "model.safetensors")),
             File.ReadAllBytes(Path.Combine(dir.Path, "round-1", "checkpoint", "model.safetensors")));

@@ -73,6 +73,12 @@ public sealed class RunKindTests(ServiceStack stack)
         var filtered = Stage(runs, RunKinds.OnlyPrompting, "round-1/filter").Metrics;
         Assert.InRange(filtered["pairs/chosen_quality"], 0, 1);
         Assert.InRange(filtered["pairs/chosen_better"] + filtered["pairs/chosen_worse"], 0, 1);
+        // Every sampled pair is scored too; the kept ones are the sampled ones without the removed, so the two differ when the filter removed any.
+        Assert.InRange(filtered["pairs/sampled/chosen_quality"], 0, 1);
+        var kept = filtered["kept"];
+        var sampled = Stage(runs, RunKinds.OnlyPrompting, "round-1/sample").Metrics["pairs"];
+        Assert.True(kept == sampled || filtered["pairs/sampled/chosen_quality"] != filtered["pairs/chosen_quality"]
+            || filtered["pairs/sampled/rejected_quality"] != filtered["pairs/rejected_quality"]);
         foreach (var picture in new[] { "quality.png", "win-rates.png", "calibration.png", "filter.png", "pairs.png", "training.png" })
         {
             Assert.Contains($"]({picture})", markdown);
@@ -85,7 +91,7 @@ public sealed class RunKindTests(ServiceStack stack)
         Assert.Matches(@"\| SFT \| 0\.\d{3} \| 50\.0 \| 50\.0 \|", tables); // the SFT model ties itself
         Assert.Matches(@"\| this method, round 3 \| 0\.\d{3} \| \d+\.\d \| \d+\.\d \|", tables);
         // A judge that grades every answer alike (or unreadably) gives a round without pairs: no quality to show.
-        Assert.Matches(@"\| self-rewarding judge \| 1 \| - \| \d+ \| \d+ \| [\d.]+ \| ([\d.]+|-) \| ([\d.]+|-) \| (\d+ ?%|-) \| (\d+ ){10}\d+ \| [\d.]+ \|", tables);
+        Assert.Matches(@"\| self-rewarding judge \| 1 \| - \| \d+ \| \d+ \| [\d.]+ \| ([\d.]+|-) \| ([\d.]+|-) \| (\d+ ?%|-) \| ([\d.]+|-) \| ([\d.]+|-) \| (\d+ ){10}\d+ \| [\d.]+ \|", tables);
         Assert.Matches(@"\| adaptive gap \| 2 \| \d \| \d+ \| \d+ \|", tables);
         Assert.Matches(@"\| adaptive gap, round 3 \| 0\.\d{3} \|", tables);
         Assert.DoesNotContain("not run", tables);

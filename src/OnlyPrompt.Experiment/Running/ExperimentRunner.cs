@@ -23,7 +23,15 @@ public sealed record StageReport(
     public LikelihoodShift? Likelihood { get; init; }
     /// <summary>The unweighted NLL term of the round's last step (TRL's nll_loss).</summary>
     public double? NllLoss { get; init; }
+    /// <summary>
+    /// A round's chosen and rejected answers scored against the round prompts' true answers (the rounds never see them):
+    /// over every sampled pair, and over the kept pairs only, which the identical-answer filter tilts toward harder prompts.
+    /// </summary>
+    public PairQuality? SampledQuality { get; init; }
+    public PairQuality? KeptQuality { get; init; }
 }
+
+public sealed record PairQuality(double Chosen, double Rejected);
 
 public sealed record ExperimentResult(string OutputDirectory, IReadOnlyList<StageReport> Stages, int LeakedSftExamples);
 
@@ -75,6 +83,9 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
         var sampler = new PairSampler(new LocalAnswerer(model), options.Templates, options.GenerationBatch);
         var filter = new PairFilter(options.Filter);
         var probe = new LikelihoodProbe(model, options.Templates, encoding);
+        var trueAnswers = world.RoundAnswers.ToDictionary(r => r.Prompt, r => r.Answer!);
+        PairQuality? Quality(IReadOnlyList<SampledPair> pairs) => pairs.Count == 0 ? null : new(
+            pairs.Average(p => ExactScorer.Quality(trueAnswers[p.Prompt], p.Chosen)), pairs.Average(p => ExactScorer.Quality(trueAnswers[p.Prompt], p.Rejected)));
         for (var round = 1; round <= options.Rounds; round++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -111,6 +122,8 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
             {
                 Likelihood = likelihood,
                 NllLoss = metrics?.GetValueOrDefault(LossMetrics.NllLoss),
+                SampledQuality = Quality(sampled),
+                KeptQuality = Quality(filtered.Kept),
             }));
         }
 
@@ -128,6 +141,8 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
             log($"  held-out quality asked for 10 / 10 with the chosen prefix: {row.PrefixedQuality:F3}");
             if (row.Likelihood is { } l)
                 log(ReportTable.Likelihood(l, row.NllLoss));
+            if (row.SampledQuality is { } all && row.KeptQuality is { } kept)
+                log(FormattableString.Invariant($"  true quality of the round's answers, chosen / rejected: all pairs {all.Chosen:F3} / {all.Rejected:F3}, kept pairs {kept.Chosen:F3} / {kept.Rejected:F3}"));
             return row;
         }
     }

@@ -23,7 +23,7 @@ public static class StageKey
         StageKind.Prepare => 1,
         StageKind.Sft or StageKind.Offline or StageKind.TrainRound => 2, // 2: memory-lean log-probs (same values up to float rounding)
         StageKind.Sample => 1,
-        StageKind.Filter => 1,
+        StageKind.Filter => 2, // 2: also the quality of every sampled pair, not only of the kept ones
         StageKind.Evaluate => 1,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "this stage is never shared."),
     };
