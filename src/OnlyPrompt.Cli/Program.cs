@@ -36,7 +36,8 @@ static int Usage()
                          [--kind KIND] [--stop-without-prefix-gap] [--keep-better-model] [--no-reuse] [--id RUN] [--detach]
               start a run on the orchestrator and watch it (--round-nll: weight of an NLL term on the chosen answers, RPO;
               --nll-context chosen-prefix: that term scores each chosen answer after the 10/10 prompt it was sampled with;
-              --round-dpop: DPOP's penalty on chosen answers below the reference, DPO only; --round-batch-tokens: each round's token budget per batch); KIND: only-prompting (default), self-rewarding, fixed-gap,
+              --round-dpop: DPOP's penalty on chosen answers below the reference, DPO only; --round-batch-tokens: each round's
+              token budget per batch); KIND: only-prompting (default), self-rewarding, fixed-gap,
               offline-dpo, offline-simpo, chosen-prefix, adaptive-gap; --stop-without-prefix-gap: fail before a round whose
               policy answers no better with the 10/10 prefix than without (the gap is measured and warned about always);
               --keep-better-model: a round worse than its reference beyond the interval hands the reference on;

@@ -91,8 +91,10 @@ public sealed class FieldErrors
             .Check(loss.LabelSmoothing is >= 0 and < 0.5, field + ".label_smoothing", $"is {loss.LabelSmoothing}; it must be in [0, 0.5).")
             .Check(loss.Alpha >= 0 && loss.Lambda >= 0 && loss.Delta >= 0, field, "alpha, lambda and delta must be >= 0.")
             .Check(loss.ChosenNllWeight >= 0 && double.IsFinite(loss.ChosenNllWeight), field + ".chosen_nll_weight", $"is {loss.ChosenNllWeight}; it must be >= 0.")
-            .Check(loss.ChosenPenaltyWeight >= 0 && double.IsFinite(loss.ChosenPenaltyWeight), field + ".chosen_penalty_weight", $"is {loss.ChosenPenaltyWeight}; it must be >= 0.")
-            .Check(loss.ChosenPenaltyWeight == 0 || loss.Loss == PreferenceLoss.Dpo, field + ".chosen_penalty_weight", $"is {loss.ChosenPenaltyWeight}; DPOP's penalty applies to PREFERENCE_LOSS_DPO only, not {loss.Loss}.");
+            .Check(loss.ChosenPenaltyWeight >= 0 && double.IsFinite(loss.ChosenPenaltyWeight), field + ".chosen_penalty_weight",
+                $"is {loss.ChosenPenaltyWeight}; it must be >= 0.")
+            .Check(loss.ChosenPenaltyWeight == 0 || loss.Loss == PreferenceLoss.Dpo, field + ".chosen_penalty_weight",
+                $"is {loss.ChosenPenaltyWeight}; DPOP's penalty applies to PREFERENCE_LOSS_DPO only, not {loss.Loss}.");
     }
 
     public FieldErrors Templates(PromptTemplates? templates, string field)

@@ -85,7 +85,8 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
         var probe = new LikelihoodProbe(model, options.Templates, encoding);
         var trueAnswers = world.RoundAnswers.ToDictionary(r => r.Prompt, r => r.Answer!);
         PairQuality? Quality(IReadOnlyList<SampledPair> pairs) => pairs.Count == 0 ? null : new(
-            pairs.Average(p => ExactScorer.Quality(trueAnswers[p.Prompt], p.Chosen)), pairs.Average(p => ExactScorer.Quality(trueAnswers[p.Prompt], p.Rejected)));
+            pairs.Average(p => ExactScorer.Quality(trueAnswers[p.Prompt], p.Chosen)),
+            pairs.Average(p => ExactScorer.Quality(trueAnswers[p.Prompt], p.Rejected)));
         for (var round = 1; round <= options.Rounds; round++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -142,7 +143,8 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
             if (row.Likelihood is { } l)
                 log(ReportTable.Likelihood(l, row.NllLoss));
             if (row.SampledQuality is { } all && row.KeptQuality is { } kept)
-                log(FormattableString.Invariant($"  true quality of the round's answers, chosen / rejected: all pairs {all.Chosen:F3} / {all.Rejected:F3}, kept pairs {kept.Chosen:F3} / {kept.Rejected:F3}"));
+                log(FormattableString.Invariant($"  true quality of the round's answers, chosen / rejected: all pairs {all.Chosen:F3} / {all.Rejected:F3}, ") +
+                    FormattableString.Invariant($"kept pairs {kept.Chosen:F3} / {kept.Rejected:F3}"));
             return row;
         }
     }
@@ -195,11 +197,10 @@ public static class ReportTable
     }
 
     /// <summary>Mean per-token log-prob of the round's kept answers before -> after its training, and the share of chosen answers that fell.</summary>
-    public static string Likelihood(LikelihoodShift l, double? nllLoss)
-    {
-        static string Move(double before, double after) => $"{before.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)} -> {after.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)}";
-        return $"  log-prob per token, before -> after: chosen plain {Move(l.Before.ChosenPlain, l.After.ChosenPlain)}, chosen prefixed {Move(l.Before.ChosenPrefixed, l.After.ChosenPrefixed)}, " +
-               $"rejected plain {Move(l.Before.RejectedPlain, l.After.RejectedPlain)}, rejected prefixed {Move(l.Before.RejectedPrefixed, l.After.RejectedPrefixed)}; " +
-               $"chosen fell in {l.ChosenPlainFell:P0} plain, {l.ChosenPrefixedFell:P0} prefixed; nll_loss {nllLoss?.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) ?? "-"}";
-    }
+    public static string Likelihood(LikelihoodShift l, double? nllLoss) => FormattableString.Invariant(
+        $"  log-prob per token, before -> after: chosen plain {l.Before.ChosenPlain:F3} -> {l.After.ChosenPlain:F3}, ") +
+        FormattableString.Invariant($"chosen prefixed {l.Before.ChosenPrefixed:F3} -> {l.After.ChosenPrefixed:F3}, ") +
+        FormattableString.Invariant($"rejected plain {l.Before.RejectedPlain:F3} -> {l.After.RejectedPlain:F3}, ") +
+        FormattableString.Invariant($"rejected prefixed {l.Before.RejectedPrefixed:F3} -> {l.After.RejectedPrefixed:F3}; ") +
+        FormattableString.Invariant($"chosen fell in {l.ChosenPlainFell:P0} plain, {l.ChosenPrefixedFell:P0} prefixed; nll_loss {nllLoss?.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) ?? "-"}");
 }

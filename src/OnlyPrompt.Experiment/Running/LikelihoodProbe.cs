@@ -11,7 +11,7 @@ namespace OnlyPrompt.Experiment.Running;
 /// </summary>
 public sealed record Likelihoods(double ChosenPlain, double ChosenPrefixed, double RejectedPlain, double RejectedPrefixed);
 
-/// <summary>What a round's training did to the likelihood of its own pairs: before (the reference), after (the new policy).</summary>
+/// <summary>What a round's training did to the likelihood of its own pairs: before (the policy the round starts from), after (the new policy).</summary>
 public sealed record LikelihoodShift(Likelihoods Before, Likelihoods After, double ChosenPlainFell, double ChosenPrefixedFell)
 {
     public Likelihoods Change => new(After.ChosenPlain - Before.ChosenPlain, After.ChosenPrefixed - Before.ChosenPrefixed,

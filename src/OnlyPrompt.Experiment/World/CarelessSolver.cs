@@ -15,16 +15,18 @@ public sealed class CarelessSolver(Random random)
     public string Answer(WorldTask task, double quality)
     {
         var items = task.Instruction.Split(" : ")[1].Split(' ');
+        string List(bool dropAllCopies, params string[][] lazyOrders) =>
+            Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), lazyOrders, dropAllCopies), quality);
         return task.Family switch
         {
-            TaskFamily.Sort or TaskFamily.Alphabetize => Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), [items], dropAllCopies: false), quality),
-            TaskFamily.Dedupe => Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), [items, [.. items.Order(StringComparer.Ordinal)]], dropAllCopies: true), quality),
+            TaskFamily.Sort or TaskFamily.Alphabetize => List(false, items),
+            TaskFamily.Dedupe => List(true, items, [.. items.Order(StringComparer.Ordinal)]),
             // The second world: its lazy answers are its tasks' typical mistakes (sorted the wrong way, the filter forgotten,
             // the letters sorted instead of kept in order, the odd positions kept instead of the even ones).
-            TaskFamily.Descend => Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), [[.. items.Order(StringComparer.Ordinal)], items], dropAllCopies: false), quality),
-            TaskFamily.Evens => Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), [items], dropAllCopies: false), quality),
-            TaskFamily.FirstSeen => Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), [[.. items.Distinct().Order(StringComparer.Ordinal)], items], dropAllCopies: true), quality),
-            TaskFamily.Alternate => Nearest(task.Answer, ListAnswers(ExactScorer.Words(task.Answer), [[.. items.Where((_, i) => i % 2 == 1)], items], dropAllCopies: false), quality),
+            TaskFamily.Descend => List(false, [.. items.Order(StringComparer.Ordinal)], items),
+            TaskFamily.Evens => List(false, items),
+            TaskFamily.FirstSeen => List(true, [.. items.Distinct().Order(StringComparer.Ordinal)], items),
+            TaskFamily.Alternate => List(false, [.. items.Where((_, i) => i % 2 == 1)], items),
             // One-word answers: worked out on the first q x n items only; with none read, the lazy answer, which is wrong whenever a wrong one exists.
             TaskFamily.Max => Read(items, quality) is { Length: > 0 } read ? read.Max(StringComparer.Ordinal)! : items.FirstOrDefault(i => i != task.Answer) ?? task.Answer,
             TaskFamily.Count => Read(items, quality) is { Length: > 0 } read && CountedLetter(task) is var letter
