@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: the library at real sizes on this machine, one JSON line per measurement: the matmul peak per dtype,
 # DPO training and sampling at the tiny, d768 and Qwen2.5-0.5B shapes (full fine-tuning, activation checkpointing,
-# LoRA rank 16), each beside Debian's PyTorch running the same decoder (bench/torch_reference.py) where it fits.
+# LoRA rank 16, mixed precision), each beside Debian's PyTorch running the same decoder (bench/torch_reference.py) where it fits.
 #   bench/real-sizes.sh [--quick]      --quick: the tiny and d768 shapes only
 # Needs python3-torch (apt-get install python3-torch) for the PyTorch lines; without it they are skipped.
 set -euo pipefail
@@ -22,6 +22,7 @@ d768=(--shape d768 --batch 4 --seq 512 --threads 2)
 "${bench[@]}" train "${d768[@]}" --steps 3
 "${bench[@]}" train "${d768[@]}" --steps 3 --checkpointing
 "${bench[@]}" train "${d768[@]}" --steps 3 --lora 16
+"${bench[@]}" train "${d768[@]}" --steps 3 --mixed-precision
 torch_ref train --dim 768 --layers 6 --heads 12 --kv-heads 4 --vocab 32000 --batch 4 --seq 512 --reps 2
 "${bench[@]}" sample --shape d768 --batch 16 --prompt-len 32 --new-tokens 128 --threads 2 --repeats 1 --dtype auto
 "${bench[@]}" sample --shape d768 --batch 16 --prompt-len 32 --new-tokens 128 --threads 2 --repeats 1 --dtype fp32
@@ -32,6 +33,7 @@ $quick && exit 0
 q05=(--shape qwen2.5-0.5b --batch 4 --seq 512 --threads 2 --steps 2)
 "${bench[@]}" train "${q05[@]}" --checkpointing
 "${bench[@]}" train "${q05[@]}" --checkpointing --lora 16
+"${bench[@]}" train "${q05[@]}" --checkpointing --mixed-precision
 "${bench[@]}" train "${q05[@]}"
 "${bench[@]}" sample --shape qwen2.5-0.5b --batch 16 --prompt-len 32 --new-tokens 128 --threads 2 --repeats 1 --dtype auto
 "${bench[@]}" sample --shape qwen2.5-0.5b --batch 16 --prompt-len 32 --new-tokens 128 --threads 2 --repeats 1 --dtype fp32

@@ -29,6 +29,7 @@ public sealed record BenchOptions
     /// <summary>LoRA rank on every projection (alpha = 2 x rank); null: full fine-tuning.</summary>
     public int? Lora { get; init; }
     public bool Checkpointing { get; init; }
+    public bool MixedPrecision { get; init; }
     public string Shape { get; init; } = "custom";
 
     /// <summary>Named model shapes: the tiny default, the d768 one of the platform notes, and Qwen2.5-0.5B's.</summary>
@@ -72,6 +73,7 @@ public sealed record BenchOptions
                 "--shape" => ForShape(options, Value()),
                 "--lora" => options with { Lora = Int() },
                 "--checkpointing" => options with { Checkpointing = true },
+                "--mixed-precision" => options with { MixedPrecision = true },
                 _ => throw new ArgumentException($"unknown option '{flag}'."),
             };
         }

@@ -16,7 +16,7 @@ if (OnlyPrompt.Model.GlibcMallocTuning.RerunWithSettingsIfNeeded(args) is { } ex
 if (args.Length == 0 || args[0] is not ("sample" or "logprobs" or "train" or "matmul"))
 {
     Console.Error.WriteLine("usage: OnlyPrompt.Bench sample|logprobs|train|matmul [--shape tiny|d768|qwen2.5-0.5b (first; later flags override it)] " +
-                            "[--loss dpo|simpo|... --no-ref-cache --steps N --lora RANK --checkpointing --dim N --layers N --heads N --kv-heads N --ff N --vocab N " +
+                            "[--loss dpo|simpo|... --no-ref-cache --steps N --lora RANK --checkpointing --mixed-precision --dim N --layers N --heads N --kv-heads N --ff N --vocab N " +
                             "--batch N --prompt-len N --new-tokens N --seq N --no-cache --dtype auto|fp32|bf16 --threads N --repeats N --device cpu|cuda]");
     return 2;
 }
@@ -32,10 +32,11 @@ catch (ArgumentException e)
 }
 
 var device = TorchRuntime.Configure(options.Device, options.Threads);
-// auto: bf16 for sampling and scoring where the hardware computes it natively; fp32 for training (no fp32 master weights yet).
+// auto: bf16 for sampling and scoring where the hardware computes it natively; fp32 for training (--mixed-precision computes in bf16).
 var dtype = options.DType != "auto" ? DTypes.Parse(options.DType, "--dtype") : args[0] == "train" ? ScalarType.Float32 : Precision.ForInference(device);
 options = options with { DType = DTypes.Name(dtype) };
-var matmulPeak = Flops.MatmulPeakGflops(dtype, device);
+// Mixed-precision training computes in bf16, so its fraction of peak is against bf16's matmul.
+var matmulPeak = Flops.MatmulPeakGflops(args[0] == "train" && options.MixedPrecision ? ScalarType.BFloat16 : dtype, device);
 if (args[0] == "matmul")
 {
     Console.WriteLine(JsonSerializer.Serialize(new

@@ -34,7 +34,7 @@ public static class TrainBenchmark
         var trainingOptions = new TrainingOptions
         {
             LearningRate = 1e-5, Schedule = LearningRateSchedule.Constant, Epochs = options.Steps + 1, MaxSteps = options.Steps + 1,
-            TokensPerBatch = 2 * options.Batch * options.Sequence,
+            TokensPerBatch = 2 * options.Batch * options.Sequence, MixedPrecision = options.MixedPrecision,
         };
         var stepSeconds = new List<double>();
         var stepRss = new List<double>();
@@ -70,6 +70,7 @@ public static class TrainBenchmark
             trained_parameters = policy.parameters().Where(p => p.requires_grad).Sum(p => p.numel()),
             lora_rank = options.Lora,
             checkpointing = options.Checkpointing,
+            mixed_precision = options.MixedPrecision,
             dtype = options.DType,
             threads = get_num_threads(),
         };

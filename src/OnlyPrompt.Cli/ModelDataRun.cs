@@ -85,6 +85,7 @@ public static class ModelDataRun
         var name = arguments.Text("--name");
         var lora = Lora(arguments);
         var checkpointing = arguments.Flag("--checkpointing");
+        var mixedPrecision = arguments.Flag("--mixed-precision");
         arguments.RejectUnknown();
 
         // Everything is read and checked before anything is uploaded.
@@ -115,7 +116,7 @@ public static class ModelDataRun
         if (given.PreferenceData is null)
             spec.Offline = null;
         foreach (var training in new[] { spec.Sft, spec.Offline?.Training }.Concat(spec.Rounds.Select(r => r.Train.Training)).OfType<TrainingSettings>())
-            (training.Lora, training.GradientCheckpointing) = (lora?.Clone(), checkpointing);
+            (training.Lora, training.GradientCheckpointing, training.MixedPrecision) = (lora?.Clone(), checkpointing, mixedPrecision);
         spec.Evaluation.Scorer = scorer;
         spec.Evaluation.Judge = judge;
         if (rewardModel is not null)

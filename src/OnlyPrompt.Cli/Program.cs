@@ -46,12 +46,12 @@ static int Usage()
                          [--scorer exact|reward-model|judge] [--judge-url URL --judge-model NAME] [--judge-key-env VAR]
                          [--judge-mode pairwise|pairwise-logprobs|rating] [--rounds N] [--columns-sft|preferences|prompts|eval canonical=actual,...]
                          [--sft-lr LR] [--offline-lr LR] [--batch-tokens N] [--max-new-tokens N] [--calibration-prompts N]
-                         [--lora RANK [--lora-alpha A] [--lora-dropout P] [--lora-targets q_proj,v_proj,...]] [--checkpointing]
+                         [--lora RANK [--lora-alpha A] [--lora-dropout P] [--lora-targets q_proj,v_proj,...]] [--checkpointing] [--mixed-precision]
                          [--container NAME] [--name NAME] [run's round options] [--id RUN] [--detach]
               the method on your own Hugging Face model and datasets (JSON Lines or Parquet in TRL's shapes, AlpacaEval,
               MT-Bench); files are checked before anything is uploaded, then uploaded by content hash; --lora: each training
               stage trains a LoRA adapter (saved under checkpoint/adapter/ in PEFT's layout) and merges it; --checkpointing:
-              activation checkpointing per decoder layer
+              activation checkpointing per decoder layer; --mixed-precision: bf16 compute with fp32 master weights
           onlyprompt run --spec FILE.json [--id RUN] [--detach] [--no-reuse] [--stop-without-prefix-gap] [--keep-better-model]
               a RunSpec in protobuf JSON (// comment lines); references without a container are local files and model
               folders, checked and uploaded by content hash (docs/examples/paper-setting.spec.json)

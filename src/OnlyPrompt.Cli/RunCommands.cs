@@ -42,7 +42,7 @@ public static class RunCommands
 
     public static async Task<int> RunAsync(string command, string[] args)
     {
-        var arguments = new Arguments(args, ["--detach", "--checkpointing", .. RunFlags]);
+        var arguments = new Arguments(args, ["--detach", "--checkpointing", "--mixed-precision", .. RunFlags]);
         using var connection = new OrchestratorConnection(arguments);
         var (client, headers, address) = (connection.Client, connection.Headers, connection.Address);
         using var cancel = new CancellationTokenSource();

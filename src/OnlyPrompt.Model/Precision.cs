@@ -6,7 +6,7 @@ namespace OnlyPrompt.Model;
 /// <summary>
 /// The fastest safe dtype for inference (sampling, scoring) on a device: bf16 where the hardware computes it natively
 /// (CPUs with AVX512-BF16 or AMX, which libtorch's oneDNN uses; CUDA devices), fp32 elsewhere, where bf16 is emulated
-/// and slower. Training stays fp32 until it keeps fp32 master weights and optimizer state beside a bf16 compute copy.
+/// and slower. Training computes in bf16 only under mixed precision, with fp32 master weights (OnlyPrompt.Training's MasterWeights).
 /// </summary>
 public static class Precision
 {

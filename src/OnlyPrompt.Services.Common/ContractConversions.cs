@@ -38,7 +38,7 @@ public static class ContractConversions
             _ => LearningRateSchedule.Cosine,
         },
         WarmupSteps = s.WarmupSteps, MinLearningRateRatio = s.MinLearningRateRatio, Epochs = s.Epochs, TokensPerBatch = s.TokensPerBatch,
-        MaxGradNorm = s.MaxGradNorm, WeightDecay = s.WeightDecay, Seed = s.Seed,
+        MaxGradNorm = s.MaxGradNorm, WeightDecay = s.WeightDecay, Seed = s.Seed, MixedPrecision = s.MixedPrecision,
     };
 
     public static Contract.TrainingSettings ToContract(this TrainingOptions o) => new()
@@ -51,7 +51,7 @@ public static class ContractConversions
             _ => Contract.LearningRateSchedule.Cosine,
         },
         WarmupSteps = o.WarmupSteps, MinLearningRateRatio = o.MinLearningRateRatio, Epochs = o.Epochs, TokensPerBatch = o.TokensPerBatch,
-        MaxGradNorm = o.MaxGradNorm, WeightDecay = o.WeightDecay, Seed = o.Seed,
+        MaxGradNorm = o.MaxGradNorm, WeightDecay = o.WeightDecay, Seed = o.Seed, MixedPrecision = o.MixedPrecision,
     };
 
     public static (Library.PreferenceLoss Loss, Library.LossSettings Settings) ToOptions(this Contract.LossSettings s) =>

@@ -104,6 +104,29 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     }
 
     [Fact]
+    public async Task Trainer_under_mixed_precision_trains_in_bf16_and_saves_an_fp32_checkpoint()
+    {
+        var (model, sft) = await TinyWorldAsync();
+        var request = new TrainRequest
+        {
+            JobId = "trainer-mixed", Policy = model, Datasets = { sft }, Sft = new Trainer.V1.SftObjective(),
+            Training = new TrainingSettings { LearningRate = 1e-3, Epochs = 1, TokensPerBatch = 512, MaxGradNorm = 1, MixedPrecision = true },
+            OutputContainer = Container, OutputPrefix = "trained-mixed",
+        };
+        TrainResult? result = null;
+        using (var call = new TrainerClient(stack.Trainer.Channel).Train(request))
+            await foreach (var item in call.ResponseStream.ReadAllAsync())
+                if (item.EventCase == TrainEvent.EventOneofCase.Result)
+                    result = item.Result;
+
+        Assert.NotNull(result);
+        Assert.True(result.Metrics["loss"] > 0);
+        using var files = new TempDirectory();
+        var weights = Model.Checkpoints.SafeTensors.ReadHeader(Path.Combine(await stack.Store.DownloadCheckpointAsync(result.Checkpoint, files.Path), "model.safetensors"));
+        Assert.All(weights.Values, entry => Assert.Equal(TorchSharp.torch.ScalarType.Float32, entry.DType));
+    }
+
+    [Fact]
     public async Task Trainer_trains_the_NLL_term_after_the_given_instruction_prefix()
     {
         var (model, world) = await TinyWorld.UploadAsync(stack.Store, Container);

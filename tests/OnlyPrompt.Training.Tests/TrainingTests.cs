@@ -5,6 +5,7 @@ using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
 using OnlyPrompt.Training.Losses;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OnlyPrompt.Training.Tests;
@@ -88,6 +89,64 @@ public class TrainingTests
         Assert.Equal(alone, logProbs.ChosenInNllContext!.data<float>().ToArray(), (a, b) => Math.Abs(a - b) < 1e-4);
         Assert.Equal(logProbs.Chosen.data<float>()[2], logProbs.ChosenInNllContext.data<float>()[2], 4);
         Assert.NotEqual(logProbs.Chosen.data<float>()[0], logProbs.ChosenInNllContext.data<float>()[0], 2);
+    }
+
+    [Fact]
+    public void MixedPrecisionAccumulatesUpdatesBf16WouldRoundAwayAndEndsWithAnFp32Model()
+    {
+        // An AdamW step moves each weight by about the learning rate; 1e-5 is below bf16's resolution near weights of
+        // size 0.02 (about 1e-4), so a model trained in plain bf16 cannot move, while fp32 masters accumulate the steps.
+        var examples = Pairs(16).Select(p => new SftExample(p.Id, p.Prompt, p.Chosen)).ToList();
+        var options = new TrainingOptions { LearningRate = 1e-5, Schedule = LearningRateSchedule.Constant, Epochs = 4, TokensPerBatch = 80 };
+        using var reference = TinyModels.Create(seed: 5);
+        var before = reference.named_parameters().ToDictionary(p => p.name, p => p.parameter.to(ScalarType.BFloat16).to(ScalarType.Float32));
+
+        using var mixed = TinyModels.Create(seed: 5);
+        new Trainer<SftExample>(mixed, new SftObjective(), options with { MixedPrecision = true }).Train(examples);
+        using var plainBf16 = TinyModels.Create(seed: 5);
+        plainBf16.to(ScalarType.BFloat16);
+        new Trainer<SftExample>(plainBf16, new SftObjective(), options).Train(examples);
+
+        Assert.Equal(ScalarType.Float32, mixed.DType);
+        static double Moved(LlamaForCausalLM model, Dictionary<string, Tensor> before, string name) =>
+            (model.named_parameters().Single(p => p.name == name).parameter.to(ScalarType.Float32) - before[name]).abs().max().item<float>();
+        var weight = "model.layers.0.mlp.down_proj.weight";
+        Assert.True(Moved(mixed, before, weight) > 1e-5, $"mixed precision moved {weight} by {Moved(mixed, before, weight)}");
+        Assert.True(Moved(plainBf16, before, weight) < Moved(mixed, before, weight) / 2,
+            $"plain bf16 moved {weight} by {Moved(plainBf16, before, weight)}, mixed precision by {Moved(mixed, before, weight)}");
+    }
+
+    [Fact]
+    public void MixedPrecisionResumesFromItsMasterWeights()
+    {
+        using var dir = new TempDirectory();
+        var options = new TrainingOptions
+        {
+            LearningRate = 1e-3, MaxSteps = 8, Epochs = 8, TokensPerBatch = 100, Seed = 9, CheckpointEverySteps = 4,
+            CheckpointDirectory = dir.File("run"), MixedPrecision = true,
+        };
+        var pairs = Pairs(12);
+        using var uninterrupted = TinyModels.Create(seed: 5);
+        var cached = ReferenceCache.Attach(uninterrupted, pairs, pairsPerBatch: 4);
+        var objective = new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings());
+        new Trainer<PreferencePair>(uninterrupted, objective, options).Train(cached);
+
+        using var resumed = TinyModels.Create(seed: 77);
+        new Trainer<PreferencePair>(resumed, objective, options with { CheckpointDirectory = dir.File("resumed") }).Train(cached, resumeFrom: dir.File("run/step-4"));
+
+        var expected = uninterrupted.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, parameter) in resumed.named_parameters())
+            Assert.True(parameter.bytes.SequenceEqual(expected[name].bytes), $"{name} differs after resuming");
+        using var plain = TinyModels.Create(seed: 5);
+        Assert.Contains("not written under mixed precision", Assert.Throws<FileNotFoundException>(() =>
+            new Trainer<PreferencePair>(plain, objective, options with { CheckpointDirectory = dir.File("other") }).Train(cached, resumeFrom: MakePlainCheckpoint())).Message);
+
+        string MakePlainCheckpoint()
+        {
+            using var model = TinyModels.Create(seed: 5);
+            new Trainer<PreferencePair>(model, objective, options with { MixedPrecision = false, CheckpointDirectory = dir.File("plain"), MaxSteps = 4 }).Train(cached);
+            return dir.File("plain/step-4");
+        }
     }
 
     [Fact]

@@ -22,13 +22,15 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
         foreach (var example in train.Concat(evaluation ?? []))
             objective.Validate(example, model.Config);
 
-        using var optimizer = CreateOptimizer();
-        var state = resumeFrom is null ? new TrainerState(0, 0, 0) : TrainerState.Load(resumeFrom, model, optimizer);
+        using var masters = options.MixedPrecision ? new MasterWeights(model) : null;
+        // The optimizer steps the fp32 masters under mixed precision, the model's own trainable parameters otherwise.
+        var parameters = masters?.Masters ?? TrainableParameters();
+        using var optimizer = CreateOptimizer(parameters);
+        var state = resumeFrom is null ? new TrainerState(0, 0, 0) : TrainerState.Load(resumeFrom, model, optimizer, masters);
         var shapes = train.Select(objective.Shape).ToArray();
         var plans = Enumerable.Range(0, options.Epochs)
             .Select(epoch => TokenBudgetBatches.Plan(shapes, options.TokensPerBatch, options.Seed, epoch)).ToArray();
         var totalSteps = TotalSteps(plans);
-        var parameters = TrainableParameters();
         IReadOnlyDictionary<string, double> lastMetrics = new Dictionary<string, double>();
 
         model.train();
@@ -58,6 +60,7 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
                 examples += batch.Count;
                 tokens += loss.Tokens;
             }
+            masters?.TakeGradients();
             var gradNorm = nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm > 0 ? options.MaxGradNorm : double.PositiveInfinity);
             if (!double.IsFinite(gradNorm))
             {
@@ -66,6 +69,7 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
             }
             optimizer.step();
             optimizer.zero_grad();
+            masters?.PutWeights();
             step++;
             next += micro;
             if (next >= plan.Count)
@@ -76,7 +80,7 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
             if (evaluation is { Count: > 0 } && options.EvalEverySteps > 0 && step % options.EvalEverySteps == 0 && step < totalSteps)
                 progress?.Invoke(EvaluationProgress(step, totalSteps, epoch, learningRate, evaluation));
             if (options.CheckpointEverySteps > 0 && step % options.CheckpointEverySteps == 0)
-                new TrainerState(step, epoch, next).Save(Path.Combine(options.CheckpointDirectory!, $"step-{step}"), model, optimizer);
+                new TrainerState(step, epoch, next).Save(Path.Combine(options.CheckpointDirectory!, $"step-{step}"), model, optimizer, masters);
         }
 
         IReadOnlyDictionary<string, double>? finalEvaluation = null;
@@ -121,9 +125,8 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
     private Parameter[] TrainableParameters() => model.parameters().Where(p => p.requires_grad).ToArray();
 
     // Weight decay on matrices only: norms and biases keep their scale.
-    private OptimizerHelper CreateOptimizer()
+    private OptimizerHelper CreateOptimizer(Parameter[] parameters)
     {
-        var parameters = TrainableParameters();
         AdamW.ParamGroup Group(IEnumerable<Parameter> members, double decay) =>
             new(members, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, decay, false, false);
         return optim.AdamW([Group(parameters.Where(p => p.dim() >= 2), options.WeightDecay), Group(parameters.Where(p => p.dim() < 2), 0)],

@@ -36,6 +36,8 @@ public sealed record TrainingOptions
     /// <summary>Write a resumable checkpoint every this many steps (0: none) into CheckpointDirectory/step-N.</summary>
     public int CheckpointEverySteps { get; init; }
     public string? CheckpointDirectory { get; init; }
+    /// <summary>Compute in bf16 with fp32 master weights and optimizer state (<see cref="MasterWeights"/>); the model ends fp32.</summary>
+    public bool MixedPrecision { get; init; }
 
     public void Validate()
     {

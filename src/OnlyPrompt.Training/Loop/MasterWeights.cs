@@ -1,0 +1,76 @@
+using OnlyPrompt.Model.Llama;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace OnlyPrompt.Training.Loop;
+
+/// <summary>
+/// Mixed precision: the model computes forward and backward in bf16 while AdamW steps fp32 master copies of its
+/// trainable parameters, so updates smaller than bf16's resolution (8 bits of mantissa) accumulate instead of being
+/// rounded away. Frozen parameters (a LoRA base) stay bf16 only. Disposing casts the model back to fp32 holding the
+/// masters' values exactly.
+/// </summary>
+public sealed class MasterWeights : IDisposable
+{
+    private readonly LlamaForCausalLM model;
+    private Parameter[] compute;
+
+    public MasterWeights(LlamaForCausalLM model, ScalarType computeType = ScalarType.BFloat16)
+    {
+        if (model.DType != ScalarType.Float32)
+            throw new ArgumentException($"mixed precision starts from an fp32 model; this one is {model.DType}.", nameof(model));
+        this.model = model;
+        using (no_grad())
+            Masters = Trainable().Select(p =>
+            {
+                // Disposed at once: an undisposed view would keep the fp32 weights alive beside the bf16 copy until a GC.
+                using var view = p.detach();
+                return new Parameter(view.clone(), requires_grad: true);
+            }).ToArray();
+        model.to(computeType);
+        compute = Trainable();
+    }
+
+    /// <summary>The fp32 parameters the optimizer steps, in the model's parameter order.</summary>
+    public Parameter[] Masters { get; }
+
+    /// <summary>After backward: the model's bf16 gradients, in fp32, become the masters' (and the model's are zeroed).</summary>
+    public void TakeGradients()
+    {
+        // The scope frees the wrappers the grad getters return; the gradients themselves live on in their parameters.
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        for (var i = 0; i < compute.Length; i++)
+        {
+            if (compute[i].grad is not { } gradient)
+                continue;
+            if (Masters[i].grad is { } master)
+                master.copy_(gradient);
+            else
+                Masters[i].grad = gradient.to(ScalarType.Float32);
+            gradient.zero_();
+        }
+    }
+
+    /// <summary>After the optimizer step: the model computes with the masters' new values, rounded to bf16.</summary>
+    public void PutWeights()
+    {
+        using var _ = no_grad();
+        for (var i = 0; i < compute.Length; i++)
+            compute[i].copy_(Masters[i]);
+    }
+
+    public void Dispose()
+    {
+        model.to(ScalarType.Float32);
+        compute = Trainable();
+        using (no_grad())
+            for (var i = 0; i < compute.Length; i++)
+                compute[i].copy_(Masters[i]);
+        foreach (var master in Masters)
+            master.Dispose();
+    }
+
+    private Parameter[] Trainable() => model.parameters().Where(p => p.requires_grad).ToArray();
+}
