@@ -113,13 +113,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
             Training = new TrainingSettings { LearningRate = 1e-3, Epochs = 1, TokensPerBatch = 512, MaxGradNorm = 1, MixedPrecision = true },
             OutputContainer = Container, OutputPrefix = "trained-mixed",
         };
-        TrainResult? result = null;
-        using (var call = new TrainerClient(stack.Trainer.Channel).Train(request))
-            await foreach (var item in call.ResponseStream.ReadAllAsync())
-                if (item.EventCase == TrainEvent.EventOneofCase.Result)
-                    result = item.Result;
-
-        Assert.NotNull(result);
+        var result = await TrainToResultAsync(request);
         Assert.True(result.Metrics["loss"] > 0);
         using var files = new TempDirectory();
         var weights = Model.Checkpoints.SafeTensors.ReadHeader(Path.Combine(await stack.Store.DownloadCheckpointAsync(result.Checkpoint, files.Path), "model.safetensors"));
@@ -131,7 +125,6 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     {
         var (model, world) = await TinyWorld.UploadAsync(stack.Store, Container);
         var pairs = await UploadJsonLinesAsync("nll-pairs.jsonl", world.Preferences.Take(16));
-        var client = new TrainerClient(stack.Trainer.Channel);
         async Task<double> NllLoss(string prefix)
         {
             var request = new TrainRequest
@@ -144,11 +137,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
                 Training = new TrainingSettings { LearningRate = 1e-5, Epochs = 1, TokensPerBatch = 4096 },
                 OutputContainer = Container, OutputPrefix = $"trained-nll-{prefix.Length}",
             };
-            using var call = client.Train(request);
-            await foreach (var item in call.ResponseStream.ReadAllAsync())
-                if (item.EventCase == TrainEvent.EventOneofCase.Result)
-                    return item.Result.Metrics["nll_loss"];
-            throw new InvalidOperationException("no result");
+            return (await TrainToResultAsync(request)).Metrics["nll_loss"];
         }
 
         // One step over the same pairs: the NLL term scores the chosen answers after the plain prompt, or after the prefix.
@@ -171,13 +160,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
             },
             OutputContainer = Container, OutputPrefix = "trained-lora",
         };
-        TrainResult? result = null;
-        using (var call = new TrainerClient(stack.Trainer.Channel).Train(request))
-            await foreach (var item in call.ResponseStream.ReadAllAsync())
-                if (item.EventCase == TrainEvent.EventOneofCase.Result)
-                    result = item.Result;
-
-        Assert.NotNull(result);
+        var result = await TrainToResultAsync(request);
         using var files = new TempDirectory();
         var trained = await stack.Store.DownloadCheckpointAsync(result.Checkpoint, files.File("trained"));
         var adapter = Path.Combine(trained, "adapter");
@@ -440,6 +423,16 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     }
 
     /// <summary>A smoke-sized world's base model and SFT data, in storage.</summary>
+    // The result event of a Train stream, after its progress events.
+    private async Task<TrainResult> TrainToResultAsync(TrainRequest request)
+    {
+        using var call = new TrainerClient(stack.Trainer.Channel).Train(request);
+        await foreach (var item in call.ResponseStream.ReadAllAsync())
+            if (item.EventCase == TrainEvent.EventOneofCase.Result)
+                return item.Result;
+        throw new InvalidOperationException($"the Train stream of {request.JobId} ended without a result.");
+    }
+
     private async Task<(CheckpointRef Model, BlobRef Sft)> TinyWorldAsync()
     {
         var (model, world) = await TinyWorld.UploadAsync(stack.Store, Container);
