@@ -95,8 +95,8 @@ public sealed record ExperimentOptions
         RoundTraining.Validate();
         OfflineSettings.Validate();
         RoundSettings.Validate();
-        if (RoundSettings.ChosenPenaltyWeight > 0 && RoundLoss != PreferenceLoss.Dpo)
-            throw new ArgumentException($"RoundSettings.ChosenPenaltyWeight (DPOP) applies to DPO only, not to {RoundLoss}.", nameof(RoundSettings));
+        OfflineSettings.CheckAppliesTo(OfflineLoss);
+        RoundSettings.CheckAppliesTo(RoundLoss);
         if (NllAfterChosenPrefix && RoundSettings.ChosenNllWeight == 0)
             throw new ArgumentException("NllAfterChosenPrefix needs an NLL term: RoundSettings.ChosenNllWeight is 0.", nameof(NllAfterChosenPrefix));
         Sampling.Validate();

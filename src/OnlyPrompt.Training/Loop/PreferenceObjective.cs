@@ -19,6 +19,7 @@ public sealed class PreferenceObjective : ITrainingObjective<PreferencePair>
     public PreferenceObjective(PreferenceLoss loss, LossSettings settings, LlamaForCausalLM? liveReference = null)
     {
         settings.Validate();
+        settings.CheckAppliesTo(loss);
         (this.loss, this.settings, this.liveReference) = (loss, settings, liveReference);
     }
 

@@ -53,4 +53,11 @@ public sealed record LossSettings
         NonNegative(DesirableWeight, nameof(DesirableWeight));
         NonNegative(UndesirableWeight, nameof(UndesirableWeight));
     }
+
+    /// <summary>The settings that only some losses read: DPOP's penalty belongs to DPO.</summary>
+    public void CheckAppliesTo(PreferenceLoss loss)
+    {
+        if (ChosenPenaltyWeight > 0 && loss != PreferenceLoss.Dpo)
+            throw new ArgumentException($"ChosenPenaltyWeight (DPOP) applies to DPO only, not to {loss}.", nameof(ChosenPenaltyWeight));
+    }
 }

@@ -12,8 +12,7 @@ public static class PreferenceLosses
 {
     public static LossOutput Compute(PreferenceLoss loss, LossSettings s, PairLogProbs policy, PairLogProbs? reference)
     {
-        if (s.ChosenPenaltyWeight > 0 && loss != PreferenceLoss.Dpo)
-            throw new ArgumentException($"ChosenPenaltyWeight (DPOP) applies to DPO only, not to {loss}.", nameof(s));
+        s.CheckAppliesTo(loss);
         var output = Objective(loss, s, policy, reference);
         // + alpha x the chosen responses' length-averaged NLL (RPO; TRL's rpo_alpha), so the chosen log-probs do not fall with the rejected ones
         return s.ChosenNllWeight > 0 ? output with { Loss = output.Loss - s.ChosenNllWeight * policy.NllChosenAverage.mean() } : output;
