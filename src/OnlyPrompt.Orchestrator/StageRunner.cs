@@ -151,8 +151,10 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         record.Metrics["kept"] = response.KeptCount;
         if (answers is not null)
         {
-            await AddPairQualityAsync(record, "pairs", response.Kept, answers, cancellation);
-            await AddPairQualityAsync(record, "pairs/sampled", request.Pairs, answers, cancellation);
+            var truth = (await datasets.ReadAsync<Experiment.World.EvalRecord>(answers, cancellation)).Where(a => a.Answer is not null)
+                .GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First().Answer!);
+            await AddPairQualityAsync(record, "pairs", response.Kept, truth, cancellation);
+            await AddPairQualityAsync(record, "pairs/sampled", request.Pairs, truth, cancellation);
         }
         if (rewardModel is not null && response.KeptCount > 0)
             await AddPairRewardsAsync(run, stage, record, rewardModel, response.Kept, cancellation);
@@ -174,10 +176,9 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
     // all the sampled ones ("pairs/sampled/..."): the filter drops pairs with identical answers, mostly easy prompts, so
     // the kept answers' quality falls with a rising rejected score even where the policy's answers do not. Measured after
     // the filter, from true answers the rounds never see; nothing here feeds back into training.
-    private async Task AddPairQualityAsync(StageRecord record, string prefix, BlobRef pairsFile, BlobRef answers, CancellationToken cancellation)
+    private async Task AddPairQualityAsync(StageRecord record, string prefix, BlobRef pairsFile, IReadOnlyDictionary<string, string> truth,
+        CancellationToken cancellation)
     {
-        var truth = (await datasets.ReadAsync<Experiment.World.EvalRecord>(answers, cancellation)).Where(a => a.Answer is not null)
-            .GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First().Answer!);
         var pairs = (await datasets.ReadAsync<Experiment.Filtering.SampledPair>(pairsFile, cancellation)).Where(p => truth.ContainsKey(p.Prompt)).ToList();
         if (pairs.Count == 0)
             return;
@@ -263,7 +264,6 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         return record;
     }
 
-    // The premise is measured on the policy a prefix-labelled round is about to sample from: the evaluation just before it.
     private static string ChosenPrefix(RunSpec spec) =>
         spec.Templates is { Chosen.Length: > 0 } templates ? templates.Chosen : Experiment.World.PromptTemplates.DefaultChosen;
 
@@ -273,6 +273,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         NllInstructionPrefix = round.NllAfterChosenPrefix ? ChosenPrefix(spec) : "",
     };
 
+    // The premise is measured on the policy a prefix-labelled round is about to sample from: the evaluation just before it.
     private static bool NextRoundUsesPrefixes(RunSpec spec, PlannedStage stage)
     {
         var plan = RunPlan.For(spec);
