@@ -70,13 +70,14 @@ done
 # Paired by seed against the method: round 3's held-out quality asked plainly and asked for 10/10.
 echo
 echo "variant             seeds  r3 plain - method's  r3 asked 10/10 - method's"
-last() { awk -v pat="$2" '$0 ~ pat { for (i = 1; i <= NF; i++) if ($i == "±") q = $(i - 1); if (pat ~ /asked/) q = $NF } END { print q }' "$1"; }
+round3() { awk '/^round 3/ { for (i = 1; i <= NF; i++) if ($i == "±") q = $(i - 1) } END { print q }' "$1"; }
+asked10() { awk '/asked for 10/ { q = $NF } END { print q }' "$1"; }
 for variant in $variants; do
   [ "$variant" = method ] && continue
   for seed in $seeds; do
     run="$out/$variant-s$seed.log" method="$out/method-s$seed.log"
     [ -f "$run" ] && [ -f "$method" ] || continue
-    echo "$(last "$run" '^round 3') $(last "$method" '^round 3') $(last "$run" 'asked for 10') $(last "$method" 'asked for 10')"
+    echo "$(round3 "$run") $(round3 "$method") $(asked10 "$run") $(asked10 "$method")"
   done | awk -v v="$variant" '
     { d = $1 - $2; e = $3 - $4; sd += d; qd += d * d; se += e; qe += e * e; n++ }
     function show(s, q) { m = s / n; return sprintf("%+.3f ± %.3f", m, n > 1 ? sqrt((q - n * m * m) / (n - 1) / n) : 0) }
