@@ -1,3 +1,5 @@
+using OnlyPrompt.Model.Llama;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OnlyPrompt.Model.Generation;
@@ -13,20 +15,22 @@ public static class TokenSampler
         var scores = logits.to(ScalarType.Float32);
         if (options.Temperature == 0)
             return scores.argmax(-1).MoveToOuterDisposeScope();
-        scores = scores / options.Temperature;
+        using (var temperature = options.Temperature.ToScalar())
+            scores = scores.div(temperature);
         if (options.TopK > 0 && options.TopK < scores.shape[^1])
         {
             var (kth, _) = scores.topk(options.TopK, dim: -1);                                   // [B, k]
-            scores = scores.masked_fill(scores < kth.narrow(-1, options.TopK - 1, 1), float.NegativeInfinity);
+            scores = scores.masked_fill(scores < kth.narrow(-1, options.TopK - 1, 1), LiveScalars.NegativeInfinity);
         }
         if (options.TopP < 1)
         {
             var (sorted, order) = scores.sort(-1, descending: true);                              // [B, V]
             var probabilities = sorted.softmax(-1);
             // Drop a token when the tokens ranked above it already reach the mass; the top token always stays.
-            var drop = (probabilities.cumsum(-1) - probabilities) > options.TopP;
+            using var topP = options.TopP.ToScalar();
+            var drop = (probabilities.cumsum(-1) - probabilities).gt(topP);
             var dropInVocabularyOrder = zeros_like(drop).scatter(-1, order, drop);
-            scores = scores.masked_fill(dropInVocabularyOrder, float.NegativeInfinity);
+            scores = scores.masked_fill(dropInVocabularyOrder, LiveScalars.NegativeInfinity);
         }
         return scores.softmax(-1).multinomial(1, generator: generator).squeeze(-1).MoveToOuterDisposeScope();
     }

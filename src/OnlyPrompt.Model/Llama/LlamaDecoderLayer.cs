@@ -23,7 +23,7 @@ public sealed class LlamaDecoderLayer : nn.Module
     public Tensor Forward(Tensor x, RotaryAngles angles, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.Forward(input_layernorm.forward(x), angles, mask, cache);
-        return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+        var h = x.Plus(self_attn.Forward(input_layernorm.forward(x), angles, mask, cache));
+        return h.Plus(mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
     }
 }

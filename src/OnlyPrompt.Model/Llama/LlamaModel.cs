@@ -1,5 +1,6 @@
 using OnlyPrompt.Model.Configuration;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OnlyPrompt.Model.Llama;
@@ -69,8 +70,8 @@ public sealed class LlamaModel : nn.Module
     {
         if (keyMask is null)
             return arange(past, past + steps, dtype: ScalarType.Int64, device: Device).unsqueeze(0).expand(batch, steps);
-        var counted = keyMask.to(ScalarType.Int64).cumsum(1) - 1;                            // [B, past + T]
-        return counted.clamp_min(0)[.., (int)past..];                                         // [B, T]
+        var counted = keyMask.to(ScalarType.Int64).cumsum(1).sub(LiveScalars.One);           // [B, past + T]
+        return counted.clamp_min(LiveScalars.Zero)[.., (int)past..];                          // [B, T]
     }
 
     /// <returns>[B, 1, T, past + T] boolean, or null when plain causal attention is exact.</returns>
@@ -88,7 +89,10 @@ public sealed class LlamaModel : nn.Module
         var keyPositions = arange(0, total, device: Device).unsqueeze(0);                    // [1, Tk]
         var allowed = keyPositions.le(queryPositions);                                        // [T, Tk]
         if (windowed)
-            allowed = allowed.logical_and(keyPositions.gt(queryPositions - config.SlidingWindow!.Value));
+        {
+            using var window = config.SlidingWindow!.Value.ToScalar();
+            allowed = allowed.logical_and(keyPositions.gt(queryPositions.sub(window)));
+        }
         allowed = allowed.unsqueeze(0);                                                       // [1, T, Tk]
         if (keyMask is not null)
             allowed = allowed.logical_and(keyMask.unsqueeze(1));                              // [B, T, Tk]

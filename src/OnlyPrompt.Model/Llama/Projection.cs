@@ -1,5 +1,6 @@
 using OnlyPrompt.Model.Lora;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OnlyPrompt.Model.Llama;
@@ -16,7 +17,7 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     private Linear? lora_A;
     private Linear? lora_B;
     private Dropout? lora_dropout;
-    private double scaling;
+    private Scalar? scaling; // held for the module's life: see LiveScalars
 
     public Projection(long inFeatures, long outFeatures, bool hasBias) : base(nameof(Projection))
     {
@@ -43,7 +44,7 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
             lora_B.weight!.zero_();
         }
         lora_dropout = nn.Dropout(settings.Dropout);
-        scaling = settings.Alpha / settings.Rank;
+        scaling = (settings.Alpha / settings.Rank).ToScalar();
         register_module(nameof(lora_A), lora_A);
         register_module(nameof(lora_B), lora_B);
         register_module(nameof(lora_dropout), lora_dropout);
@@ -52,24 +53,24 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     /// <summary>Folds the adapter into the weight (W += (alpha / r) · B A) and removes it.</summary>
     public void MergeAdapter()
     {
-        if (lora_A is null || lora_B is null)
+        if (lora_A is null || lora_B is null || scaling is null)
             throw new InvalidOperationException("this projection has no adapter to merge.");
         using (no_grad())
         {
             using var delta = lora_B.weight!.to(ScalarType.Float32).matmul(lora_A.weight!.to(ScalarType.Float32)).mul_(scaling);
-            weight.add_(delta.to(weight.dtype));
+            weight.PlusInPlace(delta.to(weight.dtype));
         }
         foreach (var name in new[] { nameof(lora_A), nameof(lora_B), nameof(lora_dropout) })
             _internal_submodules.Remove(name);
-        (lora_A, lora_B, lora_dropout) = (null, null, null);
+        (lora_A, lora_B, lora_dropout, scaling) = (null, null, null, null);
     }
 
     public override Tensor forward(Tensor x)
     {
         var projected = nn.functional.linear(x, weight, bias);
-        if (lora_A is null || lora_B is null || lora_dropout is null)
+        if (lora_A is null || lora_B is null || lora_dropout is null || scaling is null)
             return projected;
         using var scope = NewDisposeScope();
-        return projected.add_(lora_B.forward(lora_A.forward(lora_dropout.forward(x))).mul_(scaling)).MoveToOuterDisposeScope();
+        return projected.PlusInPlace(lora_B.forward(lora_A.forward(lora_dropout.forward(x))).mul_(scaling)).MoveToOuterDisposeScope();
     }
 }

@@ -8,12 +8,12 @@ namespace OnlyPrompt.Model.Llama;
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
-    private readonly double epsilon;
+    private readonly Scalar epsilon; // held for the module's life: see LiveScalars
 
     public RmsNorm(long dim, double epsilon) : base(nameof(RmsNorm))
     {
         weight = nn.Parameter(ones(dim));
-        this.epsilon = epsilon;
+        this.epsilon = epsilon.ToScalar();
         RegisterComponents();
     }
 
@@ -21,7 +21,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x32 = x.to(ScalarType.Float32);
-        var normalised = x32 * x32.pow(2).mean([-1], keepdim: true).add(epsilon).rsqrt();
+        var normalised = x32 * (x32 * x32).mean([-1], keepdim: true).add(epsilon, LiveScalars.One).rsqrt();
         return (weight * normalised.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }

@@ -59,6 +59,6 @@ public sealed class RotaryEmbedding
         var rotated = cat([-x.narrow(-1, half, half), x.narrow(-1, 0, half)], dim: -1);        // rotate_half
         var cos = angles.Cos.unsqueeze(1);                                                    // [B, 1, T, D]
         var sin = angles.Sin.unsqueeze(1);
-        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+        return (x * cos).Plus(rotated * sin).MoveToOuterDisposeScope();
     }
 }

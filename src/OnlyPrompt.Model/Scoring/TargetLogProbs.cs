@@ -1,3 +1,4 @@
+using OnlyPrompt.Model.Llama;
 using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
 
@@ -59,7 +60,7 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
                 gradLogits.scatter_add_(1, targets.narrow(0, start, length).unsqueeze(1), g);
                 gradLogits = gradLogits.to(hidden.dtype);
                 gradHidden.narrow(0, start, length).copy_(gradLogits.matmul(weight));
-                gradWeight?.add_(gradLogits.t().matmul(rows));
+                gradWeight?.PlusInPlace(gradLogits.t().matmul(rows));
             }
         return [gradHidden, gradWeight!, null!, null!];
     }
