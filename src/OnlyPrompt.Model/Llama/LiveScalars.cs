@@ -15,6 +15,7 @@ public static class LiveScalars
 {
     public static readonly Scalar One = 1.ToScalar();
     public static readonly Scalar Zero = 0.ToScalar();
+    public static readonly Scalar Two = 2.ToScalar();
     public static readonly Scalar NegativeInfinity = float.NegativeInfinity.ToScalar();
 
     public static Tensor Plus(this Tensor left, Tensor right) => left.add(right, One);

@@ -21,7 +21,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x32 = x.to(ScalarType.Float32);
-        var normalised = x32 * (x32 * x32).mean([-1], keepdim: true).add(epsilon, LiveScalars.One).rsqrt();
+        var normalised = x32 * x32.pow(LiveScalars.Two).mean([-1], keepdim: true).add(epsilon, LiveScalars.One).rsqrt();
         return (weight * normalised.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }
