@@ -3,6 +3,7 @@ using Grpc.Core;
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services;
+using OnlyPrompt.Storage;
 
 namespace OnlyPrompt.Cli;
 
@@ -20,7 +21,7 @@ public static class CompareCommand
         var seeds = arguments.List("--seeds", s => int.Parse(s, CultureInfo.InvariantCulture)) ?? [1, 2, 3];
         var kinds = arguments.List("--kinds", kind => RunOptions.CheckKind("--kinds", kind)) ?? [.. RunKinds.All];
         var output = arguments.Text("--out") ?? Path.Combine(".onlyprompt", $"compare-{preset}.md");
-        var specs = seeds.ToDictionary(seed => seed, seed => RunSpecs.FromExperiment(RunOptions.Apply(arguments, ExperimentOptions.Preset(preset, seed))));
+        var options = seeds.ToDictionary(seed => seed, seed => RunOptions.Apply(arguments, ExperimentOptions.Preset(preset, seed)));
         var applyFlags = RunCommands.ReadFlags(arguments);
         arguments.RejectUnknown();
         using var cancel = new CancellationTokenSource();
@@ -30,12 +31,16 @@ public static class CompareCommand
         {
             var ids = new Dictionary<(int Seed, string Kind), string>();
             foreach (var seed in seeds)
+            {
+                var method = RunSpecs.FromExperiment(options[seed]);
+                method.Given = await WorldUpload.PrepareAsync(options[seed], connection.Store(), StorageLayout.DefaultContainer, Console.Out, cancel.Token);
                 foreach (var kind in kinds)
-                                    {
-                    var spec = RunKinds.Apply(specs[seed], kind);
+                {
+                    var spec = RunKinds.Apply(method, kind);
                     applyFlags(spec);
                     ids[(seed, kind)] = await StartOrReuseAsync(connection, $"cmp-{preset}-s{seed}-{kind}", spec, cancel.Token);
                 }
+            }
             var runs = new Dictionary<(int Seed, string Kind), Run>();
             foreach (var (key, id) in ids)
             {

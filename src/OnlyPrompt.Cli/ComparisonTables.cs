@@ -15,7 +15,7 @@ namespace OnlyPrompt.Cli;
 /// </summary>
 public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int Seed, string Kind), Run> runs)
 {
-    private readonly Dictionary<(int, string, string), Experiment.Running.Evaluation> evaluations = [];
+    private readonly Dictionary<(int, string, string), OnlyPrompt.Method.Scores.Evaluation> evaluations = [];
     private int[] Seeds => runs.Keys.Select(k => k.Seed).Distinct().Order().ToArray();
 
     public async Task<string> WriteAsync(CancellationToken cancellation)

@@ -1,8 +1,8 @@
 using OnlyPrompt.Common.V1;
 using OnlyPrompt.Datasets;
 using OnlyPrompt.Evaluator.V1;
-using OnlyPrompt.Experiment.Filtering;
 using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services;

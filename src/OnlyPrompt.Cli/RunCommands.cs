@@ -3,6 +3,7 @@ using Grpc.Core;
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services;
+using OnlyPrompt.Storage;
 using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorClient;
 
 namespace OnlyPrompt.Cli;
@@ -37,7 +38,9 @@ public static class RunCommands
         var options = RunOptions.Apply(arguments, ExperimentOptions.Preset(arguments.Text("--preset") ?? "default", arguments.Integer("--seed") ?? 1));
         var kind = RunOptions.Kind(arguments);
         arguments.RejectUnknown();
-        return (RunKinds.Apply(RunSpecs.FromExperiment(options), kind), $"{options.PresetName}, seed {options.Seed}, {kind}: {RunKinds.Describe(kind)}");
+        var spec = RunKinds.Apply(RunSpecs.FromExperiment(options), kind);
+        spec.Given = await WorldUpload.PrepareAsync(options, connection.Store(), StorageLayout.DefaultContainer, Console.Out, cancellation);
+        return (spec, $"{options.PresetName}, seed {options.Seed}, {kind}: {RunKinds.Describe(kind)}");
     }
 
     public static async Task<int> RunAsync(string command, string[] args)

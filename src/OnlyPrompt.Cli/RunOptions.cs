@@ -8,13 +8,13 @@ namespace OnlyPrompt.Cli;
 public static class RunOptions
 {
     /// <summary>The run kind of <c>--kind</c> (default: the method itself).</summary>
-    public static string Kind(Arguments arguments) => CheckKind("--kind", arguments.Text("--kind") ?? Services.RunKinds.OnlyPrompting);
+    public static string Kind(Arguments arguments) => CheckKind("--kind", arguments.Text("--kind") ?? RunKinds.OnlyPrompting);
 
     public static string CheckKind(string option, string kind)
     {
         try
         {
-            Services.RunKinds.Describe(kind);
+            RunKinds.Describe(kind);
         }
         catch (ArgumentException e)
         {

@@ -27,7 +27,7 @@ public static class RunSpecFile
         try
         {
             var spec = Parser.Parse<RunSpec>(json);
-            spec.Templates ??= new Experiment.World.PromptTemplates().ToContract(); // the paper's two prefixes
+            spec.Templates ??= new OnlyPrompt.Method.Data.PromptTemplates().ToContract(); // the paper's two prefixes
             return spec;
         }
         catch (InvalidProtocolBufferException e)
@@ -67,7 +67,7 @@ public static class RunSpecFile
         }
 
         Model(evaluation.RewardModel, "spec.evaluation.reward_model", r => evaluation.RewardModel = r);
-        if (spec.DataCase == RunSpec.DataOneofCase.Given)
+        if (spec.Given is not null)
         {
             var given = spec.Given;
             Model(given.BaseModel, "spec.given.base_model", r => given.BaseModel = r);
@@ -79,6 +79,7 @@ public static class RunSpecFile
             Dataset(given.PreferenceData, "spec.given.preference_data", DatasetKind.Preferences, r => given.PreferenceData = r);
             Dataset(given.Prompts, "spec.given.prompts", DatasetKind.Prompts, r => given.Prompts = r);
             Dataset(given.EvalSet, "spec.given.eval_set", DatasetKind.Eval, r => given.EvalSet = r);
+            Dataset(given.RoundAnswers, "spec.given.round_answers", DatasetKind.Eval, r => given.RoundAnswers = r);
         }
         foreach (var upload in uploads)
             await upload();

@@ -12,17 +12,11 @@ public sealed class RunTable(TextWriter output)
 
     public void Commit(StageRecord stage)
     {
-        if (stage.Name == StageNames.Prepare && !stage.Metrics.ContainsKey("sft_examples"))
-        {
-            // Given data: the files and model the run uses, by reference.
-            output.WriteLine($"prepare: base model {stage.Checkpoint?.Container}/{stage.Checkpoint?.Prefix}; " +
-                             $"{string.Join(", ", stage.Files.Select(f => $"{f.Key} {f.Value.Container}/{f.Value.Name}"))} ({stage.Seconds:F0}s){Reused(stage)}");
-            return;
-        }
         if (stage.Name == StageNames.Prepare)
         {
-            output.WriteLine($"prepare: {Number(stage.Metrics, "sft_examples")} SFT examples ({Number(stage.Metrics, "leaked_sft_examples")} leak meta-text), " +
-                             $"{Number(stage.Metrics, "preference_pairs")} seed pairs, {Number(stage.Metrics, "round_prompts")} prompts per round, {Number(stage.Metrics, "eval_prompts")} held-out prompts ({stage.Seconds:F0}s){Reused(stage)}");
+            // The files and model the run uses, by reference.
+            output.WriteLine($"prepare: base model {stage.Checkpoint?.Container}/{stage.Checkpoint?.Prefix}; " +
+                             $"{string.Join(", ", stage.Files.Select(f => $"{f.Key} {f.Value.Container}/{f.Value.Name}"))} ({stage.Seconds:F0}s){Reused(stage)}");
             return;
         }
         if (stage.Name == StageNames.Report)

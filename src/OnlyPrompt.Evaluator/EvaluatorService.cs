@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Grpc.Core;
+using OnlyPrompt.Answering;
 using OnlyPrompt.Evaluation.Metrics;
 using OnlyPrompt.Evaluator.V1;
-using OnlyPrompt.Experiment.Filtering;
-using OnlyPrompt.Experiment.Running;
-using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Filtering;
+using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
 
@@ -48,15 +49,11 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         if (byJudge && request.Judge!.Mode != JudgeMode.Rating && records.FindIndex(r => r.Reference is null) is var unreferenced and >= 0)
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
                 $"eval_set: row {unreferenced + 1} has no reference output (AlpacaEval's 'output'), which a pairwise judge as the scorer compares against."));
-        var options = new ExperimentOptions
-        {
-            EvalMaxNewTokens = request.MaxNewTokens,
-            CalibrationPrompts = request.CalibrationPrompts,
-            GenerationBatch = request.BatchSize > 0 ? request.BatchSize : ContractConversions.DefaultBatchSize,
-            Filter = new FilterOptions { LeakPatterns = request.LeakPatterns.Count > 0 ? request.LeakPatterns.ToList() : FilterOptions.DefaultLeakPatterns },
-            Templates = request.CalibrationPrompts > 0 ? new PromptTemplates(Rejected: request.CalibrationTemplate) : new PromptTemplates(),
-        };
-        var answered = await gate.RunAsync(() => Answer(request, records, options, cancellation), cancellation);
+        var settings = new EvaluationSettings(request.MaxNewTokens, request.CalibrationPrompts,
+            request.BatchSize > 0 ? request.BatchSize : ContractConversions.DefaultBatchSize,
+            new FilterOptions { LeakPatterns = request.LeakPatterns.Count > 0 ? request.LeakPatterns.ToList() : FilterOptions.DefaultLeakPatterns },
+            request.CalibrationPrompts > 0 ? new Method.Data.PromptTemplates(Rejected: request.CalibrationTemplate) : new Method.Data.PromptTemplates());
+        var answered = await gate.RunAsync(() => Answer(request, records, settings, cancellation), cancellation);
         var (scored, rewards) = await ScoreAsync(request, records, answered, cancellation);
 
         // Answers without a score (a judge's unreadable verdict) are left out of every mean.
@@ -106,10 +103,10 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
     private sealed record Scored(double?[] Answers, double?[] Probe, double?[] Prefixed);
 
     // The policy answers everything there is to score while it is loaded: the held-out prompts, the probe, the prefixed prompts.
-    private Answered Answer(EvaluateRequest request, List<EvalRecord> records, ExperimentOptions options, CancellationToken cancellation)
+    private Answered Answer(EvaluateRequest request, List<EvalRecord> records, EvaluationSettings settings, CancellationToken cancellation)
     {
         using var model = models.LoadAsync(request.Model, cancellation).GetAwaiter().GetResult();
-        var evaluator = new Experiment.Running.Evaluator(model, options);
+        var evaluator = new Answering.Evaluator(model, settings);
         var probe = request.CalibrationPrompts > 0 ? evaluator.CalibrationSubset(records) : [];
         return new Answered(evaluator.Answers(records, request.PromptPrefix), probe, probe.Count > 0 ? evaluator.CalibrationAnswers(probe) : [],
             request.GapPrefix.Length > 0 ? evaluator.Answers(records, request.GapPrefix) : [], evaluator.LeakDetector);

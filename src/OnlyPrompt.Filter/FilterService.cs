@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Grpc.Core;
-using OnlyPrompt.Experiment.Filtering;
 using OnlyPrompt.Filter.V1;
+using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Services;
 
 namespace OnlyPrompt.Filter;

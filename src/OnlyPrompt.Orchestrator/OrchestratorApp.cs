@@ -18,7 +18,7 @@ public static class OrchestratorApp
         var builder = WebApplication.CreateBuilder(args);
         builder.AddGrpcServiceDefaults();
         builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.Interceptors.Add<ApiKeyInterceptor>());
-        builder.Services.AddOnlyPromptData(builder.Configuration, "orchestrator").AddOnlyPromptModels(builder.Configuration);
+        builder.Services.AddOnlyPromptData(builder.Configuration, "orchestrator");
 
         builder.Services.AddOptions<OrchestratorOptions>().BindConfiguration(OrchestratorOptions.Section).ValidateOnStart();
         builder.Services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section)
@@ -42,7 +42,6 @@ public static class OrchestratorApp
         builder.Services.AddSingleton<RetryingCalls>();
         builder.Services.AddSingleton(sp => new RunManifestStore(sp.GetRequiredService<BlobStore>()));
         builder.Services.AddSingleton<RunSpecValidation>();
-        builder.Services.AddSingleton<WorldPreparer>();
         builder.Services.AddSingleton<HeadToHead>().AddSingleton<RunReport>();
         builder.Services.AddOptions<Reuse.ReuseOptions>().BindConfiguration(Reuse.ReuseOptions.Section)
             .Validate(o => o.Lease > TimeSpan.Zero && o.Poll > TimeSpan.Zero, $"{Reuse.ReuseOptions.Section}: Lease and Poll must be positive.").ValidateOnStart();

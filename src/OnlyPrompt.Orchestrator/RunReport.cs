@@ -18,7 +18,7 @@ public sealed class RunReport(BlobStore store)
 {
     public const string MarkdownFile = "report.md";
     public const string TrainingCurveFile = "training";
-    private static readonly string[] FilterRules = Enum.GetNames<Experiment.Filtering.FilterRule>();
+    private static readonly string[] FilterRules = Enum.GetNames<Method.Filtering.FilterRule>();
 
     public async Task<StageRecord> WriteAsync(Run run, string container, CancellationToken cancellation)
     {

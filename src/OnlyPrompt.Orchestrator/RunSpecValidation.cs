@@ -8,8 +8,6 @@ namespace OnlyPrompt.Orchestrator;
 /// <summary>Checks a RunSpec field by field; every problem is named by its path, and given blobs must exist with the hash they are referenced by.</summary>
 public sealed class RunSpecValidation(BlobStore store)
 {
-    public static IReadOnlyList<string> Presets => Experiment.Running.ExperimentOptions.PresetNames;
-
     public async Task ValidateAsync(RunSpec? spec, CancellationToken cancellation)
     {
         var errors = new FieldErrors();
@@ -18,10 +16,8 @@ public sealed class RunSpecValidation(BlobStore store)
             errors.Check(false, "spec", "is required.").ThrowIfAny();
             return;
         }
-        errors.Check(spec.DataCase != RunSpec.DataOneofCase.None, "spec.data", "set default_world or given.");
-        if (spec.DataCase == RunSpec.DataOneofCase.DefaultWorld)
-            errors.Check(Presets.Contains(spec.DefaultWorld.Preset), "spec.default_world.preset", $"is '{spec.DefaultWorld.Preset}'; use {string.Join(" or ", Presets)}.");
-        if (spec.DataCase == RunSpec.DataOneofCase.Given)
+        errors.Check(spec.Given is not null, "spec.given", "is required: the base model and data in blob storage (onlyprompt run uploads local files and the default world's presets).");
+        if (spec.Given is not null)
             await CheckGivenAsync(spec, errors, cancellation);
         if (spec.Sft is not null)
             errors.Training(spec.Sft, "spec.sft");
@@ -31,7 +27,7 @@ public sealed class RunSpecValidation(BlobStore store)
         for (var i = 0; i < spec.Rounds.Count; i++)
         {
             var round = spec.Rounds[i];
-            errors.Problem($"spec.rounds[{i}].rejected_score", Experiment.World.PromptTemplates.RejectedScoreProblem(round.RejectedScore));
+            errors.Problem($"spec.rounds[{i}].rejected_score", OnlyPrompt.Method.Data.PromptTemplates.RejectedScoreProblem(round.RejectedScore));
             if (spec.RequireIncreasingSchedule && i > 0)
                 errors.Check(round.RejectedScore > spec.Rounds[i - 1].RejectedScore, $"spec.rounds[{i}].rejected_score",
                     $"is {round.RejectedScore}, not above the previous round's {spec.Rounds[i - 1].RejectedScore} (require_increasing_schedule is set).");
@@ -50,8 +46,8 @@ public sealed class RunSpecValidation(BlobStore store)
         if (spec.AdaptiveGap is { } adaptive)
             errors.Check(adaptive.Step >= 1, "spec.adaptive_gap.step", $"is {adaptive.Step}; it must be at least 1.")
                 .Check(adaptive.AccuracyThreshold is > 0 and <= 1, "spec.adaptive_gap.accuracy_threshold", $"is {adaptive.AccuracyThreshold}; it must be in (0, 1].")
-                .Check(adaptive.MaxScore is >= 1 and <= Experiment.World.PromptTemplates.HighestRejectedScore, "spec.adaptive_gap.max_score",
-                    $"is {adaptive.MaxScore}; it must be in 1..{Experiment.World.PromptTemplates.HighestRejectedScore}.")
+                .Check(adaptive.MaxScore is >= 1 and <= OnlyPrompt.Method.Data.PromptTemplates.HighestRejectedScore, "spec.adaptive_gap.max_score",
+                    $"is {adaptive.MaxScore}; it must be in 1..{OnlyPrompt.Method.Data.PromptTemplates.HighestRejectedScore}.")
                 .Check(!spec.RequireIncreasingSchedule, "spec.require_increasing_schedule", "must be false with adaptive_gap, which may keep a score.");
         errors.Check(spec.Evaluation is not null, "spec.evaluation", "is required.");
         if (spec.Evaluation is not null)
@@ -86,6 +82,8 @@ public sealed class RunSpecValidation(BlobStore store)
         if (spec.Rounds.Count > 0)
             await CheckBlobAsync(given.Prompts, "spec.given.prompts", errors, cancellation);
         await CheckBlobAsync(given.EvalSet, "spec.given.eval_set", errors, cancellation);
+        if (given.RoundAnswers is not null)
+            await CheckBlobAsync(given.RoundAnswers, "spec.given.round_answers", errors, cancellation);
     }
 
     private async Task CheckCheckpointAsync(Common.V1.CheckpointRef? checkpoint, string field, FieldErrors errors, CancellationToken cancellation)

@@ -3,6 +3,7 @@ using Grpc.Core;
 using OnlyPrompt.Common.V1;
 using OnlyPrompt.Evaluator.V1;
 using OnlyPrompt.Filter.V1;
+using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Orchestrator.Reuse;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Sampler.V1;
@@ -17,7 +18,7 @@ namespace OnlyPrompt.Orchestrator;
 /// A stage with a key (every stage but the report and a round without pairs) is computed once across runs: a committed
 /// stage of any run with the same key is taken by reference instead (<see cref="SharedStages"/>), unless the spec says no_reuse.
 /// </summary>
-public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, RetryingCalls calls, HeadToHead headToHead, RunReport reports, BlobStore store,
+public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, HeadToHead headToHead, RunReport reports, BlobStore store,
     Datasets datasets, SharedStages shared)
 {
     public const string Container = StorageLayout.DefaultContainer;
@@ -27,11 +28,10 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var spec = run.Spec;
         var record = stage.Kind switch
         {
-            StageKind.Prepare when spec.DataCase == RunSpec.DataOneofCase.Given => await preparer.PrepareAsync(spec, Container, cancellation),
-            StageKind.Prepare => await OnceAsync(run, stage, [spec.DefaultWorld, spec.Seed, spec.Templates], token => preparer.PrepareAsync(spec, Container, token), cancellation),
-            StageKind.Sft => await TrainAsync(run, stage, SftFiles(run),
+            StageKind.Prepare => RunInputs.Record(spec.Given),
+            StageKind.Sft => await TrainAsync(run, stage, RunInputs.SftFiles(run.Stages.First(s => s.Name == StageNames.Prepare)),
                 new TrainRequest { Sft = new Trainer.V1.SftObjective(), Training = spec.Sft.Clone() }, progress, cancellation),
-            StageKind.Offline => await TrainAsync(run, stage, [File(run, StageNames.Prepare, WorldPreparer.Preferences)],
+            StageKind.Offline => await TrainAsync(run, stage, [File(run, StageNames.Prepare, RunInputs.Preferences)],
                 new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Offline.Loss }, Training = spec.Offline.Training }, progress, cancellation),
             StageKind.TrainRound when KeptNoPairs(run, stage.Round) => NothingToTrain(),
             StageKind.TrainRound => await TrainAsync(run, stage, [File(run, StageNames.Filter(stage.Round), "kept")],
@@ -95,7 +95,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         sampling.Seed = spec.Seed * 1000L + stage.Round;
         var request = new SamplePairsRequest
         {
-            Policy = Policy(run), Prompts = File(run, StageNames.Prepare, WorldPreparer.Prompts), Templates = spec.Templates,
+            Policy = Policy(run), Prompts = File(run, StageNames.Prepare, RunInputs.Prompts), Templates = spec.Templates,
             RejectedScore = RejectedScores.For(run, stage.Round), SelfJudge = spec.Rounds[stage.Round - 1].SelfJudge, Sampling = sampling, IdPrefix = $"r{stage.Round}", Round = stage.Round,
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/pairs.jsonl"),
         };
@@ -137,7 +137,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
             Pairs = File(run, StageNames.Sample(stage.Round), "pairs"), Settings = run.Spec.Filter ?? new FilterSettings(),
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/kept.jsonl"),
         };
-        var answers = run.Stages.First(s => s.Name == StageNames.Prepare).Files.GetValueOrDefault(WorldPreparer.RoundAnswers);
+        var answers = run.Stages.First(s => s.Name == StageNames.Prepare).Files.GetValueOrDefault(RunInputs.RoundAnswers);
         var rewardModel = run.Spec.Evaluation?.RewardModel;
         return await OnceAsync(run, stage, [request, answers, rewardModel], token => FilterAsync(run, stage, request, answers, rewardModel, token), cancellation);
     }
@@ -151,7 +151,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         record.Metrics["kept"] = response.KeptCount;
         if (answers is not null)
         {
-            var truth = (await datasets.ReadAsync<Experiment.World.EvalRecord>(answers, cancellation)).Where(a => a.Answer is not null)
+            var truth = (await datasets.ReadAsync<OnlyPrompt.Method.Data.EvalRecord>(answers, cancellation)).Where(a => a.Answer is not null)
                 .GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First().Answer!);
             await AddPairQualityAsync(record, "pairs", response.Kept, truth, cancellation);
             await AddPairQualityAsync(record, "pairs/sampled", request.Pairs, truth, cancellation);
@@ -179,10 +179,10 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
     private async Task AddPairQualityAsync(StageRecord record, string prefix, BlobRef pairsFile, IReadOnlyDictionary<string, string> truth,
         CancellationToken cancellation)
     {
-        var pairs = (await datasets.ReadAsync<Experiment.Filtering.SampledPair>(pairsFile, cancellation)).Where(p => truth.ContainsKey(p.Prompt)).ToList();
+        var pairs = (await datasets.ReadAsync<OnlyPrompt.Method.Filtering.SampledPair>(pairsFile, cancellation)).Where(p => truth.ContainsKey(p.Prompt)).ToList();
         if (pairs.Count == 0)
             return;
-        var scored = pairs.Select(p => (Chosen: Experiment.World.ExactScorer.Quality(truth[p.Prompt], p.Chosen), Rejected: Experiment.World.ExactScorer.Quality(truth[p.Prompt], p.Rejected))).ToList();
+        var scored = pairs.Select(p => (Chosen: ExactScorer.Quality(truth[p.Prompt], p.Chosen), Rejected: ExactScorer.Quality(truth[p.Prompt], p.Rejected))).ToList();
         record.Metrics[$"{prefix}/chosen_quality"] = scored.Average(s => s.Chosen);
         record.Metrics[$"{prefix}/rejected_quality"] = scored.Average(s => s.Rejected);
         record.Metrics[$"{prefix}/chosen_better"] = scored.Count(s => s.Chosen > s.Rejected) / (double)scored.Count;
@@ -202,11 +202,11 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
         var judge = !primaryJudge && spec.Evaluation.Judge is { Mode: not JudgeMode.Rating } && sftReport is null ? null : spec.Evaluation.Judge;
         var request = new EvaluateRequest
         {
-            Model = Policy(run), EvalSet = File(run, StageNames.Prepare, WorldPreparer.Eval),
+            Model = Policy(run), EvalSet = File(run, StageNames.Prepare, RunInputs.Eval),
             Scorer = spec.Evaluation.Scorer == Scorer.Unspecified ? Scorer.Exact : spec.Evaluation.Scorer,
             MaxNewTokens = spec.Evaluation.MaxNewTokens, BatchSize = spec.Evaluation.BatchSize,
             CalibrationPrompts = withProbe ? spec.Evaluation.CalibrationPrompts : 0,
-            CalibrationTemplate = withProbe ? spec.Templates?.Rejected ?? Experiment.World.PromptTemplates.DefaultRejected : "",
+            CalibrationTemplate = withProbe ? spec.Templates?.Rejected ?? OnlyPrompt.Method.Data.PromptTemplates.DefaultRejected : "",
             LeakPatterns = { spec.Filter?.LeakPatterns ?? [] }, PromptPrefix = spec.Evaluation.InferencePrefix, RewardModel = spec.Evaluation.RewardModel, Judge = judge, BaselineReport = judge is null || primaryJudge ? null : sftReport,
             GapPrefix = NextRoundUsesPrefixes(spec, stage) ? ChosenPrefix(spec) : "",
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/eval.json"),
@@ -265,7 +265,7 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
     }
 
     private static string ChosenPrefix(RunSpec spec) =>
-        spec.Templates is { Chosen.Length: > 0 } templates ? templates.Chosen : Experiment.World.PromptTemplates.DefaultChosen;
+        spec.Templates is { Chosen.Length: > 0 } templates ? templates.Chosen : OnlyPrompt.Method.Data.PromptTemplates.DefaultChosen;
 
     private static PreferenceObjective RoundObjective(RunSpec spec, RoundSpec round) => new()
     {
@@ -308,12 +308,6 @@ public sealed class StageRunner(ServiceClients clients, WorldPreparer preparer, 
     private static BlobRef File(Run run, string stage, string role) =>
         run.Stages.FirstOrDefault(s => s.Name == stage)?.Files.GetValueOrDefault(role)
         ?? throw new StageFailedException($"stage {stage} has committed no '{role}' file.");
-
-    // The SFT datasets ("sft", "sft1", ...) and the judge examples, so the self-rewarding baseline has a judge to ask.
-    private static IEnumerable<BlobRef> SftFiles(Run run) =>
-        run.Stages.First(s => s.Name == StageNames.Prepare).Files
-            .Where(f => f.Key.StartsWith(WorldPreparer.Sft, StringComparison.Ordinal) || f.Key == WorldPreparer.Judge)
-            .OrderBy(f => f.Key == WorldPreparer.Judge).ThenBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Value);
 
     // "round-1/train" writes under runs/{run}/round-1/, "sft" under runs/{run}/sft/.
     private static string StageFolder(PlannedStage stage) => stage.Round > 0 ? StageNames.RoundFolder(stage.Round) : stage.Name.Split('/')[0];

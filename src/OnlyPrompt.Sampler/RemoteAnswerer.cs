@@ -1,5 +1,5 @@
+using OnlyPrompt.Answering;
 using OnlyPrompt.Evaluation.Judging;
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Model.Generation;
 
 namespace OnlyPrompt.Sampler;

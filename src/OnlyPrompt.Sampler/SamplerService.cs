@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Grpc.Core;
+using OnlyPrompt.Answering;
 using OnlyPrompt.Common.V1;
-using OnlyPrompt.Experiment.Filtering;
-using OnlyPrompt.Experiment.Running;
-using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Sampler.V1;
 using OnlyPrompt.Services;
 
@@ -18,7 +18,7 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
             .Sampling(request.Sampling, "sampling").Output(request.OutputContainer, request.OutputName);
         if (request.SelfJudge is null)
             errors.Templates(request.Templates, "templates")
-                .Problem("rejected_score", Experiment.World.PromptTemplates.RejectedScoreProblem(request.RejectedScore));
+                .Problem("rejected_score", Method.Data.PromptTemplates.RejectedScoreProblem(request.RejectedScore));
         else
             errors.SelfJudge(request.SelfJudge, "self_judge");
         errors.Check(request.Round >= 0, "round", $"is {request.Round}; it must be 0 (every prompt) or a round number.");

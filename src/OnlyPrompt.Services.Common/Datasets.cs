@@ -1,5 +1,5 @@
 using OnlyPrompt.Common.V1;
-using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
 using OnlyPrompt.Storage;
 
 namespace OnlyPrompt.Services;

@@ -69,6 +69,12 @@ public sealed class FieldErrors
             .Lora(training.Lora, field + ".lora");
     }
 
+    /// <summary>
+    /// The projections of a Llama-family block, as PEFT names them: Model.Lora.LoraSettings.AllProjections, copied
+    /// because the Orchestrator validates specs without model code (FieldErrorsTests keeps the two lists equal).
+    /// </summary>
+    public static readonly IReadOnlyList<string> LoraProjections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
     private FieldErrors Lora(Common.V1.LoraSettings? lora, string field)
     {
         if (lora is null)
@@ -76,8 +82,8 @@ public sealed class FieldErrors
         return Check(lora.Rank >= 1, field + ".rank", $"is {lora.Rank}; it must be at least 1.")
             .Check(lora.Alpha > 0 && double.IsFinite(lora.Alpha), field + ".alpha", $"is {lora.Alpha}; it must be > 0.")
             .Check(lora.Dropout is >= 0 and < 1, field + ".dropout", $"is {lora.Dropout}; it must be in [0, 1).")
-            .Check(lora.TargetModules.All(Model.Lora.LoraSettings.AllProjections.Contains), field + ".target_modules",
-                $"is [{string.Join(", ", lora.TargetModules)}]; each must be one of {string.Join(", ", Model.Lora.LoraSettings.AllProjections)}.");
+            .Check(lora.TargetModules.All(LoraProjections.Contains), field + ".target_modules",
+                $"is [{string.Join(", ", lora.TargetModules)}]; each must be one of {string.Join(", ", LoraProjections)}.");
     }
 
     public FieldErrors Loss(LossSettings? loss, string field)
@@ -103,8 +109,8 @@ public sealed class FieldErrors
         if (templates is null)
             return this;
         return Check(!string.IsNullOrWhiteSpace(templates.Chosen), field + ".chosen", "is empty.")
-            .Check(Experiment.World.PromptTemplates.HasScorePlaceholder(templates.Rejected), field + ".rejected",
-                $"must contain {Experiment.World.PromptTemplates.ScorePlaceholder}, where the rejected score goes.");
+            .Check(Method.Data.PromptTemplates.HasScorePlaceholder(templates.Rejected), field + ".rejected",
+                $"must contain {Method.Data.PromptTemplates.ScorePlaceholder}, where the rejected score goes.");
     }
 
     public FieldErrors SelfJudge(Sampler.V1.SelfJudgeSettings judge, string field) =>

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using OnlyPrompt.Model;
 
 namespace OnlyPrompt.Services;
 
@@ -12,16 +11,6 @@ public static class ServiceRegistration
         var root = WorkerOptions.From(configuration).WorkDirectory ?? Path.Combine(Path.GetTempPath(), "onlyprompt", serviceName);
         services.AddSingleton(new WorkDirectory(root));
         services.AddSingleton<Datasets>();
-        return services;
-    }
-
-    /// <summary>For services that run models: the model store on the configured device (<see cref="WorkerOptions.Device"/>, <see cref="WorkerOptions.Threads"/>).</summary>
-    public static IServiceCollection AddOnlyPromptModels(this IServiceCollection services, IConfiguration configuration)
-    {
-        var settings = WorkerOptions.From(configuration);
-        var device = TorchRuntime.Configure(settings.Device, settings.Threads);
-        services.AddSingleton(sp => new ModelStore(sp.GetRequiredService<Storage.BlobStore>(), sp.GetRequiredService<WorkDirectory>(), device));
-        services.AddSingleton<ComputeGate>();
         return services;
     }
 }

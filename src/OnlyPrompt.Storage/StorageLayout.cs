@@ -26,8 +26,6 @@ public static class StorageLayout
     /// <summary>The shared record of a stage key: who computes it, then its committed record.</summary>
     public static string SharedStage(string key) => $"stages/{key}.json";
 
-    public static string World(string preset, int seed, string relativePath) => $"worlds/{preset}-seed{seed}/{relativePath}";
-
     /// <summary>Run ids become blob names: letters, digits and '-' only, 1-63 characters.</summary>
     public static bool IsValidRunId(string runId) =>
         runId.Length is > 0 and <= 63 && runId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');

@@ -1,16 +1,16 @@
-using Microsoft.Extensions.Options;
 using Google.Protobuf;
-using OnlyPrompt.Experiment.Running;
+using Microsoft.Extensions.Options;
+using OnlyPrompt.Answering;
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Lora;
 using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
 using OnlyPrompt.Trainer.V1;
-using SftObjective = OnlyPrompt.Training.Loop.SftObjective;
-using PreferenceObjective = OnlyPrompt.Training.Loop.PreferenceObjective;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
 using OnlyPrompt.Training.Losses;
+using SftObjective = OnlyPrompt.Training.Loop.SftObjective;
+using PreferenceObjective = OnlyPrompt.Training.Loop.PreferenceObjective;
 
 namespace OnlyPrompt.Trainer;
 

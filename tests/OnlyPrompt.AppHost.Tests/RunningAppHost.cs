@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Aspire.Hosting;
@@ -34,6 +35,19 @@ public sealed class RunningAppHost : IAsyncDisposable
         await app.StartAsync(cancellation);
         await app.ResourceNotifications.WaitForResourceHealthyAsync("orchestrator", cancellation);
         return new RunningAppHost(app, data, blobPort);
+    }
+
+    /// <summary>Runs the CLI as its own process, as a user would, against this system (its orchestrator and its Azurite).</summary>
+    public async Task<(int ExitCode, string Output)> RunCliAsync(string[] arguments, CancellationToken cancellation)
+    {
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/{configuration}/net10.0
+        var dll = Path.Combine(Repository.Root, "src", "OnlyPrompt.Cli", "bin", configuration, "net10.0", "onlyprompt.dll");
+        var start = new ProcessStartInfo("dotnet", [dll, .. arguments, "--address", Orchestrator.ToString(), "--blobs", BlobConnectionString]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("the CLI did not start.");
+        var output = process.StandardOutput.ReadToEndAsync(cancellation);
+        var errors = process.StandardError.ReadToEndAsync(cancellation);
+        await process.WaitForExitAsync(cancellation);
+        return (process.ExitCode, await output + await errors);
     }
 
     public async ValueTask DisposeAsync()

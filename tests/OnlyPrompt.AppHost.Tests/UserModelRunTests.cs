@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Azure.Storage.Blobs;
 using Grpc.Net.Client;
 using OnlyPrompt.Evaluator.V1;
@@ -30,8 +29,7 @@ public sealed class UserModelRunTests
         var judgeModel = await store.UploadDirectoryAsync(StorageLayout.DefaultContainer, "judges/qwen-tiny", user.Model, timeout.Token);
         File.WriteAllText(files.File("run.spec.json"), Spec(user, files.Path, system.OpenAi, $"{judgeModel.Container}/{judgeModel.Prefix}"));
 
-        var (exitCode, output) = await RunCliAsync(["run", "--spec", files.File("run.spec.json"), "--id", "user-run",
-            "--address", system.Orchestrator.ToString(), "--blobs", system.BlobConnectionString], timeout.Token);
+        var (exitCode, output) = await system.RunCliAsync(["run", "--spec", files.File("run.spec.json"), "--id", "user-run"], timeout.Token);
 
         Assert.True(exitCode == 0, output);
         Assert.Contains("spec.given.sft_data[0]: 8 SFT rows, conversational (messages), from train_sft.parquet", output);
@@ -105,15 +103,4 @@ public sealed class UserModelRunTests
     }
 
     // The CLI as a user runs it: its own process, talking to the AppHost over gRPC and to its Azurite.
-    private static async Task<(int ExitCode, string Output)> RunCliAsync(string[] arguments, CancellationToken cancellation)
-    {
-        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/{configuration}/net10.0
-        var dll = Path.Combine(Repository.Root, "src", "OnlyPrompt.Cli", "bin", configuration, "net10.0", "onlyprompt.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("the CLI did not start.");
-        var output = process.StandardOutput.ReadToEndAsync(cancellation);
-        var errors = process.StandardError.ReadToEndAsync(cancellation);
-        await process.WaitForExitAsync(cancellation);
-        return (process.ExitCode, await output + await errors);
-    }
 }

@@ -1,9 +1,7 @@
 using Aspire.Hosting.Testing;
 using Grpc.Core;
 using Grpc.Net.Client;
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Orchestrator.V1;
-using OnlyPrompt.Services;
 using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorClient;
 
 namespace OnlyPrompt.AppHost.Tests;
@@ -19,8 +17,10 @@ public sealed class WholeSystemTests
         var app = system.App;
         using var channel = GrpcChannel.ForAddress(app.GetEndpoint("orchestrator", "http"));
         var client = new OrchestratorClient(channel);
-        var spec = RunSpecs.FromExperiment(ExperimentOptions.Preset("smoke", 2));
-        await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "apphost-smoke" }, cancellationToken: timeout.Token);
+        // The CLI prepares the preset's world on the client and uploads it; the services see given data.
+        var (exitCode, output) = await system.RunCliAsync(["run", "--preset", "smoke", "--seed", "2", "--id", "apphost-smoke", "--detach"], timeout.Token);
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("world smoke, seed 2: ", output);
 
         Run? finished = null;
         using (var watch = client.WatchRun(new WatchRunRequest { RunId = "apphost-smoke" }, cancellationToken: timeout.Token))
@@ -30,7 +30,7 @@ public sealed class WholeSystemTests
 
         Assert.NotNull(finished);
         Assert.True(finished.State == RunState.Succeeded, finished.Error);
-        Assert.Equal(spec.Rounds.Count, finished.Stages.Count(s => s.Name.EndsWith("/train", StringComparison.Ordinal) && s.Round > 0));
+        Assert.Equal(finished.Spec.Rounds.Count, finished.Stages.Count(s => s.Name.EndsWith("/train", StringComparison.Ordinal) && s.Round > 0));
         Assert.Contains(finished.Stages, s => s.Name == "round-3/evaluate");
 
         // The final checkpoint answers through the Sampler's OpenAI-compatible endpoint.

@@ -1,4 +1,4 @@
-using OnlyPrompt.Experiment.Filtering;
+using OnlyPrompt.Method.Filtering;
 
 namespace OnlyPrompt.Experiment.Tests;
 

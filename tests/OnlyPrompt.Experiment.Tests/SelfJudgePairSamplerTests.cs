@@ -1,5 +1,7 @@
+using OnlyPrompt.Answering;
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
 using OnlyPrompt.Model.Generation;
 
 namespace OnlyPrompt.Experiment.Tests;

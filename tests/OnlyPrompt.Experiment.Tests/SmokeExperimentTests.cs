@@ -1,6 +1,7 @@
-using OnlyPrompt.Experiment.Filtering;
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Model;
 
 namespace OnlyPrompt.Experiment.Tests;

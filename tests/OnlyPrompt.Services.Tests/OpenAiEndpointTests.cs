@@ -141,7 +141,7 @@ public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
     public async Task The_Evaluator_grades_answers_with_an_LLM_judge_and_reports_unreadable_verdicts_instead_of_scoring_them()
     {
         using var files = new TempDirectory();
-        Experiment.World.JsonLines.Write(files.File("eval.jsonl"), new[] { new Experiment.World.EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new Experiment.World.EvalRecord("Max: 4 9 2", "9", "max") });
+        OnlyPrompt.Method.Data.JsonLines.Write(files.File("eval.jsonl"), new[] { new OnlyPrompt.Method.Data.EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new OnlyPrompt.Method.Data.EvalRecord("Max: 4 9 2", "9", "max") });
         var evalSet = await stack.Store.UploadFileAsync(Container, "judge-eval.jsonl", files.File("eval.jsonl"));
         var checkpoint = new Common.V1.CheckpointRef { Container = Container, Prefix = model[(Container.Length + 1)..] };
         checkpoint.Sha256 = (await stack.Store.TryDescribeAsync(Container, $"{checkpoint.Prefix}/index.json"))!.Sha256;
@@ -172,13 +172,13 @@ public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
         await using var remote = await InProcessService.StartAsync(OnlyPrompt.Sampler.SamplerApp.Build,
             [.. stack.Settings("remote-sampler"), "--OnlyPrompt:RemoteGeneration:BaseUrl", new Uri(stack.SamplerHttp, "/v1").ToString()]);
         using var files = new TempDirectory();
-        Experiment.World.JsonLines.Write(files.File("prompts.jsonl"), world.RoundPrompts.Take(6));
+        OnlyPrompt.Method.Data.JsonLines.Write(files.File("prompts.jsonl"), world.RoundPrompts.Take(6));
         var prompts = await stack.Store.UploadFileAsync(Container, "remote-prompts.jsonl", files.File("prompts.jsonl"));
-        async Task<List<Experiment.Filtering.SampledPair>> PairsAsync(InProcessService sampler, string name)
+        async Task<List<OnlyPrompt.Method.Filtering.SampledPair>> PairsAsync(InProcessService sampler, string name)
         {
             using var call = new Sampler.V1.Sampler.SamplerClient(sampler.Channel).SamplePairs(new Sampler.V1.SamplePairsRequest
             {
-                Policy = checkpoint, Prompts = prompts, Templates = new Common.V1.PromptTemplates { Chosen = Experiment.World.PromptTemplates.DefaultChosen, Rejected = Experiment.World.PromptTemplates.DefaultRejected },
+                Policy = checkpoint, Prompts = prompts, Templates = new Common.V1.PromptTemplates { Chosen = OnlyPrompt.Method.Data.PromptTemplates.DefaultChosen, Rejected = OnlyPrompt.Method.Data.PromptTemplates.DefaultRejected },
                 RejectedScore = 3, Sampling = new Common.V1.SamplingSettings { MaxNewTokens = 6, Temperature = 0, TopP = 1, BatchSize = 4 },
                 OutputContainer = Container, OutputName = name, IdPrefix = "t",
             });
@@ -186,7 +186,7 @@ public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
             await foreach (var item in call.ResponseStream.ReadAllAsync())
                 result = item.Result ?? result;
             await stack.Store.DownloadFileAsync(result!.Pairs, files.File(name));
-            return Experiment.World.JsonLines.Read<Experiment.Filtering.SampledPair>(files.File(name)).ToList();
+            return OnlyPrompt.Method.Data.JsonLines.Read<OnlyPrompt.Method.Filtering.SampledPair>(files.File(name)).ToList();
         }
 
         var local = await PairsAsync(stack.Sampler, "local-pairs.jsonl");

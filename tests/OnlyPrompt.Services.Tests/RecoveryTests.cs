@@ -30,7 +30,7 @@ public sealed class RecoveryTests : OwnStorage
         using (var first = await ServiceProcess.StartAsync("OnlyPrompt.Orchestrator", port, orchestratorSettings))
         {
             using var channel = first.Channel();
-            await new OrchestratorClient(channel).StartRunAsync(new StartRunRequest { Spec = SlowFirstRound(), RunId = "kill-orchestrator" });
+            await new OrchestratorClient(channel).StartRunAsync(new StartRunRequest { Spec = await SlowFirstRoundAsync(), RunId = "kill-orchestrator" });
             await WaitForStageAsync("kill-orchestrator", "round-1/filter");
             await Task.Delay(500);
             first.Kill();
@@ -64,7 +64,7 @@ public sealed class RecoveryTests : OwnStorage
         var client = new OrchestratorClient(orchestrator.Channel);
         try
         {
-            await client.StartRunAsync(new StartRunRequest { Spec = SlowFirstRound(), RunId = "kill-trainer" });
+            await client.StartRunAsync(new StartRunRequest { Spec = await SlowFirstRoundAsync(), RunId = "kill-trainer" });
             await WaitForStageAsync("kill-trainer", "round-1/filter");
             var jobState = Path.Combine(Work.Path, "trainer", "jobs", "kill-trainer.round-1.train", "state");
             await WaitUntilAsync(() => HasCompleteCheckpoint(jobState), "the trainer wrote no job checkpoint");
@@ -92,9 +92,9 @@ public sealed class RecoveryTests : OwnStorage
 
 
     // Round 1 trains for many epochs so that a crash can land inside it (at a learning rate too small to wreck the model).
-    private static RunSpec SlowFirstRound()
+    private async Task<RunSpec> SlowFirstRoundAsync()
     {
-        var spec = Runs.Smoke(seed: 5);
+        var spec = await Runs.SmokeAsync(Store, seed: 5);
         spec.Rounds[0].Train.Training.Epochs = 150;
         spec.Rounds[0].Train.Training.LearningRate = 1e-9;
         return spec;

@@ -1,5 +1,7 @@
 using OnlyPrompt.Cli;
+using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
 
@@ -12,7 +14,7 @@ public sealed class RunKindTests(ServiceStack stack)
     [Fact]
     public async Task Every_run_kind_completes_on_the_smoke_preset_and_the_comparison_tables_read_them()
     {
-        var method = Runs.Smoke(seed: 3);
+        var method = await Runs.SmokeAsync(stack.Store, seed: 3);
         // The self-rewarding baseline labels pairs differently and trains with the method's DPO settings, NLL term included.
         Assert.All(RunKinds.Apply(method, RunKinds.SelfRewarding).Rounds, round =>
             Assert.Equal((method.Rounds[0].Train.Loss.Beta, 1.0), (round.Train.Loss.Beta, round.Train.Loss.ChosenNllWeight)));
@@ -48,7 +50,7 @@ public sealed class RunKindTests(ServiceStack stack)
         }
         var prefixed = await HeadToHead.ReadReportAsync(stack.Store, Stage(runs, RunKinds.ChosenPrefix, "sft/evaluate"), CancellationToken.None);
         Assert.Equal(PromptTemplates.DefaultChosen, prefixed.PromptPrefix);
-        var prompts = Stage(runs, RunKinds.OnlyPrompting, "prepare").Metrics["round_prompts"];
+        var prompts = ExperimentOptions.Preset("smoke", 3).World.RoundPrompts;
         foreach (var sample in Samples(runs[(3, RunKinds.SelfRewarding)]))
         {
             var grades = sample.Metrics.Where(m => m.Key.StartsWith("judge/grade_", StringComparison.Ordinal)).Sum(m => m.Value);

@@ -11,7 +11,7 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
     [Fact]
     public async Task StartRun_refuses_a_bad_spec_with_InvalidArgument_naming_every_bad_field()
     {
-        var spec = Runs.Smoke();
+        var spec = await Runs.SmokeAsync(stack.Store);
         spec.Rounds[0].RejectedScore = 12;
         spec.Rounds[2].RejectedScore = 5; // not above round 2's 5
         spec.Rounds[1].Train.Training.LearningRate = 0;
@@ -29,7 +29,7 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
     [Fact]
     public async Task StartRun_refuses_bad_baseline_settings_naming_the_field()
     {
-        var spec = Runs.Smoke();
+        var spec = await Runs.SmokeAsync(stack.Store);
         spec.Rounds[1].SelfJudge = new Sampler.V1.SelfJudgeSettings { SamplesPerPrompt = 1, JudgeTemplate = "grade {r}" };
         spec.AdaptiveGap = new AdaptiveGap { Step = 0, AccuracyThreshold = 1.5, MaxScore = 10 };
         spec.Rounds[0].Train.Loss.ChosenNllWeight = 0;
@@ -53,7 +53,7 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
     public async Task StartRun_refuses_given_data_whose_blobs_are_missing_or_differ()
     {
         var present = await stack.Store.UploadTextAsync("onlyprompt", "tests/eval.jsonl", "{\"prompt\": \"p\", \"answer\": \"a\", \"family\": \"sort\"}\n");
-        var spec = Runs.Smoke();
+        var spec = await Runs.SmokeAsync(stack.Store);
         spec.Given = new GivenData
         {
             BaseModel = new CheckpointRef { Container = "onlyprompt", Prefix = "tests/no-such-model", Sha256 = new string('0', 64) },
@@ -76,7 +76,8 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
     {
         var missing = await Assert.ThrowsAsync<RpcException>(() => stack.Client.GetRunAsync(new GetRunRequest { RunId = "no-such-run" }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
-        var malformed = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = Runs.Smoke(), RunId = "../escape" }).ResponseAsync);
+        var spec = await Runs.SmokeAsync(stack.Store);
+        var malformed = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "../escape" }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, malformed.StatusCode);
         Assert.Contains("run_id", malformed.Status.Detail);
     }

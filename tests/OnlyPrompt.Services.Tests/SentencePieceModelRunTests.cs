@@ -1,10 +1,12 @@
+using OnlyPrompt.Cli;
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
 using OnlyPrompt.Model;
-using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
+using OnlyPrompt.TestSupport.Models;
 
 namespace OnlyPrompt.Services.Tests;
 
@@ -34,7 +36,7 @@ public sealed class SentencePieceModelRunTests(ServiceStack stack)
         }
 
         var world = new WorldGenerator(ExperimentOptions.Preset("smoke", 5).World).Generate();
-        var spec = Runs.Smoke(seed: 5);
+        var spec = RunSpecs.FromExperiment(ExperimentOptions.Preset("smoke", 5));
         spec.Given = new GivenData
         {
             BaseModel = await stack.Store.UploadDirectoryAsync(Container, $"{family}/base", files.File("model")),

@@ -12,7 +12,7 @@ public sealed class SmokeRunTests(ServiceStack stack)
     [Fact]
     public async Task Smoke_run_through_the_services_commits_every_planned_stage_once_and_matches_the_in_process_experiment()
     {
-        var spec = Runs.Smoke(seed: 3);
+        var spec = await Runs.SmokeAsync(stack.Store, seed: 3);
         await stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "smoke-services" });
         var run = await Runs.WatchToEndAsync(stack.Client, "smoke-services", TimeSpan.FromMinutes(5));
 
@@ -50,13 +50,14 @@ public sealed class SmokeRunTests(ServiceStack stack)
     [Fact]
     public async Task Cancelling_a_run_stops_it_and_keeps_what_was_committed()
     {
-        await stack.Client.StartRunAsync(new StartRunRequest { Spec = Runs.Smoke(seed: 4), RunId = "smoke-cancelled" });
+        var spec = await Runs.SmokeAsync(stack.Store, seed: 4);
+        await stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "smoke-cancelled" });
         await Runs.WaitForAsync(stack.Client, "smoke-cancelled", r => r.Stages.Count >= 1, TimeSpan.FromMinutes(2));
         var cancelled = (await stack.Client.CancelRunAsync(new CancelRunRequest { RunId = "smoke-cancelled" })).Run;
 
         Assert.Equal(RunState.Cancelled, cancelled.State);
         Assert.Contains("cancelled", cancelled.Error);
-        Assert.True(cancelled.Stages.Count < RunPlan.For(Runs.Smoke()).Count);
+        Assert.True(cancelled.Stages.Count < RunPlan.For(spec).Count);
         Assert.Equal("prepare", cancelled.Stages[0].Name);
         var listed = (await stack.Client.ListRunsAsync(new ListRunsRequest())).Runs.Single(r => r.RunId == "smoke-cancelled");
         Assert.Equal(RunState.Cancelled, listed.State);

@@ -34,20 +34,20 @@ public sealed class StorageTests(ServiceStack stack)
     {
         using var files = new TempDirectory();
         var datasets = new Datasets(stack.Store, new WorkDirectory(files.File("work")));
-        var written = await datasets.WriteAsync(Container, "cached.jsonl", [new Experiment.World.PromptRecord("sort : 2 1", "Sort")], CancellationToken.None);
+        var written = await datasets.WriteAsync(Container, "cached.jsonl", [new OnlyPrompt.Method.Data.PromptRecord("sort : 2 1", "Sort")], CancellationToken.None);
         var blob = new BlobServiceClient(stack.Azurite.ConnectionString).GetBlobContainerClient(Container).GetBlobClient("cached.jsonl");
         await blob.DeleteAsync();
 
         // The writer kept its verified copy: reading it again needs no storage.
-        var read = await datasets.ReadAsync<Experiment.World.PromptRecord>(written, CancellationToken.None);
+        var read = await datasets.ReadAsync<OnlyPrompt.Method.Data.PromptRecord>(written, CancellationToken.None);
         Assert.Equal("sort : 2 1", Assert.Single(read).Prompt);
 
         // Another service's cache starts empty, so the missing blob is reported by name.
         var other = new Datasets(stack.Store, new WorkDirectory(files.File("other")));
-        var missing = await Assert.ThrowsAsync<BlobIntegrityException>(() => other.ReadAsync<Experiment.World.PromptRecord>(written, CancellationToken.None));
+        var missing = await Assert.ThrowsAsync<BlobIntegrityException>(() => other.ReadAsync<OnlyPrompt.Method.Data.PromptRecord>(written, CancellationToken.None));
         Assert.Contains($"{Container}/cached.jsonl", missing.Message);
         var escaping = new Common.V1.BlobRef { Container = Container, Name = "cached.jsonl", Sha256 = "../../" + new string('a', 58) };
-        await Assert.ThrowsAsync<BlobIntegrityException>(() => datasets.ReadAsync<Experiment.World.PromptRecord>(escaping, CancellationToken.None));
+        await Assert.ThrowsAsync<BlobIntegrityException>(() => datasets.ReadAsync<OnlyPrompt.Method.Data.PromptRecord>(escaping, CancellationToken.None));
         Assert.Equal([written.Sha256 + ".jsonl"], Directory.GetFiles(files.File("work/datasets")).Select(Path.GetFileName));
     }
 

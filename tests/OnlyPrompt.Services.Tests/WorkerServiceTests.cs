@@ -1,11 +1,12 @@
 using Grpc.Core;
 using OnlyPrompt.Common.V1;
-using OnlyPrompt.Experiment.Filtering;
 using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Filter.V1;
-using OnlyPrompt.TestSupport.Models;
+using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Services.Tests.Support;
+using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Trainer.V1;
 using FilterClient = OnlyPrompt.Filter.V1.Filter.FilterClient;
 using SamplerClient = OnlyPrompt.Sampler.V1.Sampler.SamplerClient;
@@ -141,7 +142,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         }
 
         // One step over the same pairs: the NLL term scores the chosen answers after the plain prompt, or after the prefix.
-        var (plain, prefixed) = (await NllLoss(""), await NllLoss(Experiment.World.PromptTemplates.DefaultChosen));
+        var (plain, prefixed) = (await NllLoss(""), await NllLoss(Method.Data.PromptTemplates.DefaultChosen));
         Assert.True(plain > 0 && prefixed > 0);
         Assert.NotEqual(plain, prefixed, 3);
     }

@@ -1,5 +1,7 @@
-using OnlyPrompt.Experiment.Filtering;
+using OnlyPrompt.Answering;
 using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Training.Loop;
 using OnlyPrompt.Training.Losses;
@@ -51,6 +53,8 @@ public sealed record ExperimentOptions
     /// <summary>Held-out prompts used for the quality-versus-requested-score probe (each asked at scores 0..10).</summary>
     public int CalibrationPrompts { get; init; } = 40;
     public int GenerationBatch { get; init; } = 96;
+
+    public EvaluationSettings Evaluation => new(EvalMaxNewTokens, CalibrationPrompts, GenerationBatch, Filter, Templates);
     /// <summary>A finished SFT checkpoint of the same seed and world to start from instead of training one (for ablations).</summary>
     public string? StartFromSft { get; init; }
     public string Device { get; init; } = "cpu";

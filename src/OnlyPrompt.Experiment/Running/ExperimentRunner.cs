@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
-using OnlyPrompt.Experiment.Filtering;
+using OnlyPrompt.Answering;
 using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Filtering;
+using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Training.Data;
@@ -51,7 +54,7 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
         var sftDirectory = options.StartFromSft ?? Path.Combine(worldDirectory, "base");
         using var model = PretrainedModel.Load(sftDirectory, device);
         var encoding = new ChatEncoding(model);
-        var evaluator = new Evaluator(model, options);
+        var evaluator = new Evaluator(model, options.Evaluation);
         var stages = new List<StageReport>();
         log(ReportTable.Header);
 

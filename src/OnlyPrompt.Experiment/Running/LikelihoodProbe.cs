@@ -1,5 +1,7 @@
-using OnlyPrompt.Experiment.Filtering;
+using OnlyPrompt.Answering;
 using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Scoring;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnlyPrompt.Method.Scores;
 
 namespace OnlyPrompt.Experiment.World;
 

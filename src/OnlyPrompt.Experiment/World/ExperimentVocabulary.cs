@@ -1,3 +1,4 @@
+using OnlyPrompt.Method.Data;
 namespace OnlyPrompt.Experiment.World;
 
 public static class ExperimentVocabulary

@@ -1,4 +1,6 @@
 using System.Globalization;
+using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Scores;
 
 namespace OnlyPrompt.Experiment.World;
 

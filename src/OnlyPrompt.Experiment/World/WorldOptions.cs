@@ -1,3 +1,4 @@
+using OnlyPrompt.Method.Data;
 namespace OnlyPrompt.Experiment.World;
 
 /// <summary>Sizes and mix of the generated world.</summary>

@@ -7,20 +7,3 @@ public sealed record SftRecord(string Prompt, string Completion, string Family, 
 public sealed record PreferenceRecord(string Prompt, string Chosen, string Rejected, string Family, double ChosenQuality, double RejectedQuality);
 
 public sealed record JudgeRecord(string Prompt, string Completion, string Family, int TrueScore);
-
-/// <summary>
-/// A prompt for the online rounds: no answer travels with it, so the rounds cannot peek. <see cref="Set"/> names the
-/// disjoint prompt set it belongs to (null: one set that every round uses); see <see cref="RoundPromptSets"/>.
-/// </summary>
-public sealed record PromptRecord(string Prompt, string? Family = null, int? Set = null);
-
-/// <summary>
-/// A held-out prompt. <see cref="Answer"/> is the reference answer the exact scorer needs (null in sets scored by a
-/// reward model or judge); <see cref="Family"/> groups results, and <see cref="Reference"/> is a reference output (AlpacaEval's).
-/// </summary>
-public sealed record EvalRecord(string Prompt, string? Answer = null, string? Family = null, string? Reference = null)
-{
-    public const string NoFamily = "all";
-
-    public string Group => Family ?? NoFamily;
-}

@@ -1,13 +1,22 @@
 using Grpc.Core;
+using OnlyPrompt.Cli;
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Storage;
 using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorClient;
 
 namespace OnlyPrompt.Services.Tests.Support;
 
 public static class Runs
 {
-    public static RunSpec Smoke(int seed = 1) => RunSpecs.FromExperiment(ExperimentOptions.Preset("smoke", seed));
+    /// <summary>The smoke preset's spec with its world uploaded to <paramref name="store"/>, as <c>onlyprompt run --preset smoke</c> starts it.</summary>
+    public static async Task<RunSpec> SmokeAsync(BlobStore store, int seed = 1)
+    {
+        var options = ExperimentOptions.Preset("smoke", seed);
+        var spec = RunSpecs.FromExperiment(options);
+        spec.Given = await WorldUpload.PrepareAsync(options, store, StorageLayout.DefaultContainer, TextWriter.Null, CancellationToken.None);
+        return spec;
+    }
 
     /// <summary>Watches the run until it ends and returns its final manifest.</summary>
     public static async Task<Run> WatchToEndAsync(OrchestratorClient client, string runId, TimeSpan timeout)

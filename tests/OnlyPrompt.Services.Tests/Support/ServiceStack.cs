@@ -1,7 +1,7 @@
+using Azure.Storage.Blobs;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
-using Azure.Storage.Blobs;
 using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorClient;
 
 namespace OnlyPrompt.Services.Tests.Support;

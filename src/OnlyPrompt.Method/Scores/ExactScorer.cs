@@ -1,4 +1,4 @@
-namespace OnlyPrompt.Experiment.World;
+namespace OnlyPrompt.Method.Scores;
 
 /// <summary>
 /// Quality of a response in [0, 1]: 1 minus the word-level edit distance to the correct answer, divided by the

@@ -1,7 +1,7 @@
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Generation;
 
-namespace OnlyPrompt.Experiment.Running;
+namespace OnlyPrompt.Answering;
 
 public static class ChatGeneration
 {

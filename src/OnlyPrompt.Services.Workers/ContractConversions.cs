@@ -1,4 +1,4 @@
-using OnlyPrompt.Experiment.Filtering;
+using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Training.Loop;
 using Contract = OnlyPrompt.Common.V1;
@@ -94,9 +94,9 @@ public static class ContractConversions
         ChosenPenaltyWeight = s.ChosenPenaltyWeight,
     };
 
-    public static Experiment.World.PromptTemplates ToOptions(this Contract.PromptTemplates t) => new(t.Chosen, t.Rejected);
+    public static OnlyPrompt.Method.Data.PromptTemplates ToOptions(this Contract.PromptTemplates t) => new(t.Chosen, t.Rejected);
 
-    public static Contract.PromptTemplates ToContract(this Experiment.World.PromptTemplates t) => new() { Chosen = t.Chosen, Rejected = t.Rejected };
+    public static Contract.PromptTemplates ToContract(this OnlyPrompt.Method.Data.PromptTemplates t) => new() { Chosen = t.Chosen, Rejected = t.Rejected };
 
     public static FilterOptions ToOptions(this FilterContract.FilterSettings s) => new()
     {

@@ -1,8 +1,8 @@
-using OnlyPrompt.Experiment.Filtering;
-using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Model.Generation;
 
-namespace OnlyPrompt.Experiment.Running;
+namespace OnlyPrompt.Answering;
 
 /// <summary>
 /// The only-prompting labeller: for each prompt, a chosen answer asked for with the 10-out-of-10 prefix and a

@@ -1,7 +1,7 @@
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Generation;
 
-namespace OnlyPrompt.Experiment.Running;
+namespace OnlyPrompt.Answering;
 
 /// <summary>Writes an answer to each instruction, asked as a user turn: the model in this process, or a server that hosts it.</summary>
 public interface IAnswerer

@@ -1,7 +1,7 @@
-using OnlyPrompt.Experiment.Filtering;
-using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Filtering;
 
-namespace OnlyPrompt.Experiment.Running;
+namespace OnlyPrompt.Method.Scores;
 
 /// <summary>Turns answers and their scores (exact quality, rewards) into an evaluation and a calibration curve.</summary>
 public static class Scoring

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace OnlyPrompt.Experiment.World;
+namespace OnlyPrompt.Method.Data;
 
 /// <summary>Reads and writes JSON Lines with snake_case field names; a bad line is reported by file and line number.</summary>
 public static class JsonLines

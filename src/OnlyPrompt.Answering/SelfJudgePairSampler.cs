@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using OnlyPrompt.Experiment.Filtering;
-using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Model.Generation;
 
-namespace OnlyPrompt.Experiment.Running;
+namespace OnlyPrompt.Answering;
 
 /// <summary>What the self-rewarding judge made of a round: how often it gave each grade, answers it gave no readable grade, prompts left without a pair.</summary>
 public sealed record SelfJudgeStats(IReadOnlyDictionary<int, int> ScoreCounts, int Unjudged, int Unpaired);

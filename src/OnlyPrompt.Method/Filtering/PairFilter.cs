@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Scores;
 
-namespace OnlyPrompt.Experiment.Filtering;
+namespace OnlyPrompt.Method.Filtering;
 
 /// <summary>Why a pair was dropped; a pair counts under the first rule, in this order, that removes it.</summary>
 public enum FilterRule

@@ -1,4 +1,4 @@
-namespace OnlyPrompt.Experiment.World;
+namespace OnlyPrompt.Method.Data;
 
 /// <summary>
 /// Which prompts an online round samples: with S numbered sets in the prompt file, round k takes set

@@ -2,7 +2,7 @@ using OnlyPrompt.Model;
 using OnlyPrompt.Model.Tokenization;
 using OnlyPrompt.Training.Data;
 
-namespace OnlyPrompt.Experiment.Running;
+namespace OnlyPrompt.Answering;
 
 /// <summary>
 /// Turns text records into token records the way the model sees them: the instruction as a user turn after the

@@ -1,9 +1,13 @@
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Services;
 
-namespace OnlyPrompt.Services;
+namespace OnlyPrompt.Cli;
 
-/// <summary>The RunSpec of the default experiment's presets: the same stages and settings the in-process runner uses.</summary>
+/// <summary>
+/// The RunSpec of the default experiment's presets: the same stages and settings the in-process runner uses, without its
+/// data (<see cref="WorldUpload"/> gives that; a user's model and data run with these settings too).
+/// </summary>
 public static class RunSpecs
 {
     public static RunSpec FromExperiment(ExperimentOptions options)
@@ -14,7 +18,6 @@ public static class RunSpecs
         {
             Name = $"{options.PresetName}-seed{options.Seed}",
             Seed = options.Seed,
-            DefaultWorld = new DefaultWorld { Preset = options.PresetName },
             Sft = options.Sft.ToContract(),
             Offline = new PreferenceStage { Loss = options.OfflineLoss.ToContract(options.OfflineSettings), Training = options.Offline.ToContract() },
             Sampling = options.Sampling.ToContract(options.GenerationBatch),

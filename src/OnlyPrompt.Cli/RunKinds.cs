@@ -1,9 +1,11 @@
 using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Sampler.V1;
+using OnlyPrompt.Services;
 using OnlyPrompt.Training.Losses;
 
-namespace OnlyPrompt.Services;
+namespace OnlyPrompt.Cli;
 
 /// <summary>
 /// The paper's method, its baselines and ablations as variations of one RunSpec, so every kind runs through the

@@ -1,27 +1,22 @@
-using OnlyPrompt.Experiment.Filtering;
-using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Filtering;
+using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Generation;
 
-namespace OnlyPrompt.Experiment.Running;
+namespace OnlyPrompt.Answering;
 
-/// <summary>Held-out score of a model's answers under the primary scorer, with every answer for head-to-head comparisons.</summary>
-public sealed record Evaluation(double MeanQuality, double StandardError, double LeakRate, IReadOnlyDictionary<string, double> QualityByFamily,
-    IReadOnlyList<EvaluatedAnswer> Answers);
-
-/// <summary>What an evaluation writes to eval.json: the evaluation with every answer, the calibration probe, and rewards when a reward model scored the answers.</summary>
-public sealed record EvaluationReport(Evaluation Evaluation, IReadOnlyList<double> Calibration, IReadOnlyList<float>? Rewards, string PromptPrefix);
-
-/// <summary>One held-out answer: the prompt as in the eval set (without any prefix), the answer, its score under the primary scorer, and its length in words.</summary>
-public sealed record EvaluatedAnswer(string Prompt, string Answer, double Quality, int Words);
+/// <summary>How held-out prompts are answered: greedy, up to <paramref name="MaxNewTokens"/>, <paramref name="BatchSize"/> at a time;
+/// the probe asks the first <paramref name="CalibrationPrompts"/> for each score with the rejected template; leaks count by the filter's rules.</summary>
+public sealed record EvaluationSettings(int MaxNewTokens, int CalibrationPrompts, int BatchSize, FilterOptions Filter, PromptTemplates Templates);
 
 /// <summary>
 /// Greedy answers to held-out prompts (no prefix unless asked), and the requested-score probe's answers; scoring them is
 /// separate (<see cref="Scoring"/>), so a reward model can score after the policy is unloaded.
 /// </summary>
-public sealed class Evaluator(PretrainedModel model, ExperimentOptions options)
+public sealed class Evaluator(PretrainedModel model, EvaluationSettings settings)
 {
-    private readonly PairFilter leakDetector = new(options.Filter);
+    private readonly PairFilter leakDetector = new(settings.Filter);
 
     public PairFilter LeakDetector => leakDetector;
 
@@ -29,11 +24,11 @@ public sealed class Evaluator(PretrainedModel model, ExperimentOptions options)
     public List<string> Answers(IReadOnlyList<EvalRecord> records, string prefix = "") => Answer(records.Select(r => prefix + r.Prompt).ToList());
 
     /// <summary>The probe's prompts: the first <c>CalibrationPrompts</c> records asked for score s, for s = 0..10, in that order.</summary>
-    public IReadOnlyList<EvalRecord> CalibrationSubset(IReadOnlyList<EvalRecord> records) => records.Take(options.CalibrationPrompts).ToList();
+    public IReadOnlyList<EvalRecord> CalibrationSubset(IReadOnlyList<EvalRecord> records) => records.Take(settings.CalibrationPrompts).ToList();
 
     /// <summary>Answers to each record of the subset asked for score s, s = 0..10 (11 x subset answers, score-major).</summary>
     public List<string> CalibrationAnswers(IReadOnlyList<EvalRecord> subset) =>
-        Answer(Enumerable.Range(0, 11).SelectMany(s => subset.Select(r => options.Templates.RejectedInstruction(r.Prompt, s))).ToList());
+        Answer(Enumerable.Range(0, 11).SelectMany(s => subset.Select(r => settings.Templates.RejectedInstruction(r.Prompt, s))).ToList());
 
     /// <summary>Exact quality of the answers (the default world's scorer).</summary>
     public Evaluation Evaluate(IReadOnlyList<EvalRecord> records, string prefix = "")
@@ -52,7 +47,7 @@ public sealed class Evaluator(PretrainedModel model, ExperimentOptions options)
 
     private List<string> Answer(IReadOnlyList<string> instructions)
     {
-        var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = options.EvalMaxNewTokens, StopTokenIds = model.StopTokenIds };
-        return model.Answer(instructions, greedy, options.GenerationBatch).Select(g => g.Text.Trim()).ToList();
+        var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = settings.MaxNewTokens, StopTokenIds = model.StopTokenIds };
+        return model.Answer(instructions, greedy, settings.BatchSize).Select(g => g.Text.Trim()).ToList();
     }
 }

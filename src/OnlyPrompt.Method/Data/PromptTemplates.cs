@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OnlyPrompt.Experiment.World;
+namespace OnlyPrompt.Method.Data;
 
 /// <summary>The method's two prefixes (docs/method.md), verbatim (the single space before the instruction included), configurable.</summary>
 public sealed record PromptTemplates(

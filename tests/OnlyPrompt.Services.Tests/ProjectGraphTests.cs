@@ -1,0 +1,44 @@
+using System.Reflection;
+using OnlyPrompt.Orchestrator;
+
+namespace OnlyPrompt.Services.Tests;
+
+/// <summary>The one-way project graph, as the compiled assemblies reference each other (unused references are dropped by the compiler).</summary>
+public class ProjectGraphTests
+{
+    private static readonly string[] ModelCode = ["TorchSharp", "OnlyPrompt.Model", "OnlyPrompt.Training", "OnlyPrompt.Answering"];
+
+    [Fact]
+    public void TheOrchestratorHoldsNoModelCode()
+    {
+        var reached = Reachable(typeof(OrchestratorApp).Assembly);
+        Assert.Empty(reached.Intersect(ModelCode));
+        Assert.Contains("OnlyPrompt.Method", reached); // the walk does reach the libraries it uses
+    }
+
+    [Theory]
+    [InlineData(typeof(OrchestratorApp))]
+    [InlineData(typeof(Sampler.SamplerApp))]
+    [InlineData(typeof(Filter.FilterApp))]
+    [InlineData(typeof(Trainer.TrainerApp))]
+    [InlineData(typeof(Evaluator.EvaluatorApp))]
+    public void NoServiceKnowsTheDefaultWorld(Type app) => Assert.DoesNotContain("OnlyPrompt.Experiment", Reachable(app.Assembly));
+
+    [Fact]
+    public void TheOrchestratorsLoraProjectionsAreTheModelsOwn() =>
+        Assert.Equal(Model.Lora.LoraSettings.AllProjections, FieldErrors.LoraProjections);
+
+    private static HashSet<string> Reachable(Assembly root)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<AssemblyName>([root.GetName()]);
+        while (pending.TryPop(out var name))
+        {
+            if (!seen.Add(name.Name!) || !(name.Name!.StartsWith("OnlyPrompt", StringComparison.Ordinal) || name.Name == "TorchSharp"))
+                continue;
+            foreach (var referenced in Assembly.Load(name).GetReferencedAssemblies())
+                pending.Push(referenced);
+        }
+        return seen;
+    }
+}
