@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using OnlyPrompt.Evaluation.Metrics;
 using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
@@ -15,7 +16,7 @@ namespace OnlyPrompt.Cli;
 /// </summary>
 public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int Seed, string Kind), Run> runs)
 {
-    private readonly Dictionary<(int, string, string), OnlyPrompt.Method.Scores.Evaluation> evaluations = [];
+    private readonly Dictionary<(int, string, string), HeldOutResult> evaluations = [];
     private int[] Seeds => runs.Keys.Select(k => k.Seed).Distinct().Order().ToArray();
 
     public async Task<string> WriteAsync(CancellationToken cancellation)

@@ -49,7 +49,7 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         if (byJudge && request.Judge!.Mode != JudgeMode.Rating && records.FindIndex(r => r.Reference is null) is var unreferenced and >= 0)
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
                 $"eval_set: row {unreferenced + 1} has no reference output (AlpacaEval's 'output'), which a pairwise judge as the scorer compares against."));
-        var settings = new EvaluationSettings(request.MaxNewTokens, request.CalibrationPrompts,
+        var settings = new HeldOutSettings(request.MaxNewTokens, request.CalibrationPrompts,
             request.BatchSize > 0 ? request.BatchSize : ContractConversions.DefaultBatchSize,
             new FilterOptions { LeakPatterns = request.LeakPatterns.Count > 0 ? request.LeakPatterns.ToList() : FilterOptions.DefaultLeakPatterns },
             request.CalibrationPrompts > 0 ? new Method.Data.PromptTemplates(Rejected: request.CalibrationTemplate) : new Method.Data.PromptTemplates());
@@ -60,7 +60,7 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         var kept = Enumerable.Range(0, records.Count).Where(i => scored.Answers[i] is not null).ToList();
         if (kept.Count == 0)
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the judge gave no readable verdict for any of the {records.Count} answers."));
-        var evaluation = Scoring.Evaluation([.. kept.Select(i => records[i])], [.. kept.Select(i => answered.Answers[i])],
+        var evaluation = Scoring.Result([.. kept.Select(i => records[i])], [.. kept.Select(i => answered.Answers[i])],
             [.. kept.Select(i => scored.Answers[i]!.Value)], answered.Leaks);
         var calibration = Calibration(answered.Probe.Count, scored.Probe);
         var response = new EvaluateResponse
@@ -103,13 +103,13 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
     private sealed record Scored(double?[] Answers, double?[] Probe, double?[] Prefixed);
 
     // The policy answers everything there is to score while it is loaded: the held-out prompts, the probe, the prefixed prompts.
-    private Answered Answer(EvaluateRequest request, List<EvalRecord> records, EvaluationSettings settings, CancellationToken cancellation)
+    private Answered Answer(EvaluateRequest request, List<EvalRecord> records, HeldOutSettings settings, CancellationToken cancellation)
     {
         using var model = models.LoadAsync(request.Model, cancellation).GetAwaiter().GetResult();
-        var evaluator = new Answering.Evaluator(model, settings);
-        var probe = request.CalibrationPrompts > 0 ? evaluator.CalibrationSubset(records) : [];
-        return new Answered(evaluator.Answers(records, request.PromptPrefix), probe, probe.Count > 0 ? evaluator.CalibrationAnswers(probe) : [],
-            request.GapPrefix.Length > 0 ? evaluator.Answers(records, request.GapPrefix) : [], evaluator.LeakDetector);
+        var heldOut = new HeldOutAnswerer(model, settings);
+        var probe = request.CalibrationPrompts > 0 ? heldOut.CalibrationSubset(records) : [];
+        return new Answered(heldOut.Answers(records, request.PromptPrefix), probe, probe.Count > 0 ? heldOut.CalibrationAnswers(probe) : [],
+            request.GapPrefix.Length > 0 ? heldOut.Answers(records, request.GapPrefix) : [], heldOut.LeakDetector);
     }
 
     // After the policy is unloaded: the reward model (primary or beside) scores under the compute gate; a judge over the network.

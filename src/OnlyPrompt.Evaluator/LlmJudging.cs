@@ -4,6 +4,7 @@ using OnlyPrompt.Evaluation.Judging;
 using OnlyPrompt.Evaluation.Metrics;
 using OnlyPrompt.Evaluator.V1;
 using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
 
@@ -44,7 +45,7 @@ public sealed class LlmJudging(WorkDirectory work, BlobStore store)
         return await Task.WhenAll(sets.Select(set => Task.WhenAll(set.Answers.Select((answer, i) => Score(set.Records[i], answer)))));
     }
 
-    public async Task ApplyAsync(JudgeSettings settings, Common.V1.BlobRef? baselineReport, Method.Scores.Evaluation evaluation, EvaluateResponse response,
+    public async Task ApplyAsync(JudgeSettings settings, Common.V1.BlobRef? baselineReport, HeldOutResult evaluation, EvaluateResponse response,
         CancellationToken cancellation)
     {
         var (judge, maxTokens) = Connect(settings);

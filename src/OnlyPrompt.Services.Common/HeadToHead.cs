@@ -16,7 +16,7 @@ public sealed class HeadToHead(BlobStore store)
     // Each evaluation is compared with the SFT model's and the previous one's, so the same reports come back at every
     // evaluation of a run; their content never changes under a hash.
     private const int CachedReports = 64;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Method.Scores.Evaluation> bySha256 = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, HeldOutResult> bySha256 = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Adds win_rate/{name}, lc_win_rate/{name} and the LC interval to the record's metrics for each named baseline, and
@@ -46,22 +46,22 @@ public sealed class HeadToHead(BlobStore store)
     }
 
     /// <summary>Per prompt both answered: the model's score minus the baseline's.</summary>
-    public static List<double> Differences(Method.Scores.Evaluation model, Method.Scores.Evaluation baseline) =>
+    public static List<double> Differences(HeldOutResult model, HeldOutResult baseline) =>
         Paired(model, baseline).Select(p => p.Model.Quality - p.Baseline.Quality).ToList();
 
-    public static IReadOnlyList<Preference> Preferences(Method.Scores.Evaluation model, Method.Scores.Evaluation baseline) =>
+    public static IReadOnlyList<Preference> Preferences(HeldOutResult model, HeldOutResult baseline) =>
         Paired(model, baseline).Select(p => new Preference(Preference.FromOutcome(p.Model.Quality.CompareTo(p.Baseline.Quality)), p.Model.Words, p.Baseline.Words))
             .ToList();
 
     // The two answers to each prompt both evaluations answered, in the model's order.
-    private static IEnumerable<(EvaluatedAnswer Model, EvaluatedAnswer Baseline)> Paired(Method.Scores.Evaluation model,
-        Method.Scores.Evaluation baseline)
+    private static IEnumerable<(EvaluatedAnswer Model, EvaluatedAnswer Baseline)> Paired(HeldOutResult model,
+        HeldOutResult baseline)
     {
         var byPrompt = baseline.Answers.GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First());
         return model.Answers.Where(a => byPrompt.ContainsKey(a.Prompt)).Select(a => (a, byPrompt[a.Prompt]));
     }
 
-    private async Task<Method.Scores.Evaluation> ReadAsync(StageRecord record, CancellationToken cancellation)
+    private async Task<HeldOutResult> ReadAsync(StageRecord record, CancellationToken cancellation)
     {
         var reference = ReportOf(record);
         if (bySha256.TryGetValue(reference.Sha256, out var cached))

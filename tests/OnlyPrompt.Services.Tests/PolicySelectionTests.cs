@@ -1,4 +1,5 @@
 using OnlyPrompt.Common.V1;
+using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 
@@ -39,7 +40,7 @@ public sealed class PolicySelectionTests
     [Fact]
     public void Score_differences_pair_answers_by_prompt()
     {
-        OnlyPrompt.Method.Scores.Evaluation Of(params (string Prompt, double Score)[] answers) =>
+        HeldOutResult Of(params (string Prompt, double Score)[] answers) =>
             new(0, 0, 0, new Dictionary<string, double>(), answers.Select(a => new OnlyPrompt.Method.Scores.EvaluatedAnswer(a.Prompt, "x", a.Score, 1)).ToList());
         var differences = HeadToHead.Differences(Of(("a", 0.5), ("b", 0.9), ("c", 0.1)), Of(("b", 1.0), ("a", 0.2), ("d", 0.4)));
         Assert.Equal([0.3, -0.1], differences.Select(d => Math.Round(d, 6)));

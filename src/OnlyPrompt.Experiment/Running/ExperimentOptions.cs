@@ -54,7 +54,7 @@ public sealed record ExperimentOptions
     public int CalibrationPrompts { get; init; } = 40;
     public int GenerationBatch { get; init; } = 96;
 
-    public EvaluationSettings Evaluation => new(EvalMaxNewTokens, CalibrationPrompts, GenerationBatch, Filter, Templates);
+    public HeldOutSettings Evaluation => new(EvalMaxNewTokens, CalibrationPrompts, GenerationBatch, Filter, Templates);
     /// <summary>A finished SFT checkpoint of the same seed and world to start from instead of training one (for ablations).</summary>
     public string? StartFromSft { get; init; }
     public string Device { get; init; } = "cpu";

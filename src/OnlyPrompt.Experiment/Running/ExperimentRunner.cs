@@ -16,7 +16,7 @@ namespace OnlyPrompt.Experiment.Running;
 /// <summary>One stage's line of the results table.</summary>
 public sealed record StageReport(
     string Stage, int? RejectedScore, int? Pairs, int? Kept, IReadOnlyDictionary<FilterRule, int>? Removed,
-    double? Loss, double? Margin, Evaluation Evaluation, double Seconds)
+    double? Loss, double? Margin, HeldOutResult Evaluation, double Seconds)
 {
     /// <summary>Mean quality when asked for score 0..10 after this stage: whether the policy still follows requested scores.</summary>
     public double[] Calibration { get; init; } = [];
@@ -54,7 +54,7 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
         var sftDirectory = options.StartFromSft ?? Path.Combine(worldDirectory, "base");
         using var model = PretrainedModel.Load(sftDirectory, device);
         var encoding = new ChatEncoding(model);
-        var evaluator = new Evaluator(model, options.Evaluation);
+        var heldOut = new HeldOutAnswerer(model, options.Evaluation);
         var stages = new List<StageReport>();
         log(ReportTable.Header);
 
@@ -70,7 +70,7 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
         }
         model.Save(Path.Combine(outputDirectory, "sft"));
         stages.Add(Report(new StageReport(options.StartFromSft is null ? "sft" : "sft (given)", null, null, null, null, sftLoss, null,
-            evaluator.Evaluate(world.Eval), clock.Elapsed.TotalSeconds)));
+            heldOut.Evaluate(world.Eval), clock.Elapsed.TotalSeconds)));
 
         // 1b. Offline preference optimisation on the seed pairs: pi_0.
         clock.Restart();
@@ -80,7 +80,7 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
         model.Save(initDirectory);
         using var initial = options.RoundReference == RoundReference.Initial ? PretrainedModel.Load(initDirectory, device) : null;
         stages.Add(Report(new StageReport("init", null, seedPairs.Count, seedPairs.Count, null, offlineResult.LastMetrics.GetValueOrDefault(LossMetrics.Loss),
-            offlineResult.LastMetrics.GetValueOrDefault(LossMetrics.RewardsMargins), evaluator.Evaluate(world.Eval), clock.Elapsed.TotalSeconds)));
+            offlineResult.LastMetrics.GetValueOrDefault(LossMetrics.RewardsMargins), heldOut.Evaluate(world.Eval), clock.Elapsed.TotalSeconds)));
 
         // 2. Online rounds.
         var sampler = new PairSampler(new LocalAnswerer(model), options.Templates, options.GenerationBatch);
@@ -119,7 +119,7 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
                 likelihood = LikelihoodProbe.Shift(before, probe.Measure(filtered.Kept));
             }
             model.Save(Path.Combine(roundDirectory, "checkpoint"));
-            var evaluation = evaluator.Evaluate(world.Eval);
+            var evaluation = heldOut.Evaluate(world.Eval);
             File.WriteAllText(Path.Combine(roundDirectory, "eval.json"), JsonSerializer.Serialize(evaluation));
             stages.Add(Report(new StageReport($"round {round}", score, sampled.Count, filtered.Kept.Count, filtered.Removed,
                 metrics?.GetValueOrDefault(LossMetrics.Loss), metrics?.GetValueOrDefault(LossMetrics.RewardsMargins), evaluation, clock.Elapsed.TotalSeconds)
@@ -138,7 +138,7 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
         // Every stage also probes whether the policy still follows requested scores: the rounds' pairs depend on it.
         StageReport Report(StageReport row)
         {
-            row = row with { Calibration = evaluator.Calibration(world.Eval), PrefixedQuality = evaluator.Evaluate(world.Eval, options.Templates.Chosen).MeanQuality };
+            row = row with { Calibration = heldOut.Calibration(world.Eval), PrefixedQuality = heldOut.Evaluate(world.Eval, options.Templates.Chosen).MeanQuality };
             log(ReportTable.Row(row));
             log($"  quality by requested score 0..10 after {row.Stage}: " +
                 string.Join(" ", row.Calibration.Select(q => q.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))));

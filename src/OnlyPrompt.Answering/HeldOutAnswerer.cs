@@ -8,13 +8,13 @@ namespace OnlyPrompt.Answering;
 
 /// <summary>How held-out prompts are answered: greedy, up to <paramref name="MaxNewTokens"/>, <paramref name="BatchSize"/> at a time;
 /// the probe asks the first <paramref name="CalibrationPrompts"/> for each score with the rejected template; leaks count by the filter's rules.</summary>
-public sealed record EvaluationSettings(int MaxNewTokens, int CalibrationPrompts, int BatchSize, FilterOptions Filter, PromptTemplates Templates);
+public sealed record HeldOutSettings(int MaxNewTokens, int CalibrationPrompts, int BatchSize, FilterOptions Filter, PromptTemplates Templates);
 
 /// <summary>
 /// Greedy answers to held-out prompts (no prefix unless asked), and the requested-score probe's answers; scoring them is
 /// separate (<see cref="Scoring"/>), so a reward model can score after the policy is unloaded.
 /// </summary>
-public sealed class Evaluator(PretrainedModel model, EvaluationSettings settings)
+public sealed class HeldOutAnswerer(PretrainedModel model, HeldOutSettings settings)
 {
     private readonly PairFilter leakDetector = new(settings.Filter);
 
@@ -31,10 +31,10 @@ public sealed class Evaluator(PretrainedModel model, EvaluationSettings settings
         Answer(Enumerable.Range(0, 11).SelectMany(s => subset.Select(r => settings.Templates.RejectedInstruction(r.Prompt, s))).ToList());
 
     /// <summary>Exact quality of the answers (the default world's scorer).</summary>
-    public Evaluation Evaluate(IReadOnlyList<EvalRecord> records, string prefix = "")
+    public HeldOutResult Evaluate(IReadOnlyList<EvalRecord> records, string prefix = "")
     {
         var answers = Answers(records, prefix);
-        return Scoring.Evaluation(records, answers, Scoring.Exact(records, answers), leakDetector);
+        return Scoring.Result(records, answers, Scoring.Exact(records, answers), leakDetector);
     }
 
     /// <summary>Mean exact quality of answers when each prompt asks for score s, for s = 0..10 (the paper's Figure 3 in miniature).</summary>
