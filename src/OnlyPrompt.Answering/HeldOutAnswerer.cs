@@ -48,6 +48,6 @@ public sealed class HeldOutAnswerer(PretrainedModel model, HeldOutSettings setti
     private List<string> Answer(IReadOnlyList<string> instructions)
     {
         var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = settings.MaxNewTokens, StopTokenIds = model.StopTokenIds };
-        return model.Answer(instructions, greedy, settings.BatchSize).Select(g => g.Text.Trim()).ToList();
+        return model.Answer(ChatPrompt.Of(instructions), greedy, settings.BatchSize).Select(g => g.Text.Trim()).ToList();
     }
 }

@@ -22,12 +22,13 @@ public sealed partial class SelfJudgePairSampler(IAnswerer model, string judgeTe
         Action<int>? answered = null)
     {
         var options = sampling;
-        var instructions = prompts.SelectMany(p => Enumerable.Repeat(p.Prompt, samplesPerPrompt)).ToList();
-        var answers = model.Answer(instructions, options, batchSize, answered);
-        var judgePrompts = instructions.Select((instruction, i) => judgeTemplate
-            .Replace("{i}", instruction, StringComparison.Ordinal).Replace("{r}", answers[i].Text.Trim(), StringComparison.Ordinal)).ToList();
+        var asked = prompts.SelectMany(p => Enumerable.Repeat(new ChatPrompt(p.Prompt, p.Context), samplesPerPrompt)).ToList();
+        var answers = model.Answer(asked, options, batchSize, answered);
+        // The judge sees the last user turn and the answer, as Yuan et al.'s single-turn judge prompt does.
+        var judgePrompts = asked.Select((prompt, i) => judgeTemplate
+            .Replace("{i}", prompt.Instruction, StringComparison.Ordinal).Replace("{r}", answers[i].Text.Trim(), StringComparison.Ordinal));
         var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = JudgeMaxNewTokens };
-        var grades = model.Answer(judgePrompts, greedy, batchSize, done => answered?.Invoke(instructions.Count + done)).Select(g => ParseGrade(g.Text)).ToArray();
+        var grades = model.Answer(ChatPrompt.Of(judgePrompts), greedy, batchSize, done => answered?.Invoke(asked.Count + done)).Select(g => ParseGrade(g.Text)).ToArray();
 
         var counts = new SortedDictionary<int, int>();
         var (unjudged, unpaired) = (0, 0);
@@ -46,7 +47,7 @@ public sealed partial class SelfJudgePairSampler(IAnswerer model, string judgeTe
             var best = graded.MaxBy(i => grades[i])!;
             var worst = graded.MinBy(i => grades[i])!;
             pairs.Add(new SampledPair($"{idPrefix}-{p}", prompts[p].Prompt, answers[best].Text.Trim(), answers[worst].Text.Trim(),
-                answers[best].Finished, answers[worst].Finished, grades[worst]!.Value));
+                answers[best].Finished, answers[worst].Finished, grades[worst]!.Value, prompts[p].Context));
         }
         return (pairs, new SelfJudgeStats(counts, unjudged, unpaired));
     }

@@ -1,7 +1,6 @@
-namespace OnlyPrompt.Datasets;
+using OnlyPrompt.Method.Data;
 
-/// <summary>One turn of a conversation, as Hugging Face's chat datasets write it.</summary>
-public sealed record Message(string Role, string Content);
+namespace OnlyPrompt.Datasets;
 
 // The canonical records an import writes (JSON Lines, snake_case, TRL's field names). In training data, Context holds the
 // turns before the last user turn (a system message, earlier exchanges), null when the prompt is a single user turn.
@@ -13,8 +12,8 @@ public sealed record SftExample(string Prompt, string Completion, IReadOnlyList<
 public sealed record PreferenceExample(string Prompt, string Chosen, string Rejected, IReadOnlyList<Message>? Context = null,
     double? ScoreChosen = null, double? ScoreRejected = null);
 
-/// <summary>A prompt of the online rounds (one user turn: the Sampler answers single-turn prompts).</summary>
-public sealed record RoundPrompt(string Prompt);
+/// <summary>A prompt of the online rounds: its last user turn (where the prefixes go) and the turns before it, which the policy sees as they are.</summary>
+public sealed record RoundPrompt(string Prompt, IReadOnlyList<Message>? Context = null);
 
 /// <summary>
 /// A held-out prompt. <c>Answer</c> is the reference answer an exact scorer compares with; <c>Reference</c> a reference

@@ -1,3 +1,5 @@
+using OnlyPrompt.Method.Data;
+
 namespace OnlyPrompt.Datasets;
 
 /// <summary>How a file of one kind lays out its examples: the columns read and how a row becomes a canonical example.</summary>

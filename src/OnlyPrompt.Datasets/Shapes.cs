@@ -1,3 +1,5 @@
+using OnlyPrompt.Method.Data;
+
 namespace OnlyPrompt.Datasets;
 
 /// <summary>
@@ -61,15 +63,13 @@ public static class Shapes
             return new(first.IsConversation("prompt") ? "prompt conversations" : "prompt strings", [map["prompt"]], cells =>
             {
                 var (prompt, context) = Turns.Prompt(cells, "prompt");
-                RequireSingleTurn(cells, "prompt", context);
-                return new RoundPrompt(prompt);
+                return new RoundPrompt(prompt, context);
             });
         if (Has(columns, map, "messages"))
             return new("conversational (messages; the prefixes go into the last user turn)", [map["messages"]], cells =>
             {
                 var (prompt, context) = Turns.SplitLastUserTurn(cells, "messages", cells.Conversation("messages"));
-                RequireSingleTurn(cells, "messages", context);
-                return new RoundPrompt(prompt);
+                return new RoundPrompt(prompt, context);
             });
         Require(columns, map, first, "prompt", "prompt, messages or instruction", "instruction");
         return new("instructions", [map["instruction"]], cells => new RoundPrompt(cells.NonEmptyText("instruction")));
@@ -100,12 +100,12 @@ public static class Shapes
         });
     }
 
-    // The Sampler and Evaluator answer one user turn; training data may carry earlier turns (its context is rendered).
+    // The Evaluator answers one user turn; the rounds' prompts and training data may carry earlier turns.
     private static void RequireSingleTurn(Cells cells, string column, IReadOnlyList<Message>? context)
     {
         if (context is not null)
-            throw cells.Error(column, "has turns before the last user message (a system message or earlier exchanges); the rounds and the "
-                + "evaluation take single-turn prompts for now, so give the last user message alone.");
+            throw cells.Error(column, "has turns before the last user message (a system message or earlier exchanges); the evaluation "
+                + "takes single-turn prompts for now, so give the last user message alone.");
     }
 
     private static bool Has(IReadOnlyCollection<string> columns, ColumnMap map, string canonical) => columns.Contains(map[canonical]);

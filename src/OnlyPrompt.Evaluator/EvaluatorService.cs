@@ -7,6 +7,7 @@ using OnlyPrompt.Evaluator.V1;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Method.Scores;
+using OnlyPrompt.Model.Tokenization;
 using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
 
@@ -175,7 +176,10 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         var (chosen, rejected) = await gate.RunAsync(() =>
         {
             using var rewardModel = models.LoadRewardModelAsync(request.RewardModel, cancellation).GetAwaiter().GetResult();
-            return (rewardModel.Score(pairs.Select(p => (p.Prompt, p.Chosen)).ToList()), rewardModel.Score(pairs.Select(p => (p.Prompt, p.Rejected)).ToList()));
+            // Each answer after the turns it was asked after: the pair's context, then its prompt.
+            IReadOnlyList<IReadOnlyList<ChatMessage>> Conversations(Func<PreferenceRow, string> answer) =>
+                [.. pairs.Select(p => (IReadOnlyList<ChatMessage>)[.. p.Context ?? [], ChatMessage.User(p.Prompt), ChatMessage.Assistant(answer(p))])];
+            return (rewardModel.Score(Conversations(p => p.Chosen)), rewardModel.Score(Conversations(p => p.Rejected)));
         }, cancellation);
         static Interval Of(IEnumerable<float> rewards)
         {

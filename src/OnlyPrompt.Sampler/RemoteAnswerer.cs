@@ -31,7 +31,7 @@ public sealed record RemoteGenerationSettings(Uri BaseUrl, string? Model, string
 
 /// <summary>
 /// Answers through an OpenAI-compatible chat-completions server (vLLM, TGI, another Sampler) that hosts the policy,
-/// one request per instruction with seed + its index, so results do not depend on batching. The server applies the
+/// one request per prompt with seed + its index, so results do not depend on batching. The server applies the
 /// chat template and its stop tokens; token ids do not come back, only their count.
 /// </summary>
 public sealed class RemoteAnswerer(IChatCompletions server, CancellationToken cancellation) : IAnswerer
@@ -40,12 +40,12 @@ public sealed class RemoteAnswerer(IChatCompletions server, CancellationToken ca
 
     public long GeneratedTokens => Interlocked.Read(ref completionTokens);
 
-    public IReadOnlyList<GeneratedText> Answer(IReadOnlyList<string> instructions, SamplingOptions options, int batchSize, Action<int>? answered = null)
+    public IReadOnlyList<GeneratedText> Answer(IReadOnlyList<ChatPrompt> prompts, SamplingOptions options, int batchSize, Action<int>? answered = null)
     {
         var done = 0;
-        var requests = instructions.Select(async (instruction, i) =>
+        var requests = prompts.Select(async (prompt, i) =>
         {
-            var reply = await server.CompleteAsync(new ChatCompletionRequest([new ChatTurn("user", instruction)], options.MaxNewTokens, options.Temperature,
+            var reply = await server.CompleteAsync(new ChatCompletionRequest([.. prompt.Messages().Select(m => new ChatTurn(m.Role, m.Content))], options.MaxNewTokens, options.Temperature,
                 TopP: options.TopP, Seed: options.Seed + i), cancellation);
             Interlocked.Add(ref completionTokens, reply.CompletionTokens);
             answered?.Invoke(Interlocked.Increment(ref done));

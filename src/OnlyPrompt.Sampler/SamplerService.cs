@@ -75,7 +75,7 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
         var progress = new ProgressStream<GenerateEvent>(responses);
         var clock = Stopwatch.StartNew();
         var answers = await gate.RunAsync(() => WithAnswerer(request.Model, model =>
-            model.Answer(prompts.Select(p => p.Prompt).ToList(), request.Sampling.ToOptions(), request.Sampling.BatchSizeOrDefault(),
+            model.Answer([.. prompts.Select(p => new ChatPrompt(p.Prompt, p.Context))], request.Sampling.ToOptions(), request.Sampling.BatchSizeOrDefault(),
                 done => progress.Report(new GenerateEvent { Progress = new Progress { Done = done, Total = prompts.Count } })), cancellation), cancellation);
         var records = prompts.Select((p, i) => new CompletionRecord(p.Prompt, answers[i].Text.Trim(), answers[i].Finished)).ToList();
         var written = await datasets.WriteAsync(request.OutputContainer, request.OutputName, records, cancellation);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OnlyPrompt.Method.Data;
 
 namespace OnlyPrompt.Datasets.Tests;
 
@@ -93,8 +94,15 @@ public class ShapeTests
 
         var parquet = IndependentParquet.Write(dir.File("prompts.parquet"), new Dictionary<string, string> { ["messages"] = "messages" },
             [new { messages = Conversation(("user", "u1"), ("assistant", "a1"), ("user", "u2")) }]);
-        var error = Assert.Throws<DatasetException>(() => Import<RoundPrompt>(parquet, DatasetKind.Prompts));
-        Assert.StartsWith("prompts.parquet, row 1, column 'messages': has turns before the last user message", error.Message);
+        (_, records) = Import<RoundPrompt>(parquet, DatasetKind.Prompts);
+        // The prefixes go into the last user turn; the turns before it stay as they are.
+        Assert.Equal("u2", records[0].Prompt);
+        Assert.Equal([new Message("user", "u1"), new Message("assistant", "a1")], records[0].Context!);
+        // The evaluation answers single-turn prompts only, and says so.
+        var withSystem = JsonLines(dir, "system.jsonl", new { prompt = new[] { new { role = "system", content = "Be brief." }, new { role = "user", content = "Sort 2 1" } } });
+        Assert.Equal([new Message("system", "Be brief.")], Import<RoundPrompt>(withSystem, DatasetKind.Prompts).Records[0].Context!);
+        var error = Assert.Throws<DatasetException>(() => Import<EvalExample>(withSystem, DatasetKind.Eval));
+        Assert.StartsWith("system.jsonl, row 1, column 'prompt': has turns before the last user message", error.Message);
         parquet = IndependentParquet.Write(dir.File("single.parquet"), new Dictionary<string, string> { ["messages"] = "messages" },
             [new { messages = Conversation(("user", "u2")) }]);
         (report, records) = Import<RoundPrompt>(parquet, DatasetKind.Prompts);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Grpc.Core;
 using OnlyPrompt.Cli;
+using OnlyPrompt.Method.Data;
+using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
@@ -41,6 +43,7 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         Assert.Contains("--sft: 8 SFT rows, conversational (messages), from train_sft.parquet", log.ToString());
         Assert.Contains("--preferences: 6 preference rows, conversational with implicit prompt, with scores, from prefs.jsonl", log.ToString());
         Assert.Contains("--eval: 4 evaluation rows, AlpacaEval (instruction, reference output), from alpaca_eval.json", log.ToString());
+        Assert.Contains("--prompts: 6 prompt rows, conversational (messages; the prefixes go into the last user turn), from prompts.parquet", log.ToString());
         Assert.Equal(Scorer.RewardModel, spec.Evaluation.Scorer);
         Assert.NotNull(spec.Given);
         await stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "user-data" });
@@ -59,6 +62,13 @@ public sealed class ModelDataRunTests(ServiceStack stack)
             Assert.Equal(11, evaluation.Calibration.Count);
         }
         Assert.Equal(6, run.Stages.Single(s => s.Name == "round-1/sample").Metrics["pairs"]);
+        // A prompt's system message travels with its pair to the Trainer (which renders it before the user turn).
+        using (var pairsFile = new StreamReader(await stack.Store.OpenVerifiedReadAsync(run.Stages.Single(s => s.Name == "round-1/sample").Files["pairs"])))
+        {
+            var pairs = JsonLines.Read<SampledPair>(pairsFile, "pairs");
+            Assert.Equal(3, pairs.Count(p => p.Context is [{ Role: "system", Content: "Answer briefly." }]));
+            Assert.Equal(3, pairs.Count(p => p.Context is null));
+        }
         // The method's premise is measured on the policy round 1 samples from, by the same scorer, and nowhere after the last round.
         var init = run.Stages.Single(s => s.Name == "init/evaluate");
         Assert.NotNull(init.Evaluation.PrefixGap);

@@ -8,7 +8,7 @@ public sealed record UserFileSet(string Model, string RewardModel, string Sft, s
 /// <summary>
 /// What a user brings, as the tests of the "your model, your data" path use it: a random Qwen2-shaped model with the
 /// real Qwen3 tokenizer and chat template, a tiny reward model, SFT conversations in Parquet, UltraFeedback-shaped
-/// preferences with scores in JSON Lines, prompt strings in Parquet and an AlpacaEval JSON array.
+/// preferences with scores in JSON Lines, prompt conversations in Parquet (some with a system message) and an AlpacaEval JSON array.
 /// </summary>
 public static class UserFiles
 {
@@ -32,8 +32,11 @@ public static class UserFiles
             rejected = Conversation(("user", $"Name color {i}"), ("assistant", "Dog.")),
             score_chosen = 8.0, score_rejected = 3.0,
         })));
-        IndependentParquet.Write(In("prompts.parquet"), new Dictionary<string, string> { ["prompt"] = "string" },
-            Enumerable.Range(0, 6).Select(i => (object)new { prompt = $"Reverse the words: a b {i}" }));
+        // Half the round prompts carry a system message: it is asked as it is, and the prefixes go into the user turn.
+        IndependentParquet.Write(In("prompts.parquet"), new Dictionary<string, string> { ["messages"] = "messages" },
+            Enumerable.Range(0, 6).Select(i => (object)new { messages = i % 2 == 0
+                ? Conversation(("system", "Answer briefly."), ("user", $"Reverse the words: a b {i}"))
+                : Conversation(("user", $"Reverse the words: a b {i}")) }));
         File.WriteAllText(In("alpaca_eval.json"), JsonSerializer.Serialize(Enumerable.Range(0, 4).Select(i => new
         {
             instruction = $"What is {i} plus {i}?", output = $"{2 * i}", generator = "reference", dataset = i % 2 == 0 ? "even" : "odd",

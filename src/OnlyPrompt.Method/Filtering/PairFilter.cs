@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Scores;
 
 namespace OnlyPrompt.Method.Filtering;
@@ -14,8 +15,9 @@ public enum FilterRule
     TooLong,
 }
 
-/// <summary>A chosen/rejected pair as sampled for one prompt, before filtering.</summary>
-public sealed record SampledPair(string Id, string Prompt, string Chosen, string Rejected, bool ChosenFinished, bool RejectedFinished, int RejectedScore);
+/// <summary>A chosen/rejected pair as sampled for one prompt, before filtering; <see cref="Context"/> holds the turns before the prompt.</summary>
+public sealed record SampledPair(string Id, string Prompt, string Chosen, string Rejected, bool ChosenFinished, bool RejectedFinished, int RejectedScore,
+    IReadOnlyList<Message>? Context = null);
 
 public sealed record FilterOptions
 {

@@ -36,17 +36,21 @@ public sealed class RewardModel : IDisposable
         return new RewardModel(model, tokenizer, template);
     }
 
-    /// <summary>The reward of each response to its prompt. A conversation longer than the context keeps its last tokens.</summary>
-    public float[] Score(IReadOnlyList<(string Prompt, string Response)> examples, int batchSize = 16)
+    /// <summary>The reward of each response to its prompt, asked as a single user turn.</summary>
+    public float[] Score(IReadOnlyList<(string Prompt, string Response)> examples, int batchSize = 16) =>
+        Score([.. examples.Select(e => (IReadOnlyList<ChatMessage>)[ChatMessage.User(e.Prompt), ChatMessage.Assistant(e.Response)])], batchSize);
+
+    /// <summary>The reward of each conversation's last turn, the response. A conversation longer than the context keeps its last tokens.</summary>
+    public float[] Score(IReadOnlyList<IReadOnlyList<ChatMessage>> conversations, int batchSize = 16)
     {
         using var _ = no_grad();
         var context = model.Config.MaxSequenceLength;
-        var encoded = examples.Select(e =>
+        var encoded = conversations.Select(c =>
         {
-            var ids = tokenizer.Encode(template.Render([ChatMessage.User(e.Prompt), ChatMessage.Assistant(e.Response)], addGenerationPrompt: false), addSpecialTokens: false);
+            var ids = tokenizer.Encode(template.Render(c, addGenerationPrompt: false), addSpecialTokens: false);
             return ids.Length > context ? ids[^context..] : ids;
         }).ToArray();
-        var scores = new float[examples.Count];
+        var scores = new float[conversations.Count];
         for (var start = 0; start < encoded.Length; start += batchSize)
         {
             using var scope = NewDisposeScope();
