@@ -12,21 +12,25 @@ namespace OnlyPrompt.Cli;
 /// <summary>
 /// The paper's tables in miniature from finished runs of every kind over several seeds: per model, the held-out
 /// quality and the (length-controlled) win rate over the same seed's SFT model, judged exactly, as mean ± 95%
-/// interval over seeds.
+/// interval over seeds. Every distinct model of a seed answered the same held-out instructions, so the LC win rate
+/// carries AlpacaEval 2's instruction-difficulty term, estimated per seed from all of them.
 /// </summary>
 public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int Seed, string Kind), Run> runs)
 {
-    private readonly Dictionary<(int, string, string), HeldOutResult> evaluations = [];
+    private readonly Dictionary<(int Seed, string Kind, string Stage), (string Report, HeldOutResult Result)> evaluations = [];
+    private readonly Dictionary<int, IReadOnlyDictionary<string, double>?> difficulty = [];
     private int[] Seeds => runs.Keys.Select(k => k.Seed).Distinct().Order().ToArray();
 
     public async Task<string> WriteAsync(CancellationToken cancellation)
     {
         foreach (var ((seed, kind), run) in runs)
             foreach (var stage in run.Stages.Where(s => s.Evaluation is not null))
-                evaluations[(seed, kind, stage.Name)] = (await HeadToHead.ReadReportAsync(store, stage, cancellation)).Evaluation;
+                evaluations[(seed, kind, stage.Name)] = (stage.Files["report"].Sha256, (await HeadToHead.ReadReportAsync(store, stage, cancellation)).Evaluation);
+        foreach (var seed in Seeds)
+            difficulty[seed] = Difficulty(seed);
         var rounds = runs.Values.Max(r => r.Spec.Rounds.Count);
         var text = new StringBuilder();
-        text.AppendLine($"Seeds {string.Join(", ", Seeds)}; cells are mean ± 95% interval over seeds. Win rates are over the same seed's SFT model (plain prompts), judged by the exact scorer: the higher quality wins, equal qualities tie; LC is AlpacaEval's length-controlled win rate over answer lengths in words.");
+        text.AppendLine($"Seeds {string.Join(", ", Seeds)}; cells are mean ± 95% interval over seeds. Win rates are over the same seed's SFT model (plain prompts), judged by the exact scorer: the higher quality wins, equal qualities tie; LC is AlpacaEval 2's length-controlled win rate over answer lengths in words, with its instruction-difficulty term estimated per seed from every distinct model compared with that seed's SFT model (the row over offline SimPO, another baseline, leaves the term out).");
         text.AppendLine();
         text.AppendLine("Table 1: the method against its baselines");
         Header(text);
@@ -70,16 +74,30 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
     private void Row(StringBuilder text, string label, string kind, string stage, (string Kind, string Stage)? baseline = null)
     {
         var (against, againstStage) = baseline ?? (RunKinds.OnlyPrompting, StageNames.SftEvaluate);
-        var cells = Seeds.Select(seed => (Model: evaluations.GetValueOrDefault((seed, kind, stage)), Baseline: evaluations.GetValueOrDefault((seed, against, againstStage))))
+        var cells = Seeds.Select(seed => (Seed: seed, Model: Result(seed, kind, stage), Baseline: Result(seed, against, againstStage)))
             .Where(c => c.Model is not null && c.Baseline is not null).ToList();
         if (cells.Count == 0)
         {
             text.AppendLine($"| {label} | not run | | | |");
             return;
         }
-        var rates = cells.Select(c => WinRates.Of(HeadToHead.Preferences(c.Model!, c.Baseline!), bootstrapSamples: 0)).ToList();
+        var rates = cells.Select(c => WinRates.Of(HeadToHead.Preferences(c.Model!, c.Baseline!), bootstrapSamples: 0,
+            difficulty: baseline is null ? difficulty[c.Seed] : null)).ToList();
         text.AppendLine($"| {label} | {Cell(cells.Select(c => c.Model!.MeanQuality), "F3")} | {Cell(rates.Select(r => r.WinRate.Mean), "F1")} | " +
                         $"{Cell(rates.Select(r => r.LengthControlled.Mean), "F1")} | {Cell(cells.Select(c => c.Model!.Answers.Average(a => (double)a.Words)), "F1")} |");
+    }
+
+    private HeldOutResult? Result(int seed, string kind, string stage) => evaluations.GetValueOrDefault((seed, kind, stage)).Result;
+
+    // The seed's distinct models (a stage reused by several kinds counts once; the SFT model itself is the baseline)
+    // against its SFT model; null when fewer than two.
+    private IReadOnlyDictionary<string, double>? Difficulty(int seed)
+    {
+        if (!evaluations.TryGetValue((seed, RunKinds.OnlyPrompting, StageNames.SftEvaluate), out var sft))
+            return null;
+        var models = evaluations.Where(e => e.Key.Seed == seed && e.Value.Report != sft.Report).DistinctBy(e => e.Value.Report)
+            .Select(e => HeadToHead.Preferences(e.Value.Result, sft.Result)).ToList();
+        return models.Count >= 2 ? InstructionDifficulty.Estimate(models) : null;
     }
 
     private void Labelling(StringBuilder text, string label, string kind, int round)

@@ -160,7 +160,7 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             response.JudgeRating = LlmJudging.ToInterval(MeanInterval.Of([.. readable.Select(i => scores[i]!.Value)]));
             return;
         }
-        var rates = WinRates.Of([.. readable.Select(i => new Preference(scores[i]!.Value, Scoring.Words(answers[i]), Scoring.Words(records[i].Reference!)))]);
+        var rates = WinRates.Of([.. readable.Select(i => new Preference(scores[i]!.Value, Scoring.Words(answers[i]), Scoring.Words(records[i].Reference!), records[i].Prompt))]);
         response.JudgeWinRate = rates.WinRate.Mean;
         response.JudgeLcWinRate = LlmJudging.ToInterval(rates.LengthControlled);
     }

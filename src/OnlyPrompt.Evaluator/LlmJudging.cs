@@ -67,7 +67,7 @@ public sealed class LlmJudging(WorkDirectory work, BlobStore store)
         var compared = evaluation.Answers.Where(a => baseline.ContainsKey(a.Prompt)).ToList();
         var judgments = await Task.WhenAll(compared.Select(a => pairwise.CompareAsync(a.Prompt, a.Answer, baseline[a.Prompt].Answer, cancellation)));
         var preferences = judgments.Select((j, i) => (j, i)).Where(x => x.j.ModelWins is not null)
-            .Select(x => new Preference(x.j.ModelWins!.Value, compared[x.i].Words, baseline[compared[x.i].Prompt].Words)).ToList();
+            .Select(x => new Preference(x.j.ModelWins!.Value, compared[x.i].Words, baseline[compared[x.i].Prompt].Words, compared[x.i].Prompt)).ToList();
         response.JudgeUnreadable = judgments.Length - preferences.Count;
         if (preferences.Count == 0)
             return;

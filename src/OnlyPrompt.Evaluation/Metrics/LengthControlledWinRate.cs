@@ -1,52 +1,40 @@
 namespace OnlyPrompt.Evaluation.Metrics;
 
 /// <summary>
-/// AlpacaEval's length-controlled win rate without a per-instruction difficulty term: fits
-/// <c>P(win) = sigma(theta + phi * tanh(delta / sd))</c>, delta the model's length minus the baseline's and sd
-/// its standard deviation, to the (soft) preferences by penalised maximum likelihood, and reports
-/// <c>100 * sigma(theta)</c>, the predicted win rate had both answers been equally long.
+/// AlpacaEval 2's length-controlled win rate: fits <c>P(win | x) = sigma(theta + phi * tanh(delta / sd) + psi * gamma_x)</c>
+/// to the (soft) preferences by penalised maximum likelihood, delta the model's length minus the baseline's, sd its
+/// standard deviation and gamma_x the instruction's difficulty (<see cref="InstructionDifficulty"/>, when several models
+/// answered the same instructions; without it the term is left out), and reports the mean over the instructions of
+/// <c>100 * sigma(theta + psi * gamma_x)</c>: the predicted win rate had both answers been equally long.
 /// </summary>
 public static class LengthControlledWinRate
 {
-    public sealed record Result(double Theta, double Phi)
-    {
-        public double Percent => 100 / (1 + Math.Exp(-Theta));
-    }
+    public sealed record Result(double Theta, double Phi, double Psi, double Percent);
 
-    // A small ridge on both terms keeps the fit finite when one term separates the data (all wins, or
-    // winning exactly when longer); it moves a real effect by a negligible amount.
+    // A small ridge on each term keeps the fit finite when one term separates the data (all wins, or winning exactly
+    // when longer); it moves a real effect by a negligible amount.
     private const double ThetaPenalty = 1e-3;
     private const double PhiPenalty = 1.0;
+    private const double PsiPenalty = 1e-3;
 
-    public static Result Fit(IReadOnlyList<Preference> preferences)
+    public static Result Fit(IReadOnlyList<Preference> preferences, IReadOnlyDictionary<string, double>? difficulty = null)
+    {
+        var lengthTerm = LengthFeature(preferences);
+        var gamma = preferences.Select(p => difficulty?.GetValueOrDefault(p.Instruction) ?? 0).ToArray();
+        double[][] features = difficulty is null
+            ? [.. preferences.Select((_, i) => new[] { 1, lengthTerm[i] })]
+            : [.. preferences.Select((_, i) => new[] { 1, lengthTerm[i], gamma[i] })];
+        var weights = Logistic.Fit(features, [.. preferences.Select(p => p.ModelWins)], difficulty is null ? [ThetaPenalty, PhiPenalty] : [ThetaPenalty, PhiPenalty, PsiPenalty]);
+        var (theta, phi, psi) = (weights[0], weights[1], difficulty is null ? 0 : weights[2]);
+        return new Result(theta, phi, psi, 100 * gamma.Average(g => Logistic.Sigmoid(theta + psi * g)));
+    }
+
+    /// <summary>tanh(delta / sd) per preference, 0 when every length gap is the same.</summary>
+    public static double[] LengthFeature(IReadOnlyList<Preference> preferences)
     {
         var deltas = preferences.Select(p => (double)(p.ModelLength - p.BaselineLength)).ToArray();
         var mean = deltas.Average();
         var sd = Math.Sqrt(deltas.Sum(d => (d - mean) * (d - mean)) / deltas.Length);
-        var x = deltas.Select(d => sd > 0 ? Math.Tanh(d / sd) : 0).ToArray();
-        double theta = 0, phi = 0;
-        for (var iteration = 0; iteration < 100; iteration++)
-        {
-            double gTheta = -ThetaPenalty * theta, gPhi = -PhiPenalty * phi, hTT = ThetaPenalty, hTP = 0, hPP = PhiPenalty;
-            for (var i = 0; i < x.Length; i++)
-            {
-                var mu = 1 / (1 + Math.Exp(-(theta + phi * x[i])));
-                var residual = preferences[i].ModelWins - mu;
-                var weight = mu * (1 - mu);
-                gTheta += residual;
-                gPhi += residual * x[i];
-                hTT += weight;
-                hTP += weight * x[i];
-                hPP += weight * x[i] * x[i];
-            }
-            var determinant = hTT * hPP - hTP * hTP;
-            var dTheta = Math.Clamp((hPP * gTheta - hTP * gPhi) / determinant, -2, 2);
-            var dPhi = Math.Clamp((hTT * gPhi - hTP * gTheta) / determinant, -2, 2);
-            theta += dTheta;
-            phi += dPhi;
-            if (Math.Abs(dTheta) + Math.Abs(dPhi) < 1e-10)
-                break;
-        }
-        return new Result(theta, phi);
+        return [.. deltas.Select(d => sd > 0 ? Math.Tanh(d / sd) : 0)];
     }
 }
