@@ -1,4 +1,3 @@
-using Azure.Storage.Blobs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -6,7 +5,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OnlyPrompt.ServiceDefaults;
-using OnlyPrompt.Storage;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -15,8 +13,8 @@ public static class GrpcServiceDefaults
 {
     /// <summary>
     /// gRPC over plain HTTP/2 (Kestrel endpoints are HTTP/2-only, which cleartext gRPC needs), domain errors mapped to
-    /// status codes, server reflection (grpcurl), the gRPC health service with a blob-storage check, and the blob store
-    /// from the <c>blobs</c> connection string.
+    /// status codes, server reflection (grpcurl) and the gRPC health service, which reports every registered health check
+    /// (each service adds its blob storage's: <c>AddBlobStorage</c>).
     /// </summary>
     public static WebApplicationBuilder AddGrpcServiceDefaults(this WebApplicationBuilder builder)
     {
@@ -30,8 +28,7 @@ public static class GrpcServiceDefaults
             grpc.MaxReceiveMessageSize = 16 * 1024 * 1024;
         });
         builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks().AddCheck<BlobStorageHealthCheck>("blobs");
-        builder.AddBlobStore();
+        builder.Services.AddGrpcHealthChecks();
         return builder;
     }
 
@@ -51,18 +48,6 @@ public static class GrpcServiceDefaults
         if (addresses.All(a => a.Port != port))
             builder.WebHost.UseUrls([.. urls, $"http://{addresses[0].Host}:{port}"]);
         return port;
-    }
-
-    public static IHostApplicationBuilder AddBlobStore(this IHostApplicationBuilder builder)
-    {
-        var connectionString = builder.Configuration.GetConnectionString(StorageLayout.ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-            throw new InvalidOperationException(
-                $"ConnectionStrings:{StorageLayout.ConnectionStringName} is not set: give the blob storage connection string " +
-                $"(environment variable ConnectionStrings__{StorageLayout.ConnectionStringName}); the AppHost sets it to its Azurite.");
-        builder.Services.AddSingleton(new BlobServiceClient(connectionString));
-        builder.Services.AddSingleton<BlobStore>();
-        return builder;
     }
 
     public static WebApplication MapGrpcServiceDefaults(this WebApplication app)

@@ -1,7 +1,6 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
-using OnlyPrompt.Storage;
 
 namespace OnlyPrompt.ServiceDefaults;
 
@@ -44,9 +43,9 @@ public sealed class ServiceExceptionInterceptor(ILogger<ServiceExceptionIntercep
         {
             OperationCanceledException => StatusCode.Cancelled,
             ArgumentException => StatusCode.InvalidArgument,
-            // Bad data, bad checkpoints (ModelFormatException) and diverged training (TrainingDivergedException):
-            // calling again with the same inputs fails again.
-            BlobIntegrityException or InvalidDataException or FormatException or FileNotFoundException or ArithmeticException => StatusCode.FailedPrecondition,
+            // Bad data, missing or corrupt blobs (BlobIntegrityException), bad checkpoints (ModelFormatException) and diverged
+            // training (TrainingDivergedException): calling again with the same inputs fails again.
+            InvalidDataException or FormatException or FileNotFoundException or ArithmeticException => StatusCode.FailedPrecondition,
             _ => StatusCode.Internal,
         };
         if (code == StatusCode.Internal)

@@ -8,6 +8,7 @@ public static class EvaluatorApp
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddGrpcServiceDefaults();
+        builder.AddBlobStorage();
         builder.Services.AddOnlyPromptData(builder.Configuration, "evaluator").AddOnlyPromptModels(builder.Configuration);
         builder.Services.AddSingleton<LlmJudging>();
         var app = builder.Build();

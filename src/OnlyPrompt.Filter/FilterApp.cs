@@ -8,6 +8,7 @@ public static class FilterApp
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddGrpcServiceDefaults();
+        builder.AddBlobStorage();
         builder.Services.AddOnlyPromptData(builder.Configuration, "filter");
         var app = builder.Build();
         app.MapGrpcServiceDefaults();

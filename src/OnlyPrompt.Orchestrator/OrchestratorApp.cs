@@ -17,6 +17,7 @@ public static class OrchestratorApp
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddGrpcServiceDefaults();
+        builder.AddBlobStorage();
         builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.Interceptors.Add<ApiKeyInterceptor>());
         builder.Services.AddOnlyPromptData(builder.Configuration, "orchestrator");
 

@@ -9,6 +9,7 @@ public static class SamplerApp
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddGrpcServiceDefaults();
+        builder.AddBlobStorage();
         builder.Services.AddOnlyPromptData(builder.Configuration, "sampler").AddOnlyPromptModels(builder.Configuration);
         builder.Services.AddSingleton<ResidentModel>().AddSingleton<OpenAiCompletions>();
         if (RemoteGenerationSettings.From(builder.Configuration) is { } remote)

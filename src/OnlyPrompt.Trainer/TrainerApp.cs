@@ -8,6 +8,7 @@ public static class TrainerApp
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.AddGrpcServiceDefaults();
+        builder.AddBlobStorage();
         builder.Services.AddOnlyPromptData(builder.Configuration, "trainer").AddOnlyPromptModels(builder.Configuration);
         builder.Services.AddOptions<TrainerOptions>().BindConfiguration(TrainerOptions.Section)
             .Validate(o => o.CheckpointEverySteps >= 1, $"{TrainerOptions.Section}:CheckpointEverySteps must be at least 1.").ValidateOnStart();

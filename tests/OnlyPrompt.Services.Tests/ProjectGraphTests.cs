@@ -25,6 +25,10 @@ public class ProjectGraphTests
     public void NoServiceKnowsTheDefaultWorld(Type app) => Assert.DoesNotContain("OnlyPrompt.Experiment", Reachable(app.Assembly));
 
     [Fact]
+    public void TheServiceDefaultsHoldNoDomainCode() =>
+        Assert.Equal(["OnlyPrompt.ServiceDefaults"], Reachable(typeof(Microsoft.Extensions.Hosting.GrpcServiceDefaults).Assembly).Where(n => n.StartsWith("OnlyPrompt", StringComparison.Ordinal)));
+
+    [Fact]
     public void TheOrchestratorsLoraProjectionsAreTheModelsOwn() =>
         Assert.Equal(Model.Lora.LoraSettings.AllProjections, FieldErrors.LoraProjections);
 

@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using Google.Protobuf.WellKnownTypes;
+using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
 using OnlyPrompt.Storage;

@@ -3,8 +3,9 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Google.Protobuf;
 using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Storage;
 
-namespace OnlyPrompt.Storage;
+namespace OnlyPrompt.Orchestrator;
 
 /// <summary>A manifest as read, with the ETag a write must match.</summary>
 public sealed record StoredRun(Run Run, ETag ETag);

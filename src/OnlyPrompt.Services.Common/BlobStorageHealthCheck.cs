@@ -2,7 +2,7 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry;
 
-namespace OnlyPrompt.ServiceDefaults;
+namespace OnlyPrompt.Services;
 
 /// <summary>Healthy when blob storage answers. Its probe makes no spans: it runs every few seconds in every service and would bury the runs' traces.</summary>
 public sealed class BlobStorageHealthCheck(BlobServiceClient blobs) : IHealthCheck
