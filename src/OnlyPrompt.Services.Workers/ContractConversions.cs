@@ -1,13 +1,14 @@
-using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Training.Loop;
 using Contract = OnlyPrompt.Common.V1;
-using FilterContract = OnlyPrompt.Filter.V1;
 using Library = OnlyPrompt.Training.Losses;
 
 namespace OnlyPrompt.Services;
 
-/// <summary>Between the protobuf contracts and the library's option records, both ways (validation happens in <see cref="FieldErrors"/>).</summary>
+/// <summary>
+/// Between the protobuf contracts and the model and training libraries' option records, both ways (validation happens in
+/// <see cref="FieldErrors"/>; the method's own records convert in <see cref="MethodConversions"/>).
+/// </summary>
 public static class ContractConversions
 {
     public const int DefaultBatchSize = 96;
@@ -93,23 +94,4 @@ public static class ContractConversions
         Beta = s.Beta, Gamma = s.Gamma, LabelSmoothing = s.LabelSmoothing, Alpha = s.Alpha, Lambda = s.Lambda, Delta = s.Delta, ChosenNllWeight = s.ChosenNllWeight,
         ChosenPenaltyWeight = s.ChosenPenaltyWeight,
     };
-
-    public static OnlyPrompt.Method.Data.PromptTemplates ToOptions(this Contract.PromptTemplates t) => new(t.Chosen, t.Rejected);
-
-    public static Contract.PromptTemplates ToContract(this OnlyPrompt.Method.Data.PromptTemplates t) => new() { Chosen = t.Chosen, Rejected = t.Rejected };
-
-    public static FilterOptions ToOptions(this FilterContract.FilterSettings s) => new()
-    {
-        LeakPatterns = s.LeakPatterns.Count > 0 ? s.LeakPatterns.ToList() : FilterOptions.DefaultLeakPatterns,
-        MinWords = s.MinWords > 0 ? s.MinWords : null,
-        MaxWords = s.MaxWords > 0 ? s.MaxWords : null,
-    };
-
-    public static FilterContract.FilterSettings ToContract(this FilterOptions o)
-    {
-        var settings = new FilterContract.FilterSettings { MinWords = o.MinWords ?? 0, MaxWords = o.MaxWords ?? 0 };
-        if (!ReferenceEquals(o.LeakPatterns, FilterOptions.DefaultLeakPatterns))
-            settings.LeakPatterns.AddRange(o.LeakPatterns);
-        return settings;
-    }
 }

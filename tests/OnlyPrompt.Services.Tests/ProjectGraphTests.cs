@@ -8,10 +8,12 @@ public class ProjectGraphTests
 {
     private static readonly string[] ModelCode = ["TorchSharp", "OnlyPrompt.Model", "OnlyPrompt.Training", "OnlyPrompt.Answering"];
 
-    [Fact]
-    public void TheOrchestratorHoldsNoModelCode()
+    [Theory]
+    [InlineData(typeof(OrchestratorApp))]
+    [InlineData(typeof(Filter.FilterApp))]
+    public void TheOrchestratorAndTheFilterHoldNoModelCode(Type app)
     {
-        var reached = Reachable(typeof(OrchestratorApp).Assembly);
+        var reached = Reachable(app.Assembly);
         Assert.Empty(reached.Intersect(ModelCode));
         Assert.Contains("OnlyPrompt.Method", reached); // the walk does reach the libraries it uses
     }
