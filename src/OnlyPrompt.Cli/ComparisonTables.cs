@@ -25,7 +25,7 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
     {
         foreach (var ((seed, kind), run) in runs)
             foreach (var stage in run.Stages.Where(s => s.Evaluation is not null))
-                evaluations[(seed, kind, stage.Name)] = (stage.Files["report"].Sha256, (await HeadToHead.ReadReportAsync(store, stage, cancellation)).Evaluation);
+                evaluations[(seed, kind, stage.Name)] = (EvaluationReports.Of(stage).Sha256, (await EvaluationReports.ReadAsync(store, stage, cancellation)).Evaluation);
         foreach (var seed in Seeds)
             difficulty[seed] = Difficulty(seed);
         var rounds = runs.Values.Max(r => r.Spec.Rounds.Count);
@@ -116,7 +116,7 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
         }
         var grades = Enumerable.Range(0, 11).Select(g => Mean(s => s.Sample.Metrics.GetValueOrDefault($"judge/grade_{g}"))).ToArray();
         var judged = kind == RunKinds.SelfRewarding;
-        text.AppendLine($"| {label} | {round} | {(judged ? "-" : string.Join("/", stages.Select(s => s.Sample!.Metrics.GetValueOrDefault("rejected_score").ToString("0", CultureInfo.InvariantCulture))))} | {Mean(s => s.Sample.Metrics.GetValueOrDefault("pairs")):F0} | {Mean(s => s.Filter.Metrics.GetValueOrDefault("kept")):F0} | " +
+        text.AppendLine($"| {label} | {round} | {(judged ? "-" : string.Join("/", stages.Select(s => s.Sample!.Metrics.GetValueOrDefault(StageMetrics.RejectedScore).ToString("0", CultureInfo.InvariantCulture))))} | {Mean(s => s.Sample.Metrics.GetValueOrDefault(StageMetrics.Pairs)):F0} | {Mean(s => s.Filter.Metrics.GetValueOrDefault(StageMetrics.Kept)):F0} | " +
                         $"{Mean(s => s.Filter.Removed.GetValueOrDefault("LeakedRequest")):F1} | {PairMean("pairs/chosen_quality", "F3")} | " +
                         $"{PairMean("pairs/rejected_quality", "F3")} | {PairMean("pairs/chosen_better", "P0")} | " +
                         $"{PairMean("pairs/sampled/chosen_quality", "F3")} | {PairMean("pairs/sampled/rejected_quality", "F3")} | " +

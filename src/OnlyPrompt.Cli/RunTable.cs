@@ -28,14 +28,14 @@ public sealed class RunTable(TextWriter output)
         if (!StageNames.IsEvaluation(stage.Name))
             return;
         var evaluation = stage.Evaluation;
-        var train = group.FirstOrDefault(s => s.Checkpoint is not null && s.Metrics.ContainsKey("steps"));
+        var train = group.FirstOrDefault(s => s.Checkpoint is not null && s.Metrics.ContainsKey(StageMetrics.Steps));
         var sample = group.FirstOrDefault(s => StageNames.IsSample(s.Name));
         var filter = group.FirstOrDefault(s => StageNames.IsFilter(s.Name));
         var label = stage.Round > 0 ? $"round {stage.Round}" : stage.Name.Split('/')[0];
         string Removed(string rule) => filter is null ? "-" : filter.Removed.GetValueOrDefault(rule).ToString(CultureInfo.InvariantCulture);
         output.WriteLine(
-            $"{label,-9} {(sample is null ? "-" : Number(sample.Metrics, "rejected_score")),3}  {(sample is null ? "-" : Number(sample.Metrics, "pairs")),5}  " +
-            $"{(filter is null ? "-" : Number(filter.Metrics, "kept")),4}  {Removed("LeakedRequest"),4}  {Removed("CutOff"),3}  {Removed("Identical"),4}  {Removed("Empty"),5}  " +
+            $"{label,-9} {(sample is null ? "-" : Number(sample.Metrics, StageMetrics.RejectedScore)),3}  {(sample is null ? "-" : Number(sample.Metrics, StageMetrics.Pairs)),5}  " +
+            $"{(filter is null ? "-" : Number(filter.Metrics, StageMetrics.Kept)),4}  {Removed("LeakedRequest"),4}  {Removed("CutOff"),3}  {Removed("Identical"),4}  {Removed("Empty"),5}  " +
             $"{Metric(train, "loss", "F4"),-7}  {Metric(train, "rewards/margins", "F3"),-7}  {evaluation.MeanQuality:F3} ± {evaluation.StandardError:F3}  " +
             $"{evaluation.LeakRate,5:P0}  {group.Sum(s => s.Seconds),5:F0}s");
         if (stage.Metrics.ContainsKey("win_rate/sft"))
@@ -55,11 +55,11 @@ public sealed class RunTable(TextWriter output)
                 $"  prefix gap before the next round (10/10 prefix - plain): {gap.Mean:+0.000;-0.000;0.000} [{gap.Low:+0.000;-0.000;0.000}, {gap.High:+0.000;-0.000;0.000}]"));
         if (evaluation.PrefixGapWarning.Length > 0)
             output.WriteLine("  warning: " + evaluation.PrefixGapWarning);
-        if (stage.Metrics.ContainsKey("worse_than_reference"))
+        if (stage.Metrics.ContainsKey(StageMetrics.WorseThanReference))
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  worse than its reference: score difference {stage.Metrics["score_difference/previous"]:+0.000;-0.000} ") +
                 $"[{Metric(stage, "score_difference/previous/low", "F3")}, {Metric(stage, "score_difference/previous/high", "F3")}]; " +
-                (stage.Metrics["adopted"] == 0 ? "the next round starts from the reference (keep_better_model)." : "kept as the next round's policy (--keep-better-model reverts such rounds)."));
+                (stage.Metrics[StageMetrics.Adopted] == 0 ? "the next round starts from the reference (keep_better_model)." : "kept as the next round's policy (--keep-better-model reverts such rounds)."));
         group.Clear();
     }
 

@@ -61,7 +61,7 @@ public sealed class LlmJudging(WorkDirectory work, BlobStore store)
             return;
         }
 
-        var baseline = (await HeadToHead.ReadReportAsync(store, baselineReport!, cancellation))
+        var baseline = (await EvaluationReports.ReadAsync(store, baselineReport!, cancellation))
             .Evaluation.Answers.GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First());
         var pairwise = new PairwiseJudge(judge, settings.Mode == JudgeMode.PairwiseLogprobs ? PairwiseMode.LogProbs : PairwiseMode.Verdict, maxTokens);
         var compared = evaluation.Answers.Where(a => baseline.ContainsKey(a.Prompt)).ToList();

@@ -77,7 +77,7 @@ public sealed class RunDriver(RunManifestStore manifests, StageRunner stages, Ru
                 OrchestratorTelemetry.StagesCommitted.Add(1);
                 OrchestratorTelemetry.StageSeconds.Record(record.Seconds, new KeyValuePair<string, object?>("stage", stage.Kind.ToString()));
                 if (stage.Kind == StageKind.Sample)
-                    OrchestratorTelemetry.PairsPerSecond.Record(record.Metrics["pairs"] / record.Seconds);
+                    OrchestratorTelemetry.PairsPerSecond.Record(record.Metrics[StageMetrics.Pairs] / record.Seconds);
                 hub.Publish(new RunEvent { RunId = runId, StageCommitted = record });
             }
             run.State = RunState.Succeeded;

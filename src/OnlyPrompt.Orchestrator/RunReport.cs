@@ -36,7 +36,7 @@ public sealed class RunReport(BlobStore store)
         var filters = run.Stages.Where(s => StageNames.IsFilter(s.Name)).ToList();
         if (filters.Count > 0)
             pictures["filter.png"] = Charts.Bars("Pairs kept and removed per rule", "pairs", ["kept", .. FilterRules],
-                filters.Select(f => new Series($"round {f.Round}", new[] { Metric(f, "kept") }.Concat(FilterRules.Select(r => (double)f.Removed.GetValueOrDefault(r)))
+                filters.Select(f => new Series($"round {f.Round}", new[] { Metric(f, StageMetrics.Kept) }.Concat(FilterRules.Select(r => (double)f.Removed.GetValueOrDefault(r)))
                     .Select((v, i) => ((double)i, v)).ToList())).ToList());
         var scoredPairs = filters.Where(f => f.Metrics.ContainsKey("pairs/chosen_quality")).ToList();
         if (scoredPairs.Count > 0)
@@ -105,9 +105,9 @@ public sealed class RunReport(BlobStore store)
             {
                 var sample = run.Stages.FirstOrDefault(s => s.Name == StageNames.Sample(f.Round));
                 var train = run.Stages.FirstOrDefault(s => s.Name == StageNames.Train(f.Round));
-                var labeller = sample is null ? "-" : sample.Metrics.TryGetValue("rejected_score", out var score) ? $"prefixes, rejected score {score:0}" :
+                var labeller = sample is null ? "-" : sample.Metrics.TryGetValue(StageMetrics.RejectedScore, out var score) ? $"prefixes, rejected score {score:0}" :
                     "self-judge, grades " + string.Join(" ", Enumerable.Range(0, 11).Select(g => sample.Metrics.GetValueOrDefault($"judge/grade_{g}").ToString("0", CultureInfo.InvariantCulture)));
-                text.AppendLine($"| {f.Round} | {labeller} | {(sample is null ? "-" : Format(sample, "pairs", "F0"))} | {Format(f, "kept", "F0")} | " +
+                text.AppendLine($"| {f.Round} | {labeller} | {(sample is null ? "-" : Format(sample, StageMetrics.Pairs, "F0"))} | {Format(f, StageMetrics.Kept, "F0")} | " +
                                 string.Join(" | ", FilterRules.Select(r => f.Removed.GetValueOrDefault(r))) +
                                 $" | {Format(f, "pairs/chosen_quality", "F3")} | {Format(f, "pairs/rejected_quality", "F3")} | {Format(f, "pairs/chosen_better", "P0")} | {Format(f, "pairs/chosen_worse", "P0")}" +
                                 $" | {(train is null ? "-" : Format(train, "loss", "F4"))} | {(train is null ? "-" : Format(train, "rewards/margins", "F3"))} | {(train is null ? "-" : Format(train, "rewards/accuracies", "F3"))} |");

@@ -34,7 +34,7 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
             StageKind.Offline => await TrainAsync(run, stage, [File(run, StageNames.Prepare, RunInputs.Preferences)],
                 new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Offline.Loss }, Training = spec.Offline.Training }, progress, cancellation),
             StageKind.TrainRound when KeptNoPairs(run, stage.Round) => NothingToTrain(),
-            StageKind.TrainRound => await TrainAsync(run, stage, [File(run, StageNames.Filter(stage.Round), "kept")],
+            StageKind.TrainRound => await TrainAsync(run, stage, [File(run, StageNames.Filter(stage.Round), StageFiles.Kept)],
                 new TrainRequest { Preference = RoundObjective(spec, spec.Rounds[stage.Round - 1]), Training = spec.Rounds[stage.Round - 1].Train.Training },
                 progress, cancellation),
             StageKind.Sample => await SampleAsync(run, stage, progress, cancellation),
@@ -81,8 +81,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
             record.Metrics[$"mean/{name}"] = curve.Values.Where(m => m.ContainsKey(name)).Average(m => m[name]);
         record.Files[RunReport.TrainingCurveFile] = await store.UploadTextAsync(Container, StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/training.json"),
             JsonSerializer.Serialize(curve.Select(p => new TrainingPoint(p.Key, p.Value.ToDictionary())).ToList()), cancellation);
-        record.Metrics["steps"] = result.Steps;
-        record.Metrics["tokens_per_second"] = result.TokensPerSecond;
+        record.Metrics[StageMetrics.Steps] = result.Steps;
+        record.Metrics[StageMetrics.TokensPerSecond] = result.TokensPerSecond;
         return record;
     }
 
@@ -115,10 +115,10 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
             }
             throw new RpcException(new Status(StatusCode.Unavailable, "the sampler's stream ended without a result."));
         }, cancellation);
-        var record = new StageRecord { Files = { ["pairs"] = result.Pairs } };
-        record.Metrics["pairs"] = result.Count;
+        var record = new StageRecord { Files = { [StageFiles.Pairs] = result.Pairs } };
+        record.Metrics[StageMetrics.Pairs] = result.Count;
         if (request.SelfJudge is null)
-            record.Metrics["rejected_score"] = request.RejectedScore;
+            record.Metrics[StageMetrics.RejectedScore] = request.RejectedScore;
         else
         {
             foreach (var (grade, count) in result.JudgeGrades)
@@ -126,7 +126,7 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
             record.Metrics["judge/unjudged"] = result.Unjudged;
             record.Metrics["judge/unpaired"] = result.Unpaired;
         }
-        record.Metrics["tokens_per_second"] = result.TokensPerSecond;
+        record.Metrics[StageMetrics.TokensPerSecond] = result.TokensPerSecond;
         return record;
     }
 
@@ -134,7 +134,7 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
     {
         var request = new FilterPairsRequest
         {
-            Pairs = File(run, StageNames.Sample(stage.Round), "pairs"), Settings = run.Spec.Filter ?? new FilterSettings(),
+            Pairs = File(run, StageNames.Sample(stage.Round), StageFiles.Pairs), Settings = run.Spec.Filter ?? new FilterSettings(),
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/kept.jsonl"),
         };
         var answers = run.Stages.First(s => s.Name == StageNames.Prepare).Files.GetValueOrDefault(RunInputs.RoundAnswers);
@@ -147,8 +147,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
     {
         var response = await calls.CallAsync($"{run.RunId} {stage.Name}",
             (deadline, token) => clients.Filter.FilterPairsAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation);
-        var record = new StageRecord { Files = { ["kept"] = response.Kept }, Removed = { response.Removed } };
-        record.Metrics["kept"] = response.KeptCount;
+        var record = new StageRecord { Files = { [StageFiles.Kept] = response.Kept }, Removed = { response.Removed } };
+        record.Metrics[StageMetrics.Kept] = response.KeptCount;
         if (answers is not null)
         {
             var truth = (await datasets.ReadAsync<OnlyPrompt.Method.Data.EvalRecord>(answers, cancellation)).Where(a => a.Answer is not null)
@@ -196,7 +196,7 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         var evaluated = run.Stages.Where(s => s.Evaluation is not null).ToList();
         var sft = evaluated.FirstOrDefault(s => s.Name == StageNames.SftEvaluate);
         // A pairwise judge compares with the SFT model's answers, so the SFT evaluation itself is not judged.
-        var sftReport = sft?.Files.GetValueOrDefault("report");
+        var sftReport = sft?.Files.GetValueOrDefault(StageFiles.Report);
         // As the primary scorer a pairwise judge compares with the eval set's references, so it judges every evaluation.
         var primaryJudge = spec.Evaluation.Scorer == Scorer.Judge;
         var judge = !primaryJudge && spec.Evaluation.Judge is { Mode: not JudgeMode.Rating } && sftReport is null ? null : spec.Evaluation.Judge;
@@ -216,9 +216,9 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         if (sft is not null)
             baselines.Add(("sft", sft));
         // The previous model is the one this stage's model started from: a model not adopted (keep_better_model) is skipped.
-        if (evaluated.LastOrDefault(s => s.Metrics.GetValueOrDefault("adopted", 1) != 0) is { } previous)
+        if (evaluated.LastOrDefault(s => s.Metrics.GetValueOrDefault(StageMetrics.Adopted, 1) != 0) is { } previous)
             baselines.Add(("previous", previous));
-        object?[] inputs = [request, stage.Round > 0, spec.KeepBetterModel, .. baselines.SelectMany(b => new object?[] { b.Item1, b.Item2.Files.GetValueOrDefault("report") })];
+        object?[] inputs = [request, stage.Round > 0, spec.KeepBetterModel, .. baselines.SelectMany(b => new object?[] { b.Item1, b.Item2.Files.GetValueOrDefault(StageFiles.Report) })];
         return await OnceAsync(run, stage, inputs, token => EvaluateAsync(run, stage, request, judge, baselines, token), cancellation);
     }
 
@@ -228,18 +228,18 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         var spec = run.Spec;
         var response = await calls.CallAsync($"{run.RunId} {stage.Name}",
             (deadline, token) => clients.Evaluator.EvaluateAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation);
-        var record = new StageRecord { Name = stage.Name, Evaluation = response, Files = { ["report"] = response.Report } };
+        var record = new StageRecord { Name = stage.Name, Evaluation = response, Files = { [StageFiles.Report] = response.Report } };
         record.Metrics["quality"] = response.MeanQuality;
         await headToHead.AddAsync(record, baselines, cancellation);
         // A round is judged against its reference, the model it started from.
         if (stage.Round > 0 && record.Metrics.TryGetValue("score_difference/previous/high", out var high) && high < 0)
         {
-            record.Metrics["worse_than_reference"] = 1;
-            record.Metrics["adopted"] = spec.KeepBetterModel ? 0 : 1;
+            record.Metrics[StageMetrics.WorseThanReference] = 1;
+            record.Metrics[StageMetrics.Adopted] = spec.KeepBetterModel ? 0 : 1;
         }
         record.Metrics["words"] = response.MeanWords;
         if (response.PrefixGap is not null)
-            (record.Metrics["prefix_gap"], record.Metrics["prefix_gap/low"], record.Metrics["prefix_gap/high"]) =
+            (record.Metrics[StageMetrics.PrefixGap], record.Metrics[$"{StageMetrics.PrefixGap}/low"], record.Metrics[$"{StageMetrics.PrefixGap}/high"]) =
                 (response.PrefixGap.Mean, response.PrefixGap.Low, response.PrefixGap.High);
         if (response.Reward is not null)
             record.Metrics["reward"] = response.Reward.Mean;
@@ -282,11 +282,11 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
     }
 
     private static bool KeptNoPairs(Run run, int round) =>
-        run.Stages.FirstOrDefault(s => s.Name == StageNames.Filter(round)) is { } filter && filter.Metrics.GetValueOrDefault("kept") == 0;
+        run.Stages.FirstOrDefault(s => s.Name == StageNames.Filter(round)) is { } filter && filter.Metrics.GetValueOrDefault(StageMetrics.Kept) == 0;
 
     // A round without pairs (a self-judge that graded every answer alike, say) trains nothing: it commits no checkpoint,
     // so the round's evaluation and the next round use the previous model, and the record says why.
-    private static StageRecord NothingToTrain() => new() { Metrics = { ["steps"] = 0, ["no_pairs"] = 1 } };
+    private static StageRecord NothingToTrain() => new() { Metrics = { [StageMetrics.Steps] = 0, [StageMetrics.NoPairs] = 1 } };
 
     /// <summary>
     /// The model the next stage works on: the newest checkpoint, except that with keep_better_model a round judged worse
@@ -299,7 +299,7 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         {
             if (stage.Checkpoint is not null)
                 (reference, current) = (current, stage.Checkpoint);
-            if (stage.Metrics.GetValueOrDefault("adopted", 1) == 0 && reference is not null)
+            if (stage.Metrics.GetValueOrDefault(StageMetrics.Adopted, 1) == 0 && reference is not null)
                 current = reference;
         }
         return current ?? throw new StageFailedException("no checkpoint has been committed yet (the prepare stage is missing).");

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using OnlyPrompt.Evaluation.Metrics;
-using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
@@ -63,27 +61,13 @@ public sealed class HeadToHead(BlobStore store)
 
     private async Task<HeldOutResult> ReadAsync(StageRecord record, CancellationToken cancellation)
     {
-        var reference = ReportOf(record);
+        var reference = EvaluationReports.Of(record);
         if (bySha256.TryGetValue(reference.Sha256, out var cached))
             return cached;
-        var evaluation = (await ReadReportAsync(store, reference, cancellation)).Evaluation;
+        var evaluation = (await EvaluationReports.ReadAsync(store, reference, cancellation)).Evaluation;
         if (bySha256.Count >= CachedReports)
             bySha256.Clear();
         bySha256[reference.Sha256] = evaluation;
         return evaluation;
-    }
-
-    /// <summary>The eval.json an evaluate stage wrote (its "report" file), hash-checked.</summary>
-    public static Task<EvaluationReport> ReadReportAsync(BlobStore store, StageRecord record, CancellationToken cancellation) =>
-        ReadReportAsync(store, ReportOf(record), cancellation);
-
-    private static Common.V1.BlobRef ReportOf(StageRecord record) =>
-        record.Files.GetValueOrDefault("report") ?? throw new InvalidDataException($"{record.Name} has no evaluation report.");
-
-    public static async Task<EvaluationReport> ReadReportAsync(BlobStore store, Common.V1.BlobRef reference, CancellationToken cancellation)
-    {
-        await using var stream = await store.OpenVerifiedReadAsync(reference, cancellation);
-        return await JsonSerializer.DeserializeAsync<EvaluationReport>(stream, JsonLines.Options, cancellation)
-            ?? throw new InvalidDataException($"{reference.Container}/{reference.Name}: empty evaluation report.");
     }
 }

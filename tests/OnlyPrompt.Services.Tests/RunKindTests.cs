@@ -48,7 +48,7 @@ public sealed class RunKindTests(ServiceStack stack)
             Assert.DoesNotContain(runs[(3, kind)].Stages, s => s.Round > 0);
             Assert.Contains("win_rate/sft", Stage(runs, kind, "init/evaluate").Metrics.Keys);
         }
-        var prefixed = await HeadToHead.ReadReportAsync(stack.Store, Stage(runs, RunKinds.ChosenPrefix, "sft/evaluate"), CancellationToken.None);
+        var prefixed = await EvaluationReports.ReadAsync(stack.Store, Stage(runs, RunKinds.ChosenPrefix, "sft/evaluate"), CancellationToken.None);
         Assert.Equal(PromptTemplates.DefaultChosen, prefixed.PromptPrefix);
         var prompts = ExperimentOptions.Preset("smoke", 3).World.RoundPrompts;
         foreach (var sample in Samples(runs[(3, RunKinds.SelfRewarding)]))

@@ -301,7 +301,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         };
 
         var response = await client.EvaluateAsync(request);
-        var report = await HeadToHead.ReadReportAsync(stack.Store, response.Report, CancellationToken.None);
+        var report = await EvaluationReports.ReadAsync(stack.Store, response.Report, CancellationToken.None);
 
         Assert.NotNull(response.Reward);
         Assert.Equal(3, report.Rewards!.Count);
@@ -327,7 +327,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         };
 
         var response = await client.EvaluateAsync(request);
-        var report = await HeadToHead.ReadReportAsync(stack.Store, response.Report, CancellationToken.None);
+        var report = await EvaluationReports.ReadAsync(stack.Store, response.Report, CancellationToken.None);
 
         Assert.Equal(Evaluator.V1.Scorer.RewardModel, response.Scorer);
         Assert.Equal(report.Rewards!.Select(r => (double)r), report.Evaluation.Answers.Select(a => a.Quality), new Tolerance(1e-6));
@@ -387,7 +387,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
 
         // Pairwise against the references: the scripted judge prefers every model answer in both orders.
         var pairwise = await client.EvaluateAsync(request);
-        var report = await HeadToHead.ReadReportAsync(stack.Store, pairwise.Report, CancellationToken.None);
+        var report = await EvaluationReports.ReadAsync(stack.Store, pairwise.Report, CancellationToken.None);
         Assert.Equal(Evaluator.V1.Scorer.Judge, pairwise.Scorer);
         Assert.Equal(1.0, pairwise.MeanQuality);
         Assert.Equal(1, pairwise.JudgeUnreadable);
