@@ -6,7 +6,8 @@ namespace OnlyPrompt.Answering;
 public static class ChatGeneration
 {
     /// <summary>
-    /// Answers each prompt through the model's chat template (its earlier turns, then the instruction as a user turn), in batches of <paramref name="batchSize"/>; batch k samples with
+    /// Answers each prompt through the model's chat template (its earlier turns, then the instruction as a user turn), in batches of <paramref
+    /// name="batchSize"/>; batch k samples with
     /// seed Seed + 7919 k, so results do not depend on how many batches came before in another call.
     /// <paramref name="answered"/> hears the number of answers done after each batch.
     /// </summary>
@@ -18,7 +19,8 @@ public static class ChatGeneration
         var chunk = 0;
         foreach (var batch in prompts.Chunk(batchSize))
         {
-            results.AddRange(generator.Generate(batch.Select(p => model.Template.Render(p.Messages())).ToList(), options with { Seed = options.Seed + 7919L * chunk++ }));
+            var rendered = batch.Select(p => model.Template.Render(p.Messages())).ToList();
+            results.AddRange(generator.Generate(rendered, options with { Seed = options.Seed + 7919L * chunk++ }));
             answered?.Invoke(results.Count);
         }
         return results;

@@ -16,8 +16,10 @@ public sealed class PairSampler(IAnswerer model, PromptTemplates templates, int 
         Action<int>? answered = null)
     {
         var options = sampling;
-        var chosen = model.Answer([.. prompts.Select(p => new ChatPrompt(templates.ChosenInstruction(p.Prompt), p.Context))], options, batchSize, answered);
-        var rejected = model.Answer([.. prompts.Select(p => new ChatPrompt(templates.RejectedInstruction(p.Prompt, rejectedScore), p.Context))], options with { Seed = options.Seed + 1 }, batchSize,
+        var chosen = model.Answer([.. prompts.Select(p => new ChatPrompt(templates.ChosenInstruction(p.Prompt), p.Context))], options, batchSize,
+            answered);
+        var rejected = model.Answer([.. prompts.Select(p => new ChatPrompt(templates.RejectedInstruction(p.Prompt, rejectedScore), p.Context))],
+            options with { Seed = options.Seed + 1 }, batchSize,
             done => answered?.Invoke(prompts.Count + done));
         return prompts.Select((p, i) => new SampledPair($"{idPrefix}-{i}", p.Prompt, chosen[i].Text.Trim(), rejected[i].Text.Trim(),
             chosen[i].Finished, rejected[i].Finished, rejectedScore, p.Context)).ToList();

@@ -16,7 +16,8 @@ public static class WorldUpload
 {
     public const string Prefix = "worlds";
 
-    public static async Task<GivenData> PrepareAsync(ExperimentOptions options, BlobStore store, string container, TextWriter log, CancellationToken cancellation)
+    public static async Task<GivenData> PrepareAsync(ExperimentOptions options, BlobStore store, string container, TextWriter log,
+        CancellationToken cancellation)
     {
         var world = new WorldGenerator(options.World).Generate();
         var work = Directory.CreateTempSubdirectory("onlyprompt-world-").FullName;
@@ -41,14 +42,15 @@ public static class WorldUpload
             await Task.WhenAll(uploads.Select(u => (Task)u).Append(model)); // every failure observed, the first rethrown
             var blobs = uploads.Select(u => u.Result.Reference).ToList();
             var uploaded = uploads.Count(u => u.Result.Uploaded) + (model.Result.Uploaded ? 1 : 0);
-            log.WriteLine($"world {options.PresetName}, seed {options.Seed}: {world.Sft.Count} SFT examples ({world.Sft.Count(r => r.Leaked)} leak meta-text), "
-                + $"{world.Judge.Count} judge examples, {world.Preferences.Count} preference pairs, {options.World.RoundPrompts} prompts per round "
-                + $"in {options.World.RoundPromptSets} sets, {world.Eval.Count} held-out prompts; {uploaded} of 7 uploaded, the rest already in storage");
+            log.WriteLine($"world {options.PresetName}, seed {options.Seed}: {world.Sft.Count} SFT examples "
+                + $"({world.Sft.Count(r => r.Leaked)} leak meta-text), {world.Judge.Count} judge examples, {world.Preferences.Count} preference pairs, "
+                + $"{options.World.RoundPrompts} prompts per round in {options.World.RoundPromptSets} sets, {world.Eval.Count} held-out prompts; "
+                + $"{uploaded} of 7 uploaded, the rest already in storage");
             // The judge examples train with the SFT data, so the self-rewarding baseline's policy can grade answers.
             return new GivenData
             {
-                BaseModel = model.Result.Reference, SftData = { blobs[0], blobs[1] }, PreferenceData = blobs[2], Prompts = blobs[3], EvalSet = blobs[4],
-                RoundAnswers = blobs[5],
+                BaseModel = model.Result.Reference, SftData = { blobs[0], blobs[1] }, PreferenceData = blobs[2], Prompts = blobs[3],
+                EvalSet = blobs[4], RoundAnswers = blobs[5],
             };
         }
         finally

@@ -15,7 +15,9 @@ public static class StageMetrics
     public const string Steps = "steps";
     public const string TokensPerSecond = "tokens_per_second";
     public const string NoPairs = "no_pairs";
-    /// <summary>Evaluate stages: the prefix gap (with /low and /high), and whether a round did worse than its reference and was adopted anyway.</summary>
+    /// <summary>
+    /// Evaluate stages: the prefix gap (with /low and /high), and whether a round did worse than its reference and was adopted anyway.
+    /// </summary>
     public const string PrefixGap = "prefix_gap";
     public const string WorseThanReference = "worse_than_reference";
     public const string Adopted = "adopted";

@@ -15,8 +15,9 @@ namespace OnlyPrompt.Orchestrator;
 
 /// <summary>
 /// Runs one planned stage of a run by calling the service that does it; returns the stage's record, not yet committed.
-/// A stage with a key (every stage but the report and a round without pairs) is computed once across runs: a committed
-/// stage of any run with the same key is taken by reference instead (<see cref="SharedStages"/>), unless the spec says no_reuse.
+/// A stage with a key (every stage but prepare, which records the given data, the report and a round without pairs) is
+/// computed once across runs: a committed stage of any run with the same key is taken by reference instead
+/// (<see cref="SharedStages"/>), unless the spec says no_reuse.
 /// </summary>
 public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, HeadToHead headToHead, RunReport reports, BlobStore store,
     Datasets datasets, SharedStages shared)

@@ -8,7 +8,9 @@ namespace OnlyPrompt.Services;
 
 public static class BlobStorageRegistration
 {
-    /// <summary>The blob store on <c>ConnectionStrings:blobs</c>, and a health check that it answers (the gRPC health service reports it too).</summary>
+    /// <summary>
+    /// The blob store on <c>ConnectionStrings:blobs</c>, and a health check that it answers (the gRPC health service reports it too).
+    /// </summary>
     public static IHostApplicationBuilder AddBlobStorage(this IHostApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString(StorageLayout.ConnectionStringName);

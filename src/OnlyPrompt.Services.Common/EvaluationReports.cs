@@ -6,7 +6,9 @@ using OnlyPrompt.Storage;
 
 namespace OnlyPrompt.Services;
 
-/// <summary>Reads the eval.json an evaluate stage wrote: the head-to-head comparisons, the judge's baseline, the report and the CLI's tables use it.</summary>
+/// <summary>
+/// Reads the eval.json an evaluate stage wrote: the head-to-head comparisons, the judge's baseline, the report and the CLI's tables use it.
+/// </summary>
 public static class EvaluationReports
 {
     /// <summary>The eval.json an evaluate stage wrote (its "report" file), hash-checked.</summary>

@@ -5,7 +5,10 @@ using FilterContract = OnlyPrompt.Filter.V1;
 
 namespace OnlyPrompt.Services;
 
-/// <summary>Between the protobuf contracts and the method's records (templates, filter rules), both ways; no model code, so the Filter and the Orchestrator use it too.</summary>
+/// <summary>
+/// Between the protobuf contracts and the method's records (templates, filter rules), both ways; no model code, so the Filter and the Orchestrator
+/// use it too.
+/// </summary>
 public static class MethodConversions
 {
     public static PromptTemplates ToOptions(this Contract.PromptTemplates t) => new(t.Chosen, t.Rejected);

@@ -11,8 +11,9 @@ public class InstructionDifficultyTests
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
         var gamma = Enumerable.Range(0, 300).Select(_ => 1.5 * Normal()).ToArray();
         double[] theta = [-1.0, -0.5, 0.0, 0.3, 0.8, 1.5];
-        var models = theta.Select(t => (IReadOnlyList<Preference>)[.. gamma.Select((g, x) =>
-            new Preference(random.NextDouble() < Logistic.Sigmoid(t + g) ? 1 : 0, random.Next(5, 60), random.Next(5, 60), $"instruction {x}"))]).ToList();
+        Preference Answer(double t, double g, int x) =>
+            new(random.NextDouble() < Logistic.Sigmoid(t + g) ? 1 : 0, random.Next(5, 60), random.Next(5, 60), $"instruction {x}");
+        var models = theta.Select(t => (IReadOnlyList<Preference>)[.. gamma.Select((g, x) => Answer(t, g, x))]).ToList();
         return (models, gamma, theta);
     }
 
@@ -40,8 +41,8 @@ public class InstructionDifficultyTests
     }
 
     [Fact]
-    public void OneModelIsNotEnough() =>
-        Assert.Contains("at least two models", Assert.Throws<ArgumentException>(() => InstructionDifficulty.Estimate([[new Preference(1, 3, 4, "x")]])).Message);
+    public void OneModelIsNotEnough() => Assert.Contains("at least two models",
+        Assert.Throws<ArgumentException>(() => InstructionDifficulty.Estimate([[new Preference(1, 3, 4, "x")]])).Message);
 
     private static double Pearson(double[] a, double[] b)
     {

@@ -14,7 +14,8 @@ public class PairSamplerTests
 
         public long GeneratedTokens => 0;
 
-        public IReadOnlyList<GeneratedText> Answer(IReadOnlyList<ChatPrompt> prompts, SamplingOptions options, int batchSize, Action<int>? answered = null)
+        public IReadOnlyList<GeneratedText> Answer(IReadOnlyList<ChatPrompt> prompts, SamplingOptions options, int batchSize,
+            Action<int>? answered = null)
         {
             Asked.AddRange(prompts.Select(p => p.Messages()));
             return [.. prompts.Select(_ => new GeneratedText("an answer", [], FinishReason.EndOfSequence))];
@@ -27,8 +28,8 @@ public class PairSamplerTests
         var answerer = new RecordingAnswerer();
         IReadOnlyList<Message> context = [new("system", "Answer in French."), new("user", "Hi"), new("assistant", "Bonjour")];
         var templates = new PromptTemplates();
-        var pairs = new PairSampler(answerer, templates, batchSize: 8).Sample([new PromptRecord("Sort 3 1 2", Context: context), new PromptRecord("Sort 2 1")],
-            rejectedScore: 4, new SamplingOptions(), "r1");
+        PromptRecord[] prompts = [new("Sort 3 1 2", Context: context), new("Sort 2 1")];
+        var pairs = new PairSampler(answerer, templates, batchSize: 8).Sample(prompts, rejectedScore: 4, new SamplingOptions(), "r1");
 
         ChatMessage[] earlier = [ChatMessage.System("Answer in French."), ChatMessage.User("Hi"), ChatMessage.Assistant("Bonjour")];
         Assert.Equal([.. earlier, ChatMessage.User(templates.ChosenInstruction("Sort 3 1 2"))], answerer.Asked[0]);

@@ -28,7 +28,8 @@ public class ProjectGraphTests
 
     [Fact]
     public void TheServiceDefaultsHoldNoDomainCode() =>
-        Assert.Equal(["OnlyPrompt.ServiceDefaults"], Reachable(typeof(Microsoft.Extensions.Hosting.GrpcServiceDefaults).Assembly).Where(n => n.StartsWith("OnlyPrompt", StringComparison.Ordinal)));
+        Assert.Equal(["OnlyPrompt.ServiceDefaults"],
+            Reachable(typeof(Microsoft.Extensions.Hosting.GrpcServiceDefaults).Assembly).Where(n => n.StartsWith("OnlyPrompt", StringComparison.Ordinal)));
 
     [Fact]
     public void TheOrchestratorsLoraProjectionsAreTheModelsOwn() =>

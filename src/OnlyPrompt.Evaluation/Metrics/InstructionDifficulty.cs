@@ -18,7 +18,8 @@ public static class InstructionDifficulty
     public static IReadOnlyDictionary<string, double> Estimate(IReadOnlyList<IReadOnlyList<Preference>> models)
     {
         if (models.Count < 2)
-            throw new ArgumentException($"instruction difficulty needs at least two models that answered the same instructions; got {models.Count}.", nameof(models));
+            throw new ArgumentException(
+                $"instruction difficulty needs at least two models that answered the same instructions; got {models.Count}.", nameof(models));
         var gamma = models.SelectMany(m => m.Select(p => p.Instruction)).Distinct().ToDictionary(x => x, _ => 0.0, StringComparer.Ordinal);
         var lengthTerms = models.Select(LengthControlledWinRate.LengthFeature).ToArray();
         var logits = new double[models.Count][];
@@ -29,7 +30,8 @@ public static class InstructionDifficulty
             {
                 var preferences = models[m];
                 var offsets = preferences.Select(p => gamma[p.Instruction]).ToArray();
-                var w = Logistic.Fit([.. lengthTerms[m].Select(t => new[] { 1, t })], [.. preferences.Select(p => p.ModelWins)], [ThetaPenalty, PhiPenalty], offsets);
+                var w = Logistic.Fit([.. lengthTerms[m].Select(t => new[] { 1, t })], [.. preferences.Select(p => p.ModelWins)],
+                    [ThetaPenalty, PhiPenalty], offsets);
                 logits[m] = [.. lengthTerms[m].Select(t => w[0] + w[1] * t)];
             }
             // Each instruction's term, with the models held fixed: one Newton step per sweep.

@@ -24,7 +24,8 @@ public static class LengthControlledWinRate
         double[][] features = difficulty is null
             ? [.. preferences.Select((_, i) => new[] { 1, lengthTerm[i] })]
             : [.. preferences.Select((_, i) => new[] { 1, lengthTerm[i], gamma[i] })];
-        var weights = Logistic.Fit(features, [.. preferences.Select(p => p.ModelWins)], difficulty is null ? [ThetaPenalty, PhiPenalty] : [ThetaPenalty, PhiPenalty, PsiPenalty]);
+        double[] penalties = difficulty is null ? [ThetaPenalty, PhiPenalty] : [ThetaPenalty, PhiPenalty, PsiPenalty];
+        var weights = Logistic.Fit(features, [.. preferences.Select(p => p.ModelWins)], penalties);
         var (theta, phi, psi) = (weights[0], weights[1], difficulty is null ? 0 : weights[2]);
         return new Result(theta, phi, psi, 100 * gamma.Average(g => Logistic.Sigmoid(theta + psi * g)));
     }

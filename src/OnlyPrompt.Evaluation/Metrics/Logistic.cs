@@ -8,7 +8,8 @@ public static class Logistic
     /// <param name="features">One row per example, each with the same number of features (an intercept is a column of ones).</param>
     /// <param name="penalties">The ridge weight of each feature's coefficient.</param>
     /// <param name="offsets">A fixed term added to each example's logit (none: zero).</param>
-    public static double[] Fit(IReadOnlyList<double[]> features, IReadOnlyList<double> labels, IReadOnlyList<double> penalties, IReadOnlyList<double>? offsets = null)
+    public static double[] Fit(IReadOnlyList<double[]> features, IReadOnlyList<double> labels, IReadOnlyList<double> penalties,
+        IReadOnlyList<double>? offsets = null)
     {
         var k = penalties.Count;
         var w = new double[k];

@@ -3,8 +3,10 @@ namespace OnlyPrompt.Evaluation.Metrics;
 /// <summary>Win rate and length-controlled win rate of a model over a baseline, in percent.</summary>
 public sealed record WinRates(MeanInterval WinRate, MeanInterval LengthControlled, double LengthCoefficient, double MeanModelLength, double MeanBaselineLength)
 {
-    /// <param name="difficulty">Each instruction's difficulty (<see cref="InstructionDifficulty"/>) when several models answered them; none leaves the term out.</param>
-    public static WinRates Of(IReadOnlyList<Preference> preferences, int bootstrapSamples = 200, int seed = 0, IReadOnlyDictionary<string, double>? difficulty = null)
+    /// <param name="difficulty">Each instruction's difficulty (<see cref="InstructionDifficulty"/>) when several models answered them; none leaves
+    /// the term out.</param>
+    public static WinRates Of(IReadOnlyList<Preference> preferences, int bootstrapSamples = 200, int seed = 0,
+        IReadOnlyDictionary<string, double>? difficulty = null)
     {
         if (preferences.Count == 0)
             throw new ArgumentException("needs at least one preference.", nameof(preferences));
@@ -12,7 +14,10 @@ public sealed record WinRates(MeanInterval WinRate, MeanInterval LengthControlle
         var random = new Random(seed);
         var resampled = new List<double>(bootstrapSamples);
         for (var b = 0; b < bootstrapSamples; b++)
-            resampled.Add(LengthControlledWinRate.Fit(Enumerable.Range(0, preferences.Count).Select(_ => preferences[random.Next(preferences.Count)]).ToList(), difficulty).Percent);
+        {
+            var resample = Enumerable.Range(0, preferences.Count).Select(_ => preferences[random.Next(preferences.Count)]).ToList();
+            resampled.Add(LengthControlledWinRate.Fit(resample, difficulty).Percent);
+        }
         resampled.Sort();
         var lengthControlled = bootstrapSamples < 2
             ? new MeanInterval(fit.Percent, double.NegativeInfinity, double.PositiveInfinity, preferences.Count)
