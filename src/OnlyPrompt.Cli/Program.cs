@@ -1,6 +1,8 @@
 using OnlyPrompt.Cli;
 
-if (OnlyPrompt.Model.GlibcMallocTuning.RerunWithSettingsIfNeeded(args) is { } exitCode)
+// Only the in-process experiment trains and samples here, so only it re-runs itself with libtorch's malloc settings;
+// the client commands start at once.
+if (args.FirstOrDefault() == "experiment" && OnlyPrompt.Model.GlibcMallocTuning.RerunWithSettingsIfNeeded(args) is { } exitCode)
     return exitCode;
 
 try
