@@ -33,12 +33,13 @@ public sealed class BatchGenerator(LlamaForCausalLM model)
         var logProbs = options.LogProbs is null ? null : prompts.Select(_ => new List<TokenLogProb>()).ToArray();
         var reasons = new FinishReason?[batch];
         using var cache = options.UseKvCache ? new KvCache(model.Config, batch, capacity, model.DType, device) : null;
+        // After each step only the tensors the next one needs stay: the ids, the key mask and the last logits.
+        using var generation = NewDisposeScope();
 
         var (ids, keyMask) = LeftPad(prompts, promptLength, device);
         var logits = LastLogits(model.Forward(ids, keyMask, cache));
         for (var step = 0; step < options.MaxNewTokens && reasons.Any(r => r is null); step++)
         {
-            using var scope = NewDisposeScope();
             var next = TokenSampler.Next(logits, options, generator);                            // [B]
             var chosen = next.cpu().data<long>().ToArray();
             var stepLogProbs = logProbs is null ? null : LogProbsOf(logits, next, options.LogProbs!.Value);
@@ -59,25 +60,16 @@ public sealed class BatchGenerator(LlamaForCausalLM model)
             }
             if (step == options.MaxNewTokens - 1 || reasons.All(r => r is not null))
                 break;
-            var grownMask = cat([keyMask, ones(batch, 1, ScalarType.Bool, device)], 1);            // [B, past + 1]
-            Tensor nextLogits;
+            keyMask = cat([keyMask, ones(batch, 1, ScalarType.Bool, device)], 1);                 // [B, past + 1]
             if (cache is not null)
-                nextLogits = LastLogits(model.Forward(next.unsqueeze(1), grownMask, cache));
+                logits = LastLogits(model.Forward(next.unsqueeze(1), keyMask, cache));
             else
             {
-                var grownIds = cat([ids, next.unsqueeze(1)], 1);                                  // [B, past + 1]
-                nextLogits = LastLogits(model.Forward(grownIds, grownMask));
-                ids.Dispose();
-                ids = grownIds.DetachFromDisposeScope();
+                ids = cat([ids, next.unsqueeze(1)], 1);                                            // [B, past + 1]
+                logits = LastLogits(model.Forward(ids, keyMask));
             }
-            keyMask.Dispose();
-            logits.Dispose();
-            keyMask = grownMask.DetachFromDisposeScope();
-            logits = nextLogits.DetachFromDisposeScope();
+            generation.DisposeEverythingBut(ids, keyMask, logits);
         }
-        ids.Dispose();
-        keyMask.Dispose();
-        logits.Dispose();
         return outputs.Select((tokens, row) => new GeneratedSequence(tokens.ToArray(), reasons[row] ?? FinishReason.Length, logProbs?[row])).ToArray();
     }
 
@@ -97,6 +89,7 @@ public sealed class BatchGenerator(LlamaForCausalLM model)
             Enumerable.Range(0, top).Select(k => ((int)topIndexes[row * top + k], topValues[row * top + k])).ToArray())).ToArray();
     }
 
+    // [B, T, vocab] is a step's largest tensor (gigabytes at a prefill with a 152k vocabulary), so it goes at once.
     private static Tensor LastLogits(Tensor logits)
     {
         var last = logits[.., -1, ..].contiguous();                                               // [B, vocab]
