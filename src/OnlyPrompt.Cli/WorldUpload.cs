@@ -1,7 +1,5 @@
 using OnlyPrompt.Common.V1;
 using OnlyPrompt.Experiment.Running;
-using OnlyPrompt.Experiment.World;
-using OnlyPrompt.Method.Data;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
 
@@ -19,26 +17,14 @@ public static class WorldUpload
     public static async Task<GivenData> PrepareAsync(ExperimentOptions options, BlobStore store, string container, TextWriter log,
         CancellationToken cancellation)
     {
-        var world = new WorldGenerator(options.World).Generate();
         var work = Directory.CreateTempSubdirectory("onlyprompt-world-").FullName;
         try
         {
-            string Write<T>(string file, IEnumerable<T> records)
-            {
-                var path = Path.Combine(work, file);
-                JsonLines.Write(path, records);
-                return path;
-            }
-            var files = new[]
-            {
-                Write("sft.jsonl", world.Sft), Write("judge.jsonl", world.Judge), Write("preferences.jsonl", world.Preferences),
-                Write("prompts.jsonl", world.RoundPrompts), Write("eval.jsonl", world.Eval), Write("round-answers.jsonl", world.RoundAnswers),
-            };
-            var baseModel = Path.Combine(work, "base");
-            BaseModelWriter.Write(baseModel, options.Model, options.Seed, ExperimentVocabulary.Texts(world, options.Templates));
-
+            var written = WorldFiles.Write(work, options);
+            var world = written.World;
+            string[] files = [written.Sft, written.Judge, written.Preferences, written.Prompts, written.Eval, written.RoundAnswers];
             var uploads = files.Select(f => store.UploadByContentAsync(container, $"{Prefix}/datasets", f, cancellation)).ToList();
-            var model = store.UploadDirectoryByContentAsync(container, $"{Prefix}/models", baseModel, cancellation);
+            var model = store.UploadDirectoryByContentAsync(container, $"{Prefix}/models", written.BaseModel, cancellation);
             await Task.WhenAll(uploads.Select(u => (Task)u).Append(model)); // every failure observed, the first rethrown
             var blobs = uploads.Select(u => u.Result.Reference).ToList();
             var uploaded = uploads.Count(u => u.Result.Uploaded) + (model.Result.Uploaded ? 1 : 0);

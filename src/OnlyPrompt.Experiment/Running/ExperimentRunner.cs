@@ -49,9 +49,9 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
     {
         options.Validate();
         var device = TorchRuntime.Configure(options.Device, options.Threads);
-        var worldDirectory = Path.Combine(outputDirectory, "world");
-        var world = WriteWorld(worldDirectory);
-        var sftDirectory = options.StartFromSft ?? Path.Combine(worldDirectory, "base");
+        var files = WorldFiles.Write(Path.Combine(outputDirectory, "world"), options);
+        var world = files.World;
+        var sftDirectory = options.StartFromSft ?? files.BaseModel;
         using var model = PretrainedModel.Load(sftDirectory, device);
         var encoding = new ChatEncoding(model);
         var heldOut = new HeldOutAnswerer(model, options.Evaluation);
@@ -165,19 +165,6 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
     {
         var prepared = loss.NeedsReference() ? ReferenceCache.Attach((reference ?? model).Model, pairs, 64) : pairs;
         return new Trainer<PreferencePair>(model.Model, new PreferenceObjective(loss, settings), training).Train(prepared, cancellation: cancellation);
-    }
-
-    private GeneratedWorld WriteWorld(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        var world = new WorldGenerator(options.World with { Seed = options.Seed }).Generate();
-        JsonLines.Write(Path.Combine(directory, "sft.jsonl"), world.Sft);
-        JsonLines.Write(Path.Combine(directory, "preferences.jsonl"), world.Preferences);
-        JsonLines.Write(Path.Combine(directory, "judge.jsonl"), world.Judge);
-        JsonLines.Write(Path.Combine(directory, "prompts.jsonl"), world.RoundPrompts);
-        JsonLines.Write(Path.Combine(directory, "eval.jsonl"), world.Eval);
-        BaseModelWriter.Write(Path.Combine(directory, "base"), options.Model, options.Seed, ExperimentVocabulary.Texts(world, options.Templates));
-        return world;
     }
 
     private static string Describe(IReadOnlyDictionary<FilterRule, int> removed) =>
