@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using OnlyPrompt.Orchestrator.Reporting;
 using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
 using EvaluatorClient = OnlyPrompt.Evaluator.V1.Evaluator.EvaluatorClient;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using OnlyPrompt.Orchestrator.Reporting;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
 

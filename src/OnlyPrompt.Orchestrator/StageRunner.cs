@@ -4,6 +4,7 @@ using OnlyPrompt.Common.V1;
 using OnlyPrompt.Evaluator.V1;
 using OnlyPrompt.Filter.V1;
 using OnlyPrompt.Method.Scores;
+using OnlyPrompt.Orchestrator.Reporting;
 using OnlyPrompt.Orchestrator.Reuse;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Sampler.V1;

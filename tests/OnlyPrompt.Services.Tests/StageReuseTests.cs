@@ -1,4 +1,5 @@
 using OnlyPrompt.Orchestrator;
+using OnlyPrompt.Orchestrator.Reporting;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
 using OnlyPrompt.Storage;

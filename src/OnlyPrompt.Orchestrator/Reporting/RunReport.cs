@@ -1,11 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using OnlyPrompt.Evaluation.Plots;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
 
-namespace OnlyPrompt.Orchestrator;
+namespace OnlyPrompt.Orchestrator.Reporting;
 
 /// <summary>One logged optimizer step of a training stage and its metrics (loss, rewards/*, ...).</summary>
 public sealed record TrainingPoint(long Step, Dictionary<string, double> Metrics);
@@ -24,25 +23,33 @@ public sealed class RunReport(BlobStore store)
     {
         var evaluated = run.Stages.Where(s => s.Evaluation is not null).ToList();
         var labels = evaluated.Select(s => StageNames.Evaluated(s.Name)).ToList();
-        var pictures = new Dictionary<string, byte[]>
+        var pictures = new Dictionary<string, ScottPlot.Plot>
         {
-            ["quality.png"] = Charts.Lines("Held-out quality", "stage", "quality", [Series(ScorerName(run), evaluated.Select(s => s.Evaluation.MeanQuality))], labels),
+            ["quality.png"] = Charts.Lines("Held-out quality", "stage", "quality",
+                [Series(ScorerName(run), evaluated.Select(s => s.Evaluation.MeanQuality))], labels),
             ["win-rates.png"] = Charts.Lines("Win rates over the SFT model", "stage", "percent",
-                [Series("win rate", evaluated.Select(s => Metric(s, "win_rate/sft"))), Series("LC win rate", evaluated.Select(s => Metric(s, "lc_win_rate/sft")))], labels),
+                [Series("win rate", evaluated.Select(s => Metric(s, "win_rate/sft"))), Series("LC win rate", evaluated.Select(s => Metric(s, "lc_win_rate/sft")))],
+                labels),
+            // The paper's Figure 3: mean score by requested score, one line per evaluated stage.
             ["calibration.png"] = Charts.Lines("Quality by requested score", "requested score", "quality",
-                evaluated.Where(s => s.Evaluation.Calibration.Count > 0).Select((s, _) => new Series(StageNames.Evaluated(s.Name),
+                evaluated.Where(s => s.Evaluation.Calibration.Count > 0).Select(s => new Series(StageNames.Evaluated(s.Name),
                     s.Evaluation.Calibration.Select((q, score) => ((double)score, q)).ToList())).ToList()),
         };
         var filters = run.Stages.Where(s => StageNames.IsFilter(s.Name)).ToList();
         if (filters.Count > 0)
-            pictures["filter.png"] = Charts.Bars("Pairs kept and removed per rule", "pairs", ["kept", .. FilterRules],
-                filters.Select(f => new Series($"round {f.Round}", new[] { Metric(f, StageMetrics.Kept) }.Concat(FilterRules.Select(r => (double)f.Removed.GetValueOrDefault(r)))
-                    .Select((v, i) => ((double)i, v)).ToList())).ToList());
-        var scoredPairs = filters.Where(f => f.Metrics.ContainsKey("pairs/chosen_quality")).ToList();
+            pictures["filter.png"] = Charts.GroupedBars("Pairs kept and removed per rule", "", "pairs", ["kept", .. FilterRules],
+                filters.Select(f => new Series($"round {f.Round}", new[] { Metric(f, StageMetrics.Kept) }
+                    .Concat(FilterRules.Select(r => (double)f.Removed.GetValueOrDefault(r))).Select((v, i) => ((double)i, v)).ToList())).ToList());
+        // The paper's Figure 4: the kept chosen and rejected answers' scores, round by round, by a reward model where the run
+        // has one and else by the true answers the rounds never see.
+        var reward = filters.Any(f => f.Metrics.ContainsKey("pairs/chosen_reward"));
+        var (chosenKey, rejectedKey) = reward ? ("pairs/chosen_reward", "pairs/rejected_reward") : ("pairs/chosen_quality", "pairs/rejected_quality");
+        var scoredPairs = filters.Where(f => f.Metrics.ContainsKey(chosenKey)).ToList();
         if (scoredPairs.Count > 0)
-            pictures["pairs.png"] = Charts.Lines("Quality of kept chosen and rejected answers", "round", "quality",
-                [new Series("chosen", scoredPairs.Select(f => ((double)f.Round, f.Metrics["pairs/chosen_quality"])).ToList()),
-                 new Series("rejected", scoredPairs.Select(f => ((double)f.Round, f.Metrics["pairs/rejected_quality"])).ToList())]);
+            pictures["pairs.png"] = Charts.GroupedBars("Scores of the kept chosen and rejected answers", "round", reward ? "reward" : "quality",
+                scoredPairs.Select(f => f.Round.ToString(CultureInfo.InvariantCulture)).ToList(),
+                [new Series("chosen", scoredPairs.Select((f, i) => ((double)i, f.Metrics[chosenKey])).ToList()),
+                 new Series("rejected", scoredPairs.Select((f, i) => ((double)i, f.Metrics[rejectedKey])).ToList())]);
         var curves = await Task.WhenAll(run.Stages.Where(s => s.Files.ContainsKey(TrainingCurveFile)).Select(async stage =>
         {
             await using var stream = await store.OpenVerifiedReadAsync(stage.Files[TrainingCurveFile], cancellation);
@@ -55,7 +62,7 @@ public sealed class RunReport(BlobStore store)
         var record = new StageRecord();
         var folder = StorageLayout.RunFile(run.RunId, "report");
         var uploads = await Task.WhenAll(pictures.Select(async picture =>
-            (picture.Key, Blob: await store.UploadBytesAsync(container, $"{folder}/{picture.Key}", picture.Value, cancellation))));
+            (picture.Key, Blob: await store.UploadBytesAsync(container, $"{folder}/{picture.Key}", Charts.Png(picture.Value), cancellation))));
         foreach (var (name, blob) in uploads)
             record.Files[name] = blob;
         record.Files[MarkdownFile] = await store.UploadTextAsync(container, $"{folder}/{MarkdownFile}", Markdown(run, evaluated, filters, pictures.Keys), cancellation);
