@@ -10,7 +10,7 @@ public static class EvaluatorApp
         builder.AddGrpcServiceDefaults();
         builder.AddBlobStorage();
         builder.Services.AddOnlyPromptData(builder.Configuration, "evaluator").AddOnlyPromptModels(builder.Configuration);
-        builder.Services.AddSingleton<LlmJudging>();
+        builder.Services.AddOpenAiHttpClient().AddSingleton<LlmJudging>();
         var app = builder.Build();
         app.MapGrpcServiceDefaults();
         app.MapGrpcService<EvaluatorService>();

@@ -14,10 +14,8 @@ namespace OnlyPrompt.Evaluator;
 /// Grades evaluated answers with an LLM judge behind an OpenAI-compatible endpoint, through a cache in the work
 /// directory (one file per judge), so an evaluation that is run again asks the judge nothing new.
 /// </summary>
-public sealed class LlmJudging(WorkDirectory work, BlobStore store)
+public sealed class LlmJudging(WorkDirectory work, BlobStore store, IHttpClientFactory http)
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(5) };
-
     /// <summary>
     /// The checks only the Evaluator can make (its environment; the request's baseline) on top of <see cref="FieldErrors.Judge"/>.
     /// A pairwise judge beside the primary scorer compares with a baseline's answers; as the primary scorer, with the eval set's references.
@@ -80,8 +78,8 @@ public sealed class LlmJudging(WorkDirectory work, BlobStore store)
     private (IChatCompletions Judge, int MaxTokens) Connect(JudgeSettings settings)
     {
         var key = settings.ApiKeyVariable.Length > 0 ? Environment.GetEnvironmentVariable(settings.ApiKeyVariable) : null;
-        var client = new OpenAiChatClient(Http, new OpenAiEndpoint(new Uri(settings.BaseUrl), settings.Model, key),
-            new OpenAiClientOptions { MaxConcurrency = settings.Concurrency > 0 ? settings.Concurrency : 4 });
+        var client = new OpenAiChatClient(http.CreateOpenAiClient(), new OpenAiEndpoint(new Uri(settings.BaseUrl), settings.Model, key),
+            settings.Concurrency > 0 ? settings.Concurrency : 4);
         var cacheName = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{settings.BaseUrl}\n{settings.Model}")))[..16];
         return (new CachedChatCompletions(client, Path.Combine(work.Root, "judge-cache", cacheName + ".jsonl")), settings.MaxTokens > 0 ? settings.MaxTokens : 512);
     }

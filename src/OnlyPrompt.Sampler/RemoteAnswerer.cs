@@ -11,8 +11,6 @@ namespace OnlyPrompt.Sampler;
 /// </summary>
 public sealed record RemoteGenerationSettings(Uri BaseUrl, string? Model, string? ApiKey, int Concurrency)
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(10) };
-
     public static RemoteGenerationSettings? From(IConfiguration configuration)
     {
         var section = configuration.GetSection("OnlyPrompt:RemoteGeneration");
@@ -25,8 +23,8 @@ public sealed record RemoteGenerationSettings(Uri BaseUrl, string? Model, string
             section.GetValue("Concurrency", 8));
     }
 
-    public RemoteAnswerer Answerer(Common.V1.CheckpointRef policy, CancellationToken cancellation) =>
-        new(new OpenAiChatClient(Http, new OpenAiEndpoint(BaseUrl, Model ?? $"{policy.Container}/{policy.Prefix}", ApiKey), new OpenAiClientOptions { MaxConcurrency = Concurrency }), cancellation);
+    public RemoteAnswerer Answerer(HttpClient http, Common.V1.CheckpointRef policy, CancellationToken cancellation) =>
+        new(new OpenAiChatClient(http, new OpenAiEndpoint(BaseUrl, Model ?? $"{policy.Container}/{policy.Prefix}", ApiKey), Concurrency), cancellation);
 }
 
 /// <summary>

@@ -11,7 +11,7 @@ public static class SamplerApp
         builder.AddGrpcServiceDefaults();
         builder.AddBlobStorage();
         builder.Services.AddOnlyPromptData(builder.Configuration, "sampler").AddOnlyPromptModels(builder.Configuration);
-        builder.Services.AddSingleton<ResidentModel>().AddSingleton<OpenAiCompletions>();
+        builder.Services.AddSingleton<ResidentModel>().AddSingleton<OpenAiCompletions>().AddOpenAiHttpClient();
         if (RemoteGenerationSettings.From(builder.Configuration) is { } remote)
             builder.Services.AddSingleton(remote);
         var app = builder.Build();

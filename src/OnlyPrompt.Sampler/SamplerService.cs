@@ -10,7 +10,7 @@ using OnlyPrompt.Services;
 namespace OnlyPrompt.Sampler;
 
 /// <summary>Chosen/rejected pairs (the only-prompting labeller) and plain answers, written to blob storage.</summary>
-public sealed class SamplerService(ModelStore models, Datasets datasets, ComputeGate gate, RemoteGenerationSettings? remote = null) : V1.Sampler.SamplerBase
+public sealed class SamplerService(ModelStore models, Datasets datasets, ComputeGate gate, IHttpClientFactory http, RemoteGenerationSettings? remote = null) : V1.Sampler.SamplerBase
 {
     public override async Task SamplePairs(SamplePairsRequest request, IServerStreamWriter<SamplePairsEvent> responses, ServerCallContext context)
     {
@@ -91,7 +91,7 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
         if (remote is not null)
         {
             Activity.Current?.SetTag("onlyprompt.generation", remote.BaseUrl.ToString());
-            return work(remote.Answerer(policy, cancellation));
+            return work(remote.Answerer(http.CreateOpenAiClient(), policy, cancellation));
         }
         using var model = models.LoadAsync(policy, cancellation).GetAwaiter().GetResult();
         return work(new LocalAnswerer(model));
