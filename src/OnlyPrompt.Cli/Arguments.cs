@@ -1,42 +1,29 @@
+using System.CommandLine;
 using System.Globalization;
 
 namespace OnlyPrompt.Cli;
 
-/// <summary>"--name value" options and positional arguments, with errors that name the option.</summary>
-public sealed class Arguments
+/// <summary>
+/// The values of one parsed command (<see cref="CliCommands"/>), read by option name. System.CommandLine has already
+/// refused unknown options and options without their value; the numbers are parsed here, in the invariant culture,
+/// with errors that name the option.
+/// </summary>
+public sealed class Arguments(ParseResult result)
 {
-    private readonly Dictionary<string, string> options = new(StringComparer.Ordinal);
-    private readonly HashSet<string> flags = new(StringComparer.Ordinal);
-    private readonly HashSet<string> used = new(StringComparer.Ordinal);
-
-    public Arguments(string[] args, params string[] flagNames)
+    /// <summary>Parses <paramref name="args"/> as the given command's arguments, as the command line would.</summary>
+    public static Arguments For(string command, params string[] args)
     {
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
-                Positional.Add(args[i]);
-            else if (flagNames.Contains(args[i]))
-                flags.Add(args[i]);
-            else if (i + 1 < args.Length)
-                options[args[i]] = args[++i];
-            else
-                throw new UsageException($"{args[i]} needs a value.");
-        }
+        var result = CliCommands.Root().Parse([command, .. args]);
+        return result.Errors.Count == 0 ? new Arguments(result)
+            : throw new UsageException(string.Join(Environment.NewLine, result.Errors.Select(e => e.Message)));
     }
 
-    public List<string> Positional { get; } = [];
+    /// <summary>The command's positional argument (a run's id).</summary>
+    public string? Positional => result.CommandResult.Command.Arguments.Count == 0 ? null : result.GetValue<string>(Declared<Argument>("run").Name);
 
-    public bool Flag(string name)
-    {
-        used.Add(name);
-        return flags.Contains(name);
-    }
+    public bool Flag(string name) => result.GetValue<bool>(Declared<Option>(name).Name);
 
-    public string? Text(string name)
-    {
-        used.Add(name);
-        return options.GetValueOrDefault(name);
-    }
+    public string? Text(string name) => result.GetValue<string?>(Declared<Option>(name).Name);
 
     public int? Integer(string name) => Parse<int?>(name, s => int.Parse(s, CultureInfo.InvariantCulture));
 
@@ -45,13 +32,11 @@ public sealed class Arguments
     public List<T>? List<T>(string name, Func<string, T> parse) =>
         Parse(name, s => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(parse).ToList());
 
-    /// <summary>Refuses options nobody asked for (typos would otherwise be silently ignored).</summary>
-    public void RejectUnknown()
-    {
-        var unknown = options.Keys.Concat(flags).Where(o => !used.Contains(o)).ToList();
-        if (unknown.Count > 0)
-            throw new UsageException($"unknown option {string.Join(", ", unknown)}.");
-    }
+    // A name the command does not declare is a bug in the caller, not a usage error (and never an ArgumentException,
+    // which the option readers turn into usage errors).
+    private T Declared<T>(string name) where T : Symbol =>
+        result.CommandResult.Command.Children.OfType<T>().FirstOrDefault(s => s.Name == name)
+        ?? throw new InvalidOperationException($"onlyprompt {result.CommandResult.Command.Name} declares no {name}.");
 
     private T? Parse<T>(string name, Func<string, T> parse)
     {
@@ -62,7 +47,7 @@ public sealed class Arguments
         {
             return parse(text);
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or OverflowException)
         {
             throw new UsageException($"{name}: '{text}' is not valid.");
         }

@@ -13,9 +13,8 @@ namespace OnlyPrompt.Cli;
 /// </summary>
 public static class CompareCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(Arguments arguments)
     {
-        var arguments = new Arguments(args, RunCommands.RunFlags);
         using var connection = new OrchestratorConnection(arguments);
         var preset = arguments.Text("--preset") ?? "default";
         var seeds = arguments.List("--seeds", s => int.Parse(s, CultureInfo.InvariantCulture)) ?? [1, 2, 3];
@@ -23,7 +22,6 @@ public static class CompareCommand
         var output = arguments.Text("--out") ?? Path.Combine(".onlyprompt", $"compare-{preset}.md");
         var options = seeds.ToDictionary(seed => seed, seed => RunOptions.Apply(arguments, ExperimentOptions.Preset(preset, seed)));
         var applyFlags = RunCommands.ReadFlags(arguments);
-        arguments.RejectUnknown();
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 

@@ -6,9 +6,8 @@ namespace OnlyPrompt.Cli;
 /// <summary><c>onlyprompt experiment</c>: the default experiment in this process (no services).</summary>
 public static class ExperimentCommand
 {
-    public static int Run(string[] args)
+    public static int Run(Arguments arguments)
     {
-        var arguments = new Arguments(args);
         var preset = arguments.Text("--preset") ?? "default";
         var seed = arguments.Integer("--seed") ?? 1;
         var output = arguments.Text("--out") ?? Path.Combine(".onlyprompt", "experiments", $"{preset}-seed{seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
@@ -37,7 +36,6 @@ public static class ExperimentCommand
                 var other => throw new UsageException($"--round-reference: '{other}' is not one of previous, initial."),
             },
         };
-        arguments.RejectUnknown();
 
         Console.WriteLine($"OnlyPrompt experiment: preset {preset}, seed {seed}, {options.Rounds} rounds, rejected scores {string.Join(", ", options.RejectedScores)}; output in {Path.GetFullPath(output)}");
         using var cancel = new CancellationTokenSource();

@@ -86,7 +86,6 @@ public static class ModelDataRun
         var lora = Lora(arguments);
         var checkpointing = arguments.Flag("--checkpointing");
         var mixedPrecision = arguments.Flag("--mixed-precision");
-        arguments.RejectUnknown();
 
         // Everything is read and checked before anything is uploaded.
         LocalInputs.RequireModelFiles(model, "--model");

@@ -6,13 +6,11 @@ namespace OnlyPrompt.Cli;
 /// <summary><c>onlyprompt report RUN [--out DIR]</c>: saves a finished run's report (Markdown and pictures) locally and prints the Markdown.</summary>
 public static class ReportCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(Arguments arguments)
     {
-        var arguments = new Arguments(args);
         using var connection = new OrchestratorConnection(arguments);
         var output = arguments.Text("--out");
-        arguments.RejectUnknown();
-        var runId = arguments.Positional.FirstOrDefault() ?? throw new UsageException("give the run's id.");
+        var runId = arguments.Positional ?? throw new UsageException("give the run's id.");
         output ??= Path.Combine(".onlyprompt", "reports", runId);
         try
         {

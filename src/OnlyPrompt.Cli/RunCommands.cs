@@ -11,10 +11,7 @@ namespace OnlyPrompt.Cli;
 /// <summary><c>onlyprompt run|watch|list|get|cancel</c>: a gRPC client of any OnlyPrompt orchestrator.</summary>
 public static class RunCommands
 {
-    /// <summary>The run spec's switches that every way of starting runs takes.</summary>
-    public static readonly string[] RunFlags = ["--stop-without-prefix-gap", "--keep-better-model", "--no-reuse"];
-
-    /// <summary>Reads the switches (so they count as known at once) and returns what sets them on a spec.</summary>
+    /// <summary>Reads the run spec's switches that every way of starting runs takes, and returns what sets them on a spec.</summary>
     public static Action<RunSpec> ReadFlags(Arguments arguments)
     {
         var (stop, keepBetter, noReuse) = (arguments.Flag("--stop-without-prefix-gap"), arguments.Flag("--keep-better-model"), arguments.Flag("--no-reuse"));
@@ -26,7 +23,6 @@ public static class RunCommands
     {
         if (arguments.Text("--spec") is { } file)
         {
-            arguments.RejectUnknown();
             var fromFile = await RunSpecFile.PrepareAsync(file, connection.Store(), Console.Out, cancellation);
             return (fromFile, $"{fromFile.Name}, from {file}");
         }
@@ -37,15 +33,13 @@ public static class RunCommands
         }
         var options = RunOptions.Apply(arguments, ExperimentOptions.Preset(arguments.Text("--preset") ?? "default", arguments.Integer("--seed") ?? 1));
         var kind = RunOptions.Kind(arguments);
-        arguments.RejectUnknown();
         var spec = RunKinds.Apply(RunSpecs.FromExperiment(options), kind);
         spec.Given = await WorldUpload.PrepareAsync(options, connection.Store(), StorageLayout.DefaultContainer, Console.Out, cancellation);
         return (spec, $"{options.PresetName}, seed {options.Seed}, {kind}: {RunKinds.Describe(kind)}");
     }
 
-    public static async Task<int> RunAsync(string command, string[] args)
+    public static async Task<int> RunAsync(string command, Arguments arguments)
     {
-        var arguments = new Arguments(args, ["--detach", "--checkpointing", "--mixed-precision", .. RunFlags]);
         using var connection = new OrchestratorConnection(arguments);
         var (client, headers, address) = (connection.Client, connection.Headers, connection.Address);
         using var cancel = new CancellationTokenSource();
@@ -74,7 +68,6 @@ public static class RunCommands
                     Console.WriteLine($"run {cancelled.Run.RunId}: {cancelled.Run.State}");
                     return 0;
                 default:
-                    arguments.RejectUnknown();
                     Console.WriteLine($"{"run",-36} {"state",-10} {"stages",6}  {"created (UTC)",-19}  name");
                     foreach (var run in (await client.ListRunsAsync(new ListRunsRequest(), headers, cancellationToken: cancel.Token)).Runs)
                         Console.WriteLine($"{run.RunId,-36} {State(run.State),-10} {run.Stages.Count,6}  {run.CreatedAt?.ToDateTime():yyyy-MM-dd HH:mm:ss}  {run.Spec?.Name}");
@@ -88,11 +81,7 @@ public static class RunCommands
         }
     }
 
-    private static string RunId(Arguments arguments)
-    {
-        arguments.RejectUnknown();
-        return arguments.Positional.FirstOrDefault() ?? throw new UsageException("give the run's id.");
-    }
+    private static string RunId(Arguments arguments) => arguments.Positional ?? throw new UsageException("give the run's id.");
 
     public static string State(RunState state) => state.ToString().ToLowerInvariant();
 

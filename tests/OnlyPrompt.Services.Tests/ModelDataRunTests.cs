@@ -38,7 +38,7 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         var reward = WriteModelAndData(files);
         var log = new StringWriter();
 
-        var spec = await ModelDataRun.PrepareAsync(new Cli.Arguments(Arguments(files, reward, "user-data")), stack.Store, log, CancellationToken.None);
+        var spec = await ModelDataRun.PrepareAsync(Cli.Arguments.For("run", Arguments(files, reward, "user-data")), stack.Store, log, CancellationToken.None);
 
         Assert.Contains("--sft: 8 SFT rows, conversational (messages), from train_sft.parquet", log.ToString());
         Assert.Contains("--preferences: 6 preference rows, conversational with implicit prompt, with scores, from prefs.jsonl", log.ToString());
@@ -79,7 +79,7 @@ public sealed class ModelDataRunTests(ServiceStack stack)
 
         // The same files again: nothing is uploaded twice, and the references are the same.
         var again = new StringWriter();
-        var respec = await ModelDataRun.PrepareAsync(new Cli.Arguments(Arguments(files, reward, "user-data")), stack.Store, again, CancellationToken.None);
+        var respec = await ModelDataRun.PrepareAsync(Cli.Arguments.For("run", Arguments(files, reward, "user-data")), stack.Store, again, CancellationToken.None);
         Assert.DoesNotContain("uploaded to", again.ToString());
         Assert.Equal(spec.Given, respec.Given);
         Assert.Equal(spec.Evaluation.RewardModel, respec.Evaluation.RewardModel);
@@ -92,7 +92,7 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         // A reward model that scores every answer 0: answers asked for 10/10 are no better, the gap is exactly 0.
         var flat = WriteModelAndData(files, constantReward: true);
         string[] arguments = [.. Arguments(files, flat, "user-data").Where(a => a != files.File("train_sft.parquet") && a != "--sft")];
-        var spec = await ModelDataRun.PrepareAsync(new Cli.Arguments(arguments), stack.Store, TextWriter.Null, CancellationToken.None);
+        var spec = await ModelDataRun.PrepareAsync(Cli.Arguments.For("run", arguments), stack.Store, TextWriter.Null, CancellationToken.None);
         spec.StopWithoutPrefixGap = true;
 
         await stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "no-prefix-gap" });
@@ -121,7 +121,7 @@ public sealed class ModelDataRunTests(ServiceStack stack)
             "--rounds", "1", "--max-new-tokens", "6", "--calibration-prompts", "0", "--batch-tokens", "256", "--container", "user-data",
         ];
 
-        var spec = await ModelDataRun.PrepareAsync(new Cli.Arguments(arguments), stack.Store, TextWriter.Null, CancellationToken.None);
+        var spec = await ModelDataRun.PrepareAsync(Cli.Arguments.For("run", arguments), stack.Store, TextWriter.Null, CancellationToken.None);
         Assert.Equal(Scorer.Judge, spec.Evaluation.Scorer);
         await stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "judged-user-data" });
         var run = await Runs.WatchToEndAsync(stack.Client, "judged-user-data", TimeSpan.FromMinutes(5));
@@ -141,7 +141,7 @@ public sealed class ModelDataRunTests(ServiceStack stack)
             """{"prompt": "p", "chosen": [{"role": "user", "content": "p"}, {"role": "assistant", "content": "c"}], "rejected": [{"role": "user", "content": "p"}, {"role": "assistant", "content": 3}]}""" + "\n");
 
         var error = await Assert.ThrowsAsync<UsageException>(() =>
-            ModelDataRun.PrepareAsync(new Cli.Arguments(Arguments(files, reward, "never-written")), stack.Store, TextWriter.Null, CancellationToken.None));
+            ModelDataRun.PrepareAsync(Cli.Arguments.For("run", Arguments(files, reward, "never-written")), stack.Store, TextWriter.Null, CancellationToken.None));
 
         Assert.Equal("--preferences: prefs.jsonl, row 7, column 'rejected': message 1 has content that is a number, not a string.", error.Message);
         Assert.Null(await stack.Store.TryDescribeAsync("never-written", "uploads"));
@@ -150,7 +150,7 @@ public sealed class ModelDataRunTests(ServiceStack stack)
             Assert.Fail("nothing may be uploaded");
 
         File.WriteAllLines(files.File("exact.jsonl"), [JsonSerializer.Serialize(new { instruction = "2+2?" })]);
-        var exact = await Assert.ThrowsAsync<UsageException>(() => ModelDataRun.PrepareAsync(new Cli.Arguments(
+        var exact = await Assert.ThrowsAsync<UsageException>(() => ModelDataRun.PrepareAsync(Cli.Arguments.For("run",
         [
             "--model", files.File("model"), "--prompts", files.File("prompts.parquet"), "--eval", files.File("exact.jsonl"), "--container", "never-written",
         ]), stack.Store, TextWriter.Null, CancellationToken.None));
@@ -196,8 +196,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
     {
         using var files = new TempDirectory();
         var reward = WriteModelAndData(files);
-        var spec = await ModelDataRun.PrepareAsync(new Cli.Arguments([.. Arguments(files, reward, "user-data"), "--lora", "8", "--lora-targets", "q_proj,v_proj", "--checkpointing"],
-            "--checkpointing"), stack.Store, TextWriter.Null, CancellationToken.None);
+        var spec = await ModelDataRun.PrepareAsync(Cli.Arguments.For("run", [.. Arguments(files, reward, "user-data"), "--lora", "8", "--lora-targets", "q_proj,v_proj", "--checkpointing"]),
+            stack.Store, TextWriter.Null, CancellationToken.None);
 
         var trainings = new[] { spec.Sft, spec.Offline.Training }.Concat(spec.Rounds.Select(r => r.Train.Training)).ToList();
         Assert.All(trainings, t => Assert.Equal((8, 16.0, true), (t.Lora.Rank, t.Lora.Alpha, t.GradientCheckpointing)));
