@@ -5,8 +5,8 @@
 # Results stay in blob storage (runs/<run>/...). Does its own set-up (npm ci for Azurite, restore, build).
 #   ./run.sh                      default preset, seed 1
 #   ./run.sh --preset smoke       seconds, same stages
-#   ./run.sh --seed 2 --schedule 3,5,7 --round-lr 5e-5,2.5e-5,1.25e-5    (see `onlyprompt` usage)
-#   ./run.sh --kind self-rewarding   a baseline or ablation instead of the method (see `onlyprompt` usage)
+#   ./run.sh --seed 2 --schedule 3,5,7 --round-lr 5e-5,2.5e-5,1.25e-5    (see `onlyprompt run --help`)
+#   ./run.sh --kind self-rewarding   a baseline or ablation instead of the method (see `onlyprompt run --help`)
 #   ./run.sh compare --seeds 1,2,3   the method, its baselines and ablations over seeds: the paper's tables
 #   ./run.sh report RUN           save and print a finished run's report (Markdown and PNG plots)
 #   ./run.sh --keep-running ...   leave the system up afterwards (dashboard, further `onlyprompt` calls)

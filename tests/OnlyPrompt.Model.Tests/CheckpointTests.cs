@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json.Nodes;
 using OnlyPrompt.Model.Checkpoints;
+using OnlyPrompt.Model.Configuration;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.TestSupport.Models;
 using TorchSharp;
@@ -227,5 +228,45 @@ public class CheckpointTests
         var error = Assert.Throws<ModelFormatException>(() => LlamaCheckpoint.Load(dir.Path));
         Assert.Contains("config.json", error.Message);
         Assert.Contains("line 3", error.Message);
+    }
+
+    [Fact]
+    public void EveryConfigFieldSurvivesSaveAndLoad()
+    {
+        using var dir = new TempDirectory();
+        LlamaConfig[] configs =
+        [
+            new() { Architecture = "Qwen2ForCausalLM", ModelType = "qwen2", VocabSize = 48, HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 2,
+                NumAttentionHeads = 4, NumKeyValueHeads = 2, HeadDim = 4, AttentionQkvBias = true, SlidingWindow = 8, EosTokenIds = [2, 3], TieWordEmbeddings = true },
+            new() { VocabSize = 48, HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 2, HeadDim = 8,
+                RopeScaling = new Llama3RopeScaling(8, 1, 4, 64), AttentionQkvBias = true, AttentionOutputBias = true, MlpBias = true, BosTokenId = 1,
+                EosTokenIds = [2], PadTokenId = 0, TorchDtype = "bfloat16", RmsNormEps = 1e-5, RopeTheta = 500000 },
+            new() { Architecture = "MistralForSequenceClassification", ModelType = "mistral", VocabSize = 48, HiddenSize = 16, IntermediateSize = 24,
+                NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1, HeadDim = 8, SlidingWindow = 32, NumLabels = 1 },
+        ];
+        foreach (var config in configs)
+        {
+            config.Save(dir.File("config.json"));
+            var loaded = LlamaConfig.Load(dir.File("config.json"));
+            Assert.Equal(config with { EosTokenIds = [] }, loaded with { EosTokenIds = [] });
+            Assert.Equal(config.EosTokenIds, loaded.EosTokenIds);
+        }
+    }
+
+    [Fact]
+    public void AConfigFieldOfTheWrongTypeOrValueIsNamed()
+    {
+        using var dir = new TempDirectory();
+        WriteHuggingFaceStyleCheckpoint(dir.Path);
+        var config = dir.File("config.json");
+        var text = File.ReadAllText(config);
+        File.WriteAllText(config, text.Replace("\"hidden_size\": 16", "\"hidden_size\": \"sixteen\""));
+        var error = Assert.Throws<ModelFormatException>(() => LlamaCheckpoint.Load(dir.Path));
+        Assert.Contains("at hidden_size", error.Message);
+        Assert.Contains("line 2", error.Message);
+        File.WriteAllText(config, text.Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": 0"));
+        Assert.Contains("field 'num_hidden_layers' must be a positive integer", Assert.Throws<ModelFormatException>(() => LlamaCheckpoint.Load(dir.Path)).Message);
+        File.WriteAllText(config, text.Replace("\"hidden_act\": \"silu\"", "\"hidden_act\": \"gelu\""));
+        Assert.Contains("hidden_act 'gelu' is not supported", Assert.Throws<ModelFormatException>(() => LlamaCheckpoint.Load(dir.Path)).Message);
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace OnlyPrompt.Model.Configuration;
 
@@ -62,24 +61,23 @@ public sealed record LlamaConfig
 
     public static LlamaConfig Load(string path)
     {
-        JsonNode? root;
+        ConfigJson? json;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path));
+            json = JsonSerializer.Deserialize<ConfigJson>(File.ReadAllText(path), ConfigJson.Options);
         }
         catch (JsonException e)
         {
-            throw new ModelFormatException($"{path}: not valid JSON (line {e.LineNumber + 1}): {e.Message}", e);
+            var field = e.Path is { Length: > 2 } at ? $", at {at[2..]}" : "";
+            throw new ModelFormatException($"{path}: not a valid config (line {e.LineNumber + 1}{field}): {e.Message}", e);
         }
-        if (root is not JsonObject json)
-            throw new ModelFormatException($"{path}: expected a JSON object.");
-        return Parse(json, path);
+        return From(json ?? throw new ModelFormatException($"{path}: expected a JSON object."), path);
     }
 
-    public static LlamaConfig Parse(JsonObject json, string source)
+    private static LlamaConfig From(ConfigJson json, string source)
     {
-        var architecture = json["architectures"] is JsonArray { Count: > 0 } list ? list[0]!.GetValue<string>() : null;
-        var modelType = json["model_type"]?.GetValue<string>();
+        var architecture = json.Architectures is [var first, ..] ? first : null;
+        var modelType = json.ModelType;
         var supported = string.Join(", ", SupportedArchitectures.Concat(SequenceClassificationArchitectures).Select(p => $"{p.Key} ({p.Value})"));
         if (architecture is null && modelType is null)
             throw new ModelFormatException($"{source}: neither 'architectures' nor 'model_type' is set; supported: {supported}.");
@@ -90,129 +88,95 @@ public sealed record LlamaConfig
         architecture ??= SupportedArchitectures.First(p => p.Value == modelType).Key;
         modelType ??= SupportedArchitectures.TryGetValue(architecture, out var type) ? type : SequenceClassificationArchitectures[architecture];
 
-        int Required(string field) => json[field] is JsonValue v && v.TryGetValue<int>(out var i) && i > 0
-            ? i
+        int Positive(int? value, string field) => value is > 0 ? value.Value
             : throw new ModelFormatException($"{source}: field '{field}' must be a positive integer.");
-        int? OptionalInt(string field) => json[field] is JsonValue v && v.TryGetValue<int>(out var i) ? i : null;
-        double? OptionalDouble(string field) => json[field] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
-        bool OptionalBool(string field, bool fallback) => json[field] is JsonValue v && v.TryGetValue<bool>(out var b) ? b : fallback;
-
-        var hidden = Required("hidden_size");
-        var heads = Required("num_attention_heads");
-        var kvHeads = OptionalInt("num_key_value_heads") ?? heads;
-        var headDim = OptionalInt("head_dim") ?? hidden / heads;
+        var hidden = Positive(json.HiddenSize, "hidden_size");
+        var heads = Positive(json.NumAttentionHeads, "num_attention_heads");
+        var kvHeads = json.NumKeyValueHeads ?? heads;
+        var headDim = json.HeadDim ?? hidden / heads;
         if (kvHeads <= 0 || heads % kvHeads != 0)
             throw new ModelFormatException($"{source}: num_attention_heads ({heads}) must be a multiple of num_key_value_heads ({kvHeads}).");
-        if (OptionalInt("head_dim") is null && hidden % heads != 0)
+        if (json.HeadDim is null && hidden % heads != 0)
             throw new ModelFormatException($"{source}: hidden_size ({hidden}) must be divisible by num_attention_heads ({heads}).");
         if (headDim % 2 != 0)
             throw new ModelFormatException($"{source}: head_dim ({headDim}) must be even for rotary embeddings.");
-        var act = json["hidden_act"]?.GetValue<string>() ?? "silu";
-        if (act != "silu")
-            throw new ModelFormatException($"{source}: hidden_act '{act}' is not supported; only 'silu' (SwiGLU).");
+        if ((json.HiddenAct ?? "silu") != "silu")
+            throw new ModelFormatException($"{source}: hidden_act '{json.HiddenAct}' is not supported; only 'silu' (SwiGLU).");
 
-        var llamaAttentionBias = OptionalBool("attention_bias", false);
-        var dtype = json["torch_dtype"]?.GetValue<string>() ?? json["dtype"]?.GetValue<string>() ?? "float32";
+        var llamaAttentionBias = json.AttentionBias ?? false;
         return new LlamaConfig
         {
             Architecture = architecture,
             ModelType = modelType,
-            VocabSize = Required("vocab_size"),
+            VocabSize = Positive(json.VocabSize, "vocab_size"),
             HiddenSize = hidden,
-            IntermediateSize = Required("intermediate_size"),
-            NumHiddenLayers = Required("num_hidden_layers"),
+            IntermediateSize = Positive(json.IntermediateSize, "intermediate_size"),
+            NumHiddenLayers = Positive(json.NumHiddenLayers, "num_hidden_layers"),
             NumAttentionHeads = heads,
             NumKeyValueHeads = kvHeads,
             HeadDim = headDim,
-            MaxPositionEmbeddings = OptionalInt("max_position_embeddings") ?? 2048,
-            RmsNormEps = OptionalDouble("rms_norm_eps") ?? 1e-6,
-            RopeTheta = OptionalDouble("rope_theta") ?? 10000,
-            RopeScaling = ParseRopeScaling(json["rope_scaling"], source),
-            TieWordEmbeddings = OptionalBool("tie_word_embeddings", false),
+            MaxPositionEmbeddings = json.MaxPositionEmbeddings ?? 2048,
+            RmsNormEps = json.RmsNormEps ?? 1e-6,
+            RopeTheta = json.RopeTheta ?? 10000,
+            RopeScaling = RopeScalingFrom(json.RopeScaling, source),
+            TieWordEmbeddings = json.TieWordEmbeddings ?? false,
             AttentionQkvBias = modelType == "qwen2" || llamaAttentionBias,
             AttentionOutputBias = modelType != "qwen2" && llamaAttentionBias,
-            MlpBias = OptionalBool("mlp_bias", false),
-            SlidingWindow = modelType == "mistral" || OptionalBool("use_sliding_window", false) ? OptionalInt("sliding_window") : null,
-            BosTokenId = OptionalInt("bos_token_id"),
-            EosTokenIds = json["eos_token_id"] switch
-            {
-                JsonArray ids => ids.Select(i => i!.GetValue<int>()).ToArray(),
-                JsonValue id when id.TryGetValue<int>(out var single) => [single],
-                _ => [],
-            },
-            PadTokenId = OptionalInt("pad_token_id"),
-            TorchDtype = dtype,
-            NumLabels = json["id2label"] is JsonObject labels ? labels.Count : OptionalInt("num_labels") ?? 2,
+            MlpBias = json.MlpBias ?? false,
+            SlidingWindow = modelType == "mistral" || json.UseSlidingWindow == true ? json.SlidingWindow : null,
+            BosTokenId = json.BosTokenId,
+            EosTokenIds = json.EosTokenId ?? [],
+            PadTokenId = json.PadTokenId,
+            TorchDtype = json.TorchDtype ?? json.Dtype ?? "float32",
+            NumLabels = json.Id2label?.Count ?? json.NumLabels ?? 2,
         };
     }
 
-    private static Llama3RopeScaling? ParseRopeScaling(JsonNode? node, string source)
+    private static Llama3RopeScaling? RopeScalingFrom(RopeScalingJson? scaling, string source)
     {
-        if (node is not JsonObject scaling)
-            return null;
-        var type = scaling["rope_type"]?.GetValue<string>() ?? scaling["type"]?.GetValue<string>();
-        if (type == "default")
+        var type = scaling?.RopeType ?? scaling?.Type;
+        if (scaling is null || type == "default")
             return null;
         if (type != "llama3")
             throw new ModelFormatException($"{source}: rope_scaling type '{type}' is not supported; only 'llama3'.");
-        double Field(string name) => scaling[name]?.GetValue<double>()
-            ?? throw new ModelFormatException($"{source}: rope_scaling.{name} is required for llama3 scaling.");
-        return new Llama3RopeScaling(Field("factor"), Field("low_freq_factor"), Field("high_freq_factor"),
-            (int)Field("original_max_position_embeddings"));
+        T Field<T>(T? value, string name) where T : struct =>
+            value ?? throw new ModelFormatException($"{source}: rope_scaling.{name} is required for llama3 scaling.");
+        return new Llama3RopeScaling(Field(scaling.Factor, "factor"), Field(scaling.LowFreqFactor, "low_freq_factor"),
+            Field(scaling.HighFreqFactor, "high_freq_factor"), Field(scaling.OriginalMaxPositionEmbeddings, "original_max_position_embeddings"));
     }
 
-    public JsonObject ToJson()
+    private ConfigJson ToJson() => new()
     {
-        var json = new JsonObject
+        Architectures = [Architecture],
+        ModelType = ModelType,
+        VocabSize = VocabSize,
+        HiddenSize = HiddenSize,
+        IntermediateSize = IntermediateSize,
+        NumHiddenLayers = NumHiddenLayers,
+        NumAttentionHeads = NumAttentionHeads,
+        NumKeyValueHeads = NumKeyValueHeads,
+        HeadDim = HeadDim,
+        HiddenAct = "silu",
+        MaxPositionEmbeddings = MaxPositionEmbeddings,
+        RmsNormEps = RmsNormEps,
+        RopeTheta = RopeTheta,
+        RopeScaling = RopeScaling is { } s ? new RopeScalingJson
         {
-            ["architectures"] = new JsonArray(Architecture),
-            ["model_type"] = ModelType,
-            ["vocab_size"] = VocabSize,
-            ["hidden_size"] = HiddenSize,
-            ["intermediate_size"] = IntermediateSize,
-            ["num_hidden_layers"] = NumHiddenLayers,
-            ["num_attention_heads"] = NumAttentionHeads,
-            ["num_key_value_heads"] = NumKeyValueHeads,
-            ["head_dim"] = HeadDim,
-            ["hidden_act"] = "silu",
-            ["max_position_embeddings"] = MaxPositionEmbeddings,
-            ["rms_norm_eps"] = RmsNormEps,
-            ["rope_theta"] = RopeTheta,
-            ["tie_word_embeddings"] = TieWordEmbeddings,
-            ["torch_dtype"] = TorchDtype,
-        };
-        if (ModelType == "llama")
-        {
-            json["attention_bias"] = AttentionQkvBias;
-            json["mlp_bias"] = MlpBias;
-        }
-        if (RopeScaling is { } s)
-            json["rope_scaling"] = new JsonObject
-            {
-                ["rope_type"] = "llama3",
-                ["factor"] = s.Factor,
-                ["low_freq_factor"] = s.LowFreqFactor,
-                ["high_freq_factor"] = s.HighFreqFactor,
-                ["original_max_position_embeddings"] = s.OriginalMaxPositionEmbeddings,
-            };
-        if (SlidingWindow is { } window)
-            json["sliding_window"] = window;
-        if (BosTokenId is { } bos)
-            json["bos_token_id"] = bos;
-        if (EosTokenIds.Count == 1)
-            json["eos_token_id"] = EosTokenIds[0];
-        else if (EosTokenIds.Count > 1)
-            json["eos_token_id"] = new JsonArray(EosTokenIds.Select(i => (JsonNode)i).ToArray());
-        if (PadTokenId is { } pad)
-            json["pad_token_id"] = pad;
-        if (IsSequenceClassifier)
-        {
-            json["id2label"] = new JsonObject(Enumerable.Range(0, NumLabels).Select(i => KeyValuePair.Create($"{i}", (JsonNode?)$"LABEL_{i}")));
-            json["label2id"] = new JsonObject(Enumerable.Range(0, NumLabels).Select(i => KeyValuePair.Create($"LABEL_{i}", (JsonNode?)i)));
-        }
-        return json;
-    }
+            RopeType = "llama3", Factor = s.Factor, LowFreqFactor = s.LowFreqFactor, HighFreqFactor = s.HighFreqFactor,
+            OriginalMaxPositionEmbeddings = s.OriginalMaxPositionEmbeddings,
+        } : null,
+        TieWordEmbeddings = TieWordEmbeddings,
+        AttentionBias = ModelType == "llama" ? AttentionQkvBias : null,
+        MlpBias = ModelType == "llama" ? MlpBias : null,
+        SlidingWindow = SlidingWindow,
+        UseSlidingWindow = SlidingWindow is not null && ModelType != "mistral" ? true : null, // Mistral's window needs no switch
+        BosTokenId = BosTokenId,
+        EosTokenId = EosTokenIds.Count > 0 ? [.. EosTokenIds] : null,
+        PadTokenId = PadTokenId,
+        TorchDtype = TorchDtype,
+        Id2label = IsSequenceClassifier ? Enumerable.Range(0, NumLabels).ToDictionary(i => $"{i}", i => $"LABEL_{i}") : null,
+        Label2id = IsSequenceClassifier ? Enumerable.Range(0, NumLabels).ToDictionary(i => $"LABEL_{i}", i => i) : null,
+    };
 
-    public void Save(string path) =>
-        File.WriteAllText(path, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(ToJson(), ConfigJson.Options));
 }
