@@ -50,10 +50,10 @@ public sealed class RewardModelTests : IDisposable
 
         // Zeroing the head gives zero reward; doubling it doubles the reward: the head is the last layer, bias-free.
         using var ids = tensor(new long[] { 5, 6, 7, 8 }, [1, 4]);
-        var before = classifier.Forward(ids).item<float>();
+        var before = classifier.call(ids, null).item<float>();
         using (no_grad())
             parameters["score.weight"].mul_(2);
-        Assert.Equal(2 * before, classifier.Forward(ids).item<float>(), 4);
+        Assert.Equal(2 * before, classifier.call(ids, null).item<float>(), 4);
     }
 
     [Fact]

@@ -140,7 +140,7 @@ public class CheckpointTests
         var loaded = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         Assert.True(raw["model.layers.0.mlp.up_proj.weight"].bytes.SequenceEqual(loaded["model.layers.0.mlp.up_proj.weight"].bytes));
         using var _ = no_grad();
-        Assert.Equal([1L, 3L, 48L], model.Forward(TinyModels.Ids([1, 5, 7])).shape);
+        Assert.Equal([1L, 3L, 48L], model.call(TinyModels.Ids([1, 5, 7]), null, null).shape);
     }
 
     [Fact]

@@ -57,7 +57,7 @@ public class LogProbTests
                 model.named_parameters().Where(p => p.parameter.grad is not null).ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray()));
         }
 
-        var plain = Run(() => ResponseLogProbs.Compute(model.Forward(batch.InputIds), batch.InputIds, batch.ResponseMask));
+        var plain = Run(() => ResponseLogProbs.Compute(model.call(batch.InputIds, null, null), batch.InputIds, batch.ResponseMask));
         // 7 response tokens: a chunk of 2 rows of logits makes four chunks, one of them partial; 7 rows, one chunk;
         // the default budget holds the whole batch's logits, which then take the plain path.
         foreach (var chunkBytes in new[] { 2L * model.Config.VocabSize * sizeof(float), 7L * model.Config.VocabSize * sizeof(float), TargetLogProbs.ChunkBytes })

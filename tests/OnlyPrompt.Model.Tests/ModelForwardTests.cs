@@ -18,13 +18,13 @@ public class ModelForwardTests
         using var model = TinyModels.Create(config);
         using var _ = no_grad();
         var ids = TinyModels.Ids([5, 9, 3, 7, 2, 11, 4, 8, 6, 10]);
-        var full = model.Forward(ids);                                                   // [1, 10, V]
+        var full = model.call(ids, null, null);                                                   // [1, 10, V]
 
         using var cache = new KvCache(config, 1, 10, model.DType, model.Device);
-        var prefix = model.Forward(ids.narrow(1, 0, 4), cache: cache);                   // prefill 4 tokens
+        var prefix = model.call(ids.narrow(1, 0, 4), null, cache);                   // prefill 4 tokens
         var steps = new List<Tensor> { prefix };
         for (var t = 4; t < 10; t++)
-            steps.Add(model.Forward(ids.narrow(1, t, 1), cache: cache));                 // one token at a time
+            steps.Add(model.call(ids.narrow(1, t, 1), null, cache));                 // one token at a time
         var incremental = cat(steps, 1);
 
         var difference = (full - incremental).abs().max().item<float>();
@@ -38,8 +38,8 @@ public class ModelForwardTests
     {
         using var model = TinyModels.Create(TinyModels.Variants()[variant]);
         using var _ = no_grad();
-        var original = model.Forward(TinyModels.Ids([5, 9, 3, 7, 2, 11]));
-        var changed = model.Forward(TinyModels.Ids([5, 9, 3, 40, 41, 42]));
+        var original = model.call(TinyModels.Ids([5, 9, 3, 7, 2, 11]), null, null);
+        var changed = model.call(TinyModels.Ids([5, 9, 3, 40, 41, 42]), null, null);
         var before = (original.narrow(1, 0, 3) - changed.narrow(1, 0, 3)).abs().max().item<float>();
         var after = (original.narrow(1, 3, 3) - changed.narrow(1, 3, 3)).abs().max().item<float>();
         Assert.Equal(0f, before);
@@ -58,13 +58,13 @@ public class ModelForwardTests
         long[] tokens = [5, 9, 3, 7, 2, 11, 4, 8, 6, 10, 12, 13];
         var reach = 2 * (window - 1);
         var last = tokens.Length - 1;
-        var original = model.Forward(TinyModels.Ids(tokens))[0, last];
+        var original = model.call(TinyModels.Ids(tokens), null, null)[0, last];
         var beyond = (long[])tokens.Clone();
         beyond[last - reach - 1] = 40;
-        Assert.Equal(0f, (model.Forward(TinyModels.Ids(beyond))[0, last] - original).abs().max().item<float>());
+        Assert.Equal(0f, (model.call(TinyModels.Ids(beyond), null, null)[0, last] - original).abs().max().item<float>());
         var within = (long[])tokens.Clone();
         within[last - reach] = 40;
-        Assert.True((model.Forward(TinyModels.Ids(within))[0, last] - original).abs().max().item<float>() > 1e-4f, "a token inside the window must count");
+        Assert.True((model.call(TinyModels.Ids(within), null, null)[0, last] - original).abs().max().item<float>() > 1e-4f, "a token inside the window must count");
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public class ModelForwardTests
         using var windowed = TinyModels.Create(plain with { SlidingWindow = 10 });
         using var _ = no_grad();
         var ids = TinyModels.Ids([5, 9, 3, 7, 2, 11, 4, 8, 6, 10]);
-        Assert.Equal(0f, (model.Forward(ids) - windowed.Forward(ids)).abs().max().item<float>());
+        Assert.Equal(0f, (model.call(ids, null, null) - windowed.call(ids, null, null)).abs().max().item<float>());
     }
 
     [Fact]
@@ -86,11 +86,11 @@ public class ModelForwardTests
         using var model = TinyModels.Create(config);
         using var _ = no_grad();
         var ids = TinyModels.Ids([5, 9, 3, 7, 2, 11, 4, 8, 6, 10, 12, 13]);
-        var full = model.Forward(ids);
+        var full = model.call(ids, null, null);
         using var cache = new KvCache(config, 1, 12, model.DType, model.Device);
-        var steps = new List<Tensor> { model.Forward(ids.narrow(1, 0, 6), cache: cache) };
+        var steps = new List<Tensor> { model.call(ids.narrow(1, 0, 6), null, cache) };
         for (var t = 6; t < 12; t++)
-            steps.Add(model.Forward(ids.narrow(1, t, 1), cache: cache));
+            steps.Add(model.call(ids.narrow(1, t, 1), null, cache));
         var difference = (full - cat(steps, 1)).abs().max().item<float>();
         Assert.True(difference < 1e-4f, $"max |full - cached| = {difference}");
     }
@@ -100,10 +100,10 @@ public class ModelForwardTests
     {
         using var model = TinyModels.Create();
         using var _ = no_grad();
-        var alone = model.Forward(TinyModels.Ids([5, 9, 3]));                                // [1, 3, V]
+        var alone = model.call(TinyModels.Ids([5, 9, 3]), null, null);                                // [1, 3, V]
         var padded = TinyModels.Ids([0, 0, 5, 9, 3], [6, 7, 8, 9, 10]);
         var mask = tensor(new[] { false, false, true, true, true, true, true, true, true, true }, [2, 5]);
-        var batched = model.Forward(padded, mask);                                           // [2, 5, V]
+        var batched = model.call(padded, mask, null);                                           // [2, 5, V]
         var difference = (batched[0].narrow(0, 2, 3) - alone[0]).abs().max().item<float>();
         Assert.True(difference < 1e-5f, $"max difference {difference}");
         Assert.False(batched.isnan().any().item<bool>(), "padding rows must not produce NaN");
@@ -129,7 +129,7 @@ public class ModelForwardTests
         Assert.DoesNotContain("model.layers.0.self_attn.o_proj.bias", names);
         Assert.DoesNotContain("lm_head.weight", names);
         using var _ = no_grad();
-        var logits = model.Forward(TinyModels.Ids([1, 2, 3]));
+        var logits = model.call(TinyModels.Ids([1, 2, 3]), null, null);
         Assert.Equal([1L, 3L, 64L], logits.shape);
     }
 
@@ -137,7 +137,7 @@ public class ModelForwardTests
     public void SequencesLongerThanTheContextAreRefused()
     {
         using var model = TinyModels.Create(TinyModels.Config() with { MaxPositionEmbeddings = 4 });
-        var error = Assert.Throws<ArgumentException>(() => model.Forward(TinyModels.Ids([1, 2, 3, 4, 5])));
+        var error = Assert.Throws<ArgumentException>(() => model.call(TinyModels.Ids([1, 2, 3, 4, 5]), null, null));
         Assert.Contains("context of 4", error.Message);
     }
 

@@ -19,7 +19,7 @@ public class LoraTests
     private static float[] Logits(LlamaForCausalLM model)
     {
         using var _ = no_grad();
-        return model.Forward(TinyModels.Ids([2, 3, 4, 5, 6], [7, 8, 9, 10, 11])).data<float>().ToArray();
+        return model.call(TinyModels.Ids([2, 3, 4, 5, 6], [7, 8, 9, 10, 11]), null, null).data<float>().ToArray();
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class BatchGenerator(LlamaForCausalLM model)
         using var generation = NewDisposeScope();
 
         var (ids, keyMask) = LeftPad(prompts, promptLength, device);
-        var logits = LastLogits(model.Forward(ids, keyMask, cache));
+        var logits = LastLogits(model.call(ids, keyMask, cache));
         for (var step = 0; step < options.MaxNewTokens && reasons.Any(r => r is null); step++)
         {
             var next = TokenSampler.Next(logits, options, generator);                            // [B]
@@ -62,11 +62,11 @@ public sealed class BatchGenerator(LlamaForCausalLM model)
                 break;
             keyMask = cat([keyMask, ones(batch, 1, ScalarType.Bool, device)], 1);                 // [B, past + 1]
             if (cache is not null)
-                logits = LastLogits(model.Forward(next.unsqueeze(1), keyMask, cache));
+                logits = LastLogits(model.call(next.unsqueeze(1), keyMask, cache));
             else
             {
                 ids = cat([ids, next.unsqueeze(1)], 1);                                            // [B, past + 1]
-                logits = LastLogits(model.Forward(ids, keyMask));
+                logits = LastLogits(model.call(ids, keyMask, null));
             }
             generation.DisposeEverythingBut(ids, keyMask, logits);
         }

@@ -13,7 +13,7 @@ public sealed class CheckpointedLayer : SingleTensorFunction<CheckpointedLayer>
 {
     public override string Name => nameof(CheckpointedLayer);
 
-    public static Tensor Forward(LlamaDecoderLayer layer, Tensor x, RotaryAngles angles, Tensor? mask) =>
+    public static Tensor Apply(LlamaDecoderLayer layer, Tensor x, RotaryAngles angles, Tensor? mask) =>
         apply(layer, x, angles.Cos, angles.Sin, mask!);
 
     public override Tensor forward(AutogradContext ctx, params object[] vars)
@@ -21,7 +21,7 @@ public sealed class CheckpointedLayer : SingleTensorFunction<CheckpointedLayer>
         var (layer, x, cos, sin, mask) = ((LlamaDecoderLayer)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], vars[4] as Tensor);
         ctx.save_data(nameof(layer), layer);
         ctx.save_for_backward([x, cos, sin, mask!]);
-        return layer.Forward(x, new RotaryAngles(cos, sin), mask, cache: null);
+        return layer.call(x, new RotaryAngles(cos, sin), mask, null);
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad)
@@ -32,7 +32,7 @@ public sealed class CheckpointedLayer : SingleTensorFunction<CheckpointedLayer>
         using var scope = NewDisposeScope();
         using var gradients = enable_grad();
         var x = saved[0].detach().requires_grad_(true);
-        var output = layer.Forward(x, new RotaryAngles(saved[1], saved[2]), mask, cache: null);
+        var output = layer.call(x, new RotaryAngles(saved[1], saved[2]), mask, null);
         output.backward([grad]);
         return [null!, x.grad!.MoveToOuterDisposeScope(), null!, null!, null!];
     }

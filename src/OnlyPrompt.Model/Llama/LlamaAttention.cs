@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace OnlyPrompt.Model.Llama;
 
 /// <summary>Grouped-query self-attention with rotary embeddings, on libtorch's scaled_dot_product_attention.</summary>
-public sealed class LlamaAttention : nn.Module
+public sealed class LlamaAttention : nn.Module<Tensor, RotaryAngles, Tensor?, KvCache?, Tensor>
 {
     private readonly Projection q_proj;
     private readonly Projection k_proj;
@@ -31,13 +31,13 @@ public sealed class LlamaAttention : nn.Module
 
     /// <param name="x">[B, T, hidden]</param>
     /// <param name="mask">[B, 1, T, Tk] boolean (true = may attend), or null for plain causal attention over x alone.</param>
-    public Tensor Forward(Tensor x, RotaryAngles angles, Tensor? mask, KvCache? cache)
+    public override Tensor forward(Tensor x, RotaryAngles angles, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], steps = x.shape[1];
-        var q = q_proj.forward(x).view(batch, steps, heads, headDim).transpose(1, 2);       // [B, H, T, D]
-        var k = k_proj.forward(x).view(batch, steps, kvHeads, headDim).transpose(1, 2);     // [B, Hkv, T, D]
-        var v = v_proj.forward(x).view(batch, steps, kvHeads, headDim).transpose(1, 2);     // [B, Hkv, T, D]
+        var q = q_proj.call(x).view(batch, steps, heads, headDim).transpose(1, 2);       // [B, H, T, D]
+        var k = k_proj.call(x).view(batch, steps, kvHeads, headDim).transpose(1, 2);     // [B, Hkv, T, D]
+        var v = v_proj.call(x).view(batch, steps, kvHeads, headDim).transpose(1, 2);     // [B, Hkv, T, D]
         q = RotaryEmbedding.Apply(q, angles);
         k = RotaryEmbedding.Apply(k, angles);
         if (cache is not null)
@@ -46,7 +46,7 @@ public sealed class LlamaAttention : nn.Module
             ? DecodeGroupedQueries(q, k, v, mask)
             : Attend(q, RepeatKeyValueHeads(k), RepeatKeyValueHeads(v), mask);               // [B, H, T, D]
         var merged = attended.transpose(1, 2).reshape(batch, steps, heads * headDim);         // [B, T, H*D]
-        return o_proj.forward(merged).MoveToOuterDisposeScope();
+        return o_proj.call(merged).MoveToOuterDisposeScope();
     }
 
     private static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? mask) => mask is null

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace OnlyPrompt.Model.Llama;
 
 /// <summary>One pre-norm transformer block: x + attn(norm(x)), then h + mlp(norm(h)).</summary>
-public sealed class LlamaDecoderLayer : nn.Module
+public sealed class LlamaDecoderLayer : nn.Module<Tensor, RotaryAngles, Tensor?, KvCache?, Tensor>
 {
     private readonly RmsNorm input_layernorm;
     private readonly LlamaAttention self_attn;
@@ -20,10 +20,10 @@ public sealed class LlamaDecoderLayer : nn.Module
         RegisterComponents();
     }
 
-    public Tensor Forward(Tensor x, RotaryAngles angles, Tensor? mask, KvCache? cache)
+    public override Tensor forward(Tensor x, RotaryAngles angles, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
-        var h = x.Plus(self_attn.Forward(input_layernorm.forward(x), angles, mask, cache));
-        return h.Plus(mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+        var h = x.Plus(self_attn.call(input_layernorm.call(x), angles, mask, cache));
+        return h.Plus(mlp.call(post_attention_layernorm.call(h))).MoveToOuterDisposeScope();
     }
 }

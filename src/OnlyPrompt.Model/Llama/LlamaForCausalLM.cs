@@ -9,7 +9,7 @@ namespace OnlyPrompt.Model.Llama;
 /// A Llama-family causal language model whose parameter names are Hugging Face's
 /// (<c>model.layers.0.self_attn.q_proj.weight</c>, ..., <c>lm_head.weight</c> unless the head is tied).
 /// </summary>
-public sealed class LlamaForCausalLM : nn.Module, ILlamaModule
+public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor?, KvCache?, Tensor>, ILlamaModule
 {
     private readonly LlamaModel model;
     private readonly Linear? lm_head;
@@ -58,7 +58,7 @@ public sealed class LlamaForCausalLM : nn.Module, ILlamaModule
     public Tensor HeadWeight => lm_head?.weight ?? model.EmbeddingWeight;
 
     /// <summary>The hidden states [B, T, hidden] after the final norm, before the head (no padding, no cache).</summary>
-    public Tensor Hidden(Tensor inputIds) => model.Forward(inputIds, keyMask: null, cache: null);
+    public Tensor Hidden(Tensor inputIds) => model.call(inputIds, null, null);
 
     /// <summary>Runs the model and returns logits [B, T, vocab].</summary>
     /// <param name="inputIds">[B, T] int64 token ids: the new tokens only when a cache is given.</param>
@@ -67,13 +67,13 @@ public sealed class LlamaForCausalLM : nn.Module, ILlamaModule
     /// Null means no padding; with no cache the model then runs plain causal attention.
     /// </param>
     /// <param name="cache">Keys and values of earlier positions; this call appends to it.</param>
-    public Tensor Forward(Tensor inputIds, Tensor? keyMask = null, KvCache? cache = null)
+    public override Tensor forward(Tensor inputIds, Tensor? keyMask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
-        var hidden = model.Forward(inputIds, keyMask, cache);
+        var hidden = model.call(inputIds, keyMask, cache);
         var logits = lm_head is null
             ? nn.functional.linear(hidden, model.EmbeddingWeight)
-            : lm_head.forward(hidden);                                                        // [B, T, vocab]
+            : lm_head.call(hidden);                                                        // [B, T, vocab]
         return logits.MoveToOuterDisposeScope();
     }
 }

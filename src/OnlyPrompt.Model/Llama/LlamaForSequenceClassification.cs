@@ -9,7 +9,7 @@ namespace OnlyPrompt.Model.Llama;
 /// A Llama-family body with Hugging Face's sequence-classification head (<c>score.weight</c>, no bias), read at each
 /// row's last real token: with one label, a reward model.
 /// </summary>
-public sealed class LlamaForSequenceClassification : nn.Module, ILlamaModule
+public sealed class LlamaForSequenceClassification : nn.Module<Tensor, Tensor?, Tensor>, ILlamaModule
 {
     private readonly LlamaModel model;
     private readonly Linear score;
@@ -31,10 +31,10 @@ public sealed class LlamaForSequenceClassification : nn.Module, ILlamaModule
     /// <returns>[B, labels]: the head's output at the last real token of each row.</returns>
     /// <param name="inputIds">[B, T] int64 token ids, right-padded.</param>
     /// <param name="keyMask">[B, T] boolean, true for real tokens; null when no row is padded.</param>
-    public Tensor Forward(Tensor inputIds, Tensor? keyMask = null)
+    public override Tensor forward(Tensor inputIds, Tensor? keyMask)
     {
         using var scope = NewDisposeScope();
-        var logits = score.forward(model.Forward(inputIds, keyMask, cache: null));             // [B, T, labels]
+        var logits = score.call(model.call(inputIds, keyMask, null));             // [B, T, labels]
         var last = keyMask is null
             ? full(inputIds.shape[0], inputIds.shape[1] - 1, ScalarType.Int64, Device)
             : keyMask.to(ScalarType.Int64).sum(1) - 1;                                           // [B]

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace OnlyPrompt.Model.Llama;
 
 /// <summary>The transformer body (the <c>model.</c> prefix in Hugging Face checkpoints): embeddings, blocks, final norm.</summary>
-public sealed class LlamaModel : nn.Module
+public sealed class LlamaModel : nn.Module<Tensor, Tensor?, KvCache?, Tensor>
 {
     private readonly Embedding embed_tokens;
     private readonly ModuleList<LlamaDecoderLayer> layers;
@@ -42,7 +42,7 @@ public sealed class LlamaModel : nn.Module
     /// Null means no padding; with no cache the model then runs plain causal attention.
     /// </param>
     /// <param name="cache">Keys and values of earlier positions; this call appends to it.</param>
-    public Tensor Forward(Tensor inputIds, Tensor? keyMask, KvCache? cache)
+    public override Tensor forward(Tensor inputIds, Tensor? keyMask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
         long batch = inputIds.shape[0], steps = inputIds.shape[1];
@@ -53,16 +53,16 @@ public sealed class LlamaModel : nn.Module
             throw new ArgumentException($"keyMask must be [{batch}, {past + steps}], got [{string.Join(", ", keyMask.shape)}].");
         var angles = rotary.Angles(Positions(keyMask, past, batch, steps), DType);
         var mask = AttentionMask(keyMask, past, steps);
-        var h = embed_tokens.forward(inputIds);                                               // [B, T, hidden]
+        var h = embed_tokens.call(inputIds);                                               // [B, T, hidden]
         var checkpointed = GradientCheckpointing && cache is null && is_grad_enabled();
         // With frozen embeddings (LoRA) nothing entering the first layer needs a gradient, so its checkpoint would not be
         // part of the graph at all; an input that requires one puts it there (Hugging Face's enable_input_require_grads).
         if (checkpointed && !h.requires_grad)
             h = h.detach().requires_grad_(true);
         foreach (var layer in layers)
-            h = checkpointed ? CheckpointedLayer.Forward(layer, h, angles, mask) : layer.Forward(h, angles, mask, cache);
+            h = checkpointed ? CheckpointedLayer.Apply(layer, h, angles, mask) : layer.call(h, angles, mask, cache);
         cache?.Advance(steps);
-        return norm.forward(h).MoveToOuterDisposeScope();
+        return norm.call(h).MoveToOuterDisposeScope();
     }
 
     // Left-padded rows count positions from their first real token, as Hugging Face's generate does.

@@ -71,6 +71,6 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
         if (lora_A is null || lora_B is null || lora_dropout is null || scaling is null)
             return projected;
         using var scope = NewDisposeScope();
-        return projected.PlusInPlace(lora_B.forward(lora_A.forward(lora_dropout.forward(x))).mul_(scaling)).MoveToOuterDisposeScope();
+        return projected.PlusInPlace(lora_B.call(lora_A.call(lora_dropout.call(x))).mul_(scaling)).MoveToOuterDisposeScope();
     }
 }

@@ -55,7 +55,7 @@ public static class ResponseLogProbs
         long batch = inputIds.shape[0], steps = inputIds.shape[1];
         // Logits that fit in one chunk take the plain path: the same memory, and bit for bit the numbers it always gave.
         if (batch * steps * model.Config.VocabSize * sizeof(float) <= chunkBytes)
-            return Compute(model.Forward(inputIds), inputIds, responseMask);
+            return Compute(model.call(inputIds, null, null), inputIds, responseMask);
         using var scope = NewDisposeScope();
         var hidden = model.Hidden(inputIds);                                                             // [B, T, H]
         var counted = responseMask.narrow(1, 1, steps - 1);                                              // position t predicts token t + 1

@@ -56,7 +56,7 @@ public sealed class RewardModel : IDisposable
             using var scope = NewDisposeScope();
             var rows = encoded.Skip(start).Take(batchSize).ToArray();
             var (ids, mask) = RightPad(rows, model.Config.PadTokenId ?? 0, model.Device);
-            var rewards = model.Forward(ids, mask).squeeze(1).to(ScalarType.Float32).cpu().data<float>().ToArray();
+            var rewards = model.call(ids, mask).squeeze(1).to(ScalarType.Float32).cpu().data<float>().ToArray();
             Array.Copy(rewards, 0, scores, start, rewards.Length);
         }
         return scores;
