@@ -1,5 +1,6 @@
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Generation;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Answering;
 

@@ -3,6 +3,7 @@ using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Generation;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Answering;
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Model.Generation;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Answering;
 

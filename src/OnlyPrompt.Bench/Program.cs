@@ -8,6 +8,7 @@ using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
+using OnlyPrompt.Settings;
 
 if (OnlyPrompt.Model.GlibcMallocTuning.RerunWithSettingsIfNeeded(args) is { } exitCode)
     return exitCode;

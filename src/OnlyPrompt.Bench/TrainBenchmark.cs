@@ -5,6 +5,7 @@ using OnlyPrompt.Training.Loop;
 using OnlyPrompt.Training.Losses;
 using TorchSharp;
 using static TorchSharp.torch;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Bench;
 

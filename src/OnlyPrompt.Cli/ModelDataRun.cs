@@ -3,13 +3,13 @@ using OnlyPrompt.Datasets;
 using OnlyPrompt.Evaluator.V1;
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Method.Filtering;
-using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
-using OnlyPrompt.Training.Loop;
-using LossSettings = OnlyPrompt.Training.Losses.LossSettings;
-using PreferenceLoss = OnlyPrompt.Training.Losses.PreferenceLoss;
+using LossSettings = OnlyPrompt.Settings.LossSettings;
+using PreferenceLoss = OnlyPrompt.Settings.PreferenceLoss;
+using SamplingOptions = OnlyPrompt.Settings.SamplingOptions;
+using TrainingOptions = OnlyPrompt.Settings.TrainingOptions;
 
 namespace OnlyPrompt.Cli;
 

@@ -4,6 +4,7 @@ using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Sampler.V1;
 using OnlyPrompt.Services;
 using OnlyPrompt.Training.Losses;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Cli;
 

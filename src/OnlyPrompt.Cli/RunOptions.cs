@@ -1,6 +1,7 @@
 using System.Globalization;
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Training.Losses;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Cli;
 

@@ -51,7 +51,7 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
                 $"eval_set: row {unreferenced + 1} has no reference output (AlpacaEval's 'output'), which a pairwise judge as the scorer compares against."));
         var settings = new HeldOutSettings(request.MaxNewTokens, request.CalibrationPrompts,
-            request.BatchSize > 0 ? request.BatchSize : ContractConversions.DefaultBatchSize,
+            request.BatchSize > 0 ? request.BatchSize : SettingsConversions.DefaultBatchSize,
             new FilterOptions { LeakPatterns = request.LeakPatterns.Count > 0 ? request.LeakPatterns.ToList() : FilterOptions.DefaultLeakPatterns },
             request.CalibrationPrompts > 0 ? new Method.Data.PromptTemplates(Rejected: request.CalibrationTemplate) : new Method.Data.PromptTemplates());
         var answered = await gate.RunAsync(() => Answer(request, records, settings, cancellation), cancellation);

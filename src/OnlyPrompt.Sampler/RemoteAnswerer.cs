@@ -1,6 +1,7 @@
 using OnlyPrompt.Answering;
 using OnlyPrompt.Evaluation.Judging;
 using OnlyPrompt.Model.Generation;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Sampler;
 

@@ -69,12 +69,6 @@ public sealed class FieldErrors
             .Lora(training.Lora, field + ".lora");
     }
 
-    /// <summary>
-    /// The projections of a Llama-family block, as PEFT names them: Model.Lora.LoraSettings.AllProjections, copied
-    /// because the Orchestrator validates specs without model code (FieldErrorsTests keeps the two lists equal).
-    /// </summary>
-    public static readonly IReadOnlyList<string> LoraProjections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
-
     private FieldErrors Lora(Common.V1.LoraSettings? lora, string field)
     {
         if (lora is null)
@@ -82,8 +76,8 @@ public sealed class FieldErrors
         return Check(lora.Rank >= 1, field + ".rank", $"is {lora.Rank}; it must be at least 1.")
             .Check(lora.Alpha > 0 && double.IsFinite(lora.Alpha), field + ".alpha", $"is {lora.Alpha}; it must be > 0.")
             .Check(lora.Dropout is >= 0 and < 1, field + ".dropout", $"is {lora.Dropout}; it must be in [0, 1).")
-            .Check(lora.TargetModules.All(LoraProjections.Contains), field + ".target_modules",
-                $"is [{string.Join(", ", lora.TargetModules)}]; each must be one of {string.Join(", ", LoraProjections)}.");
+            .Check(lora.TargetModules.All(Settings.LoraSettings.AllProjections.Contains), field + ".target_modules",
+                $"is [{string.Join(", ", lora.TargetModules)}]; each must be one of {string.Join(", ", Settings.LoraSettings.AllProjections)}.");
     }
 
     public FieldErrors Loss(LossSettings? loss, string field)

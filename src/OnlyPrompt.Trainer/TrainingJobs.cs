@@ -9,6 +9,7 @@ using OnlyPrompt.Trainer.V1;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
 using OnlyPrompt.Training.Losses;
+using OnlyPrompt.Settings;
 using SftObjective = OnlyPrompt.Training.Loop.SftObjective;
 using PreferenceObjective = OnlyPrompt.Training.Loop.PreferenceObjective;
 

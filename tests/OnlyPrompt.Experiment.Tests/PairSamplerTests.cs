@@ -2,6 +2,7 @@ using OnlyPrompt.Answering;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Model.Tokenization;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Experiment.Tests;
 

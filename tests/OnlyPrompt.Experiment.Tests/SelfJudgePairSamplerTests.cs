@@ -3,6 +3,7 @@ using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Model.Generation;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Experiment.Tests;
 

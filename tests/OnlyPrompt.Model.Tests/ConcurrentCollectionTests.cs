@@ -1,6 +1,7 @@
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Model.Lora;
 using OnlyPrompt.TestSupport.Models;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Model.Tests;
 

@@ -3,6 +3,7 @@ using OnlyPrompt.Model.Scoring;
 using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Model.Tokenization;
 using static TorchSharp.torch;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Model.Tests;
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using OnlyPrompt.Orchestrator;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Services.Tests;
 
@@ -30,10 +31,6 @@ public class ProjectGraphTests
     public void TheServiceDefaultsHoldNoDomainCode() =>
         Assert.Equal(["OnlyPrompt.ServiceDefaults"],
             Reachable(typeof(Microsoft.Extensions.Hosting.GrpcServiceDefaults).Assembly).Where(n => n.StartsWith("OnlyPrompt", StringComparison.Ordinal)));
-
-    [Fact]
-    public void TheOrchestratorsLoraProjectionsAreTheModelsOwn() =>
-        Assert.Equal(Model.Lora.LoraSettings.AllProjections, FieldErrors.LoraProjections);
 
     private static HashSet<string> Reachable(Assembly root)
     {

@@ -3,6 +3,7 @@ using OnlyPrompt.Model.Lora;
 using OnlyPrompt.Model.Scoring;
 using OnlyPrompt.TestSupport.Models;
 using static TorchSharp.torch;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Training.Tests;
 

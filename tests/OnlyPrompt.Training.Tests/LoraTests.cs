@@ -6,6 +6,7 @@ using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
 using static TorchSharp.torch;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Training.Tests;
 

@@ -1,5 +1,6 @@
 using OnlyPrompt.Training.Losses;
 using static TorchSharp.torch;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Training.Tests;
 

@@ -5,6 +5,7 @@ using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Training.Loop;
 using OnlyPrompt.Training.Losses;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Experiment.Running;
 

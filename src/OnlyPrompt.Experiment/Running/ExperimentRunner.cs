@@ -10,6 +10,7 @@ using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
 using OnlyPrompt.Training.Losses;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Experiment.Running;
 

@@ -1,5 +1,6 @@
 using OnlyPrompt.Model.Llama;
 using static TorchSharp.torch;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Model.Generation;
 

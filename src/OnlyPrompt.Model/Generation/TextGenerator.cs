@@ -1,5 +1,6 @@
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Tokenization;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Model.Generation;
 

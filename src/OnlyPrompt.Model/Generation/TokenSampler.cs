@@ -1,6 +1,7 @@
 using OnlyPrompt.Model.Llama;
 using TorchSharp;
 using static TorchSharp.torch;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Model.Generation;
 

@@ -2,6 +2,7 @@ using OnlyPrompt.Model.Lora;
 using TorchSharp.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Model.Llama;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Llama;
 using static TorchSharp.torch;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Model.Lora;
 

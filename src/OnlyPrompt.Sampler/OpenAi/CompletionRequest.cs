@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Model.Tokenization;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Sampler.OpenAi;
 

@@ -3,6 +3,7 @@ using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Losses;
 using static TorchSharp.torch;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Training.Loop;
 

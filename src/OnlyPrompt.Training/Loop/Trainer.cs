@@ -3,6 +3,7 @@ using OnlyPrompt.Model.Llama;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Training.Loop;
 

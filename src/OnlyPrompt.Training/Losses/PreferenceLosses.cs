@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using OnlyPrompt.Settings;
 using F = TorchSharp.torch.nn.functional;
 
 namespace OnlyPrompt.Training.Losses;

@@ -1,54 +1,52 @@
-using OnlyPrompt.Model.Generation;
-using OnlyPrompt.Training.Loop;
 using Contract = OnlyPrompt.Common.V1;
-using Library = OnlyPrompt.Training.Losses;
+using Library = OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Services;
 
 /// <summary>
-/// Between the protobuf contracts and the model and training libraries' option records, both ways (validation happens in
+/// Between the protobuf contracts and the settings records of training, losses, sampling and LoRA, both ways (validation happens in
 /// <see cref="FieldErrors"/>; the method's own records convert in <see cref="MethodConversions"/>).
 /// </summary>
-public static class ContractConversions
+public static class SettingsConversions
 {
     public const int DefaultBatchSize = 96;
 
-    public static SamplingOptions ToOptions(this Contract.SamplingSettings s) => new()
+    public static Library.SamplingOptions ToOptions(this Contract.SamplingSettings s) => new()
     {
         MaxNewTokens = s.MaxNewTokens, Temperature = s.Temperature, TopP = s.TopP, TopK = s.TopK, Seed = s.Seed,
     };
 
     public static int BatchSizeOrDefault(this Contract.SamplingSettings s) => s.BatchSize > 0 ? s.BatchSize : DefaultBatchSize;
 
-    public static Contract.SamplingSettings ToContract(this SamplingOptions o, int batchSize) => new()
+    public static Contract.SamplingSettings ToContract(this Library.SamplingOptions o, int batchSize) => new()
     {
         MaxNewTokens = o.MaxNewTokens, Temperature = o.Temperature, TopP = o.TopP, TopK = o.TopK, Seed = o.Seed, BatchSize = batchSize,
     };
 
     /// <summary>The library's LoRA settings; no target modules means every projection.</summary>
-    public static Model.Lora.LoraSettings ToLibrary(this Contract.LoraSettings s) =>
-        new(s.Rank, s.Alpha, s.Dropout, s.TargetModules.Count > 0 ? s.TargetModules.ToList() : Model.Lora.LoraSettings.AllProjections);
+    public static Library.LoraSettings ToLibrary(this Contract.LoraSettings s) =>
+        new(s.Rank, s.Alpha, s.Dropout, s.TargetModules.Count > 0 ? s.TargetModules.ToList() : Library.LoraSettings.AllProjections);
 
-    public static TrainingOptions ToOptions(this Contract.TrainingSettings s) => new()
+    public static Library.TrainingOptions ToOptions(this Contract.TrainingSettings s) => new()
     {
         LearningRate = s.LearningRate,
         Schedule = s.Schedule switch
         {
-            Contract.LearningRateSchedule.Linear => LearningRateSchedule.Linear,
-            Contract.LearningRateSchedule.Constant => LearningRateSchedule.Constant,
-            _ => LearningRateSchedule.Cosine,
+            Contract.LearningRateSchedule.Linear => Library.LearningRateSchedule.Linear,
+            Contract.LearningRateSchedule.Constant => Library.LearningRateSchedule.Constant,
+            _ => Library.LearningRateSchedule.Cosine,
         },
         WarmupSteps = s.WarmupSteps, MinLearningRateRatio = s.MinLearningRateRatio, Epochs = s.Epochs, TokensPerBatch = s.TokensPerBatch,
         MaxGradNorm = s.MaxGradNorm, WeightDecay = s.WeightDecay, Seed = s.Seed, MixedPrecision = s.MixedPrecision,
     };
 
-    public static Contract.TrainingSettings ToContract(this TrainingOptions o) => new()
+    public static Contract.TrainingSettings ToContract(this Library.TrainingOptions o) => new()
     {
         LearningRate = o.LearningRate,
         Schedule = o.Schedule switch
         {
-            LearningRateSchedule.Linear => Contract.LearningRateSchedule.Linear,
-            LearningRateSchedule.Constant => Contract.LearningRateSchedule.Constant,
+            Library.LearningRateSchedule.Linear => Contract.LearningRateSchedule.Linear,
+            Library.LearningRateSchedule.Constant => Contract.LearningRateSchedule.Constant,
             _ => Contract.LearningRateSchedule.Cosine,
         },
         WarmupSteps = o.WarmupSteps, MinLearningRateRatio = o.MinLearningRateRatio, Epochs = o.Epochs, TokensPerBatch = o.TokensPerBatch,

@@ -1,4 +1,4 @@
-namespace OnlyPrompt.Model.Lora;
+namespace OnlyPrompt.Settings;
 
 /// <summary>A LoRA adapter's shape: rank r, alpha (the update is scaled by alpha / r), dropout on its input, and the projections it adapts.</summary>
 public sealed record LoraSettings(int Rank, double Alpha, double Dropout, IReadOnlyList<string> TargetModules)

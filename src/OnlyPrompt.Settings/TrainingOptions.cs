@@ -1,4 +1,4 @@
-namespace OnlyPrompt.Training.Loop;
+namespace OnlyPrompt.Settings;
 
 public enum LearningRateSchedule
 {

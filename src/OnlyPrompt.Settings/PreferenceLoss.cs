@@ -1,4 +1,4 @@
-namespace OnlyPrompt.Training.Losses;
+namespace OnlyPrompt.Settings;
 
 /// <summary>The DPO-family objectives of the reference comparison (formulas in docs/method.md).</summary>
 public enum PreferenceLoss

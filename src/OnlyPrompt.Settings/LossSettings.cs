@@ -1,4 +1,4 @@
-namespace OnlyPrompt.Training.Losses;
+namespace OnlyPrompt.Settings;
 
 /// <summary>Hyperparameters of the preference losses; each loss reads the ones its equation names.</summary>
 public sealed record LossSettings
