@@ -8,9 +8,28 @@ namespace OnlyPrompt.Cli;
 /// </summary>
 public static class CliCommands
 {
+    /// <summary>A preset world and its seed.</summary>
+    public static Option[] PresetOptions() =>
+        [Text("--preset", "the world: default, second (its own tasks) or smoke", "NAME"), Text("--seed", "the seed (default 1)", "N")];
+
+    /// <summary>The per-round options that <c>run</c>, <c>compare</c> and the in-process experiment take on top of a preset.</summary>
+    public static Option[] RoundOptions() =>
+    [
+        Text("--schedule", "each round's rejected score, one per round (default 3,5,7)", "3,5,7"),
+        Text("--round-lr", "each round's learning rate (default: halved per round)", "5e-5,2.5e-5,..."),
+        Text("--round-loss", "the rounds' loss: dpo, ipo, simpo, ...", "LOSS"),
+        Text("--round-beta", "the rounds' beta", "B"),
+        Text("--round-nll", "weight of an NLL term on the chosen answers (RPO)", "A"),
+        Text("--nll-context", "plain, or chosen-prefix: the NLL term scores each chosen answer after the 10/10 prompt it was sampled with", "CONTEXT"),
+        Text("--round-dpop", "DPOP's penalty on chosen answers below the reference (DPO only)", "LAMBDA"),
+        Text("--round-epochs", "epochs over each round's pairs", "N"),
+        Text("--round-batch-tokens", "each round's token budget per batch", "N"),
+        Text("--temperature", "the rounds' sampling temperature", "T"),
+    ];
+
     public static RootCommand Root()
     {
-        Option[] preset = [Text("--preset", "the world: default, second (its own tasks) or smoke", "NAME"), Text("--seed", "the seed (default 1)", "N")];
+        var (preset, rounds) = (PresetOptions(), RoundOptions());
         Option[] client =
         [
             Text("--address", "the orchestrator (or ONLYPROMPT_ADDRESS; default http://127.0.0.1:5170)", "URL"),
@@ -18,41 +37,12 @@ public static class CliCommands
             Text("--reconnect-seconds", "how long to wait for an orchestrator that went away (default 300)", "S"),
             Text("--blobs", "where results are read (or ONLYPROMPT_BLOBS; default: the local AppHost's Azurite)", "CONNECTION-STRING"),
         ];
-        Option[] rounds =
-        [
-            Text("--schedule", "each round's rejected score, one per round (default 3,5,7)", "3,5,7"),
-            Text("--round-lr", "each round's learning rate (default: halved per round)", "5e-5,2.5e-5,..."),
-            Text("--round-loss", "the rounds' loss: dpo, ipo, simpo, ...", "LOSS"),
-            Text("--round-beta", "the rounds' beta", "B"),
-            Text("--round-nll", "weight of an NLL term on the chosen answers (RPO)", "A"),
-            Text("--nll-context", "plain, or chosen-prefix: the NLL term scores each chosen answer after the 10/10 prompt it was sampled with", "CONTEXT"),
-            Text("--round-dpop", "DPOP's penalty on chosen answers below the reference (DPO only)", "LAMBDA"),
-            Text("--round-epochs", "epochs over each round's pairs", "N"),
-            Text("--round-batch-tokens", "each round's token budget per batch", "N"),
-            Text("--temperature", "the rounds' sampling temperature", "T"),
-        ];
         Option[] runFlags =
         [
             Flag("--stop-without-prefix-gap", "fail before a round whose policy answers no better with the 10/10 prefix than without"),
             Flag("--keep-better-model", "a round worse than its reference beyond the interval hands the reference on"),
             Flag("--no-reuse", "compute every stage even when a committed stage of any run has the same key"),
         ];
-
-        var experiment = new Command("experiment", "the default experiment in this process, with each round's likelihood probe (no services)");
-        Add(experiment, preset, rounds,
-        [
-            Text("--out", "the output folder (default .onlyprompt/experiments/...)", "DIR"),
-            Text("--threads", "libtorch's threads", "N"),
-            Text("--device", "cpu, cuda or cuda:N", "DEVICE"),
-            Text("--from-sft", "start from this SFT checkpoint instead of training one", "DIR"),
-            Text("--model-dim", "the tiny model's width", "N"),
-            Text("--model-layers", "the tiny model's layers", "N"),
-            Text("--sft-epochs", "SFT epochs", "N"),
-            Text("--round-prompts", "prompts of each round's own set", "N"),
-            Text("--families", "the world's task families (default sort, alphabetize, dedupe)", "sort,max,..."),
-            Text("--round-reference", "previous (the method), or initial: pi_0 as every round's reference (a study option)", "REFERENCE"),
-        ]);
-        experiment.SetAction((result, _) => Run(() => Task.FromResult(ExperimentCommand.Run(new Arguments(result)))));
 
         var run = new Command("run", "start a run on the orchestrator and watch it: a preset world, your own model and data (--model), or a spec file (--spec)");
         Add(run, preset, rounds, runFlags, client,
@@ -102,7 +92,8 @@ public static class CliCommands
         ]);
         compare.SetAction((result, _) => Run(() => CompareCommand.RunAsync(new Arguments(result))));
 
-        var root = new RootCommand("OnlyPrompt: only-prompting self-rewarding online preference optimisation") { experiment, run, compare };
+        var root = new RootCommand("OnlyPrompt: only-prompting self-rewarding online preference optimisation, a client of the services "
+            + "(the in-process experiment is onlyprompt-lab)") { run, compare };
         foreach (var (name, description) in new[] { ("watch", "watch a run"), ("get", "print a run's manifest"), ("cancel", "cancel a run") })
         {
             var command = new Command(name, description) { RunId() };
@@ -122,19 +113,20 @@ public static class CliCommands
     }
 
     // Values are read as text and parsed by Arguments, in the invariant culture and with errors that name the option.
-    private static Option<string> Text(string name, string description, string valueName) => new(name) { Description = description, HelpName = valueName };
+    public static Option<string> Text(string name, string description, string valueName) => new(name) { Description = description, HelpName = valueName };
 
-    private static Option<bool> Flag(string name, string description) => new(name) { Description = description };
+    public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
 
     private static Argument<string> RunId() => new("run") { Description = "the run's id" };
 
-    private static void Add(Command command, params Option[][] groups)
+    public static void Add(Command command, params Option[][] groups)
     {
         foreach (var option in groups.SelectMany(g => g))
             command.Options.Add(option);
     }
 
-    private static async Task<int> Run(Func<Task<int>> command)
+    /// <summary>Runs a command, turning a usage error into its message and exit code 2.</summary>
+    public static async Task<int> Run(Func<Task<int>> command)
     {
         try
         {

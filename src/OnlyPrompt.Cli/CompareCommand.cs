@@ -1,9 +1,9 @@
 using System.Globalization;
 using Grpc.Core;
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Cli;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using OnlyPrompt.Evaluation.Metrics;
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services;

@@ -1,11 +1,11 @@
 using OnlyPrompt.Common.V1;
 using OnlyPrompt.Datasets;
 using OnlyPrompt.Evaluator.V1;
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
+using OnlyPrompt.Worlds;
 using LossSettings = OnlyPrompt.Settings.LossSettings;
 using PreferenceLoss = OnlyPrompt.Settings.PreferenceLoss;
 using SamplingOptions = OnlyPrompt.Settings.SamplingOptions;

@@ -1,10 +1,9 @@
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Sampler.V1;
 using OnlyPrompt.Services;
-using OnlyPrompt.Training.Losses;
 using OnlyPrompt.Settings;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Cli;
 

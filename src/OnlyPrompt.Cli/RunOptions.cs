@@ -1,7 +1,6 @@
 using System.Globalization;
-using OnlyPrompt.Experiment.Running;
-using OnlyPrompt.Training.Losses;
 using OnlyPrompt.Settings;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Cli;
 

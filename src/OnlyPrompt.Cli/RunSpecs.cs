@@ -1,6 +1,6 @@
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Cli;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Orchestrator.V1;
 
 namespace OnlyPrompt.Cli;
@@ -8,15 +9,20 @@ public sealed class RunTable(TextWriter output)
 {
     private readonly List<StageRecord> group = [];
 
-    public void WriteHeader() => output.WriteLine(Experiment.Running.ReportTable.Header);
+    public void WriteHeader() => output.WriteLine(StageTable.Header);
 
     public void Commit(StageRecord stage)
     {
         if (stage.Name == StageNames.Prepare)
         {
             // The files and model the run uses, by reference.
-            output.WriteLine($"prepare: base model {stage.Checkpoint?.Container}/{stage.Checkpoint?.Prefix}; " +
+            output.WriteLine($"prepare: {(stage.Checkpoint is { } model ? $"base model {model.Container}/{model.Prefix}; " : "")}" +
                              $"{string.Join(", ", stage.Files.Select(f => $"{f.Key} {f.Value.Container}/{f.Value.Name}"))} ({stage.Seconds:F0}s){Reused(stage)}");
+            return;
+        }
+        if (stage.Name == StageNames.Initialise)
+        {
+            output.WriteLine($"initialise: base model weights {stage.Checkpoint.Container}/{stage.Checkpoint.Prefix} ({stage.Seconds:F0}s){Reused(stage)}");
             return;
         }
         if (stage.Name == StageNames.Report)

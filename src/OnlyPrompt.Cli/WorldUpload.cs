@@ -1,14 +1,15 @@
 using OnlyPrompt.Common.V1;
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Cli;
 
 /// <summary>
-/// A preset of the default world as given data: its datasets and tiny base model, generated here (deterministic in the
-/// preset, seed and templates) and uploaded by content hash, skipped when already there. The services then run it as
-/// they run a user's model and data; they know no world of their own.
+/// A preset of the default world as given data: its datasets and tiny base model's config and tokenizer, generated here
+/// (deterministic in the preset, seed and templates) and uploaded by content hash, skipped when already there; the
+/// Trainer initialises the model's weights from the seed. The services then run it as they run a user's model and data;
+/// they know no world of their own.
 /// </summary>
 public static class WorldUpload
 {
@@ -24,7 +25,7 @@ public static class WorldUpload
             var world = written.World;
             string[] files = [written.Sft, written.Judge, written.Preferences, written.Prompts, written.Eval, written.RoundAnswers];
             var uploads = files.Select(f => store.UploadByContentAsync(container, $"{Prefix}/datasets", f, cancellation)).ToList();
-            var model = store.UploadDirectoryByContentAsync(container, $"{Prefix}/models", written.BaseModel, cancellation);
+            var model = store.UploadDirectoryByContentAsync(container, $"{Prefix}/models", written.BaseModelConfig, cancellation);
             await Task.WhenAll(uploads.Select(u => (Task)u).Append(model)); // every failure observed, the first rethrown
             var blobs = uploads.Select(u => u.Result.Reference).ToList();
             var uploaded = uploads.Count(u => u.Result.Uploaded) + (model.Result.Uploaded ? 1 : 0);
@@ -35,7 +36,7 @@ public static class WorldUpload
             // The judge examples train with the SFT data, so the self-rewarding baseline's policy can grade answers.
             return new GivenData
             {
-                BaseModel = model.Result.Reference, SftData = { blobs[0], blobs[1] }, PreferenceData = blobs[2], Prompts = blobs[3],
+                BaseModel = model.Result.Reference, BaseModelWeightSeed = written.WeightSeed, SftData = { blobs[0], blobs[1] }, PreferenceData = blobs[2], Prompts = blobs[3],
                 EvalSet = blobs[4], RoundAnswers = blobs[5],
             };
         }

@@ -7,6 +7,7 @@ namespace OnlyPrompt.Orchestrator.V1;
 public static class StageNames
 {
     public const string Prepare = "prepare";
+    public const string Initialise = "initialise";
     public const string Sft = "sft";
     public const string Init = "init";
     public const string Report = "report";

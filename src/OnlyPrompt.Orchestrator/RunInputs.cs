@@ -4,7 +4,8 @@ namespace OnlyPrompt.Orchestrator;
 
 /// <summary>
 /// The prepare stage: records the run's given data under the roles later stages read ("sft", "sft1", ...,
-/// "preferences", "prompts", "eval", "round_answers") and its base model as the first checkpoint.
+/// "preferences", "prompts", "eval", "round_answers") and its base model as the first checkpoint, unless the base model
+/// comes without weights (base_model_weight_seed): then the initialise stage commits the first checkpoint.
 /// </summary>
 public static class RunInputs
 {
@@ -12,7 +13,7 @@ public static class RunInputs
 
     public static StageRecord Record(GivenData given)
     {
-        var record = new StageRecord { Checkpoint = given.BaseModel };
+        var record = new StageRecord { Checkpoint = given.HasBaseModelWeightSeed ? null : given.BaseModel };
         for (var i = 0; i < given.SftData.Count; i++)
             record.Files[SftRole(i)] = given.SftData[i];
         if (given.PreferenceData is not null) record.Files[Preferences] = given.PreferenceData;

@@ -8,6 +8,7 @@ public sealed record PlannedStage(string Name, StageKind Kind, int Round);
 public enum StageKind
 {
     Prepare,
+    Initialise,
     Sft,
     Offline,
     Sample,
@@ -18,7 +19,7 @@ public enum StageKind
 }
 
 /// <summary>
-/// The stages a spec implies, in order: prepare, SFT and its evaluation, the offline initialisation and its evaluation
+/// The stages a spec implies, in order: prepare, the base model's weights when it is given without them, SFT and its evaluation, the offline initialisation and its evaluation
 /// (or, with neither, an evaluation of the base model), sample, filter, train, evaluate per round, and the report.
 /// </summary>
 public static class RunPlan
@@ -26,6 +27,8 @@ public static class RunPlan
     public static IReadOnlyList<PlannedStage> For(RunSpec spec)
     {
         var stages = new List<PlannedStage> { new(StageNames.Prepare, StageKind.Prepare, 0) };
+        if (spec.Given.HasBaseModelWeightSeed)
+            stages.Add(new(StageNames.Initialise, StageKind.Initialise, 0));
         if (spec.Sft is not null)
             stages.AddRange([new(StageNames.Sft, StageKind.Sft, 0), new(StageNames.SftEvaluate, StageKind.Evaluate, 0)]);
         if (spec.Offline is not null)

@@ -31,6 +31,7 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         var record = stage.Kind switch
         {
             StageKind.Prepare => RunInputs.Record(spec.Given),
+            StageKind.Initialise => await InitialiseAsync(run, stage, cancellation),
             StageKind.Sft => await TrainAsync(run, stage, RunInputs.SftFiles(run.Stages.First(s => s.Name == StageNames.Prepare)),
                 new TrainRequest { Sft = new Trainer.V1.SftObjective(), Training = spec.Sft.Clone() }, progress, cancellation),
             StageKind.Offline => await TrainAsync(run, stage, [File(run, StageNames.Prepare, RunInputs.Preferences)],
@@ -48,6 +49,20 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         record.Name = stage.Name;
         record.Round = stage.Round;
         return record;
+    }
+
+    private async Task<StageRecord> InitialiseAsync(Run run, PlannedStage stage, CancellationToken cancellation)
+    {
+        var request = new InitialiseModelRequest
+        {
+            Config = run.Spec.Given.BaseModel, Seed = run.Spec.Given.BaseModelWeightSeed,
+            OutputContainer = Container, OutputPrefix = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/checkpoint"),
+        };
+        return await OnceAsync(run, stage, [request], async token => new StageRecord
+        {
+            Checkpoint = (await calls.CallAsync($"{run.RunId} {stage.Name}",
+                (deadline, call) => clients.Trainer.InitialiseModelAsync(request, deadline: deadline, cancellationToken: call).ResponseAsync, token)).Checkpoint,
+        }, cancellation);
     }
 
     private async Task<StageRecord> TrainAsync(Run run, PlannedStage stage, IEnumerable<BlobRef> datasets, TrainRequest request, Action<StageProgress> progress,

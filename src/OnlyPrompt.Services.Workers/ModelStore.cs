@@ -41,14 +41,21 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
 
     /// <summary>Saves the model in the Hugging Face layout, uploads and verifies it, and keeps the local copy as the cache entry.</summary>
     /// <param name="writeAlongside">Writes more files into the checkpoint's folder before it is uploaded (a LoRA adapter under adapter/).</param>
-    public async Task<CheckpointRef> SaveAsync(PretrainedModel model, string container, string prefix, CancellationToken cancellation,
-        Action<string>? writeAlongside = null)
+    public Task<CheckpointRef> SaveAsync(PretrainedModel model, string container, string prefix, CancellationToken cancellation,
+        Action<string>? writeAlongside = null) =>
+        SaveAsync(local =>
+        {
+            model.Save(local);
+            writeAlongside?.Invoke(local);
+        }, container, prefix, cancellation);
+
+    /// <summary>Uploads and verifies the checkpoint that <paramref name="write"/> writes into a fresh folder, and keeps that folder as the cache entry.</summary>
+    public async Task<CheckpointRef> SaveAsync(Action<string> write, string container, string prefix, CancellationToken cancellation)
     {
         var local = work.NewTemporaryDirectory();
         try
         {
-            model.Save(local);
-            writeAlongside?.Invoke(local);
+            write(local);
             var checkpoint = await store.UploadDirectoryAsync(container, prefix, local, cancellation);
             Directory.CreateDirectory(work.Checkpoints);
             var cached = Path.Combine(work.Checkpoints, checkpoint.Sha256);

@@ -2,13 +2,17 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Grpc.Core;
 using OnlyPrompt.Common.V1;
+using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Services;
 using OnlyPrompt.Trainer.V1;
 
 namespace OnlyPrompt.Trainer;
 
-/// <summary>SFT, offline initialisation and round training as one streaming call: progress per step, then the new checkpoint.</summary>
-public sealed class TrainerService(TrainingJobs jobs) : V1.Trainer.TrainerBase
+/// <summary>
+/// SFT, offline initialisation and round training as one streaming call (progress per step, then the new checkpoint),
+/// and a base model's first weights.
+/// </summary>
+public sealed class TrainerService(TrainingJobs jobs, ModelStore models, ComputeGate gate) : V1.Trainer.TrainerBase
 {
     public static readonly ActivitySource Source = new("OnlyPrompt.Trainer");
     private static readonly Meter Meter = new("OnlyPrompt.Trainer");
@@ -44,5 +48,17 @@ public sealed class TrainerService(TrainingJobs jobs) : V1.Trainer.TrainerBase
             activity?.SetTag("onlyprompt." + name, value);
         await progress.FlushAsync(context.CancellationToken);
         await responses.WriteAsync(new TrainEvent { Result = result }, context.CancellationToken);
+    }
+
+    public override async Task<InitialiseModelResponse> InitialiseModel(InitialiseModelRequest request, ServerCallContext context)
+    {
+        new FieldErrors().Checkpoint(request.Config, "config").Output(request.OutputContainer, request.OutputPrefix, "output_prefix").ThrowIfAny();
+        using var activity = Source.StartActivity("initialise model");
+        var folder = await models.LocalCopyAsync(request.Config, context.CancellationToken);
+        if (!File.Exists(Path.Combine(folder, LlamaCheckpoint.ConfigFile)))
+            throw new InvalidFieldsException([$"config: {request.Config.Container}/{request.Config.Prefix} has no {LlamaCheckpoint.ConfigFile}."]);
+        var checkpoint = await gate.RunAsync(() => models.SaveAsync(local => LlamaCheckpoint.SaveInitialised(folder, local, request.Seed),
+            request.OutputContainer, request.OutputPrefix, context.CancellationToken).GetAwaiter().GetResult(), context.CancellationToken);
+        return new InitialiseModelResponse { Checkpoint = checkpoint };
     }
 }

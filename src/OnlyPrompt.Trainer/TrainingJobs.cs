@@ -4,12 +4,12 @@ using OnlyPrompt.Answering;
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Lora;
 using OnlyPrompt.Services;
+using OnlyPrompt.Settings;
 using OnlyPrompt.Storage;
 using OnlyPrompt.Trainer.V1;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
 using OnlyPrompt.Training.Losses;
-using OnlyPrompt.Settings;
 using SftObjective = OnlyPrompt.Training.Loop.SftObjective;
 using PreferenceObjective = OnlyPrompt.Training.Loop.PreferenceObjective;
 

@@ -1,5 +1,4 @@
 using OnlyPrompt.Experiment.Running;
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Configuration;
@@ -7,6 +6,7 @@ using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Scoring;
 using OnlyPrompt.Model.Tokenization;
 using OnlyPrompt.TestSupport.Models;
+using OnlyPrompt.Worlds;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -63,7 +63,8 @@ public sealed class RewardModelTests : IDisposable
         Assert.Contains("2 labels; a reward model has exactly one", twoLabels.Message);
 
         var languageModel = Path.Combine(files.Path, "lm");
-        BaseModelWriter.Write(languageModel, new TinyModelOptions { Dim = 32, Layers = 1, Heads = 2, KvHeads = 1 }, 1, ["Sort: 3 1 2"]);
+        BaseModelWriter.Write(languageModel + "-config", new TinyModelOptions { Dim = 32, Layers = 1, Heads = 2, KvHeads = 1 }, ["Sort: 3 1 2"]);
+        LlamaCheckpoint.SaveInitialised(languageModel + "-config", languageModel, seed: 1);
         var notClassifier = Assert.Throws<ModelFormatException>(() => RewardModel.Load(languageModel));
         Assert.Contains("has no sequence-classification head", notClassifier.Message);
 

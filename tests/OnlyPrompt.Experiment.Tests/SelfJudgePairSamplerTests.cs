@@ -1,9 +1,9 @@
 using OnlyPrompt.Answering;
 using OnlyPrompt.Experiment.Running;
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Settings;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Experiment.Tests;
 

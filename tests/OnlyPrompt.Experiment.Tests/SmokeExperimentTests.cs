@@ -1,8 +1,8 @@
 using OnlyPrompt.Experiment.Running;
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Model;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Experiment.Tests;
 

@@ -1,9 +1,10 @@
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Model;
+using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Tokenization;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Experiment.Tests;
 
@@ -217,8 +218,10 @@ public class WorldTests
     {
         using var dir = new TempDirectory();
         var world = new WorldGenerator(Small).Generate();
-        BaseModelWriter.Write(dir.Path, new TinyModelOptions { Dim = 32, Layers = 1 }, seed: 1, world.Sft.SelectMany(r => new[] { r.Prompt, r.Completion }));
-        using var model = PretrainedModel.Load(dir.Path);
+        BaseModelWriter.Write(dir.File("config"), new TinyModelOptions { Dim = 32, Layers = 1 }, world.Sft.SelectMany(r => new[] { r.Prompt, r.Completion }));
+        Assert.False(File.Exists(dir.File("config/model.safetensors")), "the weights are initialised where libtorch runs");
+        LlamaCheckpoint.SaveInitialised(dir.File("config"), dir.File("model"), seed: 1);
+        using var model = PretrainedModel.Load(dir.File("model"));
         Assert.False(model.Template.IsPlain);
         Assert.Equal("<|user|>\nsort : b a</s>\n<|assistant|>\n", model.Template.RenderUser("sort : b a"));
         Assert.Equal("</s>", model.Template.EndOfTurn);

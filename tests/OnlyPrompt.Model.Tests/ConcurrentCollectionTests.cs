@@ -1,7 +1,7 @@
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Model.Lora;
-using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Settings;
+using OnlyPrompt.TestSupport.Models;
 
 namespace OnlyPrompt.Model.Tests;
 

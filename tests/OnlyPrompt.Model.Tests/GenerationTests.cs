@@ -1,7 +1,7 @@
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Model.Scoring;
-using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Model.Tokenization;
+using OnlyPrompt.TestSupport.Models;
 using static TorchSharp.torch;
 using OnlyPrompt.Settings;
 

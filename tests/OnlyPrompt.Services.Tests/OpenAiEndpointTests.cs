@@ -16,7 +16,7 @@ public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
     private readonly HttpClient http = new();
     private string model = "";
     private Common.V1.CheckpointRef checkpoint = null!;
-    private Experiment.World.GeneratedWorld world = null!;
+    private Worlds.GeneratedWorld world = null!;
 
     public async Task InitializeAsync()
     {

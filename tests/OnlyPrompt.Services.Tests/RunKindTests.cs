@@ -1,9 +1,9 @@
 using OnlyPrompt.Cli;
 using OnlyPrompt.Experiment.Running;
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Services.Tests;
 

@@ -1,5 +1,6 @@
 using OnlyPrompt.Cli;
 using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Services.Tests;
 
@@ -65,7 +66,7 @@ public sealed class CommandLineTests
     public void Every_command_and_option_has_help_text()
     {
         var root = CliCommands.Root();
-        Assert.Equal(["experiment", "run", "compare", "watch", "get", "cancel", "list", "report"], root.Subcommands.Select(c => c.Name));
+        Assert.Equal(["run", "compare", "watch", "get", "cancel", "list", "report"], root.Subcommands.Select(c => c.Name));
         foreach (var command in root.Subcommands)
         {
             Assert.False(string.IsNullOrWhiteSpace(command.Description), command.Name);

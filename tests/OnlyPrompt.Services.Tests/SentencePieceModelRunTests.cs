@@ -1,12 +1,12 @@
 using OnlyPrompt.Cli;
 using OnlyPrompt.Experiment.Running;
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Model;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
 using OnlyPrompt.TestSupport.Models;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Services.Tests;
 

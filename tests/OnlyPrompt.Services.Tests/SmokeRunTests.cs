@@ -3,6 +3,7 @@ using OnlyPrompt.Model;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Services.Tests;
 

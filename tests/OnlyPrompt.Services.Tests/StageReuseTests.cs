@@ -41,12 +41,13 @@ public sealed class StageReuseTests : OwnStorage
         Assert.All(runs["first"].Stages, s => Assert.Null(s.ReusedFrom));
         // Round 1's learning rate changes round 1's training and what follows it; sampling and filtering round 1 do not depend on it.
         // The prepare stage only records the given data, so every run has its own; the stages after it are shared.
-        foreach (var name in new[] { "sft", "sft/evaluate", "init", "init/evaluate", "round-1/sample", "round-1/filter" })
+        foreach (var name in new[] { "initialise", "sft", "sft/evaluate", "init", "init/evaluate", "round-1/sample", "round-1/filter" })
             AssertReused(runs["first"], runs["round-lr"], name);
         foreach (var name in new[] { "round-1/train", "round-1/evaluate", "round-2/sample", "report" })
             Assert.Null(Stage(runs["round-lr"], name).ReusedFrom);
-        // The SFT learning rate leaves the world alone and changes everything from SFT on.
-        Assert.All(runs["sft-lr"].Stages, s => Assert.Null(s.ReusedFrom));
+        // The SFT learning rate leaves the world and the base model's weights alone and changes everything from SFT on.
+        AssertReused(runs["first"], runs["sft-lr"], "initialise");
+        Assert.All(runs["sft-lr"].Stages.Where(s => s.Name != "initialise"), s => Assert.Null(s.ReusedFrom));
         Assert.All(runs["seed"].Stages, s => Assert.Null(s.ReusedFrom));
         Assert.NotEqual(Stage(runs["first"], "sft").Key, Stage(runs["sft-lr"], "sft").Key);
 

@@ -1,6 +1,5 @@
 using Grpc.Core;
 using OnlyPrompt.Common.V1;
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Filter.V1;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
@@ -8,6 +7,7 @@ using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Services.Tests.Support;
 using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Trainer.V1;
+using OnlyPrompt.Worlds;
 using FilterClient = OnlyPrompt.Filter.V1.Filter.FilterClient;
 using SamplerClient = OnlyPrompt.Sampler.V1.Sampler.SamplerClient;
 using TrainerClient = OnlyPrompt.Trainer.V1.Trainer.TrainerClient;
@@ -102,6 +102,36 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("training.learning_rate", error.Status.Detail);
         Assert.Contains("datasets[1]", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Trainer_initialises_a_model_given_without_weights_as_the_in_process_runner_does()
+    {
+        using var files = new TempDirectory();
+        var options = ExperimentOptions.Preset("smoke", 4);
+        BaseModelWriter.Write(files.File("config"), options.Model, ExperimentVocabulary.Texts(new WorldGenerator(options.World).Generate(), options.Templates));
+        var config = await stack.Store.UploadDirectoryAsync(Container, "weightless", files.File("config"));
+        var client = new TrainerClient(stack.Trainer.Channel);
+        InitialiseModelRequest Request(long seed, string prefix) => new() { Config = config, Seed = seed, OutputContainer = Container, OutputPrefix = prefix };
+
+        var first = (await client.InitialiseModelAsync(Request(5, "initialised-a"))).Checkpoint;
+        var again = (await client.InitialiseModelAsync(Request(5, "initialised-b"))).Checkpoint;
+        var other = (await client.InitialiseModelAsync(Request(6, "initialised-c"))).Checkpoint;
+
+        Assert.Equal(first.Sha256, again.Sha256);
+        Assert.NotEqual(first.Sha256, other.Sha256);
+        OnlyPrompt.Model.Checkpoints.LlamaCheckpoint.SaveInitialised(files.File("config"), files.File("local"), seed: 5);
+        var downloaded = await stack.Store.DownloadCheckpointAsync(first, files.File("downloaded"));
+        foreach (var name in new[] { "model.safetensors", "tokenizer.json", "tokenizer_config.json" })
+            Assert.Equal(File.ReadAllBytes(files.File($"local/{name}")), File.ReadAllBytes(Path.Combine(downloaded, name)));
+
+        File.Delete(files.File("config/config.json"));
+        var noConfig = await stack.Store.UploadDirectoryAsync(Container, "no-config", files.File("config"));
+        var request = Request(5, "initialised-d");
+        request.Config = noConfig;
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.InitialiseModelAsync(request).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains($"config: {Container}/no-config has no config.json", error.Status.Detail);
     }
 
     [Fact]

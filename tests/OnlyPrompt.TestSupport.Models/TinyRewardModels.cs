@@ -1,8 +1,8 @@
 using OnlyPrompt.Experiment.Running;
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Configuration;
 using OnlyPrompt.Model.Llama;
+using OnlyPrompt.Worlds;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,7 +21,7 @@ public static class TinyRewardModels
         {
             var options = ExperimentOptions.Preset("smoke", 1);
             var world = new WorldGenerator(options.World).Generate();
-            BaseModelWriter.Write(tokenizerSource, new TinyModelOptions { Dim = 32, Layers = 1, Heads = 2, KvHeads = 1 }, 1, ExperimentVocabulary.Texts(world, options.Templates));
+            BaseModelWriter.Write(tokenizerSource, new TinyModelOptions { Dim = 32, Layers = 1, Heads = 2, KvHeads = 1 }, ExperimentVocabulary.Texts(world, options.Templates));
         }
         var config = LlamaConfig.Load(Path.Combine(tokenizerSource, LlamaCheckpoint.ConfigFile)) with
         {

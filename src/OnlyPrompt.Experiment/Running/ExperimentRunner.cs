@@ -1,16 +1,16 @@
 using System.Diagnostics;
 using System.Text.Json;
 using OnlyPrompt.Answering;
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Checkpoints;
+using OnlyPrompt.Settings;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
 using OnlyPrompt.Training.Losses;
-using OnlyPrompt.Settings;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Experiment.Running;
 
@@ -52,12 +52,15 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
         var device = TorchRuntime.Configure(options.Device, options.Threads);
         var files = WorldFiles.Write(Path.Combine(outputDirectory, "world"), options);
         var world = files.World;
-        var sftDirectory = options.StartFromSft ?? files.BaseModel;
+        var baseModel = Path.Combine(outputDirectory, "world", "base");
+        LlamaCheckpoint.SaveInitialised(files.BaseModelConfig, baseModel, files.WeightSeed);
+        var sftDirectory = options.StartFromSft ?? baseModel;
         using var model = PretrainedModel.Load(sftDirectory, device);
         var encoding = new ChatEncoding(model);
-        var heldOut = new HeldOutAnswerer(model, options.Evaluation);
+        var heldOut = new HeldOutAnswerer(model, new HeldOutSettings(options.EvalMaxNewTokens, options.CalibrationPrompts, options.GenerationBatch,
+            options.Filter, options.Templates));
         var stages = new List<StageReport>();
-        log(ReportTable.Header);
+        log(StageTable.Header);
 
         // 1a. SFT on instruction data (and the judge examples, so the self-rewarding baseline has a judge to ask).
         var clock = Stopwatch.StartNew();
@@ -175,8 +178,6 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
 /// <summary>The per-stage table printed as the experiment goes.</summary>
 public static class ReportTable
 {
-    public const string Header =
-        "stage     rej  pairs  kept  leak  cut  same  empty  loss     margin   quality        leaks   time";
 
     public static string Row(StageReport r)
     {

@@ -1,9 +1,9 @@
 using OnlyPrompt.Answering;
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Scoring;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Experiment.Running;
 

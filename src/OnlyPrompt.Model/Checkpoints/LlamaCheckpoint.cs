@@ -132,6 +132,16 @@ public static class LlamaCheckpoint
         where TModel : nn.Module, ILlamaModule =>
         AtomicDirectory.Write(directory, staging => WriteInto(model, staging, companionSource, maxShardBytes));
 
+    /// <summary>
+    /// A freshly initialised causal LM (<see cref="LlamaForCausalLM.CreateRandom"/>) from a model folder without weights,
+    /// written with that folder's tokenizer files to <paramref name="directory"/>: the same seed gives the same weights.
+    /// </summary>
+    public static void SaveInitialised(string configDirectory, string directory, long seed)
+    {
+        using var model = LlamaForCausalLM.CreateRandom(LlamaConfig.Load(Path.Combine(configDirectory, ConfigFile)), seed);
+        Save(model, directory, companionSource: configDirectory);
+    }
+
     /// <summary>Writes the checkpoint's files into an existing directory (part of a larger atomic write).</summary>
     public static void WriteInto<TModel>(TModel model, string directory, string? companionSource = null, long maxShardBytes = 5_000_000_000)
         where TModel : nn.Module, ILlamaModule

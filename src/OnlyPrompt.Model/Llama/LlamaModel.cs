@@ -1,6 +1,6 @@
 using OnlyPrompt.Model.Configuration;
-using TorchSharp.Modules;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace OnlyPrompt.Model.Llama;

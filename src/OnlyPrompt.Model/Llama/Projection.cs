@@ -1,6 +1,6 @@
 using OnlyPrompt.Model.Lora;
-using TorchSharp.Modules;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using OnlyPrompt.Settings;
 

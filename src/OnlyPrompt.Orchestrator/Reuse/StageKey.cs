@@ -21,6 +21,7 @@ public static class StageKey
     public static int Version(StageKind kind) => kind switch
     {
         StageKind.Prepare => 1,
+        StageKind.Initialise => 1,
         StageKind.Sft or StageKind.Offline or StageKind.TrainRound => 2, // 2: memory-lean log-probs (same values up to float rounding)
         StageKind.Sample => 1,
         StageKind.Filter => 2, // 2: also the quality of every sampled pair, not only of the kept ones

@@ -3,6 +3,7 @@ using OnlyPrompt.Cli;
 using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
+using OnlyPrompt.Worlds;
 using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorClient;
 
 namespace OnlyPrompt.Services.Tests.Support;

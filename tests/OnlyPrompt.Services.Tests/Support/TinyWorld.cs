@@ -1,6 +1,6 @@
 using OnlyPrompt.Common.V1;
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Storage;
+using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Services.Tests.Support;
 
@@ -9,10 +9,11 @@ public static class TinyWorld
 {
     public static async Task<(CheckpointRef Model, GeneratedWorld World)> UploadAsync(BlobStore store, string container, string prefix = "base")
     {
-        var options = Experiment.Running.ExperimentOptions.Preset("smoke", 9);
+        var options = ExperimentOptions.Preset("smoke", 9);
         var world = new WorldGenerator(options.World).Generate();
         using var files = new TempDirectory();
-        BaseModelWriter.Write(files.File("base"), options.Model, 9, ExperimentVocabulary.Texts(world, options.Templates));
+        BaseModelWriter.Write(files.File("config"), options.Model, ExperimentVocabulary.Texts(world, options.Templates));
+        OnlyPrompt.Model.Checkpoints.LlamaCheckpoint.SaveInitialised(files.File("config"), files.File("base"), seed: 9);
         return (await store.UploadDirectoryAsync(container, prefix, files.File("base")), world);
     }
 }

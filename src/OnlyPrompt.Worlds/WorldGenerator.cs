@@ -2,7 +2,7 @@ using System.Globalization;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Scores;
 
-namespace OnlyPrompt.Experiment.World;
+namespace OnlyPrompt.Worlds;
 
 /// <summary>
 /// Generates the default experiment's data deterministically from a seed: seed SFT data (plain and

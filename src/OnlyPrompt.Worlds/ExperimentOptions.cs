@@ -1,13 +1,8 @@
-using OnlyPrompt.Answering;
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
-using OnlyPrompt.Model.Generation;
-using OnlyPrompt.Training.Loop;
-using OnlyPrompt.Training.Losses;
 using OnlyPrompt.Settings;
 
-namespace OnlyPrompt.Experiment.Running;
+namespace OnlyPrompt.Worlds;
 
 public enum RoundReference
 {
@@ -55,7 +50,6 @@ public sealed record ExperimentOptions
     public int CalibrationPrompts { get; init; } = 40;
     public int GenerationBatch { get; init; } = 96;
 
-    public HeldOutSettings Evaluation => new(EvalMaxNewTokens, CalibrationPrompts, GenerationBatch, Filter, Templates);
     /// <summary>A finished SFT checkpoint of the same seed and world to start from instead of training one (for ablations).</summary>
     public string? StartFromSft { get; init; }
     public string Device { get; init; } = "cpu";

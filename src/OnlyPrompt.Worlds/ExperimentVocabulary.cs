@@ -1,5 +1,5 @@
 using OnlyPrompt.Method.Data;
-namespace OnlyPrompt.Experiment.World;
+namespace OnlyPrompt.Worlds;
 
 public static class ExperimentVocabulary
 {

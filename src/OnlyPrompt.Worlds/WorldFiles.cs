@@ -1,14 +1,14 @@
-using OnlyPrompt.Experiment.World;
 using OnlyPrompt.Method.Data;
 
-namespace OnlyPrompt.Experiment.Running;
+namespace OnlyPrompt.Worlds;
 
 /// <summary>
-/// An experiment's world written to a folder: its datasets as JSON Lines and its tiny base model in Hugging Face layout,
-/// deterministic in the options. The in-process runner reads them from there; the CLI uploads them as given data.
+/// An experiment's world written to a folder, deterministic in the options: its datasets as JSON Lines and its tiny base
+/// model as a Hugging Face folder without weights (<see cref="BaseModelConfig"/>), whose weights are initialised from
+/// <see cref="WeightSeed"/> where libtorch runs. The in-process runner reads them from there; the CLI uploads them as given data.
 /// </summary>
 public sealed record WorldFiles(GeneratedWorld World, string Sft, string Judge, string Preferences, string Prompts, string Eval,
-    string RoundAnswers, string BaseModel)
+    string RoundAnswers, string BaseModelConfig, long WeightSeed)
 {
     public static WorldFiles Write(string directory, ExperimentOptions options)
     {
@@ -21,8 +21,8 @@ public sealed record WorldFiles(GeneratedWorld World, string Sft, string Judge, 
         JsonLines.Write(In("prompts.jsonl"), world.RoundPrompts);
         JsonLines.Write(In("eval.jsonl"), world.Eval);
         JsonLines.Write(In("round-answers.jsonl"), world.RoundAnswers);
-        BaseModelWriter.Write(In("base"), options.Model, options.Seed, ExperimentVocabulary.Texts(world, options.Templates));
+        BaseModelWriter.Write(In("base-config"), options.Model, ExperimentVocabulary.Texts(world, options.Templates));
         return new WorldFiles(world, In("sft.jsonl"), In("judge.jsonl"), In("preferences.jsonl"), In("prompts.jsonl"), In("eval.jsonl"),
-            In("round-answers.jsonl"), In("base"));
+            In("round-answers.jsonl"), In("base-config"), options.Seed);
     }
 }

@@ -1,11 +1,33 @@
+using System.CommandLine;
+using OnlyPrompt.Cli;
 using OnlyPrompt.Experiment.Running;
-using OnlyPrompt.Experiment.World;
+using OnlyPrompt.Worlds;
 
-namespace OnlyPrompt.Cli;
+namespace OnlyPrompt.Lab;
 
-/// <summary><c>onlyprompt experiment</c>: the default experiment in this process (no services).</summary>
+/// <summary><c>onlyprompt-lab experiment</c>: the default experiment in this process (no services), with each round's likelihood probe.</summary>
 public static class ExperimentCommand
 {
+    public static Command Create()
+    {
+        var experiment = new Command("experiment", "the default experiment in this process, with each round's likelihood probe (no services)");
+        CliCommands.Add(experiment, CliCommands.PresetOptions(), CliCommands.RoundOptions(),
+        [
+            CliCommands.Text("--out", "the output folder (default .onlyprompt/experiments/...)", "DIR"),
+            CliCommands.Text("--threads", "libtorch's threads", "N"),
+            CliCommands.Text("--device", "cpu, cuda or cuda:N", "DEVICE"),
+            CliCommands.Text("--from-sft", "start from this SFT checkpoint instead of training one", "DIR"),
+            CliCommands.Text("--model-dim", "the tiny model's width", "N"),
+            CliCommands.Text("--model-layers", "the tiny model's layers", "N"),
+            CliCommands.Text("--sft-epochs", "SFT epochs", "N"),
+            CliCommands.Text("--round-prompts", "prompts of each round's own set", "N"),
+            CliCommands.Text("--families", "the world's task families (default sort, alphabetize, dedupe)", "sort,max,..."),
+            CliCommands.Text("--round-reference", "previous (the method), or initial: pi_0 as every round's reference (a study option)", "REFERENCE"),
+        ]);
+        experiment.SetAction((result, _) => CliCommands.Run(() => Task.FromResult(Run(new Arguments(result)))));
+        return experiment;
+    }
+
     public static int Run(Arguments arguments)
     {
         var preset = arguments.Text("--preset") ?? "default";

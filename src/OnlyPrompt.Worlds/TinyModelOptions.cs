@@ -1,4 +1,4 @@
-namespace OnlyPrompt.Experiment.World;
+namespace OnlyPrompt.Worlds;
 
 /// <summary>Size of the tiny default model.</summary>
 public sealed record TinyModelOptions

@@ -1,16 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using OnlyPrompt.Model.Checkpoints;
-using OnlyPrompt.Model.Configuration;
-using OnlyPrompt.Model.Llama;
 
-namespace OnlyPrompt.Experiment.World;
+namespace OnlyPrompt.Worlds;
 
 /// <summary>
-/// Writes the default experiment's base model as a Hugging Face checkpoint: a WordLevel tokenizer.json over
-/// every word the world uses, a Zephyr-style chat template in tokenizer_config.json, and randomly
-/// initialised weights, so the tiny model goes through the same loading code as a downloaded one.
+/// Writes the default experiment's base model as a Hugging Face model folder without weights: a Llama config.json,
+/// a WordLevel tokenizer.json over every word the world uses and a Zephyr-style chat template in
+/// tokenizer_config.json. Its weights are initialised from the seed where libtorch runs (the Trainer's
+/// InitialiseModel, or the in-process runner), so the tiny model goes through the same loading code as a downloaded one.
 /// </summary>
 public static class BaseModelWriter
 {
@@ -24,7 +22,7 @@ public static class BaseModelWriter
         "{% elif message['role'] == 'assistant' %}\n{{ '<|assistant|>\n'  + message['content'] + eos_token }}\n{% endif %}\n" +
         "{% if loop.last and add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n{% endfor %}";
 
-    public static void Write(string directory, TinyModelOptions size, int seed, IEnumerable<string> texts)
+    public static void Write(string directory, TinyModelOptions size, IEnumerable<string> texts)
     {
         var words = new SortedSet<string>(StringComparer.Ordinal);
         var pieces = new Regex(@"\w+|[^\w\s]+");
@@ -33,33 +31,36 @@ public static class BaseModelWriter
                 words.Add(match.Value);
         var vocabulary = Specials.Concat(words.Where(w => !Specials.Contains(w))).Select((w, i) => (w, i)).ToList();
 
-        var config = new LlamaConfig
+        Directory.CreateDirectory(directory);
+        var indented = new JsonSerializerOptions { WriteIndented = true };
+        File.WriteAllText(Path.Combine(directory, "config.json"), new JsonObject
         {
-            VocabSize = vocabulary.Count,
-            HiddenSize = size.Dim,
-            IntermediateSize = (size.Dim * 8 / 3 + 31) / 32 * 32,
-            NumHiddenLayers = size.Layers,
-            NumAttentionHeads = size.Heads,
-            NumKeyValueHeads = size.KvHeads,
-            HeadDim = size.Dim / size.Heads,
-            MaxPositionEmbeddings = size.MaxPositions,
-            TieWordEmbeddings = true,
-            EosTokenIds = [1],
-        };
-        using var model = LlamaForCausalLM.CreateRandom(config, seed);
-        AtomicDirectory.Write(directory, staging =>
+            ["architectures"] = new JsonArray("LlamaForCausalLM"),
+            ["model_type"] = "llama",
+            ["vocab_size"] = vocabulary.Count,
+            ["hidden_size"] = size.Dim,
+            ["intermediate_size"] = (size.Dim * 8 / 3 + 31) / 32 * 32,
+            ["num_hidden_layers"] = size.Layers,
+            ["num_attention_heads"] = size.Heads,
+            ["num_key_value_heads"] = size.KvHeads,
+            ["head_dim"] = size.Dim / size.Heads,
+            ["hidden_act"] = "silu",
+            ["max_position_embeddings"] = size.MaxPositions,
+            ["rms_norm_eps"] = 1e-6,
+            ["rope_theta"] = 10000.0,
+            ["tie_word_embeddings"] = true,
+            ["eos_token_id"] = 1,
+            ["torch_dtype"] = "float32",
+        }.ToJsonString(indented));
+        File.WriteAllText(Path.Combine(directory, "tokenizer.json"), TokenizerJson(vocabulary).ToJsonString());
+        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), new JsonObject
         {
-            LlamaCheckpoint.WriteInto(model, staging);
-            File.WriteAllText(Path.Combine(staging, "tokenizer.json"), TokenizerJson(vocabulary).ToJsonString());
-            File.WriteAllText(Path.Combine(staging, "tokenizer_config.json"), new JsonObject
-            {
-                ["tokenizer_class"] = "PreTrainedTokenizerFast",
-                ["eos_token"] = EndOfSequence,
-                ["unk_token"] = Unknown,
-                ["model_max_length"] = size.MaxPositions,
-                ["chat_template"] = ZephyrTemplate,
-            }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        });
+            ["tokenizer_class"] = "PreTrainedTokenizerFast",
+            ["eos_token"] = EndOfSequence,
+            ["unk_token"] = Unknown,
+            ["model_max_length"] = size.MaxPositions,
+            ["chat_template"] = ZephyrTemplate,
+        }.ToJsonString(indented));
     }
 
     private static JsonObject TokenizerJson(List<(string Word, int Id)> vocabulary) => new()

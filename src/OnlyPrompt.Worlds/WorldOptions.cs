@@ -1,5 +1,5 @@
 using OnlyPrompt.Method.Data;
-namespace OnlyPrompt.Experiment.World;
+namespace OnlyPrompt.Worlds;
 
 /// <summary>Sizes and mix of the generated world.</summary>
 public sealed record WorldOptions

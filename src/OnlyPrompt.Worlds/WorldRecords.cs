@@ -1,4 +1,4 @@
-namespace OnlyPrompt.Experiment.World;
+namespace OnlyPrompt.Worlds;
 
 // JSON Lines records in TRL's shapes (prompt/completion, prompt/chosen/rejected) plus our metadata columns.
 

@@ -1,4 +1,4 @@
-namespace OnlyPrompt.Experiment.World;
+namespace OnlyPrompt.Worlds;
 
 /// <summary>Draws tasks of the given families (default: <see cref="LaptopFamilies"/>) from a seeded random source.</summary>
 public sealed class TaskGenerator(Random random, IReadOnlyList<TaskFamily>? families = null)

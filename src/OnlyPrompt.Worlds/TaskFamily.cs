@@ -1,4 +1,4 @@
-namespace OnlyPrompt.Experiment.World;
+namespace OnlyPrompt.Worlds;
 
 public enum TaskFamily
 {

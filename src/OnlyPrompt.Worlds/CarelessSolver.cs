@@ -1,7 +1,7 @@
 using System.Globalization;
 using OnlyPrompt.Method.Scores;
 
-namespace OnlyPrompt.Experiment.World;
+namespace OnlyPrompt.Worlds;
 
 /// <summary>
 /// Writes an answer of about a requested quality q the way a careless solver errs, so that seed data asked for
