@@ -42,15 +42,20 @@ public sealed class FieldErrors
     public FieldErrors Output(string container, string name, string nameField = "output_name") =>
         Check(container.Length > 0, "output_container", "is required.").Check(name.Length > 0, nameField, "is required.");
 
+    /// <summary>Adds each broken rule of a settings record, named by its field under <paramref name="field"/>.</summary>
+    public FieldErrors Settings(IEnumerable<Settings.SettingProblem> problems, string field)
+    {
+        foreach (var problem in problems)
+            Check(false, $"{field}.{problem.Field}", problem.Problem);
+        return this;
+    }
+
     public FieldErrors Sampling(SamplingSettings? sampling, string field)
     {
         Check(sampling is not null, field, "is required.");
         if (sampling is null)
             return this;
-        return Check(sampling.MaxNewTokens > 0, field + ".max_new_tokens", $"is {sampling.MaxNewTokens}; it must be positive.")
-            .Check(sampling.Temperature >= 0 && double.IsFinite(sampling.Temperature), field + ".temperature", $"is {sampling.Temperature}; it must be >= 0.")
-            .Check(sampling.TopP is > 0 and <= 1, field + ".top_p", $"is {sampling.TopP}; it must be in (0, 1].")
-            .Check(sampling.TopK >= 0, field + ".top_k", $"is {sampling.TopK}; it must be >= 0.")
+        return Settings(sampling.ToOptions().Problems(), field)
             .Check(sampling.BatchSize >= 0, field + ".batch_size", $"is {sampling.BatchSize}; it must be >= 0 (0: the default).");
     }
 
@@ -59,25 +64,8 @@ public sealed class FieldErrors
         Check(training is not null, field, "is required.");
         if (training is null)
             return this;
-        return Check(training.LearningRate > 0 && double.IsFinite(training.LearningRate), field + ".learning_rate", $"is {training.LearningRate}; it must be > 0.")
-            .Check(training.Epochs > 0, field + ".epochs", $"is {training.Epochs}; it must be positive.")
-            .Check(training.TokensPerBatch > 0, field + ".tokens_per_batch", $"is {training.TokensPerBatch}; it must be positive.")
-            .Check(training.WarmupSteps >= 0, field + ".warmup_steps", $"is {training.WarmupSteps}; it must be >= 0.")
-            .Check(training.MinLearningRateRatio is >= 0 and <= 1, field + ".min_learning_rate_ratio", $"is {training.MinLearningRateRatio}; it must be in [0, 1].")
-            .Check(training.MaxGradNorm >= 0, field + ".max_grad_norm", $"is {training.MaxGradNorm}; it must be >= 0.")
-            .Check(training.WeightDecay >= 0, field + ".weight_decay", $"is {training.WeightDecay}; it must be >= 0.")
-            .Lora(training.Lora, field + ".lora");
-    }
-
-    private FieldErrors Lora(Common.V1.LoraSettings? lora, string field)
-    {
-        if (lora is null)
-            return this;
-        return Check(lora.Rank >= 1, field + ".rank", $"is {lora.Rank}; it must be at least 1.")
-            .Check(lora.Alpha > 0 && double.IsFinite(lora.Alpha), field + ".alpha", $"is {lora.Alpha}; it must be > 0.")
-            .Check(lora.Dropout is >= 0 and < 1, field + ".dropout", $"is {lora.Dropout}; it must be in [0, 1).")
-            .Check(lora.TargetModules.All(Settings.LoraSettings.AllProjections.Contains), field + ".target_modules",
-                $"is [{string.Join(", ", lora.TargetModules)}]; each must be one of {string.Join(", ", Settings.LoraSettings.AllProjections)}.");
+        Settings(training.ToOptions().Problems(), field);
+        return training.Lora is null ? this : Settings(training.Lora.ToLibrary().Problems(), field + ".lora");
     }
 
     public FieldErrors Loss(LossSettings? loss, string field)
@@ -85,16 +73,10 @@ public sealed class FieldErrors
         Check(loss is not null, field, "is required.");
         if (loss is null)
             return this;
-        return Check(loss.Loss != PreferenceLoss.Unspecified, field + ".loss", "is required.")
-            .Check(loss.Beta > 0 && double.IsFinite(loss.Beta), field + ".beta", $"is {loss.Beta}; it must be > 0.")
-            .Check(loss.Gamma >= 0, field + ".gamma", $"is {loss.Gamma}; it must be >= 0.")
-            .Check(loss.LabelSmoothing is >= 0 and < 0.5, field + ".label_smoothing", $"is {loss.LabelSmoothing}; it must be in [0, 0.5).")
-            .Check(loss.Alpha >= 0 && loss.Lambda >= 0 && loss.Delta >= 0, field, "alpha, lambda and delta must be >= 0.")
-            .Check(loss.ChosenNllWeight >= 0 && double.IsFinite(loss.ChosenNllWeight), field + ".chosen_nll_weight", $"is {loss.ChosenNllWeight}; it must be >= 0.")
-            .Check(loss.ChosenPenaltyWeight >= 0 && double.IsFinite(loss.ChosenPenaltyWeight), field + ".chosen_penalty_weight",
-                $"is {loss.ChosenPenaltyWeight}; it must be >= 0.")
-            .Check(loss.ChosenPenaltyWeight == 0 || loss.Loss == PreferenceLoss.Dpo, field + ".chosen_penalty_weight",
-                $"is {loss.ChosenPenaltyWeight}; DPOP's penalty applies to PREFERENCE_LOSS_DPO only, not {loss.Loss}.");
+        if (loss.Loss == PreferenceLoss.Unspecified)
+            return Check(false, field + ".loss", "is required.");
+        var (name, settings) = loss.ToOptions();
+        return Settings(settings.Problems().Concat(settings.ProblemsWith(name)), field);
     }
 
     public FieldErrors Templates(PromptTemplates? templates, string field)

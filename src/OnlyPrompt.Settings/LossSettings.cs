@@ -29,35 +29,29 @@ public sealed record LossSettings
     public double DesirableWeight { get; init; } = 1.0;
     public double UndesirableWeight { get; init; } = 1.0;
 
-    public void Validate()
+    public void Validate() => SettingProblem.ThrowFirst(Problems());
+
+    public IEnumerable<SettingProblem> Problems()
     {
-        static void Positive(double value, string name)
-        {
-            if (!(value > 0) || double.IsInfinity(value))
-                throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive number.");
-        }
-        static void NonNegative(double value, string name)
-        {
-            if (!(value >= 0) || double.IsInfinity(value))
-                throw new ArgumentOutOfRangeException(name, value, $"{name} must be >= 0.");
-        }
-        Positive(Beta, nameof(Beta));
+        if (!(Beta > 0) || double.IsInfinity(Beta))
+            yield return new(nameof(Beta), Beta, "it must be > 0");
         if (!(LabelSmoothing is >= 0 and < 0.5))
-            throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "LabelSmoothing must be in [0, 0.5).");
-        NonNegative(Gamma, nameof(Gamma));
-        NonNegative(Alpha, nameof(Alpha));
-        NonNegative(Lambda, nameof(Lambda));
-        NonNegative(Delta, nameof(Delta));
-        NonNegative(ChosenNllWeight, nameof(ChosenNllWeight));
-        NonNegative(ChosenPenaltyWeight, nameof(ChosenPenaltyWeight));
-        NonNegative(DesirableWeight, nameof(DesirableWeight));
-        NonNegative(UndesirableWeight, nameof(UndesirableWeight));
+            yield return new(nameof(LabelSmoothing), LabelSmoothing, "it must be in [0, 0.5)");
+        foreach (var (name, value) in new[]
+        {
+            (nameof(Gamma), Gamma), (nameof(Alpha), Alpha), (nameof(Lambda), Lambda), (nameof(Delta), Delta), (nameof(ChosenNllWeight), ChosenNllWeight),
+            (nameof(ChosenPenaltyWeight), ChosenPenaltyWeight), (nameof(DesirableWeight), DesirableWeight), (nameof(UndesirableWeight), UndesirableWeight),
+        })
+            if (!(value >= 0) || double.IsInfinity(value))
+                yield return new(name, value, "it must be >= 0");
     }
 
     /// <summary>The settings that only some losses read: DPOP's penalty belongs to DPO.</summary>
-    public void CheckAppliesTo(PreferenceLoss loss)
+    public void CheckAppliesTo(PreferenceLoss loss) => SettingProblem.ThrowFirst(ProblemsWith(loss));
+
+    public IEnumerable<SettingProblem> ProblemsWith(PreferenceLoss loss)
     {
         if (ChosenPenaltyWeight > 0 && loss != PreferenceLoss.Dpo)
-            throw new ArgumentException($"ChosenPenaltyWeight (DPOP) applies to DPO only, not to {loss}.", nameof(ChosenPenaltyWeight));
+            yield return new(nameof(ChosenPenaltyWeight), ChosenPenaltyWeight, $"DPOP's penalty applies to DPO only, not to {loss}", OutOfRange: false);
     }
 }

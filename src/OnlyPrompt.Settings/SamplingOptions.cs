@@ -20,17 +20,19 @@ public sealed record SamplingOptions
     /// distribution before temperature and truncation, as OpenAI-compatible servers do.</summary>
     public int? LogProbs { get; init; }
 
-    public void Validate()
+    public void Validate() => SettingProblem.ThrowFirst(Problems());
+
+    public IEnumerable<SettingProblem> Problems()
     {
         if (MaxNewTokens <= 0)
-            throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "MaxNewTokens must be positive.");
-        if (Temperature < 0 || double.IsNaN(Temperature))
-            throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "Temperature must be >= 0.");
-        if (TopP is <= 0 or > 1 || double.IsNaN(TopP))
-            throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "TopP must be in (0, 1].");
+            yield return new(nameof(MaxNewTokens), MaxNewTokens, "it must be positive");
+        if (!(Temperature >= 0) || double.IsInfinity(Temperature))
+            yield return new(nameof(Temperature), Temperature, "it must be >= 0");
+        if (!(TopP is > 0 and <= 1))
+            yield return new(nameof(TopP), TopP, "it must be in (0, 1]");
         if (TopK < 0)
-            throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "TopK must be >= 0.");
+            yield return new(nameof(TopK), TopK, "it must be >= 0");
         if (LogProbs is < 0 or > 20)
-            throw new ArgumentOutOfRangeException(nameof(LogProbs), LogProbs, "LogProbs must be in 0..20.");
+            yield return new(nameof(LogProbs), LogProbs, "it must be in 0..20");
     }
 }

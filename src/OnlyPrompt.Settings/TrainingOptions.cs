@@ -39,34 +39,40 @@ public sealed record TrainingOptions
     /// <summary>Compute in bf16 with fp32 master weights and optimizer state (<see cref="MasterWeights"/>); the model ends fp32.</summary>
     public bool MixedPrecision { get; init; }
 
-    public void Validate()
+    public void Validate() => SettingProblem.ThrowFirst(Problems());
+
+    public IEnumerable<SettingProblem> Problems()
     {
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive number.");
+            yield return new(nameof(LearningRate), LearningRate, "it must be > 0");
         if (WarmupSteps < 0)
-            throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, "WarmupSteps must be >= 0.");
+            yield return new(nameof(WarmupSteps), WarmupSteps, "it must be >= 0");
         if (!(MinLearningRateRatio is >= 0 and <= 1))
-            throw new ArgumentOutOfRangeException(nameof(MinLearningRateRatio), MinLearningRateRatio, "MinLearningRateRatio must be in [0, 1].");
+            yield return new(nameof(MinLearningRateRatio), MinLearningRateRatio, "it must be in [0, 1]");
         if (!(WeightDecay >= 0))
-            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be >= 0.");
-        if (!(Beta1 is >= 0 and < 1) || !(Beta2 is >= 0 and < 1))
-            throw new ArgumentOutOfRangeException(nameof(Beta1), $"Beta1 ({Beta1}) and Beta2 ({Beta2}) must be in [0, 1).");
+            yield return new(nameof(WeightDecay), WeightDecay, "it must be >= 0");
+        if (!(Beta1 is >= 0 and < 1))
+            yield return new(nameof(Beta1), Beta1, "it must be in [0, 1)");
+        if (!(Beta2 is >= 0 and < 1))
+            yield return new(nameof(Beta2), Beta2, "it must be in [0, 1)");
         if (!(Epsilon > 0))
-            throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon must be positive.");
+            yield return new(nameof(Epsilon), Epsilon, "it must be > 0");
         if (!(MaxGradNorm >= 0))
-            throw new ArgumentOutOfRangeException(nameof(MaxGradNorm), MaxGradNorm, "MaxGradNorm must be >= 0.");
+            yield return new(nameof(MaxGradNorm), MaxGradNorm, "it must be >= 0");
         if (GradientAccumulationSteps <= 0)
-            throw new ArgumentOutOfRangeException(nameof(GradientAccumulationSteps), GradientAccumulationSteps, "GradientAccumulationSteps must be positive.");
+            yield return new(nameof(GradientAccumulationSteps), GradientAccumulationSteps, "it must be positive");
         if (Epochs <= 0)
-            throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be positive.");
+            yield return new(nameof(Epochs), Epochs, "it must be positive");
         if (MaxSteps is <= 0)
-            throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be positive when set.");
+            yield return new(nameof(MaxSteps), MaxSteps, "it must be positive when set");
         if (TokensPerBatch <= 0)
-            throw new ArgumentOutOfRangeException(nameof(TokensPerBatch), TokensPerBatch, "TokensPerBatch must be positive.");
-        if (EvalEverySteps < 0 || CheckpointEverySteps < 0)
-            throw new ArgumentOutOfRangeException(nameof(EvalEverySteps), "EvalEverySteps and CheckpointEverySteps must be >= 0.");
+            yield return new(nameof(TokensPerBatch), TokensPerBatch, "it must be positive");
+        if (EvalEverySteps < 0)
+            yield return new(nameof(EvalEverySteps), EvalEverySteps, "it must be >= 0");
+        if (CheckpointEverySteps < 0)
+            yield return new(nameof(CheckpointEverySteps), CheckpointEverySteps, "it must be >= 0");
         if (CheckpointEverySteps > 0 && string.IsNullOrWhiteSpace(CheckpointDirectory))
-            throw new ArgumentException("CheckpointDirectory is required when CheckpointEverySteps > 0.", nameof(CheckpointDirectory));
+            yield return new(nameof(CheckpointDirectory), CheckpointDirectory, "it is required when CheckpointEverySteps > 0", OutOfRange: false);
     }
 
     /// <summary>The learning rate of optimizer step <paramref name="step"/> (0-based) out of <paramref name="totalSteps"/>.</summary>

@@ -15,13 +15,15 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
         spec.Rounds[0].RejectedScore = 12;
         spec.Rounds[2].RejectedScore = 5; // not above round 2's 5
         spec.Rounds[1].Train.Training.LearningRate = 0;
+        spec.Rounds[1].Train.Training.Epochs = 0; // every broken rule of one settings record is named, not only the first
         spec.Sampling.TopP = 1.5;
         spec.Templates.Rejected = "no placeholder";
 
         var error = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "bad-spec" }).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        foreach (var field in new[] { "spec.rounds[0].rejected_score", "spec.rounds[2].rejected_score", "spec.rounds[1].train.training.learning_rate", "spec.sampling.top_p", "spec.templates.rejected" })
+        foreach (var field in new[] { "spec.rounds[0].rejected_score", "spec.rounds[2].rejected_score", "spec.rounds[1].train.training.learning_rate: is 0; it must be > 0.",
+                     "spec.rounds[1].train.training.epochs: is 0; it must be positive.", "spec.sampling.top_p: is 1.5; it must be in (0, 1].", "spec.templates.rejected" })
             Assert.Contains(field, error.Status.Detail);
         await Assert.ThrowsAsync<RpcException>(() => stack.Client.GetRunAsync(new GetRunRequest { RunId = "bad-spec" }).ResponseAsync);
     }
@@ -46,7 +48,7 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
             Assert.Contains(field, error.Status.Detail);
         Assert.Contains("spec.rounds[0].nll_after_chosen_prefix: is set, but train.loss.chosen_nll_weight is 0", error.Status.Detail);
         Assert.Contains("spec.rounds[1].nll_after_chosen_prefix: is set on a self_judge round", error.Status.Detail);
-        Assert.Contains("spec.rounds[2].train.loss.chosen_penalty_weight: is 5; DPOP's penalty applies to PREFERENCE_LOSS_DPO only", error.Status.Detail);
+        Assert.Contains("spec.rounds[2].train.loss.chosen_penalty_weight: is 5; DPOP's penalty applies to DPO only", error.Status.Detail);
     }
 
     [Fact]
