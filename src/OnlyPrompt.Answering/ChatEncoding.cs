@@ -6,7 +6,7 @@ namespace OnlyPrompt.Answering;
 
 /// <summary>
 /// Turns text records into token records the way the model sees them: the instruction as a user turn after the
-/// turns before it (<paramref name="context"/>, if any), the answer closed by the end-of-turn token.
+/// turns before it (a record's context, if any), the answer closed by the end-of-turn token.
 /// </summary>
 public sealed class ChatEncoding(PretrainedModel model)
 {

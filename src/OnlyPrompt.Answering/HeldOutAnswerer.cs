@@ -2,7 +2,6 @@ using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Model;
-using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Answering;

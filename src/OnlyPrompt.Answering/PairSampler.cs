@@ -1,6 +1,5 @@
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
-using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Answering;

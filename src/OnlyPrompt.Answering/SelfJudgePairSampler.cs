@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
-using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Answering;

@@ -6,9 +6,9 @@ using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Scoring;
+using OnlyPrompt.Settings;
 using TorchSharp;
 using static TorchSharp.torch;
-using OnlyPrompt.Settings;
 
 if (OnlyPrompt.Model.GlibcMallocTuning.RerunWithSettingsIfNeeded(args) is { } exitCode)
     return exitCode;

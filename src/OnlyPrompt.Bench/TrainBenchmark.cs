@@ -1,11 +1,10 @@
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Lora;
+using OnlyPrompt.Settings;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
-using OnlyPrompt.Training.Losses;
 using TorchSharp;
 using static TorchSharp.torch;
-using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Bench;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Grpc.Core;
 using OnlyPrompt.Orchestrator.V1;
-using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
 using OnlyPrompt.Worlds;
 

@@ -3,7 +3,6 @@ using OnlyPrompt.Datasets;
 using OnlyPrompt.Evaluator.V1;
 using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Orchestrator.V1;
-using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
 using OnlyPrompt.Worlds;
 using LossSettings = OnlyPrompt.Settings.LossSettings;

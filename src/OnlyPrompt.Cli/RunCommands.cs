@@ -1,10 +1,8 @@
 using Google.Protobuf;
 using Grpc.Core;
 using OnlyPrompt.Orchestrator.V1;
-using OnlyPrompt.Services;
 using OnlyPrompt.Storage;
 using OnlyPrompt.Worlds;
-using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorClient;
 
 namespace OnlyPrompt.Cli;
 

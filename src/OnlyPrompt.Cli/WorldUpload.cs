@@ -1,4 +1,3 @@
-using OnlyPrompt.Common.V1;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
 using OnlyPrompt.Worlds;

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using ParquetSharp;
-using ParquetSharp.Schema;
 
 namespace OnlyPrompt.Datasets;
 

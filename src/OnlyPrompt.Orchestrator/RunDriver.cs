@@ -3,7 +3,6 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using OnlyPrompt.Orchestrator.Reporting;
 using OnlyPrompt.Orchestrator.V1;
-using OnlyPrompt.Storage;
 
 namespace OnlyPrompt.Orchestrator;
 

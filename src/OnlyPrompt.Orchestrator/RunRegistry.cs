@@ -1,9 +1,8 @@
-using Microsoft.Extensions.Options;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
 using OnlyPrompt.Orchestrator.V1;
-using OnlyPrompt.Storage;
 
 namespace OnlyPrompt.Orchestrator;
 

@@ -36,7 +36,7 @@ public sealed record TrainingOptions
     /// <summary>Write a resumable checkpoint every this many steps (0: none) into CheckpointDirectory/step-N.</summary>
     public int CheckpointEverySteps { get; init; }
     public string? CheckpointDirectory { get; init; }
-    /// <summary>Compute in bf16 with fp32 master weights and optimizer state (<see cref="MasterWeights"/>); the model ends fp32.</summary>
+    /// <summary>Compute in bf16 with fp32 master weights and optimizer state (the Trainer keeps them); the model ends fp32.</summary>
     public bool MixedPrecision { get; init; }
 
     public void Validate() => SettingProblem.ThrowFirst(Problems());

@@ -9,9 +9,8 @@ using OnlyPrompt.Storage;
 using OnlyPrompt.Trainer.V1;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
-using OnlyPrompt.Training.Losses;
-using SftObjective = OnlyPrompt.Training.Loop.SftObjective;
 using PreferenceObjective = OnlyPrompt.Training.Loop.PreferenceObjective;
+using SftObjective = OnlyPrompt.Training.Loop.SftObjective;
 
 namespace OnlyPrompt.Trainer;
 

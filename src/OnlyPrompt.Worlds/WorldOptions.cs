@@ -1,4 +1,3 @@
-using OnlyPrompt.Method.Data;
 namespace OnlyPrompt.Worlds;
 
 /// <summary>Sizes and mix of the generated world.</summary>

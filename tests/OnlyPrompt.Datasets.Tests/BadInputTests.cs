@@ -1,4 +1,3 @@
-using System.Text.Json;
 
 namespace OnlyPrompt.Datasets.Tests;
 

@@ -1,13 +1,9 @@
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Checkpoints;
-using OnlyPrompt.Model.Configuration;
-using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Scoring;
 using OnlyPrompt.Model.Tokenization;
 using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Worlds;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OnlyPrompt.Experiment.Tests;

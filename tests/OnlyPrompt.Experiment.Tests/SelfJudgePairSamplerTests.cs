@@ -1,5 +1,4 @@
 using OnlyPrompt.Answering;
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Settings;

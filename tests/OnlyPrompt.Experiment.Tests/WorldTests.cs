@@ -3,7 +3,6 @@ using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Method.Scores;
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Checkpoints;
-using OnlyPrompt.Model.Tokenization;
 using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Experiment.Tests;

@@ -1,7 +1,7 @@
 using OnlyPrompt.Model.Tests.Support;
-using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Model.Tokenization;
 using OnlyPrompt.Model.Tokenization.Jinja;
+using OnlyPrompt.TestSupport.Models;
 
 namespace OnlyPrompt.Model.Tests;
 

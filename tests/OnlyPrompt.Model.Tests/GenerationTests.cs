@@ -1,9 +1,9 @@
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Model.Scoring;
 using OnlyPrompt.Model.Tokenization;
+using OnlyPrompt.Settings;
 using OnlyPrompt.TestSupport.Models;
 using static TorchSharp.torch;
-using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Model.Tests;
 

@@ -1,7 +1,6 @@
 using OnlyPrompt.Model.Configuration;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.TestSupport.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OnlyPrompt.Model.Tests;

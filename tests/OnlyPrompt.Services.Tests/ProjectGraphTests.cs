@@ -1,6 +1,5 @@
 using System.Reflection;
 using OnlyPrompt.Orchestrator;
-using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Services.Tests;
 

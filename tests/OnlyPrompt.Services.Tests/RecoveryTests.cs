@@ -1,7 +1,6 @@
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
-using OnlyPrompt.Storage;
 using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorClient;
 
 namespace OnlyPrompt.Services.Tests;

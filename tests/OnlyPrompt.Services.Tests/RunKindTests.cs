@@ -1,5 +1,4 @@
 using OnlyPrompt.Cli;
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;

@@ -1,5 +1,4 @@
 using OnlyPrompt.Cli;
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Services.Tests;

@@ -1,5 +1,4 @@
 using OnlyPrompt.Cli;
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Model;
 using OnlyPrompt.Orchestrator;

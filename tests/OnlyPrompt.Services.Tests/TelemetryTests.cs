@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using OnlyPrompt.ServiceDefaults;
 using OnlyPrompt.Services.Tests.Support;
 using OpenTelemetry;
 using OpenTelemetry.Trace;

@@ -3,7 +3,6 @@ using OnlyPrompt.Common.V1;
 using OnlyPrompt.Filter.V1;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
-using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Services.Tests.Support;
 using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Trainer.V1;

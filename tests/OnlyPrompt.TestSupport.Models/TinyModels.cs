@@ -1,6 +1,5 @@
 using OnlyPrompt.Model.Configuration;
 using OnlyPrompt.Model.Llama;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OnlyPrompt.TestSupport.Models;

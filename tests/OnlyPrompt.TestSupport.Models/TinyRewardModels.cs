@@ -1,9 +1,7 @@
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Configuration;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Worlds;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OnlyPrompt.TestSupport.Models;

@@ -1,7 +1,4 @@
-using OnlyPrompt.Model.Configuration;
 using OnlyPrompt.Model.Llama;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace OnlyPrompt.TestSupport.Models;
 

@@ -1,9 +1,9 @@
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Lora;
 using OnlyPrompt.Model.Scoring;
+using OnlyPrompt.Settings;
 using OnlyPrompt.TestSupport.Models;
 using static TorchSharp.torch;
-using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Training.Tests;
 

@@ -2,11 +2,11 @@ using System.Text.Json.Nodes;
 using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Lora;
+using OnlyPrompt.Settings;
 using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
 using static TorchSharp.torch;
-using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Training.Tests;
 

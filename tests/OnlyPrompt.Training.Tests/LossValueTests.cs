@@ -1,6 +1,6 @@
+using OnlyPrompt.Settings;
 using OnlyPrompt.Training.Losses;
 using static TorchSharp.torch;
-using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Training.Tests;
 

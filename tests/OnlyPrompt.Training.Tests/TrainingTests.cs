@@ -1,13 +1,13 @@
 using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Scoring;
+using OnlyPrompt.Settings;
 using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
 using OnlyPrompt.Training.Losses;
 using TorchSharp;
 using static TorchSharp.torch;
-using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Training.Tests;
 

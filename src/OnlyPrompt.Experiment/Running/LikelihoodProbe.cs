@@ -3,7 +3,6 @@ using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Scoring;
-using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Experiment.Running;
 

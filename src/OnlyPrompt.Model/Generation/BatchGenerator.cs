@@ -1,6 +1,6 @@
 using OnlyPrompt.Model.Llama;
-using static TorchSharp.torch;
 using OnlyPrompt.Settings;
+using static TorchSharp.torch;
 
 namespace OnlyPrompt.Model.Generation;
 

@@ -1,7 +1,7 @@
 using OnlyPrompt.Model.Llama;
+using OnlyPrompt.Settings;
 using TorchSharp;
 using static TorchSharp.torch;
-using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Model.Generation;
 

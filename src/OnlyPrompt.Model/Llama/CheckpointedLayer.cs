@@ -1,5 +1,5 @@
-using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
+using static TorchSharp.torch;
 
 namespace OnlyPrompt.Model.Llama;
 

@@ -1,5 +1,4 @@
 using OnlyPrompt.Model.Configuration;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace OnlyPrompt.Model.Llama;

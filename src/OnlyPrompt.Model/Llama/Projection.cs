@@ -1,8 +1,7 @@
-using OnlyPrompt.Model.Lora;
+using OnlyPrompt.Settings;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Model.Llama;
 

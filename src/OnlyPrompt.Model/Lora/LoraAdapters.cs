@@ -2,8 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Llama;
-using static TorchSharp.torch;
 using OnlyPrompt.Settings;
+using static TorchSharp.torch;
 
 namespace OnlyPrompt.Model.Lora;
 

@@ -1,6 +1,6 @@
 using OnlyPrompt.Model.Llama;
-using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
+using static TorchSharp.torch;
 
 namespace OnlyPrompt.Model.Scoring;
 

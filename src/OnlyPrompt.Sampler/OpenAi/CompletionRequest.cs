@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Model.Tokenization;
 using OnlyPrompt.Settings;
 

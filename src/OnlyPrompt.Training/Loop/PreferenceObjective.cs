@@ -1,15 +1,15 @@
 using OnlyPrompt.Model.Configuration;
 using OnlyPrompt.Model.Llama;
+using OnlyPrompt.Settings;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Losses;
 using static TorchSharp.torch;
-using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Training.Loop;
 
 /// <summary>
 /// A DPO-family loss on preference pairs. Reference log-probs come from the pairs when cached, otherwise from
-/// <paramref name="liveReference"/> run without gradients on the same batch.
+/// the live reference model (a constructor argument) run without gradients on the same batch.
 /// </summary>
 public sealed class PreferenceObjective : ITrainingObjective<PreferencePair>
 {

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using OnlyPrompt.Model.Llama;
-using TorchSharp;
+using OnlyPrompt.Settings;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Training.Loop;
 

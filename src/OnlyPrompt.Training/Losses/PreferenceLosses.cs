@@ -1,5 +1,5 @@
-using static TorchSharp.torch;
 using OnlyPrompt.Settings;
+using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
 namespace OnlyPrompt.Training.Losses;

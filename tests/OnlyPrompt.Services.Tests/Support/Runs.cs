@@ -1,6 +1,5 @@
 using Grpc.Core;
 using OnlyPrompt.Cli;
-using OnlyPrompt.Experiment.Running;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
 using OnlyPrompt.Worlds;

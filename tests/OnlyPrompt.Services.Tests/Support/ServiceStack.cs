@@ -1,6 +1,5 @@
 using Azure.Storage.Blobs;
 using OnlyPrompt.Orchestrator;
-using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
 using OrchestratorClient = OnlyPrompt.Orchestrator.V1.Orchestrator.OrchestratorClient;
 
