@@ -20,7 +20,8 @@ public static class CliCommands
         Text("--round-loss", "the rounds' loss: dpo, ipo, simpo, ...", "LOSS"),
         Text("--round-beta", "the rounds' beta", "B"),
         Text("--round-nll", "weight of an NLL term on the chosen answers (RPO)", "A"),
-        Text("--nll-context", "plain, or chosen-prefix: the NLL term scores each chosen answer after the 10/10 prompt it was sampled with", "CONTEXT"),
+        Text("--nll-context", "plain, or chosen-prefix: the NLL term scores each chosen answer after the 10/10 prompt it was sampled with",
+            "CONTEXT"),
         Text("--round-dpop", "DPOP's penalty on chosen answers below the reference (DPO only)", "LAMBDA"),
         Text("--round-epochs", "epochs over each round's pairs", "N"),
         Text("--round-batch-tokens", "each round's token budget per batch", "N"),
@@ -44,13 +45,15 @@ public static class CliCommands
             Flag("--no-reuse", "compute every stage even when a committed stage of any run has the same key"),
         ];
 
-        var run = new Command("run", "start a run on the orchestrator and watch it: a preset world, your own model and data (--model), or a spec file (--spec)");
+        var run = new Command("run",
+            "start a run on the orchestrator and watch it: a preset world, your own model and data (--model), or a spec file (--spec)");
         Add(run, preset, rounds, runFlags, client,
         [
             Text("--kind", "only-prompting (default), self-rewarding, fixed-gap, offline-dpo, offline-simpo, chosen-prefix, adaptive-gap", "KIND"),
             Text("--id", "the run's id (default: a new one)", "RUN"),
             Flag("--detach", "start the run and return"),
-            Text("--spec", "a RunSpec in protobuf JSON (// comment lines); references without a container are local files, uploaded by content hash", "FILE.json"),
+            Text("--spec", "a RunSpec in protobuf JSON (// comment lines); references without a container are local files, uploaded by content hash",
+                "FILE.json"),
             Text("--model", "your Hugging Face model folder", "DIR"),
             Text("--sft", "SFT data (JSON Lines or Parquet in TRL's shapes); without it the model is the SFT model", "FILE"),
             Text("--preferences", "seed preferences for the offline initialisation; without them it is skipped", "FILE"),
@@ -113,7 +116,8 @@ public static class CliCommands
     }
 
     // Values are read as text and parsed by Arguments, in the invariant culture and with errors that name the option.
-    public static Option<string> Text(string name, string description, string valueName) => new(name) { Description = description, HelpName = valueName };
+    public static Option<string> Text(string name, string description, string valueName) =>
+        new(name) { Description = description, HelpName = valueName };
 
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
 

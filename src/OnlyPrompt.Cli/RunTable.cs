@@ -22,7 +22,8 @@ public sealed class RunTable(TextWriter output)
         }
         if (stage.Name == StageNames.Initialise)
         {
-            output.WriteLine($"initialise: base model weights {stage.Checkpoint.Container}/{stage.Checkpoint.Prefix} ({stage.Seconds:F0}s){Reused(stage)}");
+            var weights = stage.Checkpoint;
+            output.WriteLine($"initialise: base model weights {weights.Container}/{weights.Prefix} ({stage.Seconds:F0}s){Reused(stage)}");
             return;
         }
         if (stage.Name == StageNames.Report)

@@ -35,8 +35,8 @@ public static class WorldUpload
             // The judge examples train with the SFT data, so the self-rewarding baseline's policy can grade answers.
             return new GivenData
             {
-                BaseModel = model.Result.Reference, BaseModelWeightSeed = written.WeightSeed, SftData = { blobs[0], blobs[1] }, PreferenceData = blobs[2], Prompts = blobs[3],
-                EvalSet = blobs[4], RoundAnswers = blobs[5],
+                BaseModel = model.Result.Reference, BaseModelWeightSeed = written.WeightSeed,
+                SftData = { blobs[0], blobs[1] }, PreferenceData = blobs[2], Prompts = blobs[3], EvalSet = blobs[4], RoundAnswers = blobs[5],
             };
         }
         finally

@@ -19,8 +19,9 @@ public enum StageKind
 }
 
 /// <summary>
-/// The stages a spec implies, in order: prepare, the base model's weights when it is given without them, SFT and its evaluation, the offline initialisation and its evaluation
-/// (or, with neither, an evaluation of the base model), sample, filter, train, evaluate per round, and the report.
+/// The stages a spec implies, in order: prepare, the base model's weights when it is given without them, SFT and its
+/// evaluation, the offline initialisation and its evaluation (or, with neither, an evaluation of the base model), sample,
+/// filter, train, evaluate per round, and the report.
 /// </summary>
 public static class RunPlan
 {

@@ -61,7 +61,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         return await OnceAsync(run, stage, [request], async token => new StageRecord
         {
             Checkpoint = (await calls.CallAsync($"{run.RunId} {stage.Name}",
-                (deadline, call) => clients.Trainer.InitialiseModelAsync(request, deadline: deadline, cancellationToken: call).ResponseAsync, token)).Checkpoint,
+                (deadline, call) => clients.Trainer.InitialiseModelAsync(request, deadline: deadline, cancellationToken: call).ResponseAsync, token))
+                .Checkpoint,
         }, cancellation);
     }
 

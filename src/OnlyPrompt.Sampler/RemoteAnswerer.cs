@@ -25,7 +25,8 @@ public sealed record RemoteGenerationSettings(Uri BaseUrl, string? Model, string
     }
 
     public RemoteAnswerer Answerer(HttpClient http, Common.V1.CheckpointRef policy, CancellationToken cancellation) =>
-        new(new OpenAiChatClient(http, new OpenAiEndpoint(BaseUrl, Model ?? $"{policy.Container}/{policy.Prefix}", ApiKey), Concurrency), cancellation);
+        new(new OpenAiChatClient(http, new OpenAiEndpoint(BaseUrl, Model ?? $"{policy.Container}/{policy.Prefix}", ApiKey), Concurrency),
+            cancellation);
 }
 
 /// <summary>

@@ -10,7 +10,8 @@ using OnlyPrompt.Services;
 namespace OnlyPrompt.Sampler;
 
 /// <summary>Chosen/rejected pairs (the only-prompting labeller) and plain answers, written to blob storage.</summary>
-public sealed class SamplerService(ModelStore models, Datasets datasets, ComputeGate gate, IHttpClientFactory http, RemoteGenerationSettings? remote = null) : V1.Sampler.SamplerBase
+public sealed class SamplerService(ModelStore models, Datasets datasets, ComputeGate gate, IHttpClientFactory http,
+    RemoteGenerationSettings? remote = null) : V1.Sampler.SamplerBase
 {
     public override async Task SamplePairs(SamplePairsRequest request, IServerStreamWriter<SamplePairsEvent> responses, ServerCallContext context)
     {

@@ -49,7 +49,10 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
             writeAlongside?.Invoke(local);
         }, container, prefix, cancellation);
 
-    /// <summary>Uploads and verifies the checkpoint that <paramref name="write"/> writes into a fresh folder, and keeps that folder as the cache entry.</summary>
+    /// <summary>
+    /// Uploads and verifies the checkpoint that <paramref name="write"/> writes into a fresh folder, and keeps that folder
+    /// as the cache entry.
+    /// </summary>
     public async Task<CheckpointRef> SaveAsync(Action<string> write, string container, string prefix, CancellationToken cancellation)
     {
         var local = work.NewTemporaryDirectory();

@@ -39,8 +39,9 @@ public sealed record LossSettings
             yield return new(nameof(LabelSmoothing), LabelSmoothing, "it must be in [0, 0.5)");
         foreach (var (name, value) in new[]
         {
-            (nameof(Gamma), Gamma), (nameof(Alpha), Alpha), (nameof(Lambda), Lambda), (nameof(Delta), Delta), (nameof(ChosenNllWeight), ChosenNllWeight),
-            (nameof(ChosenPenaltyWeight), ChosenPenaltyWeight), (nameof(DesirableWeight), DesirableWeight), (nameof(UndesirableWeight), UndesirableWeight),
+            (nameof(Gamma), Gamma), (nameof(Alpha), Alpha), (nameof(Lambda), Lambda), (nameof(Delta), Delta),
+            (nameof(ChosenNllWeight), ChosenNllWeight), (nameof(ChosenPenaltyWeight), ChosenPenaltyWeight),
+            (nameof(DesirableWeight), DesirableWeight), (nameof(UndesirableWeight), UndesirableWeight),
         })
             if (!(value >= 0) || double.IsInfinity(value))
                 yield return new(name, value, "it must be >= 0");
@@ -52,6 +53,7 @@ public sealed record LossSettings
     public IEnumerable<SettingProblem> ProblemsWith(PreferenceLoss loss)
     {
         if (ChosenPenaltyWeight > 0 && loss != PreferenceLoss.Dpo)
-            yield return new(nameof(ChosenPenaltyWeight), ChosenPenaltyWeight, $"DPOP's penalty applies to DPO only, not to {loss}", OutOfRange: false);
+            yield return new(nameof(ChosenPenaltyWeight), ChosenPenaltyWeight, $"DPOP's penalty applies to DPO only, not to {loss}",
+                OutOfRange: false);
     }
 }

@@ -22,7 +22,9 @@ public sealed record SettingProblem(string Property, object? Value, string Rule,
         if (problems.FirstOrDefault() is not { } first)
             return;
         var message = $"{first.Property} {first.Problem}";
-        throw first.OutOfRange ? new ArgumentOutOfRangeException(first.Property, first.Value, message) : new ArgumentException(message, first.Property);
+        throw first.OutOfRange
+            ? new ArgumentOutOfRangeException(first.Property, first.Value, message)
+            : new ArgumentException(message, first.Property);
     }
 
     private static string Format(object? value) => value switch

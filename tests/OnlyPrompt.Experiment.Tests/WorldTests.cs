@@ -217,7 +217,8 @@ public class WorldTests
     {
         using var dir = new TempDirectory();
         var world = new WorldGenerator(Small).Generate();
-        BaseModelWriter.Write(dir.File("config"), new TinyModelOptions { Dim = 32, Layers = 1 }, world.Sft.SelectMany(r => new[] { r.Prompt, r.Completion }));
+        BaseModelWriter.Write(dir.File("config"), new TinyModelOptions { Dim = 32, Layers = 1 },
+            world.Sft.SelectMany(r => new[] { r.Prompt, r.Completion }));
         Assert.False(File.Exists(dir.File("config/model.safetensors")), "the weights are initialised where libtorch runs");
         LlamaCheckpoint.SaveInitialised(dir.File("config"), dir.File("model"), seed: 1);
         using var model = PretrainedModel.Load(dir.File("model"));

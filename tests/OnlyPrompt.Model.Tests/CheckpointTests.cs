@@ -236,11 +236,18 @@ public class CheckpointTests
         using var dir = new TempDirectory();
         LlamaConfig[] configs =
         [
-            new() { Architecture = "Qwen2ForCausalLM", ModelType = "qwen2", VocabSize = 48, HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 2,
-                NumAttentionHeads = 4, NumKeyValueHeads = 2, HeadDim = 4, AttentionQkvBias = true, SlidingWindow = 8, EosTokenIds = [2, 3], TieWordEmbeddings = true },
-            new() { VocabSize = 48, HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 2, HeadDim = 8,
+            new()
+            {
+                Architecture = "Qwen2ForCausalLM", ModelType = "qwen2", VocabSize = 48, HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 2,
+                NumAttentionHeads = 4, NumKeyValueHeads = 2, HeadDim = 4, AttentionQkvBias = true, SlidingWindow = 8, EosTokenIds = [2, 3],
+                TieWordEmbeddings = true,
+            },
+            new()
+            {
+                VocabSize = 48, HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 2, HeadDim = 8,
                 RopeScaling = new Llama3RopeScaling(8, 1, 4, 64), AttentionQkvBias = true, AttentionOutputBias = true, MlpBias = true, BosTokenId = 1,
-                EosTokenIds = [2], PadTokenId = 0, TorchDtype = "bfloat16", RmsNormEps = 1e-5, RopeTheta = 500000 },
+                EosTokenIds = [2], PadTokenId = 0, TorchDtype = "bfloat16", RmsNormEps = 1e-5, RopeTheta = 500000,
+            },
             new() { Architecture = "MistralForSequenceClassification", ModelType = "mistral", VocabSize = 48, HiddenSize = 16, IntermediateSize = 24,
                 NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1, HeadDim = 8, SlidingWindow = 32, NumLabels = 1 },
         ];
@@ -265,7 +272,8 @@ public class CheckpointTests
         Assert.Contains("at hidden_size", error.Message);
         Assert.Contains("line 2", error.Message);
         File.WriteAllText(config, text.Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": 0"));
-        Assert.Contains("field 'num_hidden_layers' must be a positive integer", Assert.Throws<ModelFormatException>(() => LlamaCheckpoint.Load(dir.Path)).Message);
+        Assert.Contains("field 'num_hidden_layers' must be a positive integer", Assert.Throws<ModelFormatException>(() =>
+            LlamaCheckpoint.Load(dir.Path)).Message);
         File.WriteAllText(config, text.Replace("\"hidden_act\": \"silu\"", "\"hidden_act\": \"gelu\""));
         Assert.Contains("hidden_act 'gelu' is not supported", Assert.Throws<ModelFormatException>(() => LlamaCheckpoint.Load(dir.Path)).Message);
     }

@@ -63,7 +63,8 @@ public class ModelForwardTests
         Assert.Equal(0f, (model.call(TinyModels.Ids(beyond), null, null)[0, last] - original).abs().max().item<float>());
         var within = (long[])tokens.Clone();
         within[last - reach] = 40;
-        Assert.True((model.call(TinyModels.Ids(within), null, null)[0, last] - original).abs().max().item<float>() > 1e-4f, "a token inside the window must count");
+        Assert.True((model.call(TinyModels.Ids(within), null, null)[0, last] - original).abs().max().item<float>() > 1e-4f,
+            "a token inside the window must count");
     }
 
     [Fact]

@@ -38,7 +38,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         var reward = WriteModelAndData(files);
         var log = new StringWriter();
 
-        var spec = await ModelDataRun.PrepareAsync(Cli.Arguments.For("run", Arguments(files, reward, "user-data")), stack.Store, log, CancellationToken.None);
+        var spec = await ModelDataRun.PrepareAsync(Cli.Arguments.For("run", Arguments(files, reward, "user-data")), stack.Store, log,
+            CancellationToken.None);
 
         Assert.Contains("--sft: 8 SFT rows, conversational (messages), from train_sft.parquet", log.ToString());
         Assert.Contains("--preferences: 6 preference rows, conversational with implicit prompt, with scores, from prefs.jsonl", log.ToString());
@@ -79,7 +80,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
 
         // The same files again: nothing is uploaded twice, and the references are the same.
         var again = new StringWriter();
-        var respec = await ModelDataRun.PrepareAsync(Cli.Arguments.For("run", Arguments(files, reward, "user-data")), stack.Store, again, CancellationToken.None);
+        var respec = await ModelDataRun.PrepareAsync(Cli.Arguments.For("run", Arguments(files, reward, "user-data")), stack.Store, again,
+            CancellationToken.None);
         Assert.DoesNotContain("uploaded to", again.ToString());
         Assert.Equal(spec.Given, respec.Given);
         Assert.Equal(spec.Evaluation.RewardModel, respec.Evaluation.RewardModel);
@@ -141,7 +143,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
             """{"prompt": "p", "chosen": [{"role": "user", "content": "p"}, {"role": "assistant", "content": "c"}], "rejected": [{"role": "user", "content": "p"}, {"role": "assistant", "content": 3}]}""" + "\n");
 
         var error = await Assert.ThrowsAsync<UsageException>(() =>
-            ModelDataRun.PrepareAsync(Cli.Arguments.For("run", Arguments(files, reward, "never-written")), stack.Store, TextWriter.Null, CancellationToken.None));
+            ModelDataRun.PrepareAsync(Cli.Arguments.For("run", Arguments(files, reward, "never-written")), stack.Store, TextWriter.Null,
+                CancellationToken.None));
 
         Assert.Equal("--preferences: prefs.jsonl, row 7, column 'rejected': message 1 has content that is a number, not a string.", error.Message);
         Assert.Null(await stack.Store.TryDescribeAsync("never-written", "uploads"));
@@ -196,7 +199,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
     {
         using var files = new TempDirectory();
         var reward = WriteModelAndData(files);
-        var spec = await ModelDataRun.PrepareAsync(Cli.Arguments.For("run", [.. Arguments(files, reward, "user-data"), "--lora", "8", "--lora-targets", "q_proj,v_proj", "--checkpointing"]),
+        var spec = await ModelDataRun.PrepareAsync(Cli.Arguments.For("run", [.. Arguments(files, reward, "user-data"), "--lora", "8",
+            "--lora-targets", "q_proj,v_proj", "--checkpointing"]),
             stack.Store, TextWriter.Null, CancellationToken.None);
 
         var trainings = new[] { spec.Sft, spec.Offline.Training }.Concat(spec.Rounds.Select(r => r.Train.Training)).ToList();

@@ -13,7 +13,8 @@ public sealed class OpenAiRetryTests
     private static OpenAiChatClient Client(ScriptedJudge judge)
     {
         var services = new ServiceCollection().AddOpenAiHttpClient(o => o.Retry.Delay = TimeSpan.FromMilliseconds(50)).BuildServiceProvider();
-        return new OpenAiChatClient(services.GetRequiredService<IHttpClientFactory>().CreateOpenAiClient(), new OpenAiEndpoint(judge.BaseUrl, "judge"));
+        return new OpenAiChatClient(services.GetRequiredService<IHttpClientFactory>().CreateOpenAiClient(),
+            new OpenAiEndpoint(judge.BaseUrl, "judge"));
     }
 
     [Fact]

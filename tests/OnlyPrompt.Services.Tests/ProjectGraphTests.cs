@@ -25,7 +25,8 @@ public class ProjectGraphTests
     [InlineData(typeof(Filter.FilterApp))]
     [InlineData(typeof(Trainer.TrainerApp))]
     [InlineData(typeof(Evaluator.EvaluatorApp))]
-    public void NoServiceKnowsTheDefaultWorld(Type app) => Assert.Empty(Reachable(app.Assembly).Intersect(["OnlyPrompt.Experiment", "OnlyPrompt.Worlds"]));
+    public void NoServiceKnowsTheDefaultWorld(Type app) =>
+        Assert.Empty(Reachable(app.Assembly).Intersect(["OnlyPrompt.Experiment", "OnlyPrompt.Worlds"]));
 
     [Fact]
     public void TheServiceDefaultsHoldNoDomainCode() =>

@@ -6,7 +6,8 @@ namespace OnlyPrompt.Services.Tests;
 /// <summary>The round options of <c>onlyprompt run</c> and <c>experiment</c> reach the RunSpec the Orchestrator gets.</summary>
 public sealed class RunOptionsTests
 {
-    private static ExperimentOptions Apply(params string[] args) => RunOptions.Apply(Arguments.For("run", args), ExperimentOptions.Preset("smoke", 1));
+    private static ExperimentOptions Apply(params string[] args) =>
+        RunOptions.Apply(Arguments.For("run", args), ExperimentOptions.Preset("smoke", 1));
 
     [Fact]
     public void The_NLL_context_and_DPOPs_penalty_reach_every_round_of_the_spec()
@@ -37,7 +38,8 @@ public sealed class CommandLineTests
     {
         Assert.Contains("'--schedul'", Assert.Throws<UsageException>(() => Arguments.For("run", "--schedul", "3,5")).Message);
         Assert.Contains("'--seed'", Assert.Throws<UsageException>(() => Arguments.For("run", "--seed")).Message);
-        Assert.Contains("--seed: 'x' is not valid", Assert.Throws<UsageException>(() => Arguments.For("run", "--seed", "x").Integer("--seed")).Message);
+        Assert.Contains("--seed: 'x' is not valid",
+            Assert.Throws<UsageException>(() => Arguments.For("run", "--seed", "x").Integer("--seed")).Message);
         Assert.Throws<UsageException>(() => Arguments.For("list", "--preset", "smoke")); // a client command takes no world
     }
 

@@ -22,8 +22,13 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
         var error = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "bad-spec" }).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        foreach (var field in new[] { "spec.rounds[0].rejected_score", "spec.rounds[2].rejected_score", "spec.rounds[1].train.training.learning_rate: is 0; it must be > 0.",
-                     "spec.rounds[1].train.training.epochs: is 0; it must be positive.", "spec.sampling.top_p: is 1.5; it must be in (0, 1].", "spec.templates.rejected" })
+        string[] fields =
+        [
+            "spec.rounds[0].rejected_score", "spec.rounds[2].rejected_score", "spec.rounds[1].train.training.learning_rate: is 0; it must be > 0.",
+            "spec.rounds[1].train.training.epochs: is 0; it must be positive.", "spec.sampling.top_p: is 1.5; it must be in (0, 1].",
+            "spec.templates.rejected",
+        ];
+        foreach (var field in fields)
             Assert.Contains(field, error.Status.Detail);
         await Assert.ThrowsAsync<RpcException>(() => stack.Client.GetRunAsync(new GetRunRequest { RunId = "bad-spec" }).ResponseAsync);
     }

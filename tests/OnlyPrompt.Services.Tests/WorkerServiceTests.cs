@@ -108,10 +108,12 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     {
         using var files = new TempDirectory();
         var options = ExperimentOptions.Preset("smoke", 4);
-        BaseModelWriter.Write(files.File("config"), options.Model, ExperimentVocabulary.Texts(new WorldGenerator(options.World).Generate(), options.Templates));
+        BaseModelWriter.Write(files.File("config"), options.Model, ExperimentVocabulary.Texts(new WorldGenerator(options.World).Generate(),
+            options.Templates));
         var config = await stack.Store.UploadDirectoryAsync(Container, "weightless", files.File("config"));
         var client = new TrainerClient(stack.Trainer.Channel);
-        InitialiseModelRequest Request(long seed, string prefix) => new() { Config = config, Seed = seed, OutputContainer = Container, OutputPrefix = prefix };
+        InitialiseModelRequest Request(long seed, string prefix) =>
+            new() { Config = config, Seed = seed, OutputContainer = Container, OutputPrefix = prefix };
 
         var first = (await client.InitialiseModelAsync(Request(5, "initialised-a"))).Checkpoint;
         var again = (await client.InitialiseModelAsync(Request(5, "initialised-b"))).Checkpoint;

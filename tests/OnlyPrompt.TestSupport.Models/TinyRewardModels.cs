@@ -19,7 +19,8 @@ public static class TinyRewardModels
         {
             var options = ExperimentOptions.Preset("smoke", 1);
             var world = new WorldGenerator(options.World).Generate();
-            BaseModelWriter.Write(tokenizerSource, new TinyModelOptions { Dim = 32, Layers = 1, Heads = 2, KvHeads = 1 }, ExperimentVocabulary.Texts(world, options.Templates));
+            BaseModelWriter.Write(tokenizerSource, new TinyModelOptions { Dim = 32, Layers = 1, Heads = 2, KvHeads = 1 },
+                ExperimentVocabulary.Texts(world, options.Templates));
         }
         var config = LlamaConfig.Load(Path.Combine(tokenizerSource, LlamaCheckpoint.ConfigFile)) with
         {

@@ -89,7 +89,8 @@ public class LoraTests
     public void Bad_settings_are_refused_naming_the_field()
     {
         using var model = TinyModels.Create();
-        Assert.Contains("Rank is 0", Assert.Throws<ArgumentOutOfRangeException>(() => LoraAdapters.Attach(model, Rank4 with { Rank = 0 }, 1)).Message);
+        Assert.Contains("Rank is 0",
+            Assert.Throws<ArgumentOutOfRangeException>(() => LoraAdapters.Attach(model, Rank4 with { Rank = 0 }, 1)).Message);
         Assert.Contains("lm_head", Assert.Throws<ArgumentException>(() => LoraAdapters.Attach(model, Rank4 with { TargetModules = ["lm_head"] }, 1)).Message);
     }
 }

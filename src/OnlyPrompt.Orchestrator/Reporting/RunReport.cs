@@ -28,8 +28,10 @@ public sealed class RunReport(BlobStore store)
             ["quality.png"] = Charts.Lines("Held-out quality", "stage", "quality",
                 [Series(ScorerName(run), evaluated.Select(s => s.Evaluation.MeanQuality))], labels),
             ["win-rates.png"] = Charts.Lines("Win rates over the SFT model", "stage", "percent",
-                [Series("win rate", evaluated.Select(s => Metric(s, "win_rate/sft"))), Series("LC win rate", evaluated.Select(s => Metric(s, "lc_win_rate/sft")))],
-                labels),
+                [
+                    Series("win rate", evaluated.Select(s => Metric(s, "win_rate/sft"))),
+                    Series("LC win rate", evaluated.Select(s => Metric(s, "lc_win_rate/sft"))),
+                ], labels),
             // The paper's Figure 3: mean score by requested score, one line per evaluated stage.
             ["calibration.png"] = Charts.Lines("Quality by requested score", "requested score", "quality",
                 evaluated.Where(s => s.Evaluation.Calibration.Count > 0).Select(s => new Series(StageNames.Evaluated(s.Name),

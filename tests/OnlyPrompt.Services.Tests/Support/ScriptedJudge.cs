@@ -39,7 +39,8 @@ public sealed class ScriptedJudge : IAsyncDisposable
             {
                 if (refusal.RetryAfterSeconds is { } seconds)
                     context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Results.Json(new JsonObject { ["error"] = new JsonObject { ["message"] = $"scripted {refusal.Status}" } }, statusCode: refusal.Status);
+                return Results.Json(new JsonObject { ["error"] = new JsonObject { ["message"] = $"scripted {refusal.Status}" } },
+                    statusCode: refusal.Status);
             }
             var request = (await JsonNode.ParseAsync(context.Request.Body))!;
             var user = (string)request["messages"]!.AsArray().Last()!["content"]!;
