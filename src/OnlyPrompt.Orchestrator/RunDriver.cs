@@ -17,68 +17,21 @@ public sealed class RunDriver(RunManifestStore manifests, StageRunner stages, Ru
     public async Task DriveAsync(string runId, CancellationToken cancelledByClient, CancellationToken shutdown)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancelledByClient, shutdown);
-        var cancellation = linked.Token;
-        var stored = await manifests.TryReadAsync(runId, shutdown) ?? throw new InvalidOperationException($"run {runId} has no manifest.");
-        if (IsFinished(stored.Run.State))
+        if (await BeginAsync(runId, shutdown) is not { } stored)
             return;
-        var run = stored.Run.Clone();
-        run.State = RunState.Running;
-        run.Attempts++;
-        run.UpdatedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
-        try
-        {
-            stored = await manifests.WriteAsync(run, stored.ETag, shutdown);
-        }
-        catch (ManifestConflictException)
-        {
-            log.LogInformation("run {Run}: another orchestrator took it up first", runId);
-            return;
-        }
-
+        var run = stored.Run;
         using var runActivity = OrchestratorTelemetry.Source.StartActivity("run");
         runActivity?.SetTag("onlyprompt.run", runId);
         runActivity?.SetTag("onlyprompt.attempt", run.Attempts);
-        Activity? roundActivity = null;
-        var currentRound = 0;
+        using var rounds = new RoundActivities(runActivity);
         string? currentStage = null;
         try
         {
-            foreach (var stage in RunPlan.For(run.Spec))
+            foreach (var stage in RunPlan.For(run.Spec).Where(planned => run.Stages.All(committed => committed.Name != planned.Name)))
             {
-                if (run.Stages.Any(s => s.Name == stage.Name))
-                    continue;
-                if (stage.Round != currentRound)
-                {
-                    roundActivity?.Dispose();
-                    roundActivity = null;
-                    if (stage.Round > 0)
-                    {
-                        roundActivity = OrchestratorTelemetry.Source.StartActivity($"round {stage.Round}", ActivityKind.Internal, runActivity?.Context ?? default);
-                        roundActivity?.SetTag("onlyprompt.round", stage.Round);
-                        roundActivity?.SetTag("onlyprompt.rejected_score", RejectedScores.For(run, stage.Round));
-                    }
-                    currentRound = stage.Round;
-                }
+                rounds.Enter(stage.Round, run);
                 currentStage = stage.Name;
-                using var stageActivity = OrchestratorTelemetry.Source.StartActivity(stage.Name, ActivityKind.Internal, (roundActivity ?? runActivity)?.Context ?? default);
-                hub.Publish(new RunEvent { RunId = runId, StageStarted = stage.Name });
-                var clock = Stopwatch.StartNew();
-                var record = await stages.RunAsync(run, stage, p => hub.Publish(new RunEvent { RunId = runId, StageProgress = p }), cancellation);
-                record.Seconds = clock.Elapsed.TotalSeconds;
-                record.CommittedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
-                Tag(stageActivity, record);
-                if (stage.Kind == StageKind.Report && record.Files.TryGetValue(RunReport.MarkdownFile, out var report))
-                    runActivity?.SetTag("onlyprompt.report", $"{report.Container}/{report.Name}");
-
-                run = run.Clone();
-                run.Stages.Add(record);
-                run.UpdatedAt = record.CommittedAt;
-                stored = await manifests.WriteAsync(run, stored.ETag, CancellationToken.None);
-                OrchestratorTelemetry.StagesCommitted.Add(1);
-                OrchestratorTelemetry.StageSeconds.Record(record.Seconds, new KeyValuePair<string, object?>("stage", stage.Kind.ToString()));
-                if (stage.Kind == StageKind.Sample)
-                    OrchestratorTelemetry.PairsPerSecond.Record(record.Metrics[StageMetrics.Pairs] / record.Seconds);
-                hub.Publish(new RunEvent { RunId = runId, StageCommitted = record });
+                (run, stored) = await CommitStageAsync(run, stored, stage, rounds.Current, runActivity, linked.Token);
             }
             run.State = RunState.Succeeded;
         }
@@ -92,7 +45,8 @@ public sealed class RunDriver(RunManifestStore manifests, StageRunner stages, Ru
             log.LogInformation("run {Run}: stopping at {Stage} for shutdown; the next orchestrator resumes it", runId, currentStage);
             return;
         }
-        catch (Exception e) when (cancelledByClient.IsCancellationRequested && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        catch (Exception e) when (cancelledByClient.IsCancellationRequested
+                                  && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
         {
             run.State = RunState.Cancelled;
             run.Error = $"cancelled by a client during {currentStage}.";
@@ -104,11 +58,55 @@ public sealed class RunDriver(RunManifestStore manifests, StageRunner stages, Ru
             run.Error = $"{currentStage}: {(e is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : e.Message)}";
             runActivity?.SetStatus(ActivityStatusCode.Error, run.Error);
         }
-        finally
-        {
-            roundActivity?.Dispose();
-        }
+        rounds.Dispose();
         await FinishAsync(run, stored);
+    }
+
+    // Marks the run RUNNING for this attempt; null when it is finished or another orchestrator took it up first.
+    private async Task<StoredRun?> BeginAsync(string runId, CancellationToken shutdown)
+    {
+        var stored = await manifests.TryReadAsync(runId, shutdown) ?? throw new InvalidOperationException($"run {runId} has no manifest.");
+        if (IsFinished(stored.Run.State))
+            return null;
+        var run = stored.Run.Clone();
+        run.State = RunState.Running;
+        run.Attempts++;
+        run.UpdatedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
+        try
+        {
+            return await manifests.WriteAsync(run, stored.ETag, shutdown);
+        }
+        catch (ManifestConflictException)
+        {
+            log.LogInformation("run {Run}: another orchestrator took it up first", runId);
+            return null;
+        }
+    }
+
+    // Runs one stage under its span and commits its record with an ETag-conditional write.
+    private async Task<(Run Run, StoredRun Stored)> CommitStageAsync(Run run, StoredRun stored, PlannedStage stage, Activity? parent,
+        Activity? runActivity, CancellationToken cancellation)
+    {
+        using var stageActivity = OrchestratorTelemetry.Source.StartActivity(stage.Name, ActivityKind.Internal, parent?.Context ?? default);
+        hub.Publish(new RunEvent { RunId = run.RunId, StageStarted = stage.Name });
+        var clock = Stopwatch.StartNew();
+        var record = await stages.RunAsync(run, stage, p => hub.Publish(new RunEvent { RunId = run.RunId, StageProgress = p }), cancellation);
+        record.Seconds = clock.Elapsed.TotalSeconds;
+        record.CommittedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
+        Tag(stageActivity, record);
+        if (stage.Kind == StageKind.Report && record.Files.TryGetValue(RunReport.MarkdownFile, out var report))
+            runActivity?.SetTag("onlyprompt.report", $"{report.Container}/{report.Name}");
+
+        run = run.Clone();
+        run.Stages.Add(record);
+        run.UpdatedAt = record.CommittedAt;
+        stored = await manifests.WriteAsync(run, stored.ETag, CancellationToken.None);
+        OrchestratorTelemetry.StagesCommitted.Add(1);
+        OrchestratorTelemetry.StageSeconds.Record(record.Seconds, new KeyValuePair<string, object?>("stage", stage.Kind.ToString()));
+        if (stage.Kind == StageKind.Sample)
+            OrchestratorTelemetry.PairsPerSecond.Record(record.Metrics[StageMetrics.Pairs] / record.Seconds);
+        hub.Publish(new RunEvent { RunId = run.RunId, StageCommitted = record });
+        return (run, stored);
     }
 
     private async Task FinishAsync(Run run, StoredRun stored)
@@ -137,5 +135,34 @@ public sealed class RunDriver(RunManifestStore manifests, StageRunner stages, Ru
             activity.SetTag("onlyprompt." + name, value);
         foreach (var (rule, count) in record.Removed)
             activity.SetTag("onlyprompt.removed." + rule, count);
+    }
+}
+
+/// <summary>The span of the round being driven: a stage of round k runs under "round k", a stage outside the rounds under the run.</summary>
+internal sealed class RoundActivities(Activity? runActivity) : IDisposable
+{
+    private int round;
+    private Activity? activity;
+
+    /// <summary>The parent of the next stage's span.</summary>
+    public Activity? Current => activity ?? runActivity;
+
+    public void Enter(int stageRound, Run run)
+    {
+        if (stageRound == round)
+            return;
+        Dispose();
+        round = stageRound;
+        if (round == 0)
+            return;
+        activity = OrchestratorTelemetry.Source.StartActivity($"round {round}", ActivityKind.Internal, runActivity?.Context ?? default);
+        activity?.SetTag("onlyprompt.round", round);
+        activity?.SetTag("onlyprompt.rejected_score", RejectedScores.For(run, round));
+    }
+
+    public void Dispose()
+    {
+        activity?.Dispose();
+        activity = null;
     }
 }

@@ -10,15 +10,6 @@ namespace OnlyPrompt.Services.Tests;
 /// <summary>Stages keyed by their inputs are computed once across runs; each test has its own storage, so nothing is reused from elsewhere.</summary>
 public sealed class StageReuseTests : OwnStorage
 {
-    private readonly List<IAsyncDisposable> services = [];
-
-    public override async Task DisposeAsync()
-    {
-        foreach (var service in Enumerable.Reverse(services))
-            await service.DisposeAsync();
-        await base.DisposeAsync();
-    }
-
     [Fact]
     public async Task Runs_that_differ_in_a_round_share_the_stages_before_it_by_reference_and_a_changed_setting_or_seed_shares_nothing_after_it()
     {
@@ -86,8 +77,7 @@ public sealed class StageReuseTests : OwnStorage
     [Fact]
     public async Task When_the_run_computing_a_shared_stage_crashes_the_waiting_run_takes_it_over_after_the_lease()
     {
-        var (sampler, filter, trainer, evaluator) = await StartWorkersAsync();
-        string[] orchestratorSettings = [.. Settings("orchestrator"), .. ServiceStack.WorkerAddresses(sampler, filter, trainer, evaluator)];
+        string[] orchestratorSettings = [.. Settings("orchestrator"), .. await StartWorkersAsync()];
         var spec = await Runs.SmokeAsync(Store, seed: 6);
         spec.Rounds.Clear();
         spec.Offline = null;
@@ -97,8 +87,7 @@ public sealed class StageReuseTests : OwnStorage
             await new OrchestratorClient(channel).StartRunAsync(new StartRunRequest { Spec = spec, RunId = "crashing" });
         var claim = await WaitForClaimAsync("crashing", "sft");
 
-        var waiting = await InProcessService.StartAsync(OrchestratorApp.Build, [.. orchestratorSettings, "--OnlyPrompt:ResumeOnStart", "false"]);
-        services.Add(waiting);
+        var waiting = Own(await InProcessService.StartAsync(OrchestratorApp.Build, [.. orchestratorSettings, "--OnlyPrompt:ResumeOnStart", "false"]));
         var client = new OrchestratorClient(waiting.Channel);
         await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "waiting" });
         await Runs.WaitForAsync(client, "waiting", r => r.Stages.Any(s => s.Name == "prepare"), TimeSpan.FromMinutes(2));
@@ -153,26 +142,6 @@ public sealed class StageReuseTests : OwnStorage
             await Task.Delay(50);
         }
         throw new TimeoutException($"{runId} never claimed {stage}.");
-    }
-
-    private async Task<InProcessService> StartStackAsync()
-    {
-        var (sampler, filter, trainer, evaluator) = await StartWorkersAsync();
-        var orchestrator = await InProcessService.StartAsync(OrchestratorApp.Build, [.. Settings("orchestrator"), .. ServiceStack.WorkerAddresses(sampler, filter, trainer, evaluator)]);
-        services.Add(orchestrator);
-        return orchestrator;
-    }
-
-    private async Task<(Uri Sampler, Uri Filter, Uri Trainer, Uri Evaluator)> StartWorkersAsync()
-    {
-        async Task<Uri> Start(Func<string[], Microsoft.AspNetCore.Builder.WebApplication> build, string name)
-        {
-            var service = await InProcessService.StartAsync(build, Settings(name));
-            services.Add(service);
-            return service.Address;
-        }
-        return (await Start(OnlyPrompt.Sampler.SamplerApp.Build, "sampler"), await Start(OnlyPrompt.Filter.FilterApp.Build, "filter"),
-            await Start(OnlyPrompt.Trainer.TrainerApp.Build, "trainer"), await Start(OnlyPrompt.Evaluator.EvaluatorApp.Build, "evaluator"));
     }
 
     // A short lease, so that taking over from a crashed run takes seconds.

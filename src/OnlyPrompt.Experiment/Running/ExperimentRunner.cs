@@ -178,7 +178,6 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
 /// <summary>The per-stage table printed as the experiment goes.</summary>
 public static class ReportTable
 {
-
     public static string Row(StageReport r)
     {
         string Count(FilterRule rule) => r.Removed is null ? "-" : r.Removed[rule].ToString(System.Globalization.CultureInfo.InvariantCulture);
