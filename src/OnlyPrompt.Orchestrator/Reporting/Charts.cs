@@ -62,10 +62,11 @@ public static class Charts
         return plot;
     }
 
+    // Beside the plot, not over it, so no legend hides a line or a bar.
     private static Plot Finish(Plot plot, int series)
     {
         if (series > 1)
-            plot.ShowLegend(Alignment.UpperLeft);
+            plot.ShowLegend(Edge.Right);
         return plot;
     }
 }
