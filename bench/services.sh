@@ -21,9 +21,10 @@ while [ $# -gt 0 ]; do
 done
 
 [ -f node_modules/azurite/dist/src/blob/main.js ] || npm ci --no-audit --no-fund
-dotnet build src/OnlyPrompt.Cli -c Release --nologo -v quiet -clp:NoSummary
+dotnet build src/OnlyPrompt.Lab -c Release --nologo -v quiet -clp:NoSummary
 dotnet build OnlyPrompt.AppHost -c Release --nologo -v quiet -clp:NoSummary
 onlyprompt=(dotnet src/OnlyPrompt.Cli/bin/Release/net10.0/onlyprompt.dll)
+lab=(dotnet src/OnlyPrompt.Lab/bin/Release/net10.0/onlyprompt-lab.dll)
 orchestrator=http://127.0.0.1:5170
 if "${onlyprompt[@]}" list --address "$orchestrator" >/dev/null 2>&1; then
   echo "an OnlyPrompt system already answers on $orchestrator: stop it first, so the benchmark measures its own" >&2
@@ -52,7 +53,7 @@ for i in $(seq 0 "$repeats"); do
   if [ "$i" -gt 0 ]; then
     start=$(date +%s.%N)
     MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1000000000 DOTNET_TieredCompilation=0 \
-      "${onlyprompt[@]}" experiment --preset "$preset" --seed 1 --out "$data/inprocess-$i" >"$data/inprocess-$i.log"
+      "${lab[@]}" experiment --preset "$preset" --seed 1 --out "$data/inprocess-$i" >"$data/inprocess-$i.log"
     t=$(seconds "$start")
     echo "{\"mode\": \"in-process\", \"preset\": \"$preset\", \"run\": $i, \"seconds\": $t}"
     inprocess_times+=("$t")

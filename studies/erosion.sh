@@ -10,9 +10,9 @@ out=${1:-.onlyprompt/erosion}
 seeds=${2:-1 2 3}
 variants=${3:-method nll-prefixed plain-dpo dpop half-lr two-epochs reference-initial temperature-0.7}
 mkdir -p "$out"
-dotnet build src/OnlyPrompt.Cli -c Release -v q -nologo > /dev/null
+dotnet build src/OnlyPrompt.Lab -c Release -v q -nologo > /dev/null
 preset=${PRESET:-default}
-cli="dotnet src/OnlyPrompt.Cli/bin/Release/net10.0/onlyprompt.dll experiment --preset $preset"
+cli="dotnet src/OnlyPrompt.Lab/bin/Release/net10.0/onlyprompt-lab.dll experiment --preset $preset"
 
 flags() {
   case $1 in
