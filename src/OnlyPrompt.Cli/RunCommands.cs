@@ -3,6 +3,7 @@ using Grpc.Core;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
 using OnlyPrompt.Worlds;
+using AnsiConsole = Spectre.Console.AnsiConsole;
 
 namespace OnlyPrompt.Cli;
 
@@ -84,10 +85,12 @@ public static class RunCommands
     public static string State(RunState state) => state.ToString().ToLowerInvariant();
 
     // Committed stages print once: a watch reopened after an orchestrator restart streams them again first.
-    private static async Task<int> WatchAsync(OrchestratorConnection connection, string runId, CancellationToken cancellation)
+    private static Task<int> WatchAsync(OrchestratorConnection connection, string runId, CancellationToken cancellation) =>
+        StageProgressDisplay.RunAsync(AnsiConsole.Console, terminal: !Console.IsOutputRedirected, display => WatchAsync(connection, runId, display, cancellation));
+
+    private static async Task<int> WatchAsync(OrchestratorConnection connection, string runId, StageProgressDisplay display, CancellationToken cancellation)
     {
-        var table = new RunTable(Console.Out);
-        var bar = new ProgressBar(Console.Error, enabled: !Console.IsErrorRedirected);
+        var table = new RunTable(display.Output);
         var printed = new HashSet<string>(StringComparer.Ordinal);
         table.WriteHeader();
         return await connection.Reconnect.CallAsync(async progress =>
@@ -99,16 +102,15 @@ public static class RunCommands
                 switch (runEvent.EventCase)
                 {
                     case RunEvent.EventOneofCase.StageProgress:
-                        bar.Show(runEvent.StageProgress);
+                        display.Show(runEvent.StageProgress);
                         break;
                     case RunEvent.EventOneofCase.StageCommitted when printed.Add(runEvent.StageCommitted.Name):
-                        bar.Clear();
+                        display.Done(runEvent.StageCommitted.Name);
                         table.Commit(runEvent.StageCommitted);
                         break;
                     case RunEvent.EventOneofCase.Finished:
-                        bar.Clear();
                         var run = runEvent.Finished;
-                        Console.WriteLine($"run {run.RunId}: {State(run.State)}{(run.Error.Length > 0 ? $" ({run.Error})" : "")}; " +
+                        display.Output.WriteLine($"run {run.RunId}: {State(run.State)}{(run.Error.Length > 0 ? $" ({run.Error})" : "")}; " +
                                           $"{run.Stages.Count} stages committed ({run.Stages.Count(s => s.ReusedFrom is not null)} reused) in {run.Attempts} attempt(s), {run.Stages.Sum(s => s.Seconds):F0}s of stage time; results in blob storage under runs/{run.RunId}/");
                         return run.State == RunState.Succeeded ? 0 : 1;
                 }
