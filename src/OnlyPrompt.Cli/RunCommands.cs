@@ -86,9 +86,11 @@ public static class RunCommands
 
     // Committed stages print once: a watch reopened after an orchestrator restart streams them again first.
     private static Task<int> WatchAsync(OrchestratorConnection connection, string runId, CancellationToken cancellation) =>
-        StageProgressDisplay.RunAsync(AnsiConsole.Console, terminal: !Console.IsOutputRedirected, display => WatchAsync(connection, runId, display, cancellation));
+        StageProgressDisplay.RunAsync(AnsiConsole.Console, terminal: !Console.IsOutputRedirected,
+            display => WatchAsync(connection, runId, display, cancellation));
 
-    private static async Task<int> WatchAsync(OrchestratorConnection connection, string runId, StageProgressDisplay display, CancellationToken cancellation)
+    private static async Task<int> WatchAsync(OrchestratorConnection connection, string runId, StageProgressDisplay display,
+        CancellationToken cancellation)
     {
         var table = new RunTable(display.Output);
         var printed = new HashSet<string>(StringComparer.Ordinal);

@@ -25,7 +25,8 @@ public sealed class StageProgressDisplay
         if (!terminal || !console.Profile.Capabilities.Interactive)
             return watch(new StageProgressDisplay(null, Console.Out));
         return console.Progress().AutoClear(true).HideCompleted(true)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                new RemainingTimeColumn())
             .StartAsync(context => watch(new StageProgressDisplay(context, new ConsoleLines(console))));
     }
 

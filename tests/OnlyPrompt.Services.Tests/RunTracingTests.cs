@@ -14,7 +14,8 @@ public sealed class RunTracingTests : OwnStorage
     public async Task A_run_is_traced_as_its_rounds_and_each_stage_under_its_round()
     {
         var spans = new ConcurrentBag<Activity>();
-        var orchestrator = OrchestratorTelemetry.Source.Name; // read first: the listener is asked about every source, this one included, as it is made
+        // Read first: the listener is asked about every source as it is made, this one included.
+        var orchestrator = OrchestratorTelemetry.Source.Name;
         using var listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == orchestrator,

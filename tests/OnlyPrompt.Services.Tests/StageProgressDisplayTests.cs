@@ -10,7 +10,8 @@ public class StageProgressDisplayTests
 {
     private static StageProgress Step(long done) => new()
     {
-        Stage = "round-1/train", Progress = new Progress { Done = done, Total = 40, Rate = 900, RateUnit = "tokens/s" }, Metrics = { ["loss"] = 0.6931 },
+        Stage = "round-1/train", Progress = new Progress { Done = done, Total = 40, Rate = 900, RateUnit = "tokens/s" },
+        Metrics = { ["loss"] = 0.6931 },
     };
 
     private const string Bar = "round-1/train 30/40 loss 0.6931 900 tokens/s";
