@@ -84,7 +84,7 @@ public static class CliCommands
             Text("--container", "the blob container your files go to", "NAME"),
             Text("--name", "the run's name", "NAME"),
         ]);
-        run.SetAction((result, _) => Run(() => RunCommands.RunAsync("run", new Arguments(result))));
+        SetAction(run, arguments => RunCommands.RunAsync("run", arguments));
 
         var compare = new Command("compare", "run every kind over the seeds (reusing finished runs) and print the paper's tables");
         Add(compare, preset[..1], rounds, runFlags, client,
@@ -93,7 +93,7 @@ public static class CliCommands
             Text("--kinds", "the run kinds (default: all)", "K1,K2,..."),
             Text("--out", "where the tables are written (default .onlyprompt/compare-PRESET.md)", "FILE"),
         ]);
-        compare.SetAction((result, _) => Run(() => CompareCommand.RunAsync(new Arguments(result))));
+        SetAction(compare, CompareCommand.RunAsync);
 
         var root = new RootCommand("OnlyPrompt: only-prompting self-rewarding online preference optimisation, a client of the services "
             + "(the in-process experiment is onlyprompt-lab)") { run, compare };
@@ -101,15 +101,15 @@ public static class CliCommands
         {
             var command = new Command(name, description) { RunId() };
             Add(command, client);
-            command.SetAction((result, _) => Run(() => RunCommands.RunAsync(name, new Arguments(result))));
+            SetAction(command, arguments => RunCommands.RunAsync(name, arguments));
             root.Subcommands.Add(command);
         }
         var list = new Command("list", "list the runs");
         Add(list, client);
-        list.SetAction((result, _) => Run(() => RunCommands.RunAsync("list", new Arguments(result))));
+        SetAction(list, arguments => RunCommands.RunAsync("list", arguments));
         var report = new Command("report", "save the run's report (Markdown and PNG plots) and print it") { RunId() };
         Add(report, client, [Text("--out", "the folder (default .onlyprompt/reports/RUN)", "DIR")]);
-        report.SetAction((result, _) => Run(() => ReportCommand.RunAsync(new Arguments(result))));
+        SetAction(report, ReportCommand.RunAsync);
         root.Subcommands.Add(list);
         root.Subcommands.Add(report);
         return root;
@@ -129,17 +129,25 @@ public static class CliCommands
             command.Options.Add(option);
     }
 
-    /// <summary>Runs a command, turning a usage error into its message and exit code 2.</summary>
-    public static async Task<int> Run(Func<Task<int>> command)
-    {
-        try
+    /// <summary>Runs <paramref name="run"/> on the command's parsed arguments, turning a usage error into its message and exit code 2.</summary>
+    public static void SetAction(Command command, Func<Arguments, Task<int>> run) =>
+        command.SetAction(async (result, _) =>
         {
-            return await command();
-        }
-        catch (UsageException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            return 2;
-        }
-    }
+            try
+            {
+                return await run(new Arguments(result));
+            }
+            catch (UsageException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+        });
+
+    /// <summary>
+    /// Parses and runs the command line. The commands handle Ctrl+C themselves (a watch stops watching, an experiment
+    /// stops between steps), so System.CommandLine's own handler is off.
+    /// </summary>
+    public static Task<int> InvokeAsync(RootCommand root, string[] args) =>
+        root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 }

@@ -1,4 +1,3 @@
 using OnlyPrompt.Cli;
 
-// The commands handle Ctrl+C themselves (a watch stops watching, an experiment stops between steps).
-return await CliCommands.Root().Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { ProcessTerminationTimeout = null });
+return await CliCommands.InvokeAsync(CliCommands.Root(), args);

@@ -24,7 +24,7 @@ public static class ExperimentCommand
             CliCommands.Text("--families", "the world's task families (default sort, alphabetize, dedupe)", "sort,max,..."),
             CliCommands.Text("--round-reference", "previous (the method), or initial: pi_0 as every round's reference (a study option)", "REFERENCE"),
         ]);
-        experiment.SetAction((result, _) => CliCommands.Run(() => Task.FromResult(Run(new Arguments(result)))));
+        CliCommands.SetAction(experiment, arguments => Task.FromResult(Run(arguments)));
         return experiment;
     }
 

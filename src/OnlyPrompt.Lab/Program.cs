@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OnlyPrompt.Cli;
 using OnlyPrompt.Lab;
 
 // The experiment trains and samples in this process, so it re-runs itself with libtorch's malloc settings.
@@ -6,5 +7,4 @@ if (OnlyPrompt.Model.GlibcMallocTuning.RerunWithSettingsIfNeeded(args) is { } ex
     return exitCode;
 
 var root = new RootCommand("OnlyPrompt lab: the method in this process, without the services") { ExperimentCommand.Create() };
-// The experiment handles Ctrl+C itself (it stops between steps).
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+return await CliCommands.InvokeAsync(root, args);
