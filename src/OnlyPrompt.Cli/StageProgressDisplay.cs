@@ -35,7 +35,7 @@ public sealed class StageProgressDisplay
         if (context is null || progress.Progress is not { Total: > 0 } p)
             return;
         if (!tasks.TryGetValue(progress.Stage, out var task))
-            tasks[progress.Stage] = task = context.AddTask(Markup.Escape(progress.Stage), maxValue: p.Total);
+            tasks[progress.Stage] = task = context.AddTask(Markup.Escape(progress.Stage));
         var loss = progress.Metrics.TryGetValue("loss", out var value) ? $" loss {value.ToString("F4", CultureInfo.InvariantCulture)}" : "";
         var rate = p.Rate > 0 ? $" {p.Rate.ToString("F0", CultureInfo.InvariantCulture)} {p.RateUnit}" : "";
         task.Description = Markup.Escape($"{progress.Stage} {p.Done}/{p.Total}{loss}{rate}");

@@ -50,9 +50,10 @@ public sealed class ExperimentRunner(ExperimentOptions options, string outputDir
     {
         options.Validate();
         var device = TorchRuntime.Configure(options.Device, options.Threads);
-        var files = WorldFiles.Write(Path.Combine(outputDirectory, "world"), options);
+        var worldDirectory = Path.Combine(outputDirectory, "world");
+        var files = WorldFiles.Write(worldDirectory, options);
         var world = files.World;
-        var baseModel = Path.Combine(outputDirectory, "world", "base");
+        var baseModel = Path.Combine(worldDirectory, "base");
         LlamaCheckpoint.SaveInitialised(files.BaseModelConfig, baseModel, files.WeightSeed);
         var sftDirectory = options.StartFromSft ?? baseModel;
         using var model = PretrainedModel.Load(sftDirectory, device);
