@@ -10,7 +10,7 @@
 #   ./run.sh compare --seeds 1,2,3   the method, its baselines and ablations over seeds: the paper's tables
 #   ./run.sh report RUN           save and print a finished run's report (Markdown and PNG plots)
 #   ./run.sh --keep-running ...   leave the system up afterwards (dashboard, further `onlyprompt` calls)
-#   ./run.sh --in-process ...     the same experiment in this process, without the services
+#   ./run.sh --in-process ...     the same run through the services hosted in one process, without the AppHost
 set -euo pipefail
 cd "$(dirname "$0")"
 

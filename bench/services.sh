@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# Benchmark: one experiment through the services (the AppHost: Azurite + five gRPC services, separate
-# processes) against the same experiment in-process, interleaved, on this machine. Prints one JSON line per
-# run and a summary line with medians and the services' overhead. Does its own set-up like run.sh.
+# Benchmark: one run through the AppHost's services (Azurite + five gRPC services, separate processes) against the
+# same run through the same services hosted in one process (onlyprompt-lab experiment), interleaved, on this machine,
+# every stage computed (--no-reuse). Prints one JSON line per run and a summary line with medians and the separate
+# processes' overhead. Does its own set-up like run.sh.
 #   bench/services.sh [--preset smoke|default] [--repeats N]
-# The first services run after start-up is reported as "cold" (each service loads libtorch then) and left out
-# of the medians; every in-process run is a fresh process, so its times include that process's start. The
-# in-process runs get the runtime settings the model services have (glibc malloc thresholds from the AppHost,
-# no tiered compilation from the services' project files), so both sides run the same code the same way.
+# The first AppHost run after start-up is reported as "cold" (each service loads libtorch then) and left out of the
+# medians; every one-process run is a fresh process, so its times include that process's start and Azurite's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,24 +41,23 @@ done
 
 seconds() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
 services_times=()
-inprocess_times=()
+one_process_times=()
 for i in $(seq 0 "$repeats"); do
   start=$(date +%s.%N)
-  "${onlyprompt[@]}" run --address "$orchestrator" --preset "$preset" --seed 1 >"$data/services-$i.log"
+  "${onlyprompt[@]}" run --address "$orchestrator" --preset "$preset" --seed 1 --no-reuse >"$data/services-$i.log"
   t=$(seconds "$start")
   kind=$([ "$i" -eq 0 ] && echo cold || echo warm)
   echo "{\"mode\": \"services\", \"preset\": \"$preset\", \"run\": $i, \"kind\": \"$kind\", \"seconds\": $t}"
   [ "$i" -gt 0 ] && services_times+=("$t")
   if [ "$i" -gt 0 ]; then
     start=$(date +%s.%N)
-    MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1000000000 DOTNET_TieredCompilation=0 \
-      "${lab[@]}" experiment --preset "$preset" --seed 1 --out "$data/inprocess-$i" >"$data/inprocess-$i.log"
+    "${lab[@]}" experiment --preset "$preset" --seed 1 --no-reuse --no-probes --storage "$data/lab-$i" --out "$data/one-process-$i" >"$data/one-process-$i.log"
     t=$(seconds "$start")
-    echo "{\"mode\": \"in-process\", \"preset\": \"$preset\", \"run\": $i, \"seconds\": $t}"
-    inprocess_times+=("$t")
+    echo "{\"mode\": \"one-process\", \"preset\": \"$preset\", \"run\": $i, \"seconds\": $t}"
+    one_process_times+=("$t")
   fi
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 s=$(median "${services_times[@]}")
-p=$(median "${inprocess_times[@]}")
-echo "{\"summary\": true, \"preset\": \"$preset\", \"services_median_seconds\": $s, \"in_process_median_seconds\": $p, \"overhead_percent\": $(awk -v s="$s" -v p="$p" 'BEGIN { printf "%.1f", 100 * (s - p) / p }')}"
+p=$(median "${one_process_times[@]}")
+echo "{\"summary\": true, \"preset\": \"$preset\", \"services_median_seconds\": $s, \"one_process_median_seconds\": $p, \"overhead_percent\": $(awk -v s="$s" -v p="$p" 'BEGIN { printf "%.1f", 100 * (s - p) / p }')}"

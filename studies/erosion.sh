@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The chosen-side erosion study (docs/experiments.md): the method and one variant per suspect, 3 seeds each, in-process.
-# Each seed's SFT is trained once (by the method's run) and the variants start from it (--from-sft).
+# The chosen-side erosion study (docs/experiments.md): the method and one variant per suspect, 3 seeds each, through the
+# services in one process (onlyprompt-lab experiment). Every run shares one storage folder, so the variants of a seed
+# take the method's SFT and initialisation by reference (the same stage keys) instead of training them again.
 # Usage: studies/erosion.sh [OUT] [SEEDS] [VARIANTS]   e.g. studies/erosion.sh .onlyprompt/erosion "1 2 3" "method nll-prefixed"
 # Prints one line per run, then per variant the mean over seeds with its standard error; each run's full log is
-# OUT/VARIANT-sSEED.log, its report OUT/VARIANT-sSEED/report.json. Runs already done (a report exists) are not redone.
+# OUT/VARIANT-sSEED.log, its report OUT/VARIANT-sSEED/report.md. Runs already done (a report exists) are not redone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-.onlyprompt/erosion}
@@ -29,18 +30,11 @@ flags() {
 }
 
 for seed in $seeds; do
-  sft="$out/method-s$seed/sft"
   for variant in $variants; do
     run="$out/$variant-s$seed"
-    [ -f "$run/report.json" ] && continue
-    from=""
-    [ "$variant" != method ] && from="--from-sft $sft"
-    if [ "$variant" != method ] && [ ! -f "$sft/index.json" ] && [ ! -f "$sft/config.json" ]; then
-      echo "$variant seed $seed: run the method first (its SFT is the start)" >&2; exit 2
-    fi
-    rm -rf "$run"
+    [ -f "$run/report.md" ] && continue
     # shellcheck disable=SC2046
-    $cli --seed "$seed" --out "$run" $from $(flags "$variant") > "$run.log" 2>&1
+    $cli --seed "$seed" --storage "$out/storage" --id "$variant-s$seed-$(date +%s)" --out "$run" $(flags "$variant") > "$run.log" 2>&1
     awk -v v="$variant" -v s="$seed" '
       /^(sft|init|round [0-9])/ { for (i = 2; i <= NF; i++) if ($i == "±") plain = plain " " $(i - 1) }
       /asked for 10 \/ 10/ { prefixed = prefixed " " $NF }

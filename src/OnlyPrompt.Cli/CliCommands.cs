@@ -28,6 +28,14 @@ public static class CliCommands
         Text("--temperature", "the rounds' sampling temperature", "T"),
     ];
 
+    /// <summary>The run spec's switches that every way of starting runs takes (read by <see cref="RunCommands.ReadFlags"/>).</summary>
+    public static Option[] RunFlags() =>
+    [
+        Flag("--stop-without-prefix-gap", "fail before a round whose policy answers no better with the 10/10 prefix than without"),
+        Flag("--keep-better-model", "a round worse than its reference beyond the interval hands the reference on"),
+        Flag("--no-reuse", "compute every stage even when a committed stage of any run has the same key"),
+    ];
+
     public static RootCommand Root()
     {
         var (preset, rounds) = (PresetOptions(), RoundOptions());
@@ -38,12 +46,7 @@ public static class CliCommands
             Text("--reconnect-seconds", "how long to wait for an orchestrator that went away (default 300)", "S"),
             Text("--blobs", "where results are read (or ONLYPROMPT_BLOBS; default: the local AppHost's Azurite)", "CONNECTION-STRING"),
         ];
-        Option[] runFlags =
-        [
-            Flag("--stop-without-prefix-gap", "fail before a round whose policy answers no better with the 10/10 prefix than without"),
-            Flag("--keep-better-model", "a round worse than its reference beyond the interval hands the reference on"),
-            Flag("--no-reuse", "compute every stage even when a committed stage of any run has the same key"),
-        ];
+        var runFlags = RunFlags();
 
         var run = new Command("run",
             "start a run on the orchestrator and watch it: a preset world, your own model and data (--model), or a spec file (--spec)");

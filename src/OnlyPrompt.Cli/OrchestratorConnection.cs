@@ -18,14 +18,19 @@ public sealed class OrchestratorConnection : IDisposable
     private readonly GrpcChannel channel;
     private readonly string? blobs;
 
-    public OrchestratorConnection(Arguments arguments)
+    public OrchestratorConnection(Arguments arguments) : this(
+        arguments.Text("--address") ?? Environment.GetEnvironmentVariable("ONLYPROMPT_ADDRESS") ?? DefaultAddress,
+        arguments.Text("--api-key") ?? Environment.GetEnvironmentVariable("ONLYPROMPT_API_KEY"),
+        arguments.Text("--blobs") ?? Environment.GetEnvironmentVariable("ONLYPROMPT_BLOBS"),
+        arguments.Integer("--reconnect-seconds") ?? 300)
     {
-        Address = arguments.Text("--address") ?? Environment.GetEnvironmentVariable("ONLYPROMPT_ADDRESS") ?? DefaultAddress;
-        var apiKey = arguments.Text("--api-key") ?? Environment.GetEnvironmentVariable("ONLYPROMPT_API_KEY");
-        blobs = arguments.Text("--blobs") ?? Environment.GetEnvironmentVariable("ONLYPROMPT_BLOBS");
-        var reconnectSeconds = arguments.Integer("--reconnect-seconds") ?? 300;
+    }
+
+    public OrchestratorConnection(string address, string? apiKey, string? blobs, int reconnectSeconds)
+    {
         if (reconnectSeconds < 0)
             throw new UsageException($"--reconnect-seconds: {reconnectSeconds} must be >= 0.");
+        (Address, this.blobs) = (address, blobs);
         Reconnect = new Reconnect(TimeSpan.FromSeconds(reconnectSeconds), Console.Error, Address);
         channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
         Client = new OrchestratorClient(channel);

@@ -14,18 +14,9 @@ public static class ReportCommand
         output ??= Path.Combine(".onlyprompt", "reports", runId);
         try
         {
-            var run = (await connection.Client.GetRunAsync(new GetRunRequest { RunId = runId }, connection.Headers)).Run;
-            var report = run.Stages.FirstOrDefault(s => s.Name == StageNames.Report);
-            if (report is null)
-            {
-                Console.Error.WriteLine($"run {runId} has no report yet ({RunCommands.State(run.State)}, {run.Stages.Count} stages committed); it is written when the run's last stage is done.");
+            if (await SaveAsync(connection, runId, output) is not { } markdown)
                 return 1;
-            }
-            var store = connection.Store();
-            Directory.CreateDirectory(output);
-            foreach (var (name, blob) in report.Files)
-                await store.DownloadFileAsync(blob, Path.Combine(output, name));
-            Console.WriteLine(await File.ReadAllTextAsync(Path.Combine(output, "report.md")));
+            Console.WriteLine(await File.ReadAllTextAsync(markdown));
             Console.WriteLine($"saved with its pictures in {Path.GetFullPath(output)}");
             return 0;
         }
@@ -34,5 +25,22 @@ public static class ReportCommand
             Console.Error.WriteLine($"{connection.Address}: {e.StatusCode}: {e.Status.Detail}");
             return 1;
         }
+    }
+
+    /// <summary>Downloads the run's report files into <paramref name="output"/>; returns the Markdown's path, or null (said why) when the run has none yet.</summary>
+    public static async Task<string?> SaveAsync(OrchestratorConnection connection, string runId, string output)
+    {
+        var run = (await connection.Client.GetRunAsync(new GetRunRequest { RunId = runId }, connection.Headers)).Run;
+        var report = run.Stages.FirstOrDefault(s => s.Name == StageNames.Report);
+        if (report is null)
+        {
+            Console.Error.WriteLine($"run {runId} has no report yet ({RunCommands.State(run.State)}, {run.Stages.Count} stages committed); it is written when the run's last stage is done.");
+            return null;
+        }
+        var store = connection.Store();
+        Directory.CreateDirectory(output);
+        foreach (var (name, blob) in report.Files)
+            await store.DownloadFileAsync(blob, Path.Combine(output, name));
+        return Path.Combine(output, "report.md");
     }
 }

@@ -52,9 +52,8 @@ public static class RunCommands
                     var (runId, detach, applyFlags) = (arguments.Text("--id") ?? "", arguments.Flag("--detach"), ReadFlags(arguments));
                     var (spec, description) = await SpecAsync(arguments, connection, cancel.Token);
                     applyFlags(spec);
-                    var started = await client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId }, headers, cancellationToken: cancel.Token);
-                    Console.WriteLine($"run {started.Run.RunId} started on {address} ({description})");
-                    return detach ? 0 : await WatchAsync(connection, started.Run.RunId, cancel.Token);
+                    var started = await StartAsync(connection, spec, runId, description, cancel.Token);
+                    return detach ? 0 : await WatchAsync(connection, started, cancel.Token);
                 }
                 case "watch":
                     return await WatchAsync(connection, RunId(arguments), cancel.Token);
@@ -80,12 +79,23 @@ public static class RunCommands
         }
     }
 
+    /// <summary>Starts a run of <paramref name="spec"/> (under <paramref name="runId"/>, or a new id when empty) and returns its id.</summary>
+    public static async Task<string> StartAsync(OrchestratorConnection connection, RunSpec spec, string runId, string description, CancellationToken cancellation)
+    {
+        var started = await connection.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId }, connection.Headers, cancellationToken: cancellation);
+        Console.WriteLine($"run {started.Run.RunId} started on {connection.Address} ({description})");
+        return started.Run.RunId;
+    }
+
     private static string RunId(Arguments arguments) => arguments.Positional ?? throw new UsageException("give the run's id.");
 
     public static string State(RunState state) => state.ToString().ToLowerInvariant();
 
-    // Committed stages print once: a watch reopened after an orchestrator restart streams them again first.
-    private static Task<int> WatchAsync(OrchestratorConnection connection, string runId, CancellationToken cancellation) =>
+    /// <summary>
+    /// Prints the run's table as its stages commit, with the running stage's progress on a terminal, until the run ends;
+    /// 0 when it succeeded. Committed stages print once: a watch reopened after an orchestrator restart streams them again first.
+    /// </summary>
+    public static Task<int> WatchAsync(OrchestratorConnection connection, string runId, CancellationToken cancellation) =>
         StageProgressDisplay.RunAsync(AnsiConsole.Console, terminal: !Console.IsOutputRedirected,
             display => WatchAsync(connection, runId, display, cancellation));
 

@@ -5,15 +5,13 @@ using OnlyPrompt.Worlds;
 namespace OnlyPrompt.Cli;
 
 /// <summary>
-/// The RunSpec of the default experiment's presets: the same stages and settings the in-process runner uses, without its
+/// The RunSpec of the default experiment's presets: its stages and settings, without its
 /// data (<see cref="WorldUpload"/> gives that; a user's model and data run with these settings too).
 /// </summary>
 public static class RunSpecs
 {
     public static RunSpec FromExperiment(ExperimentOptions options)
     {
-        if (options.RoundReference != RoundReference.PreviousRound)
-            throw new ArgumentException($"the services measure each round against the previous round's model; RoundReference {options.RoundReference} is an in-process study option.", nameof(options));
         var spec = new RunSpec
         {
             Name = $"{options.PresetName}-seed{options.Seed}",
@@ -25,6 +23,7 @@ public static class RunSpecs
             Filter = options.Filter.ToContract(),
             Evaluation = new EvaluationSpec { MaxNewTokens = options.EvalMaxNewTokens, CalibrationPrompts = options.CalibrationPrompts, BatchSize = options.GenerationBatch },
             RequireIncreasingSchedule = true,
+            RoundReference = options.RoundReference == Worlds.RoundReference.Initial ? Orchestrator.V1.RoundReference.Initial : Orchestrator.V1.RoundReference.Previous,
         };
         for (var round = 0; round < options.Rounds; round++)
             spec.Rounds.Add(new RoundSpec

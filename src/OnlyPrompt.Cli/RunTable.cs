@@ -59,7 +59,14 @@ public sealed class RunTable(TextWriter output)
             output.WriteLine("  quality by requested score 0..10: " + string.Join(" ", evaluation.Calibration.Select(q => q.ToString("F2", CultureInfo.InvariantCulture))));
         if (evaluation.PrefixGap is { } gap)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  prefix gap before the next round (10/10 prefix - plain): {gap.Mean:+0.000;-0.000;0.000} [{gap.Low:+0.000;-0.000;0.000}, {gap.High:+0.000;-0.000;0.000}]"));
+                $"  prefix gap (10/10 prefix - plain): {gap.Mean:+0.000;-0.000;0.000} [{gap.Low:+0.000;-0.000;0.000}, {gap.High:+0.000;-0.000;0.000}]"));
+        if (evaluation.PrefixGap is not null)
+            output.WriteLine($"  held-out quality asked for 10 / 10 with the chosen prefix: {evaluation.PrefixedQuality.ToString("F3", CultureInfo.InvariantCulture)}");
+        if (train?.Metrics.ContainsKey(LikelihoodMetrics.Before("chosen_plain")) == true)
+            output.WriteLine(Likelihoods(train));
+        if (filter?.Metrics.ContainsKey("pairs/sampled/chosen_quality") == true)
+            output.WriteLine($"  true quality of the round's answers, chosen / rejected: all pairs {Metric(filter, "pairs/sampled/chosen_quality", "F3")} / " +
+                             $"{Metric(filter, "pairs/sampled/rejected_quality", "F3")}, kept pairs {Metric(filter, "pairs/chosen_quality", "F3")} / {Metric(filter, "pairs/rejected_quality", "F3")}");
         if (evaluation.PrefixGapWarning.Length > 0)
             output.WriteLine("  warning: " + evaluation.PrefixGapWarning);
         if (stage.Metrics.ContainsKey(StageMetrics.WorseThanReference))
@@ -68,6 +75,16 @@ public sealed class RunTable(TextWriter output)
                 $"[{Metric(stage, "score_difference/previous/low", "F3")}, {Metric(stage, "score_difference/previous/high", "F3")}]; " +
                 (stage.Metrics[StageMetrics.Adopted] == 0 ? "the next round starts from the reference (keep_better_model)." : "kept as the next round's policy (--keep-better-model reverts such rounds)."));
         group.Clear();
+    }
+
+    // What the round's pass did to the likelihood of its own kept pairs (its likelihood probe).
+    private static string Likelihoods(StageRecord train)
+    {
+        string Shift(string reading) => $"{Metric(train, LikelihoodMetrics.Before(reading), "F3")} -> {Metric(train, LikelihoodMetrics.After(reading), "F3")}";
+        string Fell(string reading) => (100 * train.Metrics[LikelihoodMetrics.Fell(reading)]).ToString("F0", CultureInfo.InvariantCulture);
+        return $"  log-prob per token, before -> after: chosen plain {Shift("chosen_plain")}, chosen prefixed {Shift("chosen_prefixed")}, " +
+               $"rejected plain {Shift("rejected_plain")}, rejected prefixed {Shift("rejected_prefixed")}; " +
+               $"chosen fell in {Fell("chosen_plain")}% plain, {Fell("chosen_prefixed")}% prefixed; nll_loss {Metric(train, "nll_loss", "F3")}";
     }
 
     private static string Reused(StageRecord stage) =>

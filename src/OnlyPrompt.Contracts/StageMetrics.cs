@@ -29,3 +29,15 @@ public static class StageFiles
     /// <summary>A sample stage's pairs, a filter stage's kept pairs, an evaluate stage's eval.json.</summary>
     public const string Pairs = "pairs", Kept = "kept", Report = "report";
 }
+
+/// <summary>
+/// A round's training metrics from its likelihood probe (trainer.v1.LikelihoodProbe): the mean per-token log-prob of each
+/// reading (chosen_plain, chosen_prefixed, rejected_plain, rejected_prefixed) before and after the pass, and the share of
+/// pairs whose chosen answer fell.
+/// </summary>
+public static class LikelihoodMetrics
+{
+    public static string Before(string reading) => $"likelihood/before/{reading}";
+    public static string After(string reading) => $"likelihood/after/{reading}";
+    public static string Fell(string reading) => $"likelihood/{reading}_fell";
+}

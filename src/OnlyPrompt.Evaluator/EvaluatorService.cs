@@ -75,9 +75,10 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         if (rewards is not null)
             response.Reward = LlmJudging.ToInterval(MeanInterval.Of(rewards.Select(r => (double)r).ToList()));
         if (scored.Prefixed.Length > 0 && Enumerable.Range(0, records.Count).Where(i => scored.Answers[i] is not null && scored.Prefixed[i] is not null)
-                .Select(i => scored.Prefixed[i]!.Value - scored.Answers[i]!.Value).ToList() is { Count: > 0 } gaps)
+                .Select(i => (Prefixed: scored.Prefixed[i]!.Value, Gap: scored.Prefixed[i]!.Value - scored.Answers[i]!.Value)).ToList() is { Count: > 0 } pairs)
         {
-            var gap = MeanInterval.Of(gaps);
+            var gap = MeanInterval.Of([.. pairs.Select(p => p.Gap)]);
+            response.PrefixedQuality = pairs.Average(p => p.Prefixed);
             response.PrefixGap = LlmJudging.ToInterval(gap);
             response.PrefixGapWarning = PrefixGap.Warning(gap) ?? "";
             activity?.SetTag("onlyprompt.prefix_gap", gap.Mean);

@@ -38,7 +38,7 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
                 new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Offline.Loss }, Training = spec.Offline.Training }, progress, cancellation),
             StageKind.TrainRound when KeptNoPairs(run, stage.Round) => NothingToTrain(),
             StageKind.TrainRound => await TrainAsync(run, stage, [File(run, StageNames.Filter(stage.Round), StageFiles.Kept)],
-                new TrainRequest { Preference = RoundObjective(spec, spec.Rounds[stage.Round - 1]), Training = spec.Rounds[stage.Round - 1].Train.Training },
+                new TrainRequest { Preference = RoundObjective(run, stage.Round), Training = spec.Rounds[stage.Round - 1].Train.Training, Reference = RoundReference(run) },
                 progress, cancellation),
             StageKind.Sample => await SampleAsync(run, stage, progress, cancellation),
             StageKind.Filter => await FilterAsync(run, stage, cancellation),
@@ -224,9 +224,9 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
             Scorer = spec.Evaluation.Scorer == Scorer.Unspecified ? Scorer.Exact : spec.Evaluation.Scorer,
             MaxNewTokens = spec.Evaluation.MaxNewTokens, BatchSize = spec.Evaluation.BatchSize,
             CalibrationPrompts = withProbe ? spec.Evaluation.CalibrationPrompts : 0,
-            CalibrationTemplate = withProbe ? spec.Templates?.Rejected ?? OnlyPrompt.Method.Data.PromptTemplates.DefaultRejected : "",
+            CalibrationTemplate = withProbe ? RejectedPrefix(spec) : "",
             LeakPatterns = { spec.Filter?.LeakPatterns ?? [] }, PromptPrefix = spec.Evaluation.InferencePrefix, RewardModel = spec.Evaluation.RewardModel, Judge = judge, BaselineReport = judge is null || primaryJudge ? null : sftReport,
-            GapPrefix = NextRoundUsesPrefixes(spec, stage) ? ChosenPrefix(spec) : "",
+            GapPrefix = spec.Evaluation.PrefixGapEveryStage || NextRoundUsesPrefixes(spec, stage) ? ChosenPrefix(spec) : "",
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/eval.json"),
         };
         // Head to head with the SFT model and with the previous evaluated model, on the same prompts.
@@ -285,11 +285,32 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
     private static string ChosenPrefix(RunSpec spec) =>
         spec.Templates is { Chosen.Length: > 0 } templates ? templates.Chosen : OnlyPrompt.Method.Data.PromptTemplates.DefaultChosen;
 
-    private static PreferenceObjective RoundObjective(RunSpec spec, RoundSpec round) => new()
+    private static string RejectedPrefix(RunSpec spec) =>
+        spec.Templates is { Rejected.Length: > 0 } templates ? templates.Rejected : OnlyPrompt.Method.Data.PromptTemplates.DefaultRejected;
+
+    private static PreferenceObjective RoundObjective(Run run, int round)
     {
-        Loss = round.Train.Loss,
-        NllInstructionPrefix = round.NllAfterChosenPrefix ? ChosenPrefix(spec) : "",
-    };
+        var (spec, settings) = (run.Spec, run.Spec.Rounds[round - 1]);
+        return new PreferenceObjective
+        {
+            Loss = settings.Train.Loss,
+            NllInstructionPrefix = settings.NllAfterChosenPrefix ? ChosenPrefix(spec) : "",
+            // The probe reads each answer after the prefix it was sampled with; a self-judge's pairs had none.
+            LikelihoodProbe = spec.LikelihoodProbe && settings.SelfJudge is null
+                ? new LikelihoodProbe { Templates = new PromptTemplates { Chosen = ChosenPrefix(spec), Rejected = RejectedPrefix(spec) }, RejectedScore = RejectedScores.For(run, round) }
+                : null,
+        };
+    }
+
+    // Null: the policy as the round starts (pi_{m-1}); with ROUND_REFERENCE_INITIAL, the model the first round started
+    // from, unless that is the policy (round 1), so that round shares its stage with the method's.
+    private static CheckpointRef? RoundReference(Run run)
+    {
+        if (run.Spec.RoundReference != V1.RoundReference.Initial)
+            return null;
+        var initial = run.Stages.Last(s => s.Round == 0 && s.Checkpoint is not null).Checkpoint;
+        return initial.Equals(Policy(run)) ? null : initial;
+    }
 
     // The premise is measured on the policy a prefix-labelled round is about to sample from: the evaluation just before it.
     private static bool NextRoundUsesPrefixes(RunSpec spec, PlannedStage stage)

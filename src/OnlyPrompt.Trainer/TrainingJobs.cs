@@ -46,7 +46,7 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
         }
 
         var rates = new List<double>();
-        var (trained, checkpoint) = await gate.RunAsync(() =>
+        var (trained, checkpoint, probed) = await gate.RunAsync(() =>
         {
             using var model = models.LoadAsync(request.Policy, cancellation).GetAwaiter().GetResult();
             var encoding = new ChatEncoding(model);
@@ -65,6 +65,7 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
 
             model.Model.GradientCheckpointing = request.Training.GradientCheckpointing;
             TrainingResult result;
+            PassLikelihoods? probe = null;
             if (isSft)
             {
                 var examples = sftRows.Select(r => encoding.Sft(r.Id, r.Row.Prompt, r.Row.Completion, r.Row.Context)).ToList();
@@ -79,18 +80,19 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
                 {
                     NllPrompt = nllPrefix.Length > 0 ? encoding.Prompt(nllPrefix + r.Row.Prompt, r.Row.Context) : null,
                 }).ToList();
-                // The reference is the policy as loaded (pi_{m-1}), before any resumed weights replace it.
-                var prepared = loss.NeedsReference() ? ReferenceCache.Attach(model.Model, pairs, 64) : pairs;
+                var prepared = loss.NeedsReference() ? WithReference(model, pairs, request, cancellation) : pairs;
+                probe = PassLikelihoods.Before(model, request.Preference, preferenceRows.Select(r => r.Row));
                 AttachAdapter(model, request);
                 result = new Trainer<PreferencePair>(model.Model, new PreferenceObjective(loss, lossSettings), options)
                     .Train(prepared, resumeFrom: resume, progress: Report, cancellation: cancellation);
             }
             var adapter = SaveAndMergeAdapter(model, request);
+            var likelihoods = probe?.After() ?? [];
             return (result, models.SaveAsync(model, request.OutputContainer, request.OutputPrefix, cancellation,
-                adapter is null ? null : folder => Directory.Move(adapter, Path.Combine(folder, AdapterFolder))).GetAwaiter().GetResult());
+                adapter is null ? null : folder => Directory.Move(adapter, Path.Combine(folder, AdapterFolder))).GetAwaiter().GetResult(), likelihoods);
         }, cancellation);
 
-        var response = new TrainResult { Checkpoint = checkpoint, Steps = trained.Steps, TokensPerSecond = rates.Count > 0 ? rates.Average() : 0, Metrics = { trained.LastMetrics.ToDictionary() } };
+        var response = new TrainResult { Checkpoint = checkpoint, Steps = trained.Steps, TokensPerSecond = rates.Count > 0 ? rates.Average() : 0, Metrics = { trained.LastMetrics.ToDictionary(), probed } };
         Directory.CreateDirectory(job);
         File.WriteAllText(Path.Combine(job, ResultFile), JsonFormatter.Default.Format(response));
         if (Directory.Exists(Path.Combine(job, StateFolder)))
@@ -99,6 +101,15 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
     }
 
     public const string AdapterFolder = "adapter";
+
+    // The reference is the policy as loaded (pi_{m-1}), before any resumed weights replace it, unless the request names another.
+    private IReadOnlyList<PreferencePair> WithReference(PretrainedModel model, List<PreferencePair> pairs, TrainRequest request, CancellationToken cancellation)
+    {
+        if (request.Reference is null)
+            return ReferenceCache.Attach(model.Model, pairs, 64);
+        using var reference = models.LoadAsync(request.Reference, cancellation).GetAwaiter().GetResult();
+        return ReferenceCache.Attach(reference.Model, pairs, 64);
+    }
 
     // With LoRA the base stays frozen and only the adapter trains; it is attached after the reference log-probs are
     // cached (it starts as the identity, so they would be the same) and before a resumed state is loaded into it.

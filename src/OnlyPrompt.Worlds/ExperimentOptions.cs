@@ -50,11 +50,6 @@ public sealed record ExperimentOptions
     public int CalibrationPrompts { get; init; } = 40;
     public int GenerationBatch { get; init; } = 96;
 
-    /// <summary>A finished SFT checkpoint of the same seed and world to start from instead of training one (for ablations).</summary>
-    public string? StartFromSft { get; init; }
-    public string Device { get; init; } = "cpu";
-    public int? Threads { get; init; }
-
     public int Rounds => RejectedScores.Count;
 
     /// <summary>The presets <see cref="Preset"/> knows: the default world, the second world (its own four list tasks, the default's sizes and settings), and a seconds-long smoke test.</summary>

@@ -26,7 +26,7 @@ public class ProjectGraphTests
     [InlineData(typeof(Trainer.TrainerApp))]
     [InlineData(typeof(Evaluator.EvaluatorApp))]
     public void NoServiceKnowsTheDefaultWorld(Type app) =>
-        Assert.Empty(Reachable(app.Assembly).Intersect(["OnlyPrompt.Experiment", "OnlyPrompt.Worlds"]));
+        Assert.Empty(Reachable(app.Assembly).Intersect(["OnlyPrompt.Worlds", "onlyprompt-lab"]));
 
     [Fact]
     public void TheServiceDefaultsHoldNoDomainCode() =>

@@ -1,9 +1,8 @@
-using OnlyPrompt.Experiment.Running;
+using OnlyPrompt.Answering;
 using OnlyPrompt.Model;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
-using OnlyPrompt.Worlds;
 
 namespace OnlyPrompt.Services.Tests;
 
@@ -11,9 +10,11 @@ namespace OnlyPrompt.Services.Tests;
 public sealed class SmokeRunTests(ServiceStack stack)
 {
     [Fact]
-    public async Task Smoke_run_through_the_services_commits_every_planned_stage_once_and_matches_the_in_process_experiment()
+    public async Task Smoke_run_through_the_services_commits_every_planned_stage_once_with_the_study_probes()
     {
         var spec = await Runs.SmokeAsync(stack.Store, seed: 3);
+        spec.LikelihoodProbe = true;
+        spec.Evaluation.PrefixGapEveryStage = true;
         await stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "smoke-services" });
         var run = await Runs.WatchToEndAsync(stack.Client, "smoke-services", TimeSpan.FromMinutes(5));
 
@@ -37,15 +38,48 @@ public sealed class SmokeRunTests(ServiceStack stack)
         using (var model = PretrainedModel.Load(directory))
             Assert.True(model.Model.Config.VocabSize > 0);
 
-        // Same seeds, same code: the services reproduce the in-process experiment's numbers exactly.
-        using var inProcessDirectory = new TempDirectory();
-        var inProcess = new ExperimentRunner(ExperimentOptions.Preset("smoke", 3), inProcessDirectory.Path, _ => { }).Run();
-        var evaluations = run.Stages.Where(s => s.Name.EndsWith("/evaluate", StringComparison.Ordinal)).Select(s => s.Evaluation).ToList();
-        Assert.Equal(inProcess.Stages.Select(s => s.Evaluation.MeanQuality), evaluations.Select(e => e.MeanQuality), new ToleranceComparer(1e-6));
-        Assert.Equal(inProcess.Stages.SelectMany(s => s.Calibration), evaluations.SelectMany(e => e.Calibration), new ToleranceComparer(1e-6));
-        Assert.All(evaluations, e => Assert.Equal(11, e.Calibration.Count));
-        Assert.Equal(inProcess.Stages.Where(s => s.Kept is not null && s.RejectedScore is not null).Select(s => (double)s.Kept!.Value),
-            run.Stages.Where(s => s.Name.EndsWith("/filter", StringComparison.Ordinal)).Select(s => s.Metrics["kept"]));
+        // The study probes: each round's likelihood probe and the prefixed quality after every stage.
+        foreach (var evaluation in run.Stages.Where(s => s.Evaluation is not null).Select(s => s.Evaluation))
+        {
+            Assert.Equal(11, evaluation.Calibration.Count);
+            Assert.NotNull(evaluation.PrefixGap);
+            Assert.InRange(evaluation.PrefixedQuality, 0, 1);
+            Assert.Equal(evaluation.PrefixedQuality - evaluation.MeanQuality, evaluation.PrefixGap.Mean, 1e-9);
+        }
+        foreach (var train in run.Stages.Where(s => s.Name.EndsWith("/train", StringComparison.Ordinal) && s.Metrics.GetValueOrDefault("no_pairs") == 0))
+        {
+            Assert.All(LikelihoodProbe.Readings, reading => Assert.True(train.Metrics[LikelihoodMetrics.Before(reading)] < 0, reading));
+            Assert.InRange(train.Metrics[LikelihoodMetrics.Fell("chosen_prefixed")], 0, 1);
+            Assert.True(train.Metrics["nll_loss"] > 0);
+        }
+        Assert.All(run.Stages.Where(s => s.Name.EndsWith("/filter", StringComparison.Ordinal)),
+            filter => Assert.InRange(filter.Metrics["pairs/sampled/chosen_quality"], 0, 1));
+    }
+
+    [Fact]
+    public async Task The_nll_term_after_the_chosen_prefix_raises_the_chosen_answers_likelihood_there()
+    {
+        async Task<StageRecord> RoundAsync(bool afterChosenPrefix)
+        {
+            var spec = await Runs.SmokeAsync(stack.Store, seed: 3);
+            while (spec.Rounds.Count > 1)
+                spec.Rounds.RemoveAt(spec.Rounds.Count - 1);
+            spec.Rounds[0].Train.Training.LearningRate = 1e-3;
+            spec.Rounds[0].NllAfterChosenPrefix = afterChosenPrefix;
+            spec.LikelihoodProbe = true;
+            var runId = $"smoke-nll-{(afterChosenPrefix ? "prefixed" : "plain")}";
+            await stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId });
+            var run = await Runs.WatchToEndAsync(stack.Client, runId, TimeSpan.FromMinutes(5));
+            Assert.True(run.State == RunState.Succeeded, run.Error);
+            return run.Stages.Single(s => s.Name == "round-1/train");
+        }
+        var plain = await RoundAsync(afterChosenPrefix: false);
+        var prefixed = await RoundAsync(afterChosenPrefix: true);
+        double Change(StageRecord train) => train.Metrics[LikelihoodMetrics.After("chosen_prefixed")] - train.Metrics[LikelihoodMetrics.Before("chosen_prefixed")];
+
+        // The same policy before the round (the runs share every stage before it), a larger rise after the prefix.
+        Assert.Equal(plain.Metrics[LikelihoodMetrics.Before("chosen_prefixed")], prefixed.Metrics[LikelihoodMetrics.Before("chosen_prefixed")]);
+        Assert.True(Change(prefixed) > Change(plain), $"{Change(prefixed)} against {Change(plain)}");
     }
 
     [Fact]
@@ -62,11 +96,5 @@ public sealed class SmokeRunTests(ServiceStack stack)
         Assert.Equal("prepare", cancelled.Stages[0].Name);
         var listed = (await stack.Client.ListRunsAsync(new ListRunsRequest())).Runs.Single(r => r.RunId == "smoke-cancelled");
         Assert.Equal(RunState.Cancelled, listed.State);
-    }
-
-    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
-    {
-        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
-        public int GetHashCode(double obj) => 0;
     }
 }

@@ -4,9 +4,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace OnlyPrompt.Services.Tests.Support;
+namespace OnlyPrompt.Lab.Hosting;
 
-/// <summary>A service's real WebApplication on Kestrel, HTTP/2 on a loopback port, in the test process.</summary>
+/// <summary>A service's real WebApplication on Kestrel, HTTP/2 on a loopback port, in this process.</summary>
 public sealed class InProcessService : IAsyncDisposable
 {
     private readonly WebApplication app;

@@ -4,7 +4,7 @@ using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Settings;
 using OnlyPrompt.Worlds;
 
-namespace OnlyPrompt.Experiment.Tests;
+namespace OnlyPrompt.Method.Tests;
 
 /// <summary>
 /// The self-rewarding labeller's pairing rule. The smoke model's judge grades nothing readably, so the services

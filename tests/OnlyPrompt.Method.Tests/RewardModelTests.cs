@@ -6,7 +6,7 @@ using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Worlds;
 using static TorchSharp.torch;
 
-namespace OnlyPrompt.Experiment.Tests;
+namespace OnlyPrompt.Method.Tests;
 
 /// <summary>A tiny Hugging Face reward model (LlamaForSequenceClassification, one label) that the test writes, loaded like a downloaded one.</summary>
 public sealed class RewardModelTests : IDisposable

@@ -1,6 +1,6 @@
 using OnlyPrompt.Method.Filtering;
 
-namespace OnlyPrompt.Experiment.Tests;
+namespace OnlyPrompt.Method.Tests;
 
 public class FilterTests
 {

@@ -4,7 +4,7 @@ using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Model.Tokenization;
 using OnlyPrompt.Settings;
 
-namespace OnlyPrompt.Experiment.Tests;
+namespace OnlyPrompt.Method.Tests;
 
 /// <summary>Where the prefixes go in a conversation. The answers are given: what is tested is what the policy is asked.</summary>
 public class PairSamplerTests

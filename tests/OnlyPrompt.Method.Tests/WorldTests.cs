@@ -5,7 +5,7 @@ using OnlyPrompt.Model;
 using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Worlds;
 
-namespace OnlyPrompt.Experiment.Tests;
+namespace OnlyPrompt.Method.Tests;
 
 public class WorldTests
 {

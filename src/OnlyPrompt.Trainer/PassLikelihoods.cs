@@ -1,0 +1,47 @@
+using OnlyPrompt.Answering;
+using OnlyPrompt.Model;
+using OnlyPrompt.Orchestrator.V1;
+using OnlyPrompt.Services;
+using PreferenceObjective = OnlyPrompt.Trainer.V1.PreferenceObjective;
+
+namespace OnlyPrompt.Trainer;
+
+/// <summary>
+/// A preference pass's likelihood probe (<see cref="V1.LikelihoodProbe"/>): measured on the policy as loaded, before the
+/// pass, and on the trained model after it, as <see cref="LikelihoodMetrics"/>.
+/// </summary>
+internal sealed class PassLikelihoods
+{
+    private readonly LikelihoodProbe probe;
+    private readonly List<ProbedPair> pairs;
+    private readonly double[][] before;
+
+    private PassLikelihoods(LikelihoodProbe probe, List<ProbedPair> pairs)
+    {
+        (this.probe, this.pairs) = (probe, pairs);
+        before = probe.Measure(pairs);
+    }
+
+    /// <summary>Null when the pass asks for no probe or has no pairs.</summary>
+    public static PassLikelihoods? Before(PretrainedModel model, PreferenceObjective objective, IEnumerable<PreferenceRow> rows)
+    {
+        var pairs = rows.Select(r => new ProbedPair(r.Prompt, r.Chosen, r.Rejected, r.Context)).ToList();
+        return objective.LikelihoodProbe is { } settings && pairs.Count > 0
+            ? new PassLikelihoods(new LikelihoodProbe(model, settings.Templates.ToOptions(), settings.RejectedScore), pairs) : null;
+    }
+
+    public Dictionary<string, double> After()
+    {
+        var after = probe.Measure(pairs);
+        var metrics = new Dictionary<string, double>();
+        for (var reading = 0; reading < LikelihoodProbe.Readings.Length; reading++)
+        {
+            var name = LikelihoodProbe.Readings[reading];
+            metrics[LikelihoodMetrics.Before(name)] = before[reading].Average();
+            metrics[LikelihoodMetrics.After(name)] = after[reading].Average();
+            if (name.StartsWith("chosen", StringComparison.Ordinal))
+                metrics[LikelihoodMetrics.Fell(name)] = LikelihoodProbe.Fell(before[reading], after[reading]);
+        }
+        return metrics;
+    }
+}
