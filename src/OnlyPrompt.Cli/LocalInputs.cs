@@ -1,3 +1,4 @@
+using OnlyPrompt.Services;
 using OnlyPrompt.Common.V1;
 using OnlyPrompt.Datasets;
 using OnlyPrompt.Evaluator.V1;
@@ -43,16 +44,16 @@ public sealed class LocalInputs(BlobStore store, string container, TextWriter lo
     public async Task<BlobRef> UploadAsync(string label, string canonicalFile, CancellationToken cancellation)
     {
         var (reference, uploaded) = await store.UploadByContentAsync(container, $"{UploadsPrefix}/datasets", canonicalFile, cancellation);
-        log.WriteLine($"{label}: {(uploaded ? "uploaded to" : "already in storage as")} {BlobStore.Describe(reference)}");
-        return reference;
+        log.WriteLine($"{label}: {(uploaded ? "uploaded to" : "already in storage as")} {reference}");
+        return reference.ToContract();
     }
 
     public async Task<CheckpointRef> UploadModelAsync(string label, string directory, CancellationToken cancellation)
     {
         log.WriteLine($"{label}: hashing and uploading {directory} ...");
         var (reference, uploaded) = await store.UploadDirectoryByContentAsync(container, $"{UploadsPrefix}/models", directory, cancellation);
-        log.WriteLine($"{label}: {(uploaded ? "uploaded to" : "already in storage as")} {reference.Container}/{reference.Prefix}");
-        return reference;
+        log.WriteLine($"{label}: {(uploaded ? "uploaded to" : "already in storage as")} {reference}");
+        return reference.ToContract();
     }
 
     /// <summary>Refuses a folder that is not a loadable Hugging Face model, naming what is missing.</summary>

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using OnlyPrompt.Services;
 using OnlyPrompt.Orchestrator.V1;
 
 namespace OnlyPrompt.Cli;
@@ -40,7 +41,7 @@ public static class ReportCommand
         var store = connection.Store();
         Directory.CreateDirectory(output);
         foreach (var (name, blob) in report.Files)
-            await store.DownloadFileAsync(blob, Path.Combine(output, name));
+            await store.DownloadFileAsync(blob.ToStored(), Path.Combine(output, name));
         return Path.Combine(output, "report.md");
     }
 }

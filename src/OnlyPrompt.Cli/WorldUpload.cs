@@ -1,3 +1,4 @@
+using OnlyPrompt.Services;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
 using OnlyPrompt.Worlds;
@@ -26,7 +27,7 @@ public static class WorldUpload
             var uploads = files.Select(f => store.UploadByContentAsync(container, $"{Prefix}/datasets", f, cancellation)).ToList();
             var model = store.UploadDirectoryByContentAsync(container, $"{Prefix}/models", written.BaseModelConfig, cancellation);
             await Task.WhenAll(uploads.Select(u => (Task)u).Append(model)); // every failure observed, the first rethrown
-            var blobs = uploads.Select(u => u.Result.Reference).ToList();
+            var blobs = uploads.Select(u => u.Result.Reference.ToContract()).ToList();
             var uploaded = uploads.Count(u => u.Result.Uploaded) + (model.Result.Uploaded ? 1 : 0);
             log.WriteLine($"world {options.PresetName}, seed {options.Seed}: {world.Sft.Count} SFT examples "
                 + $"({world.Sft.Count(r => r.Leaked)} leak meta-text), {world.Judge.Count} judge examples, {world.Preferences.Count} preference pairs, "
@@ -35,7 +36,7 @@ public static class WorldUpload
             // The judge examples train with the SFT data, so the self-rewarding baseline's policy can grade answers.
             return new GivenData
             {
-                BaseModel = model.Result.Reference, BaseModelWeightSeed = written.WeightSeed,
+                BaseModel = model.Result.Reference.ToContract(), BaseModelWeightSeed = written.WeightSeed,
                 SftData = { blobs[0], blobs[1] }, PreferenceData = blobs[2], Prompts = blobs[3], EvalSet = blobs[4], RoundAnswers = blobs[5],
             };
         }

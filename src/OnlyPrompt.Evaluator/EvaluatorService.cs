@@ -87,8 +87,8 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             JudgeNumbers(request.Judge!, records, answered.Answers, scored.Answers, response);
         else if (request.Judge is not null)
             await judging.ApplyAsync(request.Judge, request.BaselineReport, evaluation, response, cancellation);
-        response.Report = await store.UploadTextAsync(request.OutputContainer, request.OutputName,
-            JsonSerializer.Serialize(new EvaluationReport(evaluation, calibration, rewards, request.PromptPrefix), JsonLines.Options), cancellation);
+        response.Report = (await store.UploadTextAsync(request.OutputContainer, request.OutputName,
+            JsonSerializer.Serialize(new EvaluationReport(evaluation, calibration, rewards, request.PromptPrefix), JsonLines.Options), cancellation)).ToContract();
         activity?.SetTag("onlyprompt.scorer", request.Scorer.ToString());
         activity?.SetTag("onlyprompt.quality", evaluation.MeanQuality);
         activity?.SetTag("onlyprompt.leak_rate", evaluation.LeakRate);
@@ -173,7 +173,7 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         using var activity = Source.StartActivity("score pairs");
         var pairs = await datasets.ReadAsync<PreferenceRow>(request.Pairs, cancellation);
         if (pairs.Count == 0)
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"pairs: {BlobStore.Describe(request.Pairs)} has no pairs."));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"pairs: {request.Pairs.Describe()} has no pairs."));
         var (chosen, rejected) = await gate.RunAsync(() =>
         {
             using var rewardModel = models.LoadRewardModelAsync(request.RewardModel, cancellation).GetAwaiter().GetResult();

@@ -97,8 +97,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         var record = new StageRecord { Checkpoint = result.Checkpoint, Metrics = { result.Metrics } };
         foreach (var name in curve.Values.SelectMany(m => m.Keys).Distinct().ToList())
             record.Metrics[$"mean/{name}"] = curve.Values.Where(m => m.ContainsKey(name)).Average(m => m[name]);
-        record.Files[RunReport.TrainingCurveFile] = await store.UploadTextAsync(Container, StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/training.json"),
-            JsonSerializer.Serialize(curve.Select(p => new TrainingPoint(p.Key, p.Value.ToDictionary())).ToList()), cancellation);
+        record.Files[RunReport.TrainingCurveFile] = (await store.UploadTextAsync(Container, StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/training.json"),
+            JsonSerializer.Serialize(curve.Select(p => new TrainingPoint(p.Key, p.Value.ToDictionary())).ToList()), cancellation)).ToContract();
         record.Metrics[StageMetrics.Steps] = result.Steps;
         record.Metrics[StageMetrics.TokensPerSecond] = result.TokensPerSecond;
         return record;

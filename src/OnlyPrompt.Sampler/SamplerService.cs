@@ -30,7 +30,7 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
 
         IReadOnlyList<PromptRecord> prompts = await datasets.ReadAsync<PromptRecord>(request.Prompts, cancellation);
         if (request.Round > 0)
-            prompts = RoundPromptSets.ForRound(prompts, request.Round, Storage.BlobStore.Describe(request.Prompts));
+            prompts = RoundPromptSets.ForRound(prompts, request.Round, request.Prompts.Describe());
         var progress = new ProgressStream<SamplePairsEvent>(responses);
         var clock = Stopwatch.StartNew();
         var (pairs, judged, tokens) = await gate.RunAsync(() => WithAnswerer(request.Policy, model =>

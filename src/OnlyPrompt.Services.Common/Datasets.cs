@@ -18,7 +18,7 @@ public sealed class Datasets(BlobStore store, WorkDirectory work)
         if (cached is not null && File.Exists(cached))
             return Parse<T>(cached, reference);
         var path = cached ?? work.NewTemporaryFile(".jsonl");
-        await store.DownloadFileAsync(reference, path, cancellation); // renamed into place only once its hash matches
+        await store.DownloadFileAsync(reference.ToStored(), path, cancellation); // renamed into place only once its hash matches
         try
         {
             return Parse<T>(path, reference);
@@ -33,7 +33,7 @@ public sealed class Datasets(BlobStore store, WorkDirectory work)
     private static List<T> Parse<T>(string path, BlobRef reference)
     {
         using var reader = new StreamReader(path);
-        return JsonLines.Read<T>(reader, BlobStore.Describe(reference));
+        return JsonLines.Read<T>(reader, reference.Describe());
     }
 
     public async Task<BlobRef> WriteAsync<T>(string container, string name, IEnumerable<T> records, CancellationToken cancellation)
@@ -45,7 +45,7 @@ public sealed class Datasets(BlobStore store, WorkDirectory work)
             var written = await store.UploadFileAsync(container, name, path, cancellation);
             if (CachePath(written.Sha256) is { } cached)
                 File.Move(path, cached, overwrite: true);
-            return written;
+            return written.ToContract();
         }
         finally
         {

@@ -21,8 +21,8 @@ public static class EvaluationReports
 
     public static async Task<EvaluationReport> ReadAsync(BlobStore store, Common.V1.BlobRef reference, CancellationToken cancellation)
     {
-        await using var stream = await store.OpenVerifiedReadAsync(reference, cancellation);
+        await using var stream = await store.OpenVerifiedReadAsync(reference.ToStored(), cancellation);
         return await JsonSerializer.DeserializeAsync<EvaluationReport>(stream, JsonLines.Options, cancellation)
-            ?? throw new InvalidDataException($"{reference.Container}/{reference.Name}: empty evaluation report.");
+            ?? throw new InvalidDataException($"{reference.Describe()}: empty evaluation report.");
     }
 }

@@ -37,7 +37,7 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
         RewardModel.Load(await LocalCopyAsync(checkpoint, cancellation), device);
 
     public Task<string> LocalCopyAsync(CheckpointRef checkpoint, CancellationToken cancellation) =>
-        store.DownloadCheckpointAsync(checkpoint, work.Checkpoints, cancellation);
+        store.DownloadCheckpointAsync(checkpoint.ToStored(), work.Checkpoints, cancellation);
 
     /// <summary>Saves the model in the Hugging Face layout, uploads and verifies it, and keeps the local copy as the cache entry.</summary>
     /// <param name="writeAlongside">Writes more files into the checkpoint's folder before it is uploaded (a LoRA adapter under adapter/).</param>
@@ -64,7 +64,7 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
             var cached = Path.Combine(work.Checkpoints, checkpoint.Sha256);
             if (!Directory.Exists(cached))
                 Directory.Move(local, cached);
-            return checkpoint;
+            return checkpoint.ToContract();
         }
         finally
         {

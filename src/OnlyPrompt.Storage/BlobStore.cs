@@ -4,13 +4,12 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using OnlyPrompt.Common.V1;
 
 namespace OnlyPrompt.Storage;
 
 /// <summary>
 /// Files and checkpoints in blob storage, always by verified reference: every upload is read back and hashed
-/// before its <see cref="BlobRef"/> is returned, and every download is hashed before it is used. Content is
+/// before its <see cref="StoredBlob"/> is returned, and every download is hashed before it is used. Content is
 /// streamed, never held whole in memory (small JSON documents aside).
 /// </summary>
 public sealed class BlobStore(BlobServiceClient service)
@@ -30,31 +29,31 @@ public sealed class BlobStore(BlobServiceClient service)
         return client;
     }
 
-    public async Task<BlobRef> UploadFileAsync(string container, string name, string path, CancellationToken cancellation = default) =>
+    public async Task<StoredBlob> UploadFileAsync(string container, string name, string path, CancellationToken cancellation = default) =>
         await UploadFileAsync(container, name, path, await ContentHashes.OfFileAsync(path, cancellation), cancellation);
 
-    private async Task<BlobRef> UploadFileAsync(string container, string name, string path, (string Sha256, byte[] Md5) hashes, CancellationToken cancellation)
+    private async Task<StoredBlob> UploadFileAsync(string container, string name, string path, (string Sha256, byte[] Md5) hashes, CancellationToken cancellation)
     {
         var (sha256, md5) = hashes;
         var blob = (await ContainerAsync(container, cancellation)).GetBlobClient(name);
         BlobContentInfo stored;
         await using (var file = File.OpenRead(path))
             stored = await blob.UploadAsync(file, UploadOptions(sha256), cancellation);
-        var reference = new BlobRef { Container = container, Name = name, Sha256 = sha256, Size = new FileInfo(path).Length };
+        var reference = new StoredBlob(container, name, sha256, new FileInfo(path).Length);
         await VerifyStoredAsync(reference, stored, md5, cancellation);
         return reference;
     }
 
-    public Task<BlobRef> UploadTextAsync(string container, string name, string text, CancellationToken cancellation = default) =>
+    public Task<StoredBlob> UploadTextAsync(string container, string name, string text, CancellationToken cancellation = default) =>
         UploadBytesAsync(container, name, Encoding.UTF8.GetBytes(text), cancellation);
 
     /// <summary>Uploads a small in-memory document (a report, a picture) in one request.</summary>
-    public async Task<BlobRef> UploadBytesAsync(string container, string name, byte[] bytes, CancellationToken cancellation = default)
+    public async Task<StoredBlob> UploadBytesAsync(string container, string name, byte[] bytes, CancellationToken cancellation = default)
     {
         var (sha256, md5) = ContentHashes.OfBytes(bytes);
         var blob = (await ContainerAsync(container, cancellation)).GetBlobClient(name);
         var stored = await blob.UploadAsync(new BinaryData(bytes), UploadOptions(sha256), cancellation);
-        var reference = new BlobRef { Container = container, Name = name, Sha256 = sha256, Size = bytes.Length };
+        var reference = new StoredBlob(container, name, sha256, bytes.Length);
         await VerifyStoredAsync(reference, stored, md5, cancellation);
         return reference;
     }
@@ -65,26 +64,26 @@ public sealed class BlobStore(BlobServiceClient service)
     /// A single-request upload comes back with the MD5 the storage service computed over what it stored: equal to
     /// ours, the content is verified without reading it back. A block upload has no such hash: it is read back and hashed.
     /// </summary>
-    private async Task VerifyStoredAsync(BlobRef reference, BlobContentInfo stored, byte[] md5, CancellationToken cancellation)
+    private async Task VerifyStoredAsync(StoredBlob reference, BlobContentInfo stored, byte[] md5, CancellationToken cancellation)
     {
         if (stored.ContentHash is { Length: > 0 } serviceMd5)
         {
             if (!serviceMd5.AsSpan().SequenceEqual(md5))
-                throw new BlobIntegrityException($"blob {Describe(reference)}: the storage service hashed different content than was sent.");
+                throw new BlobIntegrityException($"blob {reference}: the storage service hashed different content than was sent.");
             return;
         }
         await VerifyAsync(reference, cancellation);
     }
 
     /// <summary>Reads the blob back and checks its hash and size against the reference.</summary>
-    public async Task VerifyAsync(BlobRef reference, CancellationToken cancellation = default)
+    public async Task VerifyAsync(StoredBlob reference, CancellationToken cancellation = default)
     {
         await using var stream = await OpenVerifiedReadAsync(reference, cancellation);
         await stream.CopyToAsync(Stream.Null, cancellation);
     }
 
     /// <summary>Downloads to <paramref name="path"/> through a temporary file that is renamed only once its hash matches.</summary>
-    public async Task DownloadFileAsync(BlobRef reference, string path, CancellationToken cancellation = default)
+    public async Task DownloadFileAsync(StoredBlob reference, string path, CancellationToken cancellation = default)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var temporary = path + ".part-" + Guid.NewGuid().ToString("N");
@@ -102,7 +101,7 @@ public sealed class BlobStore(BlobServiceClient service)
     }
 
     /// <summary>A stream over the blob's content that throws <see cref="BlobIntegrityException"/> at its end if the hash or size differ.</summary>
-    public async Task<Stream> OpenVerifiedReadAsync(BlobRef reference, CancellationToken cancellation = default)
+    public async Task<Stream> OpenVerifiedReadAsync(StoredBlob reference, CancellationToken cancellation = default)
     {
         var blob = service.GetBlobContainerClient(reference.Container).GetBlobClient(reference.Name);
         try
@@ -112,12 +111,12 @@ public sealed class BlobStore(BlobServiceClient service)
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            throw new BlobIntegrityException($"blob {Describe(reference)} does not exist.");
+            throw new BlobIntegrityException($"blob {reference} does not exist.");
         }
     }
 
     /// <summary>The reference of an existing blob, from the hash recorded when it was written (null if there is no such blob).</summary>
-    public async Task<BlobRef?> TryDescribeAsync(string container, string name, CancellationToken cancellation = default)
+    public async Task<StoredBlob?> TryDescribeAsync(string container, string name, CancellationToken cancellation = default)
     {
         try
         {
@@ -127,7 +126,7 @@ public sealed class BlobStore(BlobServiceClient service)
                 await using var stream = await service.GetBlobContainerClient(container).GetBlobClient(name).OpenReadAsync(cancellationToken: cancellation);
                 sha256 = await Sha256.OfStreamAsync(stream, cancellation);
             }
-            return new BlobRef { Container = container, Name = name, Sha256 = sha256, Size = properties.ContentLength };
+            return new StoredBlob(container, name, sha256, properties.ContentLength);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -136,10 +135,10 @@ public sealed class BlobStore(BlobServiceClient service)
     }
 
     /// <summary>Uploads every file under <paramref name="directory"/>, then the index that names them with their hashes; the index comes last, so a checkpoint without one is incomplete.</summary>
-    public async Task<CheckpointRef> UploadDirectoryAsync(string container, string prefix, string directory, CancellationToken cancellation = default) =>
+    public async Task<StoredCheckpoint> UploadDirectoryAsync(string container, string prefix, string directory, CancellationToken cancellation = default) =>
         await UploadDirectoryAsync(container, prefix, directory, await HashDirectoryAsync(directory, cancellation), cancellation);
 
-    private async Task<CheckpointRef> UploadDirectoryAsync(string container, string prefix, string directory,
+    private async Task<StoredCheckpoint> UploadDirectoryAsync(string container, string prefix, string directory,
         IReadOnlyList<(string Relative, string Path, (string Sha256, byte[] Md5) Hashes)> files, CancellationToken cancellation)
     {
         await ContainerAsync(container, cancellation);
@@ -149,14 +148,14 @@ public sealed class BlobStore(BlobServiceClient service)
             return new CheckpointFile(file.Relative, blob.Sha256, blob.Size);
         }));
         var index = await UploadTextAsync(container, $"{prefix}/{CheckpointIndexFile}", JsonSerializer.Serialize(new CheckpointIndex(uploaded)), cancellation);
-        return new CheckpointRef { Container = container, Prefix = prefix, Sha256 = index.Sha256 };
+        return new StoredCheckpoint(container, prefix, index.Sha256);
     }
 
     /// <summary>
     /// Uploads a local file to <c>{prefix}/{sha256}/{file name}</c>, unless a blob of that name and hash is already
     /// there; <c>Uploaded</c> says which.
     /// </summary>
-    public async Task<(BlobRef Reference, bool Uploaded)> UploadByContentAsync(string container, string prefix, string path, CancellationToken cancellation = default)
+    public async Task<(StoredBlob Reference, bool Uploaded)> UploadByContentAsync(string container, string prefix, string path, CancellationToken cancellation = default)
     {
         var (sha256, _) = await ContentHashes.OfFileAsync(path, cancellation);
         var name = $"{prefix}/{sha256}/{Path.GetFileName(path)}";
@@ -169,7 +168,7 @@ public sealed class BlobStore(BlobServiceClient service)
     /// Uploads a local directory (a model) to <c>{prefix}/{hash of its files' paths and hashes}/</c>, unless a complete
     /// copy (its index, written last) is already there.
     /// </summary>
-    public async Task<(CheckpointRef Reference, bool Uploaded)> UploadDirectoryByContentAsync(string container, string prefix, string directory,
+    public async Task<(StoredCheckpoint Reference, bool Uploaded)> UploadDirectoryByContentAsync(string container, string prefix, string directory,
         CancellationToken cancellation = default)
     {
         // Each file is hashed once: for the key, and for the upload's verification.
@@ -177,7 +176,7 @@ public sealed class BlobStore(BlobServiceClient service)
         var key = ContentHashes.OfBytes(Encoding.UTF8.GetBytes(string.Join('\n', files.Select(f => $"{f.Relative} {f.Hashes.Sha256}")))).Sha256;
         var target = $"{prefix}/{key}";
         if (await TryDescribeAsync(container, $"{target}/{CheckpointIndexFile}", cancellation) is { } index)
-            return (new CheckpointRef { Container = container, Prefix = target, Sha256 = index.Sha256 }, false);
+            return (new StoredCheckpoint(container, target, index.Sha256), false);
         return (await UploadDirectoryAsync(container, target, directory, files, cancellation), true);
     }
 
@@ -191,7 +190,7 @@ public sealed class BlobStore(BlobServiceClient service)
     /// The checkpoint as a local folder under <paramref name="cacheRoot"/>, named by its index hash: downloaded and
     /// verified file by file the first time, reused after that.
     /// </summary>
-    public async Task<string> DownloadCheckpointAsync(CheckpointRef checkpoint, string cacheRoot, CancellationToken cancellation = default)
+    public async Task<string> DownloadCheckpointAsync(StoredCheckpoint checkpoint, string cacheRoot, CancellationToken cancellation = default)
     {
         if (!Sha256Text.IsWellFormed(checkpoint.Sha256))
             throw new BlobIntegrityException($"checkpoint {checkpoint.Container}/{checkpoint.Prefix}: sha256 '{checkpoint.Sha256}' is not 64 lowercase hex digits.");
@@ -201,15 +200,15 @@ public sealed class BlobStore(BlobServiceClient service)
         var temporary = target + ".part-" + Guid.NewGuid().ToString("N");
         try
         {
-            var indexRef = new BlobRef { Container = checkpoint.Container, Name = $"{checkpoint.Prefix}/{CheckpointIndexFile}", Sha256 = checkpoint.Sha256, Size = -1 };
+            var indexRef = new StoredBlob(checkpoint.Container, $"{checkpoint.Prefix}/{CheckpointIndexFile}", checkpoint.Sha256, -1);
             CheckpointIndex index;
             await using (var stream = await OpenVerifiedReadAsync(indexRef, cancellation))
                 index = await JsonSerializer.DeserializeAsync<CheckpointIndex>(stream, cancellationToken: cancellation)
-                        ?? throw new BlobIntegrityException($"checkpoint index {Describe(indexRef)} is empty.");
+                        ?? throw new BlobIntegrityException($"checkpoint index {indexRef} is empty.");
             if (index.Files.FirstOrDefault(f => f.Path.Contains("..", StringComparison.Ordinal) || Path.IsPathRooted(f.Path)) is { } unsafePath)
-                throw new BlobIntegrityException($"checkpoint index {Describe(indexRef)} names an unsafe path '{unsafePath.Path}'.");
+                throw new BlobIntegrityException($"checkpoint index {indexRef} names an unsafe path '{unsafePath.Path}'.");
             await Task.WhenAll(index.Files.Select(file => DownloadFileAsync(
-                new BlobRef { Container = checkpoint.Container, Name = $"{checkpoint.Prefix}/{file.Path}", Sha256 = file.Sha256, Size = file.Size },
+                new StoredBlob(checkpoint.Container, $"{checkpoint.Prefix}/{file.Path}", file.Sha256, file.Size),
                 Path.Combine(temporary, file.Path), cancellation)));
             try
             {
@@ -227,8 +226,6 @@ public sealed class BlobStore(BlobServiceClient service)
                 Directory.Delete(temporary, recursive: true);
         }
     }
-
-    public static string Describe(BlobRef reference) => $"{reference.Container}/{reference.Name}";
 
     private sealed record CheckpointFile(string Path, string Sha256, long Size);
 

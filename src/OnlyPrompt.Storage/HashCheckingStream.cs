@@ -1,10 +1,9 @@
 using System.Security.Cryptography;
-using OnlyPrompt.Common.V1;
 
 namespace OnlyPrompt.Storage;
 
 /// <summary>Passes a blob's content through, hashing it; at the end, throws if the hash or size differs from the reference.</summary>
-internal sealed class HashCheckingStream(Stream inner, BlobRef expected) : Stream
+internal sealed class HashCheckingStream(Stream inner, StoredBlob expected) : Stream
 {
     private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long length;
@@ -46,7 +45,7 @@ internal sealed class HashCheckingStream(Stream inner, BlobRef expected) : Strea
             var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (!string.Equals(actual, expected.Sha256, StringComparison.OrdinalIgnoreCase) || (expected.Size >= 0 && expected.Size != length))
                 throw new BlobIntegrityException(
-                    $"blob {BlobStore.Describe(expected)} has sha256 {actual} and {length} bytes; its reference says {expected.Sha256} and {expected.Size} bytes.");
+                    $"blob {expected} has sha256 {actual} and {length} bytes; its reference says {expected.Sha256} and {expected.Size} bytes.");
         }
         return bytes.Length;
     }

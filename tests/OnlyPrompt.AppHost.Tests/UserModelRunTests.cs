@@ -1,3 +1,4 @@
+using OnlyPrompt.Services;
 using Azure.Storage.Blobs;
 using Grpc.Net.Client;
 using OnlyPrompt.Evaluator.V1;
@@ -26,7 +27,7 @@ public sealed class UserModelRunTests
         // The judge is the user's own model, served by the Sampler from storage: its verdicts are noise, so each must be
         // either read as a rating or counted as unreadable.
         var store = new BlobStore(new BlobServiceClient(system.BlobConnectionString));
-        var judgeModel = await store.UploadDirectoryAsync(StorageLayout.DefaultContainer, "judges/qwen-tiny", user.Model, timeout.Token);
+        var judgeModel = (await store.UploadDirectoryAsync(StorageLayout.DefaultContainer, "judges/qwen-tiny", user.Model, timeout.Token)).ToContract();
         File.WriteAllText(files.File("run.spec.json"), Spec(user, files.Path, system.OpenAi, $"{judgeModel.Container}/{judgeModel.Prefix}"));
 
         var (exitCode, output) = await system.RunCliAsync(["run", "--spec", files.File("run.spec.json"), "--id", "user-run"], timeout.Token);
@@ -62,7 +63,7 @@ public sealed class UserModelRunTests
             Assert.Equal(filter.Metrics["kept"] > 0, filter.Metrics.ContainsKey("pairs/chosen_reward"));
         }
         // The report names the scorer, and the files of the user's data were uploaded once, by content.
-        await using var report = await store.OpenVerifiedReadAsync(run.Stages[^1].Files["report.md"], timeout.Token);
+        await using var report = await store.OpenVerifiedReadAsync(run.Stages[^1].Files["report.md"].ToStored(), timeout.Token);
         Assert.Contains("scored by the reward model", await new StreamReader(report).ReadToEndAsync(timeout.Token));
         Assert.StartsWith("uploads/datasets/", run.Spec.Given.Prompts.Name);
     }

@@ -64,7 +64,7 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         }
         Assert.Equal(6, run.Stages.Single(s => s.Name == "round-1/sample").Metrics["pairs"]);
         // A prompt's system message travels with its pair to the Trainer (which renders it before the user turn).
-        using (var pairsFile = new StreamReader(await stack.Store.OpenVerifiedReadAsync(run.Stages.Single(s => s.Name == "round-1/sample").Files["pairs"])))
+        using (var pairsFile = new StreamReader(await stack.Store.OpenVerifiedReadAsync(run.Stages.Single(s => s.Name == "round-1/sample").Files["pairs"].ToStored())))
         {
             var pairs = JsonLines.Read<SampledPair>(pairsFile, "pairs");
             Assert.Equal(3, pairs.Count(p => p.Context is [{ Role: "system", Content: "Answer briefly." }]));

@@ -142,7 +142,7 @@ public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
     {
         using var files = new TempDirectory();
         OnlyPrompt.Method.Data.JsonLines.Write(files.File("eval.jsonl"), new[] { new OnlyPrompt.Method.Data.EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new OnlyPrompt.Method.Data.EvalRecord("Max: 4 9 2", "9", "max") });
-        var evalSet = await stack.Store.UploadFileAsync(Container, "judge-eval.jsonl", files.File("eval.jsonl"));
+        var evalSet = (await stack.Store.UploadFileAsync(Container, "judge-eval.jsonl", files.File("eval.jsonl"))).ToContract();
         var checkpoint = new Common.V1.CheckpointRef { Container = Container, Prefix = model[(Container.Length + 1)..] };
         checkpoint.Sha256 = (await stack.Store.TryDescribeAsync(Container, $"{checkpoint.Prefix}/index.json"))!.Sha256;
         var evaluator = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
@@ -173,7 +173,7 @@ public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
             [.. stack.Settings("remote-sampler"), "--OnlyPrompt:RemoteGeneration:BaseUrl", new Uri(stack.SamplerHttp, "/v1").ToString()]);
         using var files = new TempDirectory();
         OnlyPrompt.Method.Data.JsonLines.Write(files.File("prompts.jsonl"), world.RoundPrompts.Take(6));
-        var prompts = await stack.Store.UploadFileAsync(Container, "remote-prompts.jsonl", files.File("prompts.jsonl"));
+        var prompts = (await stack.Store.UploadFileAsync(Container, "remote-prompts.jsonl", files.File("prompts.jsonl"))).ToContract();
         async Task<List<OnlyPrompt.Method.Filtering.SampledPair>> PairsAsync(InProcessService sampler, string name)
         {
             using var call = new Sampler.V1.Sampler.SamplerClient(sampler.Channel).SamplePairs(new Sampler.V1.SamplePairsRequest
@@ -185,7 +185,7 @@ public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
             Sampler.V1.SamplePairsResult? result = null;
             await foreach (var item in call.ResponseStream.ReadAllAsync())
                 result = item.Result ?? result;
-            await stack.Store.DownloadFileAsync(result!.Pairs, files.File(name));
+            await stack.Store.DownloadFileAsync(result!.Pairs.ToStored(), files.File(name));
             return OnlyPrompt.Method.Data.JsonLines.Read<OnlyPrompt.Method.Filtering.SampledPair>(files.File(name)).ToList();
         }
 

@@ -29,6 +29,10 @@ public class ProjectGraphTests
         Assert.Empty(Reachable(app.Assembly).Intersect(["OnlyPrompt.Worlds", "onlyprompt-lab"]));
 
     [Fact]
+    public void BlobStorageKnowsNoContracts() =>
+        Assert.Equal(["OnlyPrompt.Storage"], Reachable(typeof(Storage.BlobStore).Assembly).Where(n => n.StartsWith("OnlyPrompt", StringComparison.Ordinal)));
+
+    [Fact]
     public void TheServiceDefaultsHoldNoDomainCode() =>
         Assert.Equal(["OnlyPrompt.ServiceDefaults"],
             Reachable(typeof(Microsoft.Extensions.Hosting.GrpcServiceDefaults).Assembly).Where(n => n.StartsWith("OnlyPrompt", StringComparison.Ordinal)));

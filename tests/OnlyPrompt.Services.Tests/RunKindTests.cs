@@ -67,7 +67,7 @@ public sealed class RunKindTests(ServiceStack stack)
         var report = Stage(runs, RunKinds.OnlyPrompting, "report");
         using var files = new TempDirectory();
         foreach (var (name, blob) in report.Files)
-            await stack.Store.DownloadFileAsync(blob, files.File(name));
+            await stack.Store.DownloadFileAsync(blob.ToStored(), files.File(name));
         var markdown = File.ReadAllText(files.File("report.md"));
         Assert.Contains("| round-3/evaluate | 0.", markdown);
         Assert.Contains("| 1 | prefixes, rejected score 3 |", markdown);
@@ -101,7 +101,7 @@ public sealed class RunKindTests(ServiceStack stack)
     private async Task<string> DownloadTextAsync(Common.V1.BlobRef blob)
     {
         using var files = new TempDirectory();
-        await stack.Store.DownloadFileAsync(blob, files.File("text"));
+        await stack.Store.DownloadFileAsync(blob.ToStored(), files.File("text"));
         return File.ReadAllText(files.File("text"));
     }
 

@@ -59,7 +59,7 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
     [Fact]
     public async Task StartRun_refuses_given_data_whose_blobs_are_missing_or_differ()
     {
-        var present = await stack.Store.UploadTextAsync("onlyprompt", "tests/eval.jsonl", "{\"prompt\": \"p\", \"answer\": \"a\", \"family\": \"sort\"}\n");
+        var present = (await stack.Store.UploadTextAsync("onlyprompt", "tests/eval.jsonl", "{\"prompt\": \"p\", \"answer\": \"a\", \"family\": \"sort\"}\n")).ToContract();
         var spec = await Runs.SmokeAsync(stack.Store);
         spec.Given = new GivenData
         {

@@ -38,7 +38,7 @@ public sealed class SentencePieceModelRunTests(ServiceStack stack)
         var spec = RunSpecs.FromExperiment(ExperimentOptions.Preset("smoke", 5));
         spec.Given = new GivenData
         {
-            BaseModel = await stack.Store.UploadDirectoryAsync(Container, $"{family}/base", files.File("model")),
+            BaseModel = (await stack.Store.UploadDirectoryAsync(Container, $"{family}/base", files.File("model"))).ToContract(),
             PreferenceData = await UploadAsync(files, $"{family}/preferences.jsonl", world.Preferences.Take(24)),
             Prompts = await UploadAsync(files, $"{family}/prompts.jsonl", world.RoundPrompts.Take(12)),
             EvalSet = await UploadAsync(files, $"{family}/eval.jsonl", world.Eval.Take(8)),
@@ -63,7 +63,7 @@ public sealed class SentencePieceModelRunTests(ServiceStack stack)
         var sample = run.Stages.Single(s => s.Name == "round-1/sample");
         Assert.Equal(12, sample.Metrics["pairs"]);
         using var downloaded = new TempDirectory();
-        var final = await stack.Store.DownloadCheckpointAsync(run.Stages.Last(s => s.Checkpoint is not null).Checkpoint, downloaded.Path);
+        var final = await stack.Store.DownloadCheckpointAsync(run.Stages.Last(s => s.Checkpoint is not null).Checkpoint.ToStored(), downloaded.Path);
         using var trained = PretrainedModel.Load(final);
         Assert.StartsWith(promptStart, trained.Template.RenderUser("sort : b a"));
         Assert.Equal(File.ReadAllBytes(files.File("model/tokenizer.json")), File.ReadAllBytes(Path.Combine(final, "tokenizer.json")));
@@ -77,6 +77,6 @@ public sealed class SentencePieceModelRunTests(ServiceStack stack)
     {
         var path = files.File(name.Replace('/', '-'));
         JsonLines.Write(path, records);
-        return await stack.Store.UploadFileAsync(Container, name, path);
+        return (await stack.Store.UploadFileAsync(Container, name, path)).ToContract();
     }
 }

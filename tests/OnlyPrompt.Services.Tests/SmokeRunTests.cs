@@ -34,7 +34,7 @@ public sealed class SmokeRunTests(ServiceStack stack)
 
         // The last checkpoint is a loadable Hugging Face checkpoint, verified file by file on the way down.
         using var local = new TempDirectory();
-        var directory = await stack.Store.DownloadCheckpointAsync(run.Stages.Last(s => s.Checkpoint is not null).Checkpoint, local.Path);
+        var directory = await stack.Store.DownloadCheckpointAsync(run.Stages.Last(s => s.Checkpoint is not null).Checkpoint.ToStored(), local.Path);
         using (var model = PretrainedModel.Load(directory))
             Assert.True(model.Model.Config.VocabSize > 0);
 

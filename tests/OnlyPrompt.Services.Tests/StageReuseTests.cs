@@ -47,7 +47,7 @@ public sealed class StageReuseTests : OwnStorage
         Assert.Equal(4, await CountAsync("/round-1/checkpoint/index.json"));
         // Every stage the report reads is there by reference, and the report says which were reused.
         var report = Stage(runs["round-lr"], "report").Files[RunReport.MarkdownFile];
-        await using var stream = await Store.OpenVerifiedReadAsync(report);
+        await using var stream = await Store.OpenVerifiedReadAsync(report.ToStored());
         Assert.Contains("sft from run first", await new StreamReader(stream).ReadToEndAsync());
     }
 

@@ -65,11 +65,11 @@ public sealed class StorageTests(ServiceStack stack)
 
         Assert.Equal(File.ReadAllBytes(files.File("model/sub/weights.bin")), File.ReadAllBytes(Path.Combine(local, "sub", "weights.bin")));
         Assert.Equal(local, await stack.Store.DownloadCheckpointAsync(checkpoint, files.File("cache")));
-        checkpoint.Sha256 = new string('0', 64);
+        checkpoint = checkpoint with { Sha256 = new string('0', 64) };
         await Assert.ThrowsAsync<BlobIntegrityException>(() => stack.Store.DownloadCheckpointAsync(checkpoint, files.File("cache")));
         // A hash that is a path would name a folder outside the cache (an existing one would be loaded as the model).
         Directory.CreateDirectory(files.File("elsewhere"));
-        checkpoint.Sha256 = "../elsewhere";
+        checkpoint = checkpoint with { Sha256 = "../elsewhere" };
         var escaping = await Assert.ThrowsAsync<BlobIntegrityException>(() => stack.Store.DownloadCheckpointAsync(checkpoint, files.File("cache")));
         Assert.Contains("is not 64 lowercase hex digits", escaping.Message);
     }

@@ -39,7 +39,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.Equal(1, response.Removed[nameof(FilterRule.CutOff)]);
         Assert.Equal(1, response.Removed[nameof(FilterRule.Empty)]);
         using var files = new TempDirectory();
-        await stack.Store.DownloadFileAsync(response.Kept, files.File("kept.jsonl"));
+        await stack.Store.DownloadFileAsync(response.Kept.ToStored(), files.File("kept.jsonl"));
         Assert.Equal("kept", Assert.Single(JsonLines.Read<SampledPair>(files.File("kept.jsonl"))).Id);
     }
 
@@ -47,8 +47,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     public async Task Filter_refuses_a_bad_pattern_and_a_bad_line_naming_the_field_the_blob_and_the_line()
     {
         var client = new FilterClient(stack.Filter.Channel);
-        var pairs = await stack.Store.UploadTextAsync(Container, "bad.jsonl",
-            "{\"id\":\"a\",\"prompt\":\"p\",\"chosen\":\"c\",\"rejected\":\"r\",\"chosen_finished\":true,\"rejected_finished\":true,\"rejected_score\":3}\n{\"id\": \"b\", \"prompt\": \n");
+        var pairs = (await stack.Store.UploadTextAsync(Container, "bad.jsonl",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"chosen\":\"c\",\"rejected\":\"r\",\"chosen_finished\":true,\"rejected_finished\":true,\"rejected_score\":3}\n{\"id\": \"b\", \"prompt\": \n")).ToContract();
         var settings = new FilterSettings { LeakPatterns = { "(unclosed" } };
 
         var pattern = await Assert.ThrowsAsync<RpcException>(() => client.FilterPairsAsync(new FilterPairsRequest
@@ -88,7 +88,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.Equal(result.Steps, steps.Last());
         Assert.True(result.Metrics["loss"] > 0);
         using var files = new TempDirectory();
-        Assert.True(File.Exists(Path.Combine(await stack.Store.DownloadCheckpointAsync(result.Checkpoint, files.Path), "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(await stack.Store.DownloadCheckpointAsync(result.Checkpoint.ToStored(), files.Path), "model.safetensors")));
 
         request.JobId = "trainer-bad";
         request.Training.LearningRate = -1;
@@ -110,7 +110,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         var options = ExperimentOptions.Preset("smoke", 4);
         BaseModelWriter.Write(files.File("config"), options.Model, ExperimentVocabulary.Texts(new WorldGenerator(options.World).Generate(),
             options.Templates));
-        var config = await stack.Store.UploadDirectoryAsync(Container, "weightless", files.File("config"));
+        var config = (await stack.Store.UploadDirectoryAsync(Container, "weightless", files.File("config"))).ToContract();
         var client = new TrainerClient(stack.Trainer.Channel);
         InitialiseModelRequest Request(long seed, string prefix) =>
             new() { Config = config, Seed = seed, OutputContainer = Container, OutputPrefix = prefix };
@@ -122,12 +122,12 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.Equal(first.Sha256, again.Sha256);
         Assert.NotEqual(first.Sha256, other.Sha256);
         OnlyPrompt.Model.Checkpoints.LlamaCheckpoint.SaveInitialised(files.File("config"), files.File("local"), seed: 5);
-        var downloaded = await stack.Store.DownloadCheckpointAsync(first, files.File("downloaded"));
+        var downloaded = await stack.Store.DownloadCheckpointAsync(first.ToStored(), files.File("downloaded"));
         foreach (var name in new[] { "model.safetensors", "tokenizer.json", "tokenizer_config.json" })
             Assert.Equal(File.ReadAllBytes(files.File($"local/{name}")), File.ReadAllBytes(Path.Combine(downloaded, name)));
 
         File.Delete(files.File("config/config.json"));
-        var noConfig = await stack.Store.UploadDirectoryAsync(Container, "no-config", files.File("config"));
+        var noConfig = (await stack.Store.UploadDirectoryAsync(Container, "no-config", files.File("config"))).ToContract();
         var request = Request(5, "initialised-d");
         request.Config = noConfig;
         var error = await Assert.ThrowsAsync<RpcException>(() => client.InitialiseModelAsync(request).ResponseAsync);
@@ -148,7 +148,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         var result = await TrainToResultAsync(request);
         Assert.True(result.Metrics["loss"] > 0);
         using var files = new TempDirectory();
-        var weights = Model.Checkpoints.SafeTensors.ReadHeader(Path.Combine(await stack.Store.DownloadCheckpointAsync(result.Checkpoint, files.Path), "model.safetensors"));
+        var weights = Model.Checkpoints.SafeTensors.ReadHeader(Path.Combine(await stack.Store.DownloadCheckpointAsync(result.Checkpoint.ToStored(), files.Path), "model.safetensors"));
         Assert.All(weights.Values, entry => Assert.Equal(TorchSharp.torch.ScalarType.Float32, entry.DType));
     }
 
@@ -194,18 +194,18 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         };
         var result = await TrainToResultAsync(request);
         using var files = new TempDirectory();
-        var trained = await stack.Store.DownloadCheckpointAsync(result.Checkpoint, files.File("trained"));
+        var trained = await stack.Store.DownloadCheckpointAsync(result.Checkpoint.ToStored(), files.File("trained"));
         var adapter = Path.Combine(trained, "adapter");
         Assert.True(File.Exists(Path.Combine(adapter, "adapter_config.json")) && File.Exists(Path.Combine(adapter, "adapter_model.safetensors")));
         // The checkpoint is the merged model: plain names, and only the adapted projections moved.
         var merged = Model.Checkpoints.SafeTensors.Load(Path.Combine(trained, "model.safetensors"));
-        var original = Model.Checkpoints.SafeTensors.Load(Path.Combine(await stack.Store.DownloadCheckpointAsync(model, files.File("base")), "model.safetensors"));
+        var original = Model.Checkpoints.SafeTensors.Load(Path.Combine(await stack.Store.DownloadCheckpointAsync(model.ToStored(), files.File("base")), "model.safetensors"));
         Assert.Equal(original.Keys.Order(), merged.Keys.Order());
         var changed = original.Keys.Where(k => !original[k].equal(merged[k]).all().item<bool>()).ToList();
         Assert.NotEmpty(changed);
         Assert.All(changed, k => Assert.Matches(@"\.self_attn\.(q|v)_proj\.weight$", k));
         // The adapter loaded over the base (as PEFT would) gives the merged model's logits.
-        var baseDirectory = await stack.Store.DownloadCheckpointAsync(model, files.File("base"));
+        var baseDirectory = await stack.Store.DownloadCheckpointAsync(model.ToStored(), files.File("base"));
         using var withAdapter = Model.PretrainedModel.Load(baseDirectory);
         Model.Lora.LoraAdapters.Load(withAdapter.Model, adapter);
         using var mergedModel = Model.PretrainedModel.Load(trained);
@@ -238,7 +238,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.Equal(5, result.Count);
         Assert.Equal(5, progress.Last());
         using var files = new TempDirectory();
-        await stack.Store.DownloadFileAsync(result.Completions, files.File("answers.jsonl"));
+        await stack.Store.DownloadFileAsync(result.Completions.ToStored(), files.File("answers.jsonl"));
         var answers = JsonLines.Read<OnlyPrompt.Sampler.CompletionRecord>(files.File("answers.jsonl"));
         Assert.Equal(Enumerable.Range(0, 5).Select(i => $"Sort: {i} 3 1"), answers.Select(a => a.Prompt));
     }
@@ -308,7 +308,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
                 await foreach (var item in call.ResponseStream.ReadAllAsync())
                     result ??= item.Result;
             using var files = new TempDirectory();
-            await stack.Store.DownloadFileAsync(result!.Pairs, files.File("pairs.jsonl"));
+            await stack.Store.DownloadFileAsync(result!.Pairs.ToStored(), files.File("pairs.jsonl"));
             return JsonLines.Read<SampledPair>(files.File("pairs.jsonl")).Select(p => p.Prompt).ToList();
         }
 
@@ -323,7 +323,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     {
         var (model, _) = await TinyWorldAsync();
         using var files = new TempDirectory();
-        var rewardModel = await stack.Store.UploadDirectoryAsync(Container, "reward-model", TinyRewardModels.Write(files.Path));
+        var rewardModel = (await stack.Store.UploadDirectoryAsync(Container, "reward-model", TinyRewardModels.Write(files.Path))).ToContract();
         var eval = await UploadJsonLinesAsync("rm-eval.jsonl", [new EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new EvalRecord("Max: 4 9 2", "9", "max"), new EvalRecord("Max: 1 7", "7", "max")]);
         var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
         var request = new Evaluator.V1.EvaluateRequest
@@ -348,7 +348,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     {
         var (model, _) = await TinyWorldAsync();
         using var files = new TempDirectory();
-        var rewardModel = await stack.Store.UploadDirectoryAsync(Container, "primary-reward-model", TinyRewardModels.Write(files.Path));
+        var rewardModel = (await stack.Store.UploadDirectoryAsync(Container, "primary-reward-model", TinyRewardModels.Write(files.Path))).ToContract();
         var eval = await UploadJsonLinesAsync("unanswered.jsonl", [new EvalRecord("Sort: 3 1 2"), new EvalRecord("Max: 4 9 2", Family: "max"), new EvalRecord("Max: 1 7")]);
         var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
         var request = new Evaluator.V1.EvaluateRequest
@@ -381,7 +381,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     {
         using var files = new TempDirectory();
         var directory = TinyRewardModels.Write(files.Path);
-        var rewardModel = await stack.Store.UploadDirectoryAsync(Container, "pairs-reward-model", directory);
+        var rewardModel = (await stack.Store.UploadDirectoryAsync(Container, "pairs-reward-model", directory)).ToContract();
         (string Prompt, string Chosen, string Rejected)[] rows = [("sort : b a", "a b", "b a"), ("dedupe : a a", "a", "a a"), ("sort : c a b", "a b c", "c")];
         var pairs = await UploadJsonLinesAsync("scored-pairs.jsonl", rows.Select(r => new PreferenceRow(r.Prompt, r.Chosen, r.Rejected)));
         var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
@@ -451,7 +451,7 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     {
         using var files = new TempDirectory();
         JsonLines.Write(files.File(name), records);
-        return await stack.Store.UploadFileAsync(Container, name, files.File(name));
+        return (await stack.Store.UploadFileAsync(Container, name, files.File(name))).ToContract();
     }
 
     /// <summary>A smoke-sized world's base model and SFT data, in storage.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using OnlyPrompt.Services;
 using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
 
@@ -54,7 +55,7 @@ public sealed class RunReport(BlobStore store)
                  new Series("rejected", scoredPairs.Select((f, i) => ((double)i, f.Metrics[rejectedKey])).ToList())]);
         var curves = await Task.WhenAll(run.Stages.Where(s => s.Files.ContainsKey(TrainingCurveFile)).Select(async stage =>
         {
-            await using var stream = await store.OpenVerifiedReadAsync(stage.Files[TrainingCurveFile], cancellation);
+            await using var stream = await store.OpenVerifiedReadAsync(stage.Files[TrainingCurveFile].ToStored(), cancellation);
             var points = await JsonSerializer.DeserializeAsync<List<TrainingPoint>>(stream, cancellationToken: cancellation) ?? [];
             return new Series(stage.Name, points.Where(p => p.Metrics.ContainsKey("loss")).Select(p => ((double)p.Step, p.Metrics["loss"])).ToList());
         }));
@@ -66,8 +67,8 @@ public sealed class RunReport(BlobStore store)
         var uploads = await Task.WhenAll(pictures.Select(async picture =>
             (picture.Key, Blob: await store.UploadBytesAsync(container, $"{folder}/{picture.Key}", Charts.Png(picture.Value), cancellation))));
         foreach (var (name, blob) in uploads)
-            record.Files[name] = blob;
-        record.Files[MarkdownFile] = await store.UploadTextAsync(container, $"{folder}/{MarkdownFile}", Markdown(run, evaluated, filters, pictures.Keys), cancellation);
+            record.Files[name] = blob.ToContract();
+        record.Files[MarkdownFile] = (await store.UploadTextAsync(container, $"{folder}/{MarkdownFile}", Markdown(run, evaluated, filters, pictures.Keys), cancellation)).ToContract();
         return record;
     }
 

@@ -14,6 +14,6 @@ public static class TinyWorld
         using var files = new TempDirectory();
         BaseModelWriter.Write(files.File("config"), options.Model, ExperimentVocabulary.Texts(world, options.Templates));
         OnlyPrompt.Model.Checkpoints.LlamaCheckpoint.SaveInitialised(files.File("config"), files.File("base"), seed: 9);
-        return (await store.UploadDirectoryAsync(container, prefix, files.File("base")), world);
+        return ((await store.UploadDirectoryAsync(container, prefix, files.File("base"))).ToContract(), world);
     }
 }
