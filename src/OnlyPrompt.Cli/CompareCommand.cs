@@ -4,6 +4,8 @@ using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Storage;
 using OnlyPrompt.Worlds;
 
+using AnsiConsole = Spectre.Console.AnsiConsole;
+
 namespace OnlyPrompt.Cli;
 
 /// <summary>
@@ -50,7 +52,7 @@ public static class CompareCommand
                 return 1;
             var tables = await new ComparisonTables(connection.Store(), runs).WriteAsync(cancel.Token);
             Console.WriteLine();
-            Console.WriteLine(tables);
+            TerminalTables.Write(AnsiConsole.Console, Console.Out, tables, terminal: !Console.IsOutputRedirected);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
             await File.WriteAllTextAsync(output, $"# OnlyPrompt comparison: preset {preset}\n\n{tables}", cancel.Token);
             Console.WriteLine($"written to {Path.GetFullPath(output)}");

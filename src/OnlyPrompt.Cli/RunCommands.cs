@@ -66,8 +66,16 @@ public static class RunCommands
                     Console.WriteLine($"run {cancelled.Run.RunId}: {cancelled.Run.State}");
                     return 0;
                 default:
+                    var runs = (await client.ListRunsAsync(new ListRunsRequest(), headers, cancellationToken: cancel.Token)).Runs;
+                    if (!Console.IsOutputRedirected)
+                    {
+                        TerminalTables.Write(AnsiConsole.Console, Console.Out, TerminalTables.Markdown(["run", "state", "stages", "created (UTC)", "name"],
+                            runs.Select(r => (IReadOnlyList<string>)[r.RunId, State(r.State), $"{r.Stages.Count}", $"{r.CreatedAt?.ToDateTime():yyyy-MM-dd HH:mm:ss}", r.Spec?.Name ?? ""])),
+                            terminal: true);
+                        return 0;
+                    }
                     Console.WriteLine($"{"run",-36} {"state",-10} {"stages",6}  {"created (UTC)",-19}  name");
-                    foreach (var run in (await client.ListRunsAsync(new ListRunsRequest(), headers, cancellationToken: cancel.Token)).Runs)
+                    foreach (var run in runs)
                         Console.WriteLine($"{run.RunId,-36} {State(run.State),-10} {run.Stages.Count,6}  {run.CreatedAt?.ToDateTime():yyyy-MM-dd HH:mm:ss}  {run.Spec?.Name}");
                     return 0;
             }
