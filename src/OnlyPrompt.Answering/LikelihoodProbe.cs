@@ -33,7 +33,8 @@ public sealed class LikelihoodProbe(PretrainedModel model, PromptTemplates templ
             examples.Add(new PromptResponse(encoding.Prompt(templates.RejectedInstruction(p.Prompt, rejectedScore), p.Context), rejected));
         }
         var (sums, counts) = ResponseLogProbs.Score(model.Model, examples, BatchSize);
-        return [.. Enumerable.Range(0, Readings.Length).Select(kind => pairs.Select((_, i) => (double)sums[4 * i + kind] / counts[4 * i + kind]).ToArray())];
+        double Mean(int example) => (double)sums[example] / counts[example];
+        return [.. Enumerable.Range(0, Readings.Length).Select(kind => pairs.Select((_, i) => Mean(4 * i + kind)).ToArray())];
     }
 
     /// <summary>The share of pairs whose reading became less likely from <paramref name="before"/> to <paramref name="after"/>.</summary>

@@ -28,14 +28,18 @@ public static class ReportCommand
         }
     }
 
-    /// <summary>Downloads the run's report files into <paramref name="output"/>; returns the Markdown's path, or null (said why) when the run has none yet.</summary>
+    /// <summary>
+    /// Downloads the run's report files into <paramref name="output"/>; returns the Markdown's path, or null (said why)
+    /// when the run has none yet.
+    /// </summary>
     public static async Task<string?> SaveAsync(OrchestratorConnection connection, string runId, string output)
     {
         var run = (await connection.Client.GetRunAsync(new GetRunRequest { RunId = runId }, connection.Headers)).Run;
         var report = run.Stages.FirstOrDefault(s => s.Name == StageNames.Report);
         if (report is null)
         {
-            Console.Error.WriteLine($"run {runId} has no report yet ({RunCommands.State(run.State)}, {run.Stages.Count} stages committed); it is written when the run's last stage is done.");
+            Console.Error.WriteLine($"run {runId} has no report yet ({RunCommands.State(run.State)}, {run.Stages.Count} stages committed); " +
+                                    "it is written when the run's last stage is done.");
             return null;
         }
         var store = connection.Store();

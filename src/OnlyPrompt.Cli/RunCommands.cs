@@ -69,9 +69,10 @@ public static class RunCommands
                     var runs = (await client.ListRunsAsync(new ListRunsRequest(), headers, cancellationToken: cancel.Token)).Runs;
                     if (!Console.IsOutputRedirected)
                     {
-                        TerminalTables.Write(AnsiConsole.Console, Console.Out, TerminalTables.Markdown(["run", "state", "stages", "created (UTC)", "name"],
-                            runs.Select(r => (IReadOnlyList<string>)[r.RunId, State(r.State), $"{r.Stages.Count}", $"{r.CreatedAt?.ToDateTime():yyyy-MM-dd HH:mm:ss}", r.Spec?.Name ?? ""])),
-                            terminal: true);
+                        var rows = runs.Select(r => (IReadOnlyList<string>)
+                            [r.RunId, State(r.State), $"{r.Stages.Count}", $"{r.CreatedAt?.ToDateTime():yyyy-MM-dd HH:mm:ss}", r.Spec?.Name ?? ""]);
+                        TerminalTables.Write(AnsiConsole.Console, Console.Out,
+                            TerminalTables.Markdown(["run", "state", "stages", "created (UTC)", "name"], rows), terminal: true);
                         return 0;
                     }
                     Console.WriteLine($"{"run",-36} {"state",-10} {"stages",6}  {"created (UTC)",-19}  name");
@@ -88,9 +89,11 @@ public static class RunCommands
     }
 
     /// <summary>Starts a run of <paramref name="spec"/> (under <paramref name="runId"/>, or a new id when empty) and returns its id.</summary>
-    public static async Task<string> StartAsync(OrchestratorConnection connection, RunSpec spec, string runId, string description, CancellationToken cancellation)
+    public static async Task<string> StartAsync(OrchestratorConnection connection, RunSpec spec, string runId, string description,
+        CancellationToken cancellation)
     {
-        var started = await connection.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId }, connection.Headers, cancellationToken: cancellation);
+        var request = new StartRunRequest { Spec = spec, RunId = runId };
+        var started = await connection.Client.StartRunAsync(request, connection.Headers, cancellationToken: cancellation);
         Console.WriteLine($"run {started.Run.RunId} started on {connection.Address} ({description})");
         return started.Run.RunId;
     }

@@ -23,7 +23,8 @@ public static class RunSpecs
             Filter = options.Filter.ToContract(),
             Evaluation = new EvaluationSpec { MaxNewTokens = options.EvalMaxNewTokens, CalibrationPrompts = options.CalibrationPrompts, BatchSize = options.GenerationBatch },
             RequireIncreasingSchedule = true,
-            RoundReference = options.RoundReference == Worlds.RoundReference.Initial ? Orchestrator.V1.RoundReference.Initial : Orchestrator.V1.RoundReference.Previous,
+            RoundReference = options.RoundReference == Worlds.RoundReference.Initial
+                ? Orchestrator.V1.RoundReference.Initial : Orchestrator.V1.RoundReference.Previous,
         };
         for (var round = 0; round < options.Rounds; round++)
             spec.Rounds.Add(new RoundSpec

@@ -59,14 +59,16 @@ public sealed class RunTable(TextWriter output)
             output.WriteLine("  quality by requested score 0..10: " + string.Join(" ", evaluation.Calibration.Select(q => q.ToString("F2", CultureInfo.InvariantCulture))));
         if (evaluation.PrefixGap is { } gap)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  prefix gap (10/10 prefix - plain): {gap.Mean:+0.000;-0.000;0.000} [{gap.Low:+0.000;-0.000;0.000}, {gap.High:+0.000;-0.000;0.000}]"));
+                $"  prefix gap (10/10 prefix - plain): {gap.Mean:+0.000;-0.000;0.000} [{gap.Low:+0.000;-0.000;0.000}, ") +
+                string.Create(CultureInfo.InvariantCulture, $"{gap.High:+0.000;-0.000;0.000}]"));
         if (evaluation.PrefixGap is not null)
-            output.WriteLine($"  held-out quality asked for 10 / 10 with the chosen prefix: {evaluation.PrefixedQuality.ToString("F3", CultureInfo.InvariantCulture)}");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  held-out quality asked for 10 / 10 with the chosen prefix: {evaluation.PrefixedQuality:F3}"));
         if (train?.Metrics.ContainsKey(LikelihoodMetrics.Before("chosen_plain")) == true)
             output.WriteLine(Likelihoods(train));
         if (filter?.Metrics.ContainsKey("pairs/sampled/chosen_quality") == true)
-            output.WriteLine($"  true quality of the round's answers, chosen / rejected: all pairs {Metric(filter, "pairs/sampled/chosen_quality", "F3")} / " +
-                             $"{Metric(filter, "pairs/sampled/rejected_quality", "F3")}, kept pairs {Metric(filter, "pairs/chosen_quality", "F3")} / {Metric(filter, "pairs/rejected_quality", "F3")}");
+            output.WriteLine("  true quality of the round's answers, chosen / rejected: " +
+                             $"all pairs {Metric(filter, "pairs/sampled/chosen_quality", "F3")} / {Metric(filter, "pairs/sampled/rejected_quality", "F3")}, " +
+                             $"kept pairs {Metric(filter, "pairs/chosen_quality", "F3")} / {Metric(filter, "pairs/rejected_quality", "F3")}");
         if (evaluation.PrefixGapWarning.Length > 0)
             output.WriteLine("  warning: " + evaluation.PrefixGapWarning);
         if (stage.Metrics.ContainsKey(StageMetrics.WorseThanReference))
@@ -80,7 +82,8 @@ public sealed class RunTable(TextWriter output)
     // What the round's pass did to the likelihood of its own kept pairs (its likelihood probe).
     private static string Likelihoods(StageRecord train)
     {
-        string Shift(string reading) => $"{Metric(train, LikelihoodMetrics.Before(reading), "F3")} -> {Metric(train, LikelihoodMetrics.After(reading), "F3")}";
+        string Shift(string reading) =>
+            $"{Metric(train, LikelihoodMetrics.Before(reading), "F3")} -> {Metric(train, LikelihoodMetrics.After(reading), "F3")}";
         string Fell(string reading) => (100 * train.Metrics[LikelihoodMetrics.Fell(reading)]).ToString("F0", CultureInfo.InvariantCulture);
         return $"  log-prob per token, before -> after: chosen plain {Shift("chosen_plain")}, chosen prefixed {Shift("chosen_prefixed")}, " +
                $"rejected plain {Shift("rejected_plain")}, rejected prefixed {Shift("rejected_prefixed")}; " +

@@ -75,9 +75,9 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         if (rewards is not null)
             response.Reward = LlmJudging.ToInterval(MeanInterval.Of(rewards.Select(r => (double)r).ToList()));
         if (scored.Prefixed.Length > 0 && Enumerable.Range(0, records.Count).Where(i => scored.Answers[i] is not null && scored.Prefixed[i] is not null)
-                .Select(i => (Prefixed: scored.Prefixed[i]!.Value, Gap: scored.Prefixed[i]!.Value - scored.Answers[i]!.Value)).ToList() is { Count: > 0 } pairs)
+                .Select(i => (Prefixed: scored.Prefixed[i]!.Value, Plain: scored.Answers[i]!.Value)).ToList() is { Count: > 0 } pairs)
         {
-            var gap = MeanInterval.Of([.. pairs.Select(p => p.Gap)]);
+            var gap = MeanInterval.Of([.. pairs.Select(p => p.Prefixed - p.Plain)]);
             response.PrefixedQuality = pairs.Average(p => p.Prefixed);
             response.PrefixGap = LlmJudging.ToInterval(gap);
             response.PrefixGapWarning = PrefixGap.Warning(gap) ?? "";
@@ -87,8 +87,8 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             JudgeNumbers(request.Judge!, records, answered.Answers, scored.Answers, response);
         else if (request.Judge is not null)
             await judging.ApplyAsync(request.Judge, request.BaselineReport, evaluation, response, cancellation);
-        response.Report = (await store.UploadTextAsync(request.OutputContainer, request.OutputName,
-            JsonSerializer.Serialize(new EvaluationReport(evaluation, calibration, rewards, request.PromptPrefix), JsonLines.Options), cancellation)).ToContract();
+        var report = JsonSerializer.Serialize(new EvaluationReport(evaluation, calibration, rewards, request.PromptPrefix), JsonLines.Options);
+        response.Report = (await store.UploadTextAsync(request.OutputContainer, request.OutputName, report, cancellation)).ToContract();
         activity?.SetTag("onlyprompt.scorer", request.Scorer.ToString());
         activity?.SetTag("onlyprompt.quality", evaluation.MeanQuality);
         activity?.SetTag("onlyprompt.leak_rate", evaluation.LeakRate);

@@ -53,9 +53,10 @@ public static class ExperimentCommand
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await using var stack = await LocalStack.StartAsync(LocalStack.FindRepository(), Path.Combine(storage, "azurite"), Path.Combine(storage, "work"),
-            WorkerSettings(arguments));
-        using var connection = new OrchestratorConnection(stack.Orchestrator.ToString(), apiKey: null, stack.BlobConnectionString, reconnectSeconds: 0);
+        await using var stack = await LocalStack.StartAsync(LocalStack.FindRepository(), Path.Combine(storage, "azurite"),
+            Path.Combine(storage, "work"), WorkerSettings(arguments));
+        using var connection = new OrchestratorConnection(stack.Orchestrator.ToString(), apiKey: null, stack.BlobConnectionString,
+            reconnectSeconds: 0);
         try
         {
             spec.Given = await WorldUpload.PrepareAsync(options, connection.Store(), StorageLayout.DefaultContainer, Console.Out, cancel.Token);

@@ -38,7 +38,10 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
                 new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Offline.Loss }, Training = spec.Offline.Training }, progress, cancellation),
             StageKind.TrainRound when KeptNoPairs(run, stage.Round) => NothingToTrain(),
             StageKind.TrainRound => await TrainAsync(run, stage, [File(run, StageNames.Filter(stage.Round), StageFiles.Kept)],
-                new TrainRequest { Preference = RoundObjective(run, stage.Round), Training = spec.Rounds[stage.Round - 1].Train.Training, Reference = RoundReference(run) },
+                new TrainRequest
+                {
+                    Preference = RoundObjective(run, stage.Round), Training = spec.Rounds[stage.Round - 1].Train.Training, Reference = RoundReference(run),
+                },
                 progress, cancellation),
             StageKind.Sample => await SampleAsync(run, stage, progress, cancellation),
             StageKind.Filter => await FilterAsync(run, stage, cancellation),
@@ -97,8 +100,9 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         var record = new StageRecord { Checkpoint = result.Checkpoint, Metrics = { result.Metrics } };
         foreach (var name in curve.Values.SelectMany(m => m.Keys).Distinct().ToList())
             record.Metrics[$"mean/{name}"] = curve.Values.Where(m => m.ContainsKey(name)).Average(m => m[name]);
-        record.Files[RunReport.TrainingCurveFile] = (await store.UploadTextAsync(Container, StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/training.json"),
-            JsonSerializer.Serialize(curve.Select(p => new TrainingPoint(p.Key, p.Value.ToDictionary())).ToList()), cancellation)).ToContract();
+        var points = JsonSerializer.Serialize(curve.Select(p => new TrainingPoint(p.Key, p.Value.ToDictionary())).ToList());
+        var curveFile = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/training.json");
+        record.Files[RunReport.TrainingCurveFile] = (await store.UploadTextAsync(Container, curveFile, points, cancellation)).ToContract();
         record.Metrics[StageMetrics.Steps] = result.Steps;
         record.Metrics[StageMetrics.TokensPerSecond] = result.TokensPerSecond;
         return record;
@@ -296,9 +300,10 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
             Loss = settings.Train.Loss,
             NllInstructionPrefix = settings.NllAfterChosenPrefix ? ChosenPrefix(spec) : "",
             // The probe reads each answer after the prefix it was sampled with; a self-judge's pairs had none.
-            LikelihoodProbe = spec.LikelihoodProbe && settings.SelfJudge is null
-                ? new LikelihoodProbe { Templates = new PromptTemplates { Chosen = ChosenPrefix(spec), Rejected = RejectedPrefix(spec) }, RejectedScore = RejectedScores.For(run, round) }
-                : null,
+            LikelihoodProbe = spec.LikelihoodProbe && settings.SelfJudge is null ? new LikelihoodProbe
+            {
+                Templates = new PromptTemplates { Chosen = ChosenPrefix(spec), Rejected = RejectedPrefix(spec) }, RejectedScore = RejectedScores.For(run, round),
+            } : null,
         };
     }
 

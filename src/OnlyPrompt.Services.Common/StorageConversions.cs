@@ -6,7 +6,8 @@ namespace OnlyPrompt.Services;
 /// <summary>Between the contracts' references and blob storage's own (<see cref="StoredBlob"/>, <see cref="StoredCheckpoint"/>), both ways.</summary>
 public static class StorageConversions
 {
-    public static BlobRef ToContract(this StoredBlob blob) => new() { Container = blob.Container, Name = blob.Name, Sha256 = blob.Sha256, Size = blob.Size };
+    public static BlobRef ToContract(this StoredBlob blob) =>
+        new() { Container = blob.Container, Name = blob.Name, Sha256 = blob.Sha256, Size = blob.Size };
 
     public static StoredBlob ToStored(this BlobRef blob) => new(blob.Container, blob.Name, blob.Sha256, blob.Size);
 

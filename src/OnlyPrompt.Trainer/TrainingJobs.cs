@@ -88,11 +88,16 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
             }
             var adapter = SaveAndMergeAdapter(model, request);
             var likelihoods = probe?.After() ?? [];
-            return (result, models.SaveAsync(model, request.OutputContainer, request.OutputPrefix, cancellation,
-                adapter is null ? null : folder => Directory.Move(adapter, Path.Combine(folder, AdapterFolder))).GetAwaiter().GetResult(), likelihoods);
+            Action<string>? withAdapter = adapter is null ? null : folder => Directory.Move(adapter, Path.Combine(folder, AdapterFolder));
+            var saved = models.SaveAsync(model, request.OutputContainer, request.OutputPrefix, cancellation, withAdapter).GetAwaiter().GetResult();
+            return (result, saved, likelihoods);
         }, cancellation);
 
-        var response = new TrainResult { Checkpoint = checkpoint, Steps = trained.Steps, TokensPerSecond = rates.Count > 0 ? rates.Average() : 0, Metrics = { trained.LastMetrics.ToDictionary(), probed } };
+        var response = new TrainResult
+        {
+            Checkpoint = checkpoint, Steps = trained.Steps, TokensPerSecond = rates.Count > 0 ? rates.Average() : 0,
+            Metrics = { trained.LastMetrics.ToDictionary(), probed },
+        };
         Directory.CreateDirectory(job);
         File.WriteAllText(Path.Combine(job, ResultFile), JsonFormatter.Default.Format(response));
         if (Directory.Exists(Path.Combine(job, StateFolder)))
@@ -103,7 +108,8 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
     public const string AdapterFolder = "adapter";
 
     // The reference is the policy as loaded (pi_{m-1}), before any resumed weights replace it, unless the request names another.
-    private IReadOnlyList<PreferencePair> WithReference(PretrainedModel model, List<PreferencePair> pairs, TrainRequest request, CancellationToken cancellation)
+    private IReadOnlyList<PreferencePair> WithReference(PretrainedModel model, List<PreferencePair> pairs, TrainRequest request,
+        CancellationToken cancellation)
     {
         if (request.Reference is null)
             return ReferenceCache.Attach(model.Model, pairs, 64);

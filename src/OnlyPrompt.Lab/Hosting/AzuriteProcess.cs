@@ -16,7 +16,10 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     public string ConnectionString => Storage.StorageLayout.LocalAzurite(Port);
 
-    /// <summary>Starts Azurite from <paramref name="repository"/>'s node_modules, keeping its data in <paramref name="location"/> (null: in memory).</summary>
+    /// <summary>
+    /// Starts Azurite from <paramref name="repository"/>'s node_modules, keeping its data in <paramref name="location"/>
+    /// (null: in memory).
+    /// </summary>
     public static async Task<AzuriteProcess> StartAsync(string repository, string? location)
     {
         var main = Path.Combine(repository, "node_modules", "azurite", "dist", "src", "blob", "main.js");

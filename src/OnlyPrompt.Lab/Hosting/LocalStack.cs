@@ -70,6 +70,7 @@ public sealed class LocalStack : IAsyncDisposable
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
                 if (Directory.Exists(Path.Combine(dir.FullName, "node_modules", "azurite")))
                     return dir.FullName;
-        throw new InvalidOperationException($"no node_modules/azurite above {AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}: run `npm ci` in the repository.");
+        throw new InvalidOperationException(
+            $"no node_modules/azurite above {AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}: run `npm ci` in the repository.");
     }
 }

@@ -68,7 +68,8 @@ public sealed class RunReport(BlobStore store)
             (picture.Key, Blob: await store.UploadBytesAsync(container, $"{folder}/{picture.Key}", Charts.Png(picture.Value), cancellation))));
         foreach (var (name, blob) in uploads)
             record.Files[name] = blob.ToContract();
-        record.Files[MarkdownFile] = (await store.UploadTextAsync(container, $"{folder}/{MarkdownFile}", Markdown(run, evaluated, filters, pictures.Keys), cancellation)).ToContract();
+        var markdown = Markdown(run, evaluated, filters, pictures.Keys);
+        record.Files[MarkdownFile] = (await store.UploadTextAsync(container, $"{folder}/{MarkdownFile}", markdown, cancellation)).ToContract();
         return record;
     }
 
