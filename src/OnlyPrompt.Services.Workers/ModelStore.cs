@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using OnlyPrompt.Common.V1;
 using OnlyPrompt.Model;
+using OnlyPrompt.Model.Lora;
 using OnlyPrompt.Model.Scoring;
 using OnlyPrompt.Storage;
 using static TorchSharp.torch;
@@ -17,13 +18,25 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
     private static readonly Histogram<double> FetchSeconds = Meter.CreateHistogram<double>("onlyprompt.model.fetch_duration", "s", "Time to have a checkpoint on local disk (0 when cached).");
     private static readonly Histogram<double> LoadSeconds = Meter.CreateHistogram<double>("onlyprompt.model.load_duration", "s", "Time to load a local checkpoint into memory.");
 
-    /// <summary>Fetches (or finds in the cache) and loads the checkpoint; the current span gets both times as tags.</summary>
+    /// <summary>
+    /// Fetches (or finds in the cache) and loads the checkpoint; the current span gets both times as tags. A checkpoint
+    /// that is a PEFT LoRA adapter alone is loaded over the base its adapter_config.json names as <c>container/prefix</c>
+    /// in blob storage (as the Trainer writes it), and merged into it.
+    /// </summary>
     public async Task<PretrainedModel> LoadAsync(CheckpointRef checkpoint, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
         var directory = await LocalCopyAsync(checkpoint, cancellation);
+        var adapter = LoraAdapters.IsAdapterOnly(directory) ? directory : null;
+        if (adapter is not null)
+            directory = await store.DownloadCheckpointAsync(await BaseOfAdapterAsync(checkpoint, adapter, cancellation), work.Checkpoints, cancellation);
         var fetched = clock.Elapsed.TotalSeconds;
         var model = PretrainedModel.Load(directory, device);
+        if (adapter is not null)
+        {
+            LoraAdapters.Load(model.Model, adapter);
+            LoraAdapters.Merge(model.Model);
+        }
         var loaded = clock.Elapsed.TotalSeconds - fetched;
         FetchSeconds.Record(fetched);
         LoadSeconds.Record(loaded);
@@ -35,6 +48,17 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
     /// <summary>Fetches and loads a reward model (a one-label sequence classifier).</summary>
     public async Task<RewardModel> LoadRewardModelAsync(CheckpointRef checkpoint, CancellationToken cancellation) =>
         RewardModel.Load(await LocalCopyAsync(checkpoint, cancellation), device);
+
+    private async Task<StoredCheckpoint> BaseOfAdapterAsync(CheckpointRef adapter, string directory, CancellationToken cancellation)
+    {
+        var name = LoraAdapters.BaseModelOf(directory);
+        var (container, prefix) = name.IndexOf('/') is var slash and > 0 ? (name[..slash], name[(slash + 1)..]) : ("", name);
+        var index = container.Length == 0 ? null : await store.TryDescribeAsync(container, $"{prefix}/{BlobStore.CheckpointIndexFile}", cancellation);
+        return index is null
+            ? throw new ModelFormatException($"adapter {adapter.Container}/{adapter.Prefix}: its base model '{name}' is not a checkpoint in blob storage " +
+                                             "(container/prefix); upload the base and name it in adapter_config.json's base_model_name_or_path.")
+            : new StoredCheckpoint(container, prefix, index.Sha256);
+    }
 
     public Task<string> LocalCopyAsync(CheckpointRef checkpoint, CancellationToken cancellation) =>
         store.DownloadCheckpointAsync(checkpoint.ToStored(), work.Checkpoints, cancellation);

@@ -212,6 +212,23 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         using var ids = TorchSharp.torch.tensor(new long[] { 3, 4, 5, 6 }, [1, 4]);
         using (TorchSharp.torch.no_grad())
             Assert.True(withAdapter.Model.call(ids, null, null).allclose(mergedModel.Model.call(ids, null, null), rtol: 1e-4, atol: 1e-5));
+
+        // The adapter alone, as a checkpoint of its own, evaluates as the merged model: the Evaluator loads its base from storage.
+        var adapterOnly = (await stack.Store.UploadDirectoryAsync(Container, "trained-lora-adapter-only", adapter)).ToContract();
+        var eval = await UploadJsonLinesAsync("lora-eval.jsonl", [new EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new EvalRecord("Max: 4 9 2", "9", "max")]);
+        var evaluator = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
+        async Task<Method.Scores.EvaluationReport> EvaluateAsync(CheckpointRef checkpoint, string name) => await EvaluationReports.ReadAsync(stack.Store,
+            (await evaluator.EvaluateAsync(new Evaluator.V1.EvaluateRequest
+            {
+                Model = checkpoint, EvalSet = eval, Scorer = Evaluator.V1.Scorer.Exact, MaxNewTokens = 6, OutputContainer = Container, OutputName = name,
+            })).Report, CancellationToken.None);
+        Assert.Equal((await EvaluateAsync(result.Checkpoint, "lora-merged.json")).Evaluation.Answers.Select(a => a.Answer),
+            (await EvaluateAsync(adapterOnly, "lora-adapter.json")).Evaluation.Answers.Select(a => a.Answer));
+        File.WriteAllText(Path.Combine(adapter, "adapter_config.json"),
+            File.ReadAllText(Path.Combine(adapter, "adapter_config.json")).Replace($"\"{Container}/{model.Prefix}\"", $"\"{Container}/no-such-base\"", StringComparison.Ordinal));
+        var orphan = (await stack.Store.UploadDirectoryAsync(Container, "orphan-adapter", adapter)).ToContract();
+        var error = await Assert.ThrowsAsync<RpcException>(() => EvaluateAsync(orphan, "orphan.json"));
+        Assert.Contains($"its base model '{Container}/no-such-base' is not a checkpoint in blob storage", error.Status.Detail);
     }
 
     [Fact]

@@ -82,6 +82,18 @@ public static class LoraAdapters
         File.WriteAllText(Path.Combine(directory, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
+    /// <summary>Whether <paramref name="directory"/> holds a PEFT adapter without a model of its own (no config.json).</summary>
+    public static bool IsAdapterOnly(string directory) =>
+        File.Exists(Path.Combine(directory, ConfigFile)) && !File.Exists(Path.Combine(directory, "config.json"));
+
+    /// <summary>The adapter's base model as its adapter_config.json names it (base_model_name_or_path).</summary>
+    public static string BaseModelOf(string directory)
+    {
+        var configPath = Path.Combine(directory, ConfigFile);
+        return (JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject)?["base_model_name_or_path"]?.GetValue<string>() is { Length: > 0 } name ? name
+            : throw new ModelFormatException($"{configPath}: base_model_name_or_path is missing; an adapter is loaded over the base it names.");
+    }
+
     /// <summary>Reads a PEFT LoRA adapter folder into the model (adding the adapters it describes); returns its settings.</summary>
     public static LoraSettings Load(LlamaForCausalLM model, string directory)
     {
