@@ -16,8 +16,9 @@ public sealed class RunOptionsTests
         Assert.All(spec.Rounds, round => Assert.True(round.NllAfterChosenPrefix));
         Assert.All(spec.Rounds, round => Assert.Equal(5, round.Train.Loss.ChosenPenaltyWeight));
         Assert.All(RunSpecs.FromExperiment(Apply()).Rounds, round => Assert.False(round.NllAfterChosenPrefix));
-        // The services measure each round against the previous round's model; the in-process study's pi_0 reference is refused, not dropped.
-        Assert.Throws<ArgumentException>(() => RunSpecs.FromExperiment(Apply() with { RoundReference = RoundReference.Initial }));
+        // The study's pi_0 reference reaches the spec; the method's is the previous round's model.
+        Assert.Equal(Orchestrator.V1.RoundReference.Previous, RunSpecs.FromExperiment(Apply()).RoundReference);
+        Assert.Equal(Orchestrator.V1.RoundReference.Initial, RunSpecs.FromExperiment(Apply() with { RoundReference = RoundReference.Initial }).RoundReference);
     }
 
     [Fact]

@@ -83,6 +83,31 @@ public sealed class SmokeRunTests(ServiceStack stack)
     }
 
     [Fact]
+    public async Task With_pi_0_as_every_rounds_reference_round_1_is_the_methods_and_round_2_is_its_own()
+    {
+        async Task<Run> RunAsync(RoundReference reference)
+        {
+            var spec = await Runs.SmokeAsync(stack.Store, seed: 6);
+            spec.Rounds.RemoveAt(2);
+            spec.RoundReference = reference;
+            var runId = $"smoke-reference-{reference}".ToLowerInvariant();
+            await stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = runId });
+            var run = await Runs.WatchToEndAsync(stack.Client, runId, TimeSpan.FromMinutes(5));
+            Assert.True(run.State == RunState.Succeeded, run.Error);
+            return run;
+        }
+        var method = await RunAsync(RoundReference.Previous);
+        var initial = await RunAsync(RoundReference.Initial);
+
+        // Round 1's reference is pi_0 either way, so that stage is shared; round 2 trains against pi_0, not round 1's model.
+        Assert.Equal(method.RunId, initial.Stages.Single(s => s.Name == "round-1/train").ReusedFrom?.RunId);
+        var (methodRound2, initialRound2) = (method.Stages.Single(s => s.Name == "round-2/train"), initial.Stages.Single(s => s.Name == "round-2/train"));
+        Assert.Null(initialRound2.ReusedFrom);
+        Assert.NotEqual(methodRound2.Key, initialRound2.Key);
+        Assert.NotEqual(methodRound2.Checkpoint.Sha256, initialRound2.Checkpoint.Sha256);
+    }
+
+    [Fact]
     public async Task Cancelling_a_run_stops_it_and_keeps_what_was_committed()
     {
         var spec = await Runs.SmokeAsync(stack.Store, seed: 4);
