@@ -107,7 +107,7 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
     // The policy answers everything there is to score while it is loaded: the held-out prompts, the probe, the prefixed prompts.
     private Answered Answer(EvaluateRequest request, List<EvalRecord> records, HeldOutSettings settings, CancellationToken cancellation)
     {
-        using var model = models.LoadAsync(request.Model, cancellation).GetAwaiter().GetResult();
+        using var model = models.LoadForInferenceAsync(request.Model, cancellation).GetAwaiter().GetResult();
         var heldOut = new HeldOutAnswerer(model, settings);
         var probe = request.CalibrationPrompts > 0 ? heldOut.CalibrationSubset(records) : [];
         return new Answered(heldOut.Answers(records, request.PromptPrefix), probe, probe.Count > 0 ? heldOut.CalibrationAnswers(probe) : [],

@@ -26,6 +26,8 @@ public static class ExperimentCommand
             CliCommands.Text("--id", "the run's id (default PRESET-seedN-TIME)", "RUN"),
             CliCommands.Text("--threads", "libtorch's threads", "N"),
             CliCommands.Text("--device", "cpu, cuda or cuda:N", "DEVICE"),
+            CliCommands.Text("--inference-precision", "sampling's and evaluation's dtype: auto (bf16 where the device computes it natively), fp32, bf16",
+                "PRECISION"),
             CliCommands.Text("--model-dim", "the tiny model's width", "N"),
             CliCommands.Text("--model-layers", "the tiny model's layers", "N"),
             CliCommands.Text("--sft-epochs", "SFT epochs", "N"),
@@ -99,6 +101,7 @@ public static class ExperimentCommand
     private static string[] WorkerSettings(Arguments arguments) =>
     [
         "--OnlyPrompt:Device", arguments.Text("--device") ?? "cpu",
+        "--OnlyPrompt:InferencePrecision", arguments.Text("--inference-precision") ?? "auto",
         .. arguments.Integer("--threads") is { } threads ? new[] { "--OnlyPrompt:Threads", threads.ToString(CultureInfo.InvariantCulture) } : [],
     ];
 

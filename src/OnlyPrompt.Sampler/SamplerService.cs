@@ -94,7 +94,7 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
             Activity.Current?.SetTag("onlyprompt.generation", remote.BaseUrl.ToString());
             return work(remote.Answerer(http.CreateOpenAiClient(), policy, cancellation));
         }
-        using var model = models.LoadAsync(policy, cancellation).GetAwaiter().GetResult();
+        using var model = models.LoadForInferenceAsync(policy, cancellation).GetAwaiter().GetResult();
         return work(new LocalAnswerer(model));
     }
 }

@@ -16,6 +16,12 @@ public sealed class WorkerOptions
     /// <summary>CPU threads for libtorch; default: libtorch's choice.</summary>
     public int? Threads { get; set; }
 
+    /// <summary>
+    /// The dtype of sampling and evaluation: auto (bf16 where the device computes it natively, fp32 elsewhere), fp32 or
+    /// bf16. Training stays fp32 (or mixed precision, a training setting).
+    /// </summary>
+    public string InferencePrecision { get; set; } = "auto";
+
     // Read while the services are registered: the device is configured before any model loads.
     public static WorkerOptions From(IConfiguration configuration) => configuration.GetSection(Section).Get<WorkerOptions>() ?? new();
 }

@@ -11,7 +11,14 @@ public static class ModelRegistration
     {
         var settings = WorkerOptions.From(configuration);
         var device = TorchRuntime.Configure(settings.Device, settings.Threads);
-        services.AddSingleton(sp => new ModelStore(sp.GetRequiredService<Storage.BlobStore>(), sp.GetRequiredService<WorkDirectory>(), device));
+        var inference = settings.InferencePrecision switch
+        {
+            "auto" => Precision.ForInference(device),
+            "fp32" => TorchSharp.torch.ScalarType.Float32,
+            "bf16" => TorchSharp.torch.ScalarType.BFloat16,
+            var other => throw new InvalidOperationException($"{WorkerOptions.Section}:InferencePrecision is '{other}'; use auto, fp32 or bf16."),
+        };
+        services.AddSingleton(sp => new ModelStore(sp.GetRequiredService<Storage.BlobStore>(), sp.GetRequiredService<WorkDirectory>(), device, inference));
         services.AddSingleton<ComputeGate>();
         return services;
     }

@@ -5,14 +5,27 @@ using OnlyPrompt.Model;
 using OnlyPrompt.Model.Lora;
 using OnlyPrompt.Model.Scoring;
 using OnlyPrompt.Storage;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OnlyPrompt.Services;
 
 /// <summary>Checkpoints in blob storage as loaded models: downloaded once per content hash into the work directory's cache.</summary>
-public sealed class ModelStore(BlobStore store, WorkDirectory work, Device device)
+/// <param name="inference">The dtype models are loaded in for sampling and evaluation (<see cref="LoadForInferenceAsync"/>).</param>
+public sealed class ModelStore(BlobStore store, WorkDirectory work, Device device, ScalarType inference)
 {
     public Device Device => device;
+
+    /// <summary>Loads the checkpoint to answer with: in the inference dtype.</summary>
+    public Task<PretrainedModel> LoadForInferenceAsync(CheckpointRef checkpoint, CancellationToken cancellation) =>
+        LoadAsync(checkpoint, inference, cancellation);
+
+    /// <summary>
+    /// Loads the checkpoint to train (or to give reference log-probs) in fp32, whatever dtype it was saved in: AdamW's state
+    /// and the masters of mixed precision are fp32.
+    /// </summary>
+    public Task<PretrainedModel> LoadForTrainingAsync(CheckpointRef checkpoint, CancellationToken cancellation) =>
+        LoadAsync(checkpoint, ScalarType.Float32, cancellation);
 
     private static readonly Meter Meter = new("OnlyPrompt.Models");
     private static readonly Histogram<double> FetchSeconds = Meter.CreateHistogram<double>("onlyprompt.model.fetch_duration", "s", "Time to have a checkpoint on local disk (0 when cached).");
@@ -23,7 +36,7 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
     /// that is a PEFT LoRA adapter alone is loaded over the base its adapter_config.json names as <c>container/prefix</c>
     /// in blob storage (as the Trainer writes it), and merged into it.
     /// </summary>
-    public async Task<PretrainedModel> LoadAsync(CheckpointRef checkpoint, CancellationToken cancellation)
+    private async Task<PretrainedModel> LoadAsync(CheckpointRef checkpoint, ScalarType dtype, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
         var directory = await LocalCopyAsync(checkpoint, cancellation);
@@ -31,11 +44,13 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
         if (adapter is not null)
             directory = await store.DownloadCheckpointAsync(await BaseOfAdapterAsync(checkpoint, adapter, cancellation), work.Checkpoints, cancellation);
         var fetched = clock.Elapsed.TotalSeconds;
-        var model = PretrainedModel.Load(directory, device);
+        // An adapter is merged in fp32, as the Trainer merges it, so both give the same weights in any dtype.
+        var model = PretrainedModel.Load(directory, device, adapter is null ? dtype : ScalarType.Float32);
         if (adapter is not null)
         {
             LoraAdapters.Load(model.Model, adapter);
             LoraAdapters.Merge(model.Model);
+            model.Model.to(dtype);
         }
         var loaded = clock.Elapsed.TotalSeconds - fetched;
         FetchSeconds.Record(fetched);

@@ -48,7 +48,7 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
         var rates = new List<double>();
         var (trained, checkpoint, probed) = await gate.RunAsync(() =>
         {
-            using var model = models.LoadAsync(request.Policy, cancellation).GetAwaiter().GetResult();
+            using var model = models.LoadForTrainingAsync(request.Policy, cancellation).GetAwaiter().GetResult();
             var encoding = new ChatEncoding(model);
             var stateDirectory = Path.Combine(job, StateFolder);
             var options = request.Training.ToOptions() with { CheckpointEverySteps = settings.Value.CheckpointEverySteps, CheckpointDirectory = stateDirectory };
@@ -113,7 +113,7 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
     {
         if (request.Reference is null)
             return ReferenceCache.Attach(model.Model, pairs, 64);
-        using var reference = models.LoadAsync(request.Reference, cancellation).GetAwaiter().GetResult();
+        using var reference = models.LoadForTrainingAsync(request.Reference, cancellation).GetAwaiter().GetResult();
         return ReferenceCache.Attach(reference.Model, pairs, 64);
     }
 

@@ -18,7 +18,7 @@ public sealed class ResidentModel(ModelStore models) : IDisposable
         {
             loaded?.Model.Dispose();
             loaded = null;
-            loaded = (checkpoint.Sha256, models.LoadAsync(checkpoint, cancellation).GetAwaiter().GetResult());
+            loaded = (checkpoint.Sha256, models.LoadForInferenceAsync(checkpoint, cancellation).GetAwaiter().GetResult());
         }
         return work(loaded.Value.Model);
     }
