@@ -58,11 +58,11 @@ public sealed class RunTable(TextWriter output)
         if (evaluation.Calibration.Count > 0)
             output.WriteLine("  quality by requested score 0..10: " + string.Join(" ", evaluation.Calibration.Select(q => q.ToString("F2", CultureInfo.InvariantCulture))));
         if (evaluation.PrefixGap is { } gap)
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  prefix gap (10/10 prefix - plain): {gap.Mean:+0.000;-0.000;0.000} [{gap.Low:+0.000;-0.000;0.000}, ") +
-                string.Create(CultureInfo.InvariantCulture, $"{gap.High:+0.000;-0.000;0.000}]"));
-        if (evaluation.PrefixGap is not null)
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  held-out quality asked for 10 / 10 with the chosen prefix: {evaluation.PrefixedQuality:F3}"));
+        {
+            static string Signed(double value) => value.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture);
+            output.WriteLine($"  prefix gap (10/10 prefix - plain): {Signed(gap.Mean)} [{Signed(gap.Low)}, {Signed(gap.High)}]");
+            output.WriteLine($"  held-out quality asked for 10 / 10 with the chosen prefix: {evaluation.PrefixedQuality.ToString("F3", CultureInfo.InvariantCulture)}");
+        }
         if (train?.Metrics.ContainsKey(LikelihoodMetrics.Before("chosen_plain")) == true)
             output.WriteLine(Likelihoods(train));
         if (filter?.Metrics.ContainsKey("pairs/sampled/chosen_quality") == true)
