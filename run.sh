@@ -25,11 +25,11 @@ for arg in "$@"; do
   esac
 done
 
+[ -f node_modules/azurite/dist/src/blob/main.js ] || npm ci --no-audit --no-fund
 if $in_process; then
   dotnet build src/OnlyPrompt.Lab -c Release --nologo -v quiet -clp:NoSummary
   exec dotnet src/OnlyPrompt.Lab/bin/Release/net10.0/onlyprompt-lab.dll experiment "${args[@]}"
 fi
-[ -f node_modules/azurite/dist/src/blob/main.js ] || npm ci --no-audit --no-fund
 dotnet build src/OnlyPrompt.Cli -c Release --nologo -v quiet -clp:NoSummary
 onlyprompt=(dotnet src/OnlyPrompt.Cli/bin/Release/net10.0/onlyprompt.dll)
 

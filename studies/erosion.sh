@@ -11,6 +11,7 @@ out=${1:-.onlyprompt/erosion}
 seeds=${2:-1 2 3}
 variants=${3:-method nll-prefixed plain-dpo dpop half-lr two-epochs reference-initial temperature-0.7}
 mkdir -p "$out"
+[ -f node_modules/azurite/dist/src/blob/main.js ] || npm ci --no-audit --no-fund
 dotnet build src/OnlyPrompt.Lab -c Release -v q -nologo > /dev/null
 preset=${PRESET:-default}
 cli="dotnet src/OnlyPrompt.Lab/bin/Release/net10.0/onlyprompt-lab.dll experiment --preset $preset"
