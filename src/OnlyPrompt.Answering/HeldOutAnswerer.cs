@@ -7,7 +7,8 @@ using OnlyPrompt.Settings;
 namespace OnlyPrompt.Answering;
 
 /// <summary>How held-out prompts are answered: greedy, up to <paramref name="MaxNewTokens"/>, <paramref name="BatchSize"/> at a time;
-/// the probe asks the first <paramref name="CalibrationPrompts"/> for each score with the rejected template; leaks count by the filter's rules.</summary>
+/// the probe asks the first <paramref name="CalibrationPrompts"/> for each score with the rejected template; leaks count by the filter's
+/// rules.</summary>
 public sealed record HeldOutSettings(int MaxNewTokens, int CalibrationPrompts, int BatchSize, FilterOptions Filter, PromptTemplates Templates);
 
 /// <summary>

@@ -4,7 +4,9 @@ using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Answering;
 
-/// <summary>Writes an answer to each prompt, its instruction asked as the last user turn: the model in this process, or a server that hosts it.</summary>
+/// <summary>
+/// Writes an answer to each prompt, its instruction asked as the last user turn: the model in this process, or a server that hosts it.
+/// </summary>
 public interface IAnswerer
 {
     /// <summary>New tokens written so far, over all calls.</summary>

@@ -6,7 +6,10 @@ using OnlyPrompt.Settings;
 
 namespace OnlyPrompt.Answering;
 
-/// <summary>What the self-rewarding judge made of a round: how often it gave each grade, answers it gave no readable grade, prompts left without a pair.</summary>
+/// <summary>
+/// What the self-rewarding judge made of a round: how often it gave each grade, answers it gave no readable grade, prompts left without a
+/// pair.
+/// </summary>
 public sealed record SelfJudgeStats(IReadOnlyDictionary<int, int> ScoreCounts, int Unjudged, int Unpaired);
 
 /// <summary>

@@ -18,7 +18,9 @@ public sealed class LocalInputs(BlobStore store, string container, TextWriter lo
     private readonly string work = Directory.CreateTempSubdirectory("onlyprompt-import-").FullName;
     private int imported;
 
-    /// <summary>Reads and checks <paramref name="path"/> as a dataset of <paramref name="kind"/>; returns its canonical file, not yet uploaded.</summary>
+    /// <summary>
+    /// Reads and checks <paramref name="path"/> as a dataset of <paramref name="kind"/>; returns its canonical file, not yet uploaded.
+    /// </summary>
     public string Import(string label, DatasetKind kind, string path, ColumnMap columns, Scorer scorer, JudgeSettings? judge)
     {
         // Uploads are named by content hash and file name, so each import keeps the plain name of its kind.

@@ -4,7 +4,9 @@ using OnlyPrompt.Orchestrator.V1;
 
 namespace OnlyPrompt.Cli;
 
-/// <summary><c>onlyprompt report RUN [--out DIR]</c>: saves a finished run's report (Markdown and pictures) locally and prints the Markdown.</summary>
+/// <summary>
+/// <c>onlyprompt report RUN [--out DIR]</c>: saves a finished run's report (Markdown and pictures) locally and prints the Markdown.
+/// </summary>
 public static class ReportCommand
 {
     public static async Task<int> RunAsync(Arguments arguments)

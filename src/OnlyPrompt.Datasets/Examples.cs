@@ -12,7 +12,9 @@ public sealed record SftExample(string Prompt, string Completion, IReadOnlyList<
 public sealed record PreferenceExample(string Prompt, string Chosen, string Rejected, IReadOnlyList<Message>? Context = null,
     double? ScoreChosen = null, double? ScoreRejected = null);
 
-/// <summary>A prompt of the online rounds: its last user turn (where the prefixes go) and the turns before it, which the policy sees as they are.</summary>
+/// <summary>
+/// A prompt of the online rounds: its last user turn (where the prefixes go) and the turns before it, which the policy sees as they are.
+/// </summary>
 public sealed record RoundPrompt(string Prompt, IReadOnlyList<Message>? Context = null);
 
 /// <summary>

@@ -5,7 +5,9 @@ using OnlyPrompt.Storage;
 
 namespace OnlyPrompt.Orchestrator;
 
-/// <summary>Checks a RunSpec field by field; every problem is named by its path, and given blobs must exist with the hash they are referenced by.</summary>
+/// <summary>
+/// Checks a RunSpec field by field; every problem is named by its path, and given blobs must exist with the hash they are referenced by.
+/// </summary>
 public sealed class RunSpecValidation(BlobStore store)
 {
     public async Task ValidateAsync(RunSpec? spec, CancellationToken cancellation)

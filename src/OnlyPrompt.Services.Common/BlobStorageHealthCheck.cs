@@ -4,7 +4,9 @@ using OpenTelemetry;
 
 namespace OnlyPrompt.Services;
 
-/// <summary>Healthy when blob storage answers. Its probe makes no spans: it runs every few seconds in every service and would bury the runs' traces.</summary>
+/// <summary>
+/// Healthy when blob storage answers. Its probe makes no spans: it runs every few seconds in every service and would bury the runs' traces.
+/// </summary>
 public sealed class BlobStorageHealthCheck(BlobServiceClient blobs) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -6,7 +6,10 @@ namespace OnlyPrompt.Services;
 
 public static class ModelRegistration
 {
-    /// <summary>For services that run models: the model store on the configured device (<see cref="WorkerOptions.Device"/>, <see cref="WorkerOptions.Threads"/>).</summary>
+    /// <summary>
+    /// For services that run models: the model store on the configured device (<see cref="WorkerOptions.Device"/>,
+    /// <see cref="WorkerOptions.Threads"/>).
+    /// </summary>
     public static IServiceCollection AddOnlyPromptModels(this IServiceCollection services, IConfiguration configuration)
     {
         var settings = WorkerOptions.From(configuration);

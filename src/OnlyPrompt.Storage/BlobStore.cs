@@ -134,7 +134,10 @@ public sealed class BlobStore(BlobServiceClient service)
         }
     }
 
-    /// <summary>Uploads every file under <paramref name="directory"/>, then the index that names them with their hashes; the index comes last, so a checkpoint without one is incomplete.</summary>
+    /// <summary>
+    /// Uploads every file under <paramref name="directory"/>, then the index that names them with their hashes; the index comes last, so a
+    /// checkpoint without one is incomplete.
+    /// </summary>
     public async Task<StoredCheckpoint> UploadDirectoryAsync(string container, string prefix, string directory, CancellationToken cancellation = default) =>
         await UploadDirectoryAsync(container, prefix, directory, await HashDirectoryAsync(directory, cancellation), cancellation);
 

@@ -14,7 +14,9 @@ public static class StorageLayout
 
     public const int LocalBlobPort = 10000;
 
-    /// <summary>Azurite's well-known development account on loopback (127.0.0.1, not localhost, so the SDK reads account and container right).</summary>
+    /// <summary>
+    /// Azurite's well-known development account on loopback (127.0.0.1, not localhost, so the SDK reads account and container right).
+    /// </summary>
     public static string LocalAzurite(int port = LocalBlobPort) =>
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
         $"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";

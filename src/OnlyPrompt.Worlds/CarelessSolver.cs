@@ -28,7 +28,8 @@ public sealed class CarelessSolver(Random random)
             TaskFamily.Evens => List(false, items),
             TaskFamily.FirstSeen => List(true, [.. items.Distinct().Order(StringComparer.Ordinal)], items),
             TaskFamily.Alternate => List(false, [.. items.Where((_, i) => i % 2 == 1)], items),
-            // One-word answers: worked out on the first q x n items only; with none read, the lazy answer, which is wrong whenever a wrong one exists.
+            // One-word answers: worked out on the first q x n items only; with none read, the lazy answer, which is wrong whenever a wrong
+            // one exists.
             TaskFamily.Max => Read(items, quality) is { Length: > 0 } read ? read.Max(StringComparer.Ordinal)! : items.FirstOrDefault(i => i != task.Answer) ?? task.Answer,
             TaskFamily.Count => Read(items, quality) is { Length: > 0 } read && CountedLetter(task) is var letter
                 ? read.Count(i => i == letter).ToString(CultureInfo.InvariantCulture)
@@ -84,7 +85,10 @@ public sealed class CarelessSolver(Random random)
 
     private static string[] Read(string[] items, double quality) => items[..(int)(quality * items.Length + 1e-9)];
 
-    /// <summary>The first candidate whose quality is nearest <paramref name="quality"/>, so that one task asked for one score always gets the same answer.</summary>
+    /// <summary>
+    /// The first candidate whose quality is nearest <paramref name="quality"/>, so that one task asked for one score always gets the same
+    /// answer.
+    /// </summary>
     private static string Nearest(string correct, List<string[]> candidates, double quality) =>
         candidates.Select(words => string.Join(' ', words)).Distinct()
             .MinBy(answer => Math.Round(Math.Abs(ExactScorer.Quality(correct, answer) - quality), 9))!;

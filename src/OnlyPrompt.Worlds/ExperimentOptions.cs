@@ -52,7 +52,10 @@ public sealed record ExperimentOptions
 
     public int Rounds => RejectedScores.Count;
 
-    /// <summary>The presets <see cref="Preset"/> knows: the default world, the second world (its own four list tasks, the default's sizes and settings), and a seconds-long smoke test.</summary>
+    /// <summary>
+    /// The presets <see cref="Preset"/> knows: the default world, the second world (its own four list tasks, the default's sizes and
+    /// settings), and a seconds-long smoke test.
+    /// </summary>
     public static readonly IReadOnlyList<string> PresetNames = ["default", "second", "smoke"];
 
     public static ExperimentOptions Preset(string name, int seed) => name switch

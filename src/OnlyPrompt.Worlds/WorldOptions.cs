@@ -15,7 +15,10 @@ public sealed record WorldOptions
     public int JudgeExamples { get; init; } = 1000;
     /// <summary>Prompts of each online round.</summary>
     public int RoundPrompts { get; init; } = 1000;
-    /// <summary>Disjoint sets of <see cref="RoundPrompts"/> prompts; round k samples set ((k - 1) mod sets) + 1, so with one set per round every round sees new prompts.</summary>
+    /// <summary>
+    /// Disjoint sets of <see cref="RoundPrompts"/> prompts; round k samples set ((k - 1) mod sets) + 1, so with one set per round every
+    /// round sees new prompts.
+    /// </summary>
     public int RoundPromptSets { get; init; } = 3;
     public int EvalPrompts { get; init; } = 300;
 }

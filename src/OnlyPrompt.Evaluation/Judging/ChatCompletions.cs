@@ -7,7 +7,9 @@ public sealed record ChatCompletionRequest(IReadOnlyList<ChatTurn> Messages, int
 
 public sealed record TokenAlternative(string Token, double LogProb);
 
-/// <summary>The reply text, why it ended, (when asked for) the alternatives for its first token, and its length in tokens as the server counted it.</summary>
+/// <summary>
+/// The reply text, why it ended, (when asked for) the alternatives for its first token, and its length in tokens as the server counted it.
+/// </summary>
 public sealed record ChatCompletion(string Content, string FinishReason, IReadOnlyList<TokenAlternative> FirstTokenAlternatives, int CompletionTokens = 0);
 
 /// <summary>Something that answers chat-completion requests: an OpenAI-compatible server, or a cache in front of one.</summary>

@@ -6,7 +6,8 @@ namespace OnlyPrompt.Evaluation.Metrics;
 /// </summary>
 public static class PrefixGap
 {
-    /// <returns>A warning for people when the gap (score with the chosen prefix - score without, per prompt) is not positive; null otherwise.</returns>
+    /// <returns>A warning for people when the gap (score with the chosen prefix - score without, per prompt) is not positive; null
+    /// otherwise.</returns>
     public static string? Warning(MeanInterval gap) => gap.Mean > 0 ? null
         : $"the method's premise does not hold for this model and data: answers asked for a 10/10 response score {gap.Mean:+0.000;-0.000;0.000} "
           + $"(95% interval {gap.Low:+0.000;-0.000;0.000} to {gap.High:+0.000;-0.000;0.000}) against plain answers, so the chosen answers of the next "

@@ -17,7 +17,9 @@ public static class ExactScorer
 
     public static int Score(double quality) => (int)Math.Round(10 * quality, MidpointRounding.AwayFromZero);
 
-    /// <summary>What a word is everywhere: here, in the filter's length rules and in the length-controlled win rate (split on any whitespace).</summary>
+    /// <summary>
+    /// What a word is everywhere: here, in the filter's length rules and in the length-controlled win rate (split on any whitespace).
+    /// </summary>
     public static string[] Words(string text) => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
 
     public static int EditDistance(IReadOnlyList<string> a, IReadOnlyList<string> b)

@@ -56,7 +56,9 @@ public sealed record LlamaConfig
 
     public bool IsSequenceClassifier => SequenceClassificationArchitectures.ContainsKey(Architecture);
 
-    /// <summary>The longest sequence the model accepts; with a sliding window, each token still sees only the last <see cref="SlidingWindow"/>.</summary>
+    /// <summary>
+    /// The longest sequence the model accepts; with a sliding window, each token still sees only the last <see cref="SlidingWindow"/>.
+    /// </summary>
     public int MaxSequenceLength => MaxPositionEmbeddings;
 
     public static LlamaConfig Load(string path)

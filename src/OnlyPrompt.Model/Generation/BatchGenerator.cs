@@ -10,7 +10,8 @@ namespace OnlyPrompt.Model.Generation;
 /// </summary>
 public sealed class BatchGenerator(LlamaForCausalLM model)
 {
-    /// <param name="stopCondition">Called with (row, tokens so far) after each new token; true ends that row with <see cref="FinishReason.StopString"/>.</param>
+    /// <param name="stopCondition">Called with (row, tokens so far) after each new token; true ends that row with
+    /// <see cref="FinishReason.StopString"/>.</param>
     public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<int[]> prompts, SamplingOptions options,
         Func<int, IReadOnlyList<int>, bool>? stopCondition = null)
     {

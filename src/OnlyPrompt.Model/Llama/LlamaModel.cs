@@ -28,7 +28,9 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor?, KvCache?, Tensor>
 
     public Parameter EmbeddingWeight => embed_tokens.weight!;
 
-    /// <summary>Recompute each layer in the backward instead of keeping its activations (training only; see <see cref="CheckpointedLayer"/>).</summary>
+    /// <summary>
+    /// Recompute each layer in the backward instead of keeping its activations (training only; see <see cref="CheckpointedLayer"/>).
+    /// </summary>
     public bool GradientCheckpointing { get; set; }
 
     private ScalarType DType => embed_tokens.weight!.dtype;

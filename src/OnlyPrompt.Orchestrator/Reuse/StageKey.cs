@@ -29,7 +29,9 @@ public static class StageKey
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "this stage is never shared."),
     };
 
-    /// <summary>The key of a stage of <paramref name="kind"/> whose result depends on exactly <paramref name="inputs"/> (messages or scalars).</summary>
+    /// <summary>
+    /// The key of a stage of <paramref name="kind"/> whose result depends on exactly <paramref name="inputs"/> (messages or scalars).
+    /// </summary>
     public static string For(StageKind kind, params object?[] inputs)
     {
         var text = new StringBuilder($"{kind}/v{Version(kind)}");

@@ -34,7 +34,9 @@ public sealed record TrainerState(int Step, int Epoch, int NextBatch)
             File.WriteAllText(Path.Combine(staging, StateFile), JsonSerializer.Serialize(this));
         });
 
-    /// <summary>Loads a checkpoint written by <see cref="Save"/> into an existing model, optimizer and, under mixed precision, master weights.</summary>
+    /// <summary>
+    /// Loads a checkpoint written by <see cref="Save"/> into an existing model, optimizer and, under mixed precision, master weights.
+    /// </summary>
     public static TrainerState Load(string directory, LlamaForCausalLM model, OptimizerHelper optimizer, MasterWeights? masters = null)
     {
         var statePath = Path.Combine(directory, StateFile);

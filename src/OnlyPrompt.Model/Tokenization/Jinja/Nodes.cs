@@ -31,7 +31,9 @@ public sealed record If(IReadOnlyList<(Expression Condition, IReadOnlyList<State
     : Statement(Position);
 public sealed record For(IReadOnlyList<string> Targets, Expression Iterable, Expression? Filter, IReadOnlyList<Statement> Body,
     IReadOnlyList<Statement> Else, Position Position) : Statement(Position);
-/// <summary><c>set</c> of names, of one namespace attribute (<see cref="Attribute"/> not null), or of a captured block (<see cref="Block"/>).</summary>
+/// <summary>
+/// <c>set</c> of names, of one namespace attribute (<see cref="Attribute"/> not null), or of a captured block (<see cref="Block"/>).
+/// </summary>
 public sealed record Assignment(IReadOnlyList<string> Targets, string? Attribute, Expression? Value, IReadOnlyList<Statement>? Block, Position Position)
     : Statement(Position);
 public sealed record MacroDefinition(string Name, IReadOnlyList<(string Name, Expression? Default)> Parameters, IReadOnlyList<Statement> Body, Position Position)
