@@ -35,12 +35,14 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
             StageKind.Sft => await TrainAsync(run, stage, RunInputs.SftFiles(run.Stages.First(s => s.Name == StageNames.Prepare)),
                 new TrainRequest { Sft = new Trainer.V1.SftObjective(), Training = spec.Sft.Clone() }, progress, cancellation),
             StageKind.Offline => await TrainAsync(run, stage, [File(run, StageNames.Prepare, RunInputs.Preferences)],
-                new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Offline.Loss }, Training = spec.Offline.Training }, progress, cancellation),
+                new TrainRequest { Preference = new PreferenceObjective { Loss = spec.Offline.Loss }, Training = spec.Offline.Training },
+                progress, cancellation),
             StageKind.TrainRound when KeptNoPairs(run, stage.Round) => NothingToTrain(),
             StageKind.TrainRound => await TrainAsync(run, stage, [File(run, StageNames.Filter(stage.Round), StageFiles.Kept)],
                 new TrainRequest
                 {
-                    Preference = RoundObjective(run, stage.Round), Training = spec.Rounds[stage.Round - 1].Train.Training, Reference = RoundReference(run),
+                    Preference = RoundObjective(run, stage.Round), Training = spec.Rounds[stage.Round - 1].Train.Training,
+                    Reference = RoundReference(run),
                 },
                 progress, cancellation),
             StageKind.Sample => await SampleAsync(run, stage, progress, cancellation),
@@ -69,7 +71,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         }, cancellation);
     }
 
-    private async Task<StageRecord> TrainAsync(Run run, PlannedStage stage, IEnumerable<BlobRef> datasets, TrainRequest request, Action<StageProgress> progress,
+    private async Task<StageRecord> TrainAsync(Run run, PlannedStage stage, IEnumerable<BlobRef> datasets, TrainRequest request,
+        Action<StageProgress> progress,
         CancellationToken cancellation)
     {
         request.JobId = $"{run.RunId}.{stage.Name.Replace('/', '.')}";
@@ -82,7 +85,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         return await OnceAsync(run, stage, [request], token => TrainAsync(run, stage, request, progress, token), cancellation);
     }
 
-    private async Task<StageRecord> TrainAsync(Run run, PlannedStage stage, TrainRequest request, Action<StageProgress> progress, CancellationToken cancellation)
+    private async Task<StageRecord> TrainAsync(Run run, PlannedStage stage, TrainRequest request, Action<StageProgress> progress,
+        CancellationToken cancellation)
     {
         var curve = new SortedDictionary<long, IDictionary<string, double>>(); // by step; a retried job reports its steps again
         var result = await calls.CallAsync($"{run.RunId} {stage.Name}", async (deadline, token) =>
@@ -112,19 +116,22 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
     {
         var spec = run.Spec;
         if (spec.StopWithoutPrefixGap && run.Stages.LastOrDefault(s => s.Evaluation is not null) is { Evaluation.PrefixGapWarning.Length: > 0 } before)
-            throw new StageFailedException($"stopped before round {stage.Round} (stop_without_prefix_gap), after {before.Name}: {before.Evaluation.PrefixGapWarning}");
+            throw new StageFailedException(
+                $"stopped before round {stage.Round} (stop_without_prefix_gap), after {before.Name}: {before.Evaluation.PrefixGapWarning}");
         var sampling = spec.Sampling.Clone();
         sampling.Seed = spec.Seed * 1000L + stage.Round;
         var request = new SamplePairsRequest
         {
             Policy = Policy(run), Prompts = File(run, StageNames.Prepare, RunInputs.Prompts), Templates = spec.Templates,
-            RejectedScore = RejectedScores.For(run, stage.Round), SelfJudge = spec.Rounds[stage.Round - 1].SelfJudge, Sampling = sampling, IdPrefix = $"r{stage.Round}", Round = stage.Round,
+            RejectedScore = RejectedScores.For(run, stage.Round), SelfJudge = spec.Rounds[stage.Round - 1].SelfJudge, Sampling = sampling,
+            IdPrefix = $"r{stage.Round}", Round = stage.Round,
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/pairs.jsonl"),
         };
         return await OnceAsync(run, stage, [request], token => SampleAsync(run, stage, request, progress, token), cancellation);
     }
 
-    private async Task<StageRecord> SampleAsync(Run run, PlannedStage stage, SamplePairsRequest request, Action<StageProgress> progress, CancellationToken cancellation)
+    private async Task<StageRecord> SampleAsync(Run run, PlannedStage stage, SamplePairsRequest request, Action<StageProgress> progress,
+        CancellationToken cancellation)
     {
         var result = await calls.CallAsync($"{run.RunId} {stage.Name}", async (deadline, token) =>
         {
@@ -161,7 +168,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         };
         var answers = run.Stages.First(s => s.Name == StageNames.Prepare).Files.GetValueOrDefault(RunInputs.RoundAnswers);
         var rewardModel = run.Spec.Evaluation?.RewardModel;
-        return await OnceAsync(run, stage, [request, answers, rewardModel], token => FilterAsync(run, stage, request, answers, rewardModel, token), cancellation);
+        return await OnceAsync(run, stage, [request, answers, rewardModel],
+            token => FilterAsync(run, stage, request, answers, rewardModel, token), cancellation);
     }
 
     private async Task<StageRecord> FilterAsync(Run run, PlannedStage stage, FilterPairsRequest request, BlobRef? answers, CheckpointRef? rewardModel,
@@ -184,7 +192,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
     }
 
     // The paper's Figure 4 as it drew it: a reward model's scores of the kept chosen and rejected answers, round by round.
-    private async Task AddPairRewardsAsync(Run run, PlannedStage stage, StageRecord record, CheckpointRef rewardModel, BlobRef kept, CancellationToken cancellation)
+    private async Task AddPairRewardsAsync(Run run, PlannedStage stage, StageRecord record, CheckpointRef rewardModel, BlobRef kept,
+        CancellationToken cancellation)
     {
         var request = new ScorePairsRequest { RewardModel = rewardModel, Pairs = kept };
         var scored = await calls.CallAsync($"{run.RunId} {stage.Name} (reward model)",
@@ -201,10 +210,12 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
     private async Task AddPairQualityAsync(StageRecord record, string prefix, BlobRef pairsFile, IReadOnlyDictionary<string, string> truth,
         CancellationToken cancellation)
     {
-        var pairs = (await datasets.ReadAsync<OnlyPrompt.Method.Filtering.SampledPair>(pairsFile, cancellation)).Where(p => truth.ContainsKey(p.Prompt)).ToList();
+        var pairs = (await datasets.ReadAsync<OnlyPrompt.Method.Filtering.SampledPair>(pairsFile, cancellation))
+            .Where(p => truth.ContainsKey(p.Prompt)).ToList();
         if (pairs.Count == 0)
             return;
-        var scored = pairs.Select(p => (Chosen: ExactScorer.Quality(truth[p.Prompt], p.Chosen), Rejected: ExactScorer.Quality(truth[p.Prompt], p.Rejected))).ToList();
+        var scored = pairs.Select(p => (Chosen: ExactScorer.Quality(truth[p.Prompt], p.Chosen), Rejected: ExactScorer.Quality(truth[p.Prompt], p.Rejected)))
+            .ToList();
         record.Metrics[$"{prefix}/chosen_quality"] = scored.Average(s => s.Chosen);
         record.Metrics[$"{prefix}/rejected_quality"] = scored.Average(s => s.Rejected);
         record.Metrics[$"{prefix}/chosen_better"] = scored.Count(s => s.Chosen > s.Rejected) / (double)scored.Count;
@@ -229,7 +240,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
             MaxNewTokens = spec.Evaluation.MaxNewTokens, BatchSize = spec.Evaluation.BatchSize,
             CalibrationPrompts = withProbe ? spec.Evaluation.CalibrationPrompts : 0,
             CalibrationTemplate = withProbe ? RejectedPrefix(spec) : "",
-            LeakPatterns = { spec.Filter?.LeakPatterns ?? [] }, PromptPrefix = spec.Evaluation.InferencePrefix, RewardModel = spec.Evaluation.RewardModel, Judge = judge, BaselineReport = judge is null || primaryJudge ? null : sftReport,
+            LeakPatterns = { spec.Filter?.LeakPatterns ?? [] }, PromptPrefix = spec.Evaluation.InferencePrefix, RewardModel = spec.Evaluation.RewardModel,
+            Judge = judge, BaselineReport = judge is null || primaryJudge ? null : sftReport,
             GapPrefix = spec.Evaluation.PrefixGapEveryStage || NextRoundUsesPrefixes(spec, stage) ? ChosenPrefix(spec) : "",
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/eval.json"),
         };
@@ -240,11 +252,16 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         // The previous model is the one this stage's model started from: a model not adopted (keep_better_model) is skipped.
         if (evaluated.LastOrDefault(s => s.Metrics.GetValueOrDefault(StageMetrics.Adopted, 1) != 0) is { } previous)
             baselines.Add(("previous", previous));
-        object?[] inputs = [request, stage.Round > 0, spec.KeepBetterModel, .. baselines.SelectMany(b => new object?[] { b.Item1, b.Item2.Files.GetValueOrDefault(StageFiles.Report) })];
+        object?[] inputs =
+        [
+            request, stage.Round > 0, spec.KeepBetterModel,
+            .. baselines.SelectMany(b => new object?[] { b.Item1, b.Item2.Files.GetValueOrDefault(StageFiles.Report) }),
+        ];
         return await OnceAsync(run, stage, inputs, token => EvaluateAsync(run, stage, request, judge, baselines, token), cancellation);
     }
 
-    private async Task<StageRecord> EvaluateAsync(Run run, PlannedStage stage, EvaluateRequest request, JudgeSettings? judge, List<(string, StageRecord)> baselines,
+    private async Task<StageRecord> EvaluateAsync(Run run, PlannedStage stage, EvaluateRequest request, JudgeSettings? judge,
+        List<(string, StageRecord)> baselines,
         CancellationToken cancellation)
     {
         var spec = run.Spec;
@@ -261,8 +278,11 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
         }
         record.Metrics["words"] = response.MeanWords;
         if (response.PrefixGap is not null)
-            (record.Metrics[StageMetrics.PrefixGap], record.Metrics[$"{StageMetrics.PrefixGap}/low"], record.Metrics[$"{StageMetrics.PrefixGap}/high"]) =
-                (response.PrefixGap.Mean, response.PrefixGap.Low, response.PrefixGap.High);
+        {
+            record.Metrics[StageMetrics.PrefixGap] = response.PrefixGap.Mean;
+            record.Metrics[$"{StageMetrics.PrefixGap}/low"] = response.PrefixGap.Low;
+            record.Metrics[$"{StageMetrics.PrefixGap}/high"] = response.PrefixGap.High;
+        }
         if (response.Reward is not null)
             record.Metrics["reward"] = response.Reward.Mean;
         if (judge is not null)
@@ -271,7 +291,10 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
             if (response.JudgeRating is not null)
                 record.Metrics["judge/rating"] = response.JudgeRating.Mean;
             if (response.JudgeLcWinRate is not null)
-                (record.Metrics["judge/win_rate/sft"], record.Metrics["judge/lc_win_rate/sft"]) = (response.JudgeWinRate, response.JudgeLcWinRate.Mean);
+            {
+                record.Metrics["judge/win_rate/sft"] = response.JudgeWinRate;
+                record.Metrics["judge/lc_win_rate/sft"] = response.JudgeLcWinRate.Mean;
+            }
         }
         return record;
     }
@@ -302,7 +325,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
             // The probe reads each answer after the prefix it was sampled with; a self-judge's pairs had none.
             LikelihoodProbe = spec.LikelihoodProbe && settings.SelfJudge is null ? new LikelihoodProbe
             {
-                Templates = new PromptTemplates { Chosen = ChosenPrefix(spec), Rejected = RejectedPrefix(spec) }, RejectedScore = RejectedScores.For(run, round),
+                Templates = new PromptTemplates { Chosen = ChosenPrefix(spec), Rejected = RejectedPrefix(spec) },
+                RejectedScore = RejectedScores.For(run, round),
             } : null,
         };
     }
