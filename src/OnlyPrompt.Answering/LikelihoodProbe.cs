@@ -8,19 +8,19 @@ namespace OnlyPrompt.Answering;
 /// <summary>One pair as the probe reads it: the instruction, the turns before it, and its two answers.</summary>
 public sealed record ProbedPair(string Prompt, string Chosen, string Rejected, IReadOnlyList<ChatMessage>? Context = null);
 
+/// <summary>Per pair, the mean token log-prob of each answer after the plain prompt and after the prompt it was sampled with.</summary>
+public sealed record PairReadings(double[] ChosenPlain, double[] ChosenPrefixed, double[] RejectedPlain, double[] RejectedPrefixed);
+
 /// <summary>
-/// Mean per-token log-probs of a round's pairs under one model, for each pair's four readings in <see cref="Readings"/>'s
-/// order: each answer after the plain prompt (where the preference loss trains it) and after the prompt it was sampled
-/// with (the 10 / 10 prefix, or the round's lower score). Take one measure before a round trains and one after.
+/// Mean per-token log-probs of a round's pairs under one model: each answer after the plain prompt (where the preference
+/// loss trains it) and after the prompt it was sampled with (the 10 / 10 prefix, or the round's lower score). Take one
+/// measure before a round trains and one after.
 /// </summary>
 public sealed class LikelihoodProbe(PretrainedModel model, PromptTemplates templates, int rejectedScore)
 {
     private const int BatchSize = 64;
 
-    public static readonly string[] Readings = ["chosen_plain", "chosen_prefixed", "rejected_plain", "rejected_prefixed"];
-
-    /// <summary>Per reading, each pair's mean token log-prob.</summary>
-    public double[][] Measure(IReadOnlyList<ProbedPair> pairs)
+    public PairReadings Measure(IReadOnlyList<ProbedPair> pairs)
     {
         var encoding = new ChatEncoding(model);
         var examples = new List<PromptResponse>();
@@ -33,8 +33,8 @@ public sealed class LikelihoodProbe(PretrainedModel model, PromptTemplates templ
             examples.Add(new PromptResponse(encoding.Prompt(templates.RejectedInstruction(p.Prompt, rejectedScore), p.Context), rejected));
         }
         var (sums, counts) = ResponseLogProbs.Score(model.Model, examples, BatchSize);
-        double Mean(int example) => (double)sums[example] / counts[example];
-        return [.. Enumerable.Range(0, Readings.Length).Select(kind => pairs.Select((_, i) => Mean(4 * i + kind)).ToArray())];
+        double[] Means(int kind) => [.. pairs.Select((_, i) => (double)sums[4 * i + kind] / counts[4 * i + kind])];
+        return new PairReadings(Means(0), Means(1), Means(2), Means(3));
     }
 
     /// <summary>The share of pairs whose reading became less likely from <paramref name="before"/> to <paramref name="after"/>.</summary>

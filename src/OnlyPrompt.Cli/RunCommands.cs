@@ -66,18 +66,15 @@ public static class RunCommands
                     Console.WriteLine($"run {cancelled.Run.RunId}: {cancelled.Run.State}");
                     return 0;
                 default:
+                    string[] headings = ["run", "state", "stages", "created (UTC)", "name"];
                     var runs = (await client.ListRunsAsync(new ListRunsRequest(), headers, cancellationToken: cancel.Token)).Runs;
+                    var rows = runs.Select(r => (IReadOnlyList<string>)
+                        [r.RunId, State(r.State), $"{r.Stages.Count}", $"{r.CreatedAt?.ToDateTime():yyyy-MM-dd HH:mm:ss}", r.Spec?.Name ?? ""]).ToList();
                     if (!Console.IsOutputRedirected)
-                    {
-                        var rows = runs.Select(r => (IReadOnlyList<string>)
-                            [r.RunId, State(r.State), $"{r.Stages.Count}", $"{r.CreatedAt?.ToDateTime():yyyy-MM-dd HH:mm:ss}", r.Spec?.Name ?? ""]);
-                        TerminalTables.Write(AnsiConsole.Console, Console.Out,
-                            TerminalTables.Markdown(["run", "state", "stages", "created (UTC)", "name"], rows), terminal: true);
-                        return 0;
-                    }
-                    Console.WriteLine($"{"run",-36} {"state",-10} {"stages",6}  {"created (UTC)",-19}  name");
-                    foreach (var run in runs)
-                        Console.WriteLine($"{run.RunId,-36} {State(run.State),-10} {run.Stages.Count,6}  {run.CreatedAt?.ToDateTime():yyyy-MM-dd HH:mm:ss}  {run.Spec?.Name}");
+                        TerminalTables.Write(AnsiConsole.Console, Console.Out, TerminalTables.Markdown(headings, rows), terminal: true);
+                    else
+                        foreach (var row in rows.Prepend(headings))
+                            Console.WriteLine($"{row[0],-36} {row[1],-10} {row[2],6}  {row[3],-19}  {row[4]}");
                     return 0;
             }
         }

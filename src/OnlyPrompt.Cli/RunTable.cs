@@ -61,9 +61,10 @@ public sealed class RunTable(TextWriter output)
         {
             static string Signed(double value) => value.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture);
             output.WriteLine($"  prefix gap (10/10 prefix - plain): {Signed(gap.Mean)} [{Signed(gap.Low)}, {Signed(gap.High)}]");
-            output.WriteLine($"  held-out quality asked for 10 / 10 with the chosen prefix: {evaluation.PrefixedQuality.ToString("F3", CultureInfo.InvariantCulture)}");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  held-out quality asked for 10 / 10 with the chosen prefix: {evaluation.PrefixedQuality:F3}"));
         }
-        if (train?.Metrics.ContainsKey(LikelihoodMetrics.Before("chosen_plain")) == true)
+        if (train?.Metrics.ContainsKey(LikelihoodMetrics.Before(LikelihoodMetrics.ChosenPlain)) == true)
             output.WriteLine(Likelihoods(train));
         if (filter?.Metrics.ContainsKey("pairs/sampled/chosen_quality") == true)
             output.WriteLine("  true quality of the round's answers, chosen / rejected: " +
@@ -85,9 +86,10 @@ public sealed class RunTable(TextWriter output)
         string Shift(string reading) =>
             $"{Metric(train, LikelihoodMetrics.Before(reading), "F3")} -> {Metric(train, LikelihoodMetrics.After(reading), "F3")}";
         string Fell(string reading) => (100 * train.Metrics[LikelihoodMetrics.Fell(reading)]).ToString("F0", CultureInfo.InvariantCulture);
-        return $"  log-prob per token, before -> after: chosen plain {Shift("chosen_plain")}, chosen prefixed {Shift("chosen_prefixed")}, " +
-               $"rejected plain {Shift("rejected_plain")}, rejected prefixed {Shift("rejected_prefixed")}; " +
-               $"chosen fell in {Fell("chosen_plain")}% plain, {Fell("chosen_prefixed")}% prefixed; nll_loss {Metric(train, "nll_loss", "F3")}";
+        var (chosen, chosenPrefixed) = (LikelihoodMetrics.ChosenPlain, LikelihoodMetrics.ChosenPrefixed);
+        return $"  log-prob per token, before -> after: chosen plain {Shift(chosen)}, chosen prefixed {Shift(chosenPrefixed)}, " +
+               $"rejected plain {Shift(LikelihoodMetrics.RejectedPlain)}, rejected prefixed {Shift(LikelihoodMetrics.RejectedPrefixed)}; " +
+               $"chosen fell in {Fell(chosen)}% plain, {Fell(chosenPrefixed)}% prefixed; nll_loss {Metric(train, "nll_loss", "F3")}";
     }
 
     private static string Reused(StageRecord stage) =>

@@ -37,6 +37,9 @@ public static class StageFiles
 /// </summary>
 public static class LikelihoodMetrics
 {
+    public const string ChosenPlain = "chosen_plain", ChosenPrefixed = "chosen_prefixed", RejectedPlain = "rejected_plain",
+        RejectedPrefixed = "rejected_prefixed";
+
     public static string Before(string reading) => $"likelihood/before/{reading}";
     public static string After(string reading) => $"likelihood/after/{reading}";
     public static string Fell(string reading) => $"likelihood/{reading}_fell";

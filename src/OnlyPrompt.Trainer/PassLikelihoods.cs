@@ -14,7 +14,7 @@ internal sealed class PassLikelihoods
 {
     private readonly LikelihoodProbe probe;
     private readonly List<ProbedPair> pairs;
-    private readonly double[][] before;
+    private readonly PairReadings before;
 
     private PassLikelihoods(LikelihoodProbe probe, List<ProbedPair> pairs)
     {
@@ -34,14 +34,17 @@ internal sealed class PassLikelihoods
     {
         var after = probe.Measure(pairs);
         var metrics = new Dictionary<string, double>();
-        for (var reading = 0; reading < LikelihoodProbe.Readings.Length; reading++)
+        void Add(string reading, Func<PairReadings, double[]> of)
         {
-            var name = LikelihoodProbe.Readings[reading];
-            metrics[LikelihoodMetrics.Before(name)] = before[reading].Average();
-            metrics[LikelihoodMetrics.After(name)] = after[reading].Average();
-            if (name.StartsWith("chosen", StringComparison.Ordinal))
-                metrics[LikelihoodMetrics.Fell(name)] = LikelihoodProbe.Fell(before[reading], after[reading]);
+            metrics[LikelihoodMetrics.Before(reading)] = of(before).Average();
+            metrics[LikelihoodMetrics.After(reading)] = of(after).Average();
         }
+        Add(LikelihoodMetrics.ChosenPlain, r => r.ChosenPlain);
+        Add(LikelihoodMetrics.ChosenPrefixed, r => r.ChosenPrefixed);
+        Add(LikelihoodMetrics.RejectedPlain, r => r.RejectedPlain);
+        Add(LikelihoodMetrics.RejectedPrefixed, r => r.RejectedPrefixed);
+        metrics[LikelihoodMetrics.Fell(LikelihoodMetrics.ChosenPlain)] = LikelihoodProbe.Fell(before.ChosenPlain, after.ChosenPlain);
+        metrics[LikelihoodMetrics.Fell(LikelihoodMetrics.ChosenPrefixed)] = LikelihoodProbe.Fell(before.ChosenPrefixed, after.ChosenPrefixed);
         return metrics;
     }
 }

@@ -14,7 +14,7 @@ public sealed class ApiKeyTests(ServiceStack stack)
     {
         await using var guarded = await InProcessService.StartAsync(OrchestratorApp.Build, [
             .. stack.Settings("guarded-orchestrator"), "--OnlyPrompt:ApiKey", "s3cret", "--OnlyPrompt:ResumeOnStart", "false",
-            .. ServiceStack.WorkerAddresses(stack.Sampler.Address, stack.Filter.Address, stack.Trainer.Address, stack.Evaluator.Address)]);
+            .. LocalStack.WorkerAddresses(stack.Sampler.Address, stack.Filter.Address, stack.Trainer.Address, stack.Evaluator.Address)]);
         var client = new OrchestratorClient(guarded.Channel);
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => client.ListRunsAsync(new ListRunsRequest()).ResponseAsync);

@@ -23,7 +23,7 @@ public sealed class RecoveryTests : OwnStorage
         await using var filter = await InProcessService.StartAsync(OnlyPrompt.Filter.FilterApp.Build, Settings("filter"));
         await using var trainer = await InProcessService.StartAsync(OnlyPrompt.Trainer.TrainerApp.Build, Settings("trainer"));
         await using var evaluator = await InProcessService.StartAsync(OnlyPrompt.Evaluator.EvaluatorApp.Build, Settings("evaluator"));
-        string[] orchestratorSettings = [.. Settings("orchestrator"), .. ServiceStack.WorkerAddresses(sampler.Address, filter.Address, trainer.Address, evaluator.Address)];
+        string[] orchestratorSettings = [.. Settings("orchestrator"), .. LocalStack.WorkerAddresses(sampler.Address, filter.Address, trainer.Address, evaluator.Address)];
         var port = FreePort.Next();
 
         using (var first = await ServiceProcess.StartAsync("OnlyPrompt.Orchestrator", port, orchestratorSettings))
@@ -59,7 +59,7 @@ public sealed class RecoveryTests : OwnStorage
         string[] trainerSettings = [.. Settings("trainer"), "--Logging:LogLevel:OnlyPrompt", "Information"];
         var trainer = await ServiceProcess.StartAsync("OnlyPrompt.Trainer", port, trainerSettings);
         await using var orchestrator = await InProcessService.StartAsync(OrchestratorApp.Build, [
-            .. Settings("orchestrator"), .. ServiceStack.WorkerAddresses(sampler.Address, filter.Address, trainer.Address, evaluator.Address)]);
+            .. Settings("orchestrator"), .. LocalStack.WorkerAddresses(sampler.Address, filter.Address, trainer.Address, evaluator.Address)]);
         var client = new OrchestratorClient(orchestrator.Channel);
         try
         {

@@ -1,4 +1,3 @@
-using OnlyPrompt.Answering;
 using OnlyPrompt.Model;
 using OnlyPrompt.Orchestrator;
 using OnlyPrompt.Orchestrator.V1;
@@ -48,8 +47,9 @@ public sealed class SmokeRunTests(ServiceStack stack)
         }
         foreach (var train in run.Stages.Where(s => s.Name.EndsWith("/train", StringComparison.Ordinal) && s.Metrics.GetValueOrDefault("no_pairs") == 0))
         {
-            Assert.All(LikelihoodProbe.Readings, reading => Assert.True(train.Metrics[LikelihoodMetrics.Before(reading)] < 0, reading));
-            Assert.InRange(train.Metrics[LikelihoodMetrics.Fell("chosen_prefixed")], 0, 1);
+            string[] readings = [LikelihoodMetrics.ChosenPlain, LikelihoodMetrics.ChosenPrefixed, LikelihoodMetrics.RejectedPlain, LikelihoodMetrics.RejectedPrefixed];
+            Assert.All(readings, reading => Assert.True(train.Metrics[LikelihoodMetrics.Before(reading)] < 0, reading));
+            Assert.InRange(train.Metrics[LikelihoodMetrics.Fell(LikelihoodMetrics.ChosenPrefixed)], 0, 1);
             Assert.True(train.Metrics["nll_loss"] > 0);
         }
         Assert.All(run.Stages.Where(s => s.Name.EndsWith("/filter", StringComparison.Ordinal)),
@@ -75,10 +75,10 @@ public sealed class SmokeRunTests(ServiceStack stack)
         }
         var plain = await RoundAsync(afterChosenPrefix: false);
         var prefixed = await RoundAsync(afterChosenPrefix: true);
-        double Change(StageRecord train) => train.Metrics[LikelihoodMetrics.After("chosen_prefixed")] - train.Metrics[LikelihoodMetrics.Before("chosen_prefixed")];
+        double Change(StageRecord train) => train.Metrics[LikelihoodMetrics.After(LikelihoodMetrics.ChosenPrefixed)] - train.Metrics[LikelihoodMetrics.Before(LikelihoodMetrics.ChosenPrefixed)];
 
         // The same policy before the round (the runs share every stage before it), a larger rise after the prefix.
-        Assert.Equal(plain.Metrics[LikelihoodMetrics.Before("chosen_prefixed")], prefixed.Metrics[LikelihoodMetrics.Before("chosen_prefixed")]);
+        Assert.Equal(plain.Metrics[LikelihoodMetrics.Before(LikelihoodMetrics.ChosenPrefixed)], prefixed.Metrics[LikelihoodMetrics.Before(LikelihoodMetrics.ChosenPrefixed)]);
         Assert.True(Change(prefixed) > Change(plain), $"{Change(prefixed)} against {Change(plain)}");
     }
 

@@ -39,13 +39,8 @@ public sealed class LocalStack : IAsyncDisposable
                 stack.services.Add(service);
                 return service.Address;
             }
-            string[] workers =
-            [
-                "--OnlyPrompt:Services:sampler", (await Start(Sampler.SamplerApp.Build, "sampler")).ToString(),
-                "--OnlyPrompt:Services:filter", (await Start(Filter.FilterApp.Build, "filter")).ToString(),
-                "--OnlyPrompt:Services:trainer", (await Start(Trainer.TrainerApp.Build, "trainer")).ToString(),
-                "--OnlyPrompt:Services:evaluator", (await Start(Evaluator.EvaluatorApp.Build, "evaluator")).ToString(),
-            ];
+            var workers = WorkerAddresses(await Start(Sampler.SamplerApp.Build, "sampler"), await Start(Filter.FilterApp.Build, "filter"),
+                await Start(Trainer.TrainerApp.Build, "trainer"), await Start(Evaluator.EvaluatorApp.Build, "evaluator"));
             await Start(OnlyPrompt.Orchestrator.OrchestratorApp.Build, "orchestrator", workers);
             return stack;
         }
@@ -55,6 +50,13 @@ public sealed class LocalStack : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The Orchestrator's settings that point it at the four workers.</summary>
+    public static string[] WorkerAddresses(Uri sampler, Uri filter, Uri trainer, Uri evaluator) =>
+    [
+        "--OnlyPrompt:Services:sampler", sampler.ToString(), "--OnlyPrompt:Services:filter", filter.ToString(),
+        "--OnlyPrompt:Services:trainer", trainer.ToString(), "--OnlyPrompt:Services:evaluator", evaluator.ToString(),
+    ];
 
     public async ValueTask DisposeAsync()
     {

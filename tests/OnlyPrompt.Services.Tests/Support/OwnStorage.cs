@@ -38,7 +38,7 @@ public abstract class OwnStorage : IAsyncLifetime
     {
         async Task<Uri> Start(Func<string[], Microsoft.AspNetCore.Builder.WebApplication> build, string name) =>
             Own(await InProcessService.StartAsync(build, Settings(name))).Address;
-        return ServiceStack.WorkerAddresses(await Start(Sampler.SamplerApp.Build, "sampler"), await Start(Filter.FilterApp.Build, "filter"),
+        return LocalStack.WorkerAddresses(await Start(Sampler.SamplerApp.Build, "sampler"), await Start(Filter.FilterApp.Build, "filter"),
             await Start(Trainer.TrainerApp.Build, "trainer"), await Start(Evaluator.EvaluatorApp.Build, "evaluator"));
     }
 

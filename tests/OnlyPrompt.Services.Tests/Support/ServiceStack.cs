@@ -32,18 +32,12 @@ public sealed class ServiceStack : IAsyncLifetime
         Trainer = await InProcessService.StartAsync(OnlyPrompt.Trainer.TrainerApp.Build, Settings("trainer"));
         Evaluator = await InProcessService.StartAsync(OnlyPrompt.Evaluator.EvaluatorApp.Build, Settings("evaluator"));
         Orchestrator = await InProcessService.StartAsync(OrchestratorApp.Build, [
-            .. Settings("orchestrator"), .. WorkerAddresses(Sampler.Address, Filter.Address, Trainer.Address, Evaluator.Address)]);
+            .. Settings("orchestrator"), .. LocalStack.WorkerAddresses(Sampler.Address, Filter.Address, Trainer.Address, Evaluator.Address)]);
     }
 
     public string[] Settings(string service) => StackSettings.For(Azurite, WorkDirectory(service));
 
     public string WorkDirectory(string service) => Path.Combine(work.Path, service);
-
-    public static string[] WorkerAddresses(Uri sampler, Uri filter, Uri trainer, Uri evaluator) =>
-    [
-        "--OnlyPrompt:Services:sampler", sampler.ToString(), "--OnlyPrompt:Services:filter", filter.ToString(),
-        "--OnlyPrompt:Services:trainer", trainer.ToString(), "--OnlyPrompt:Services:evaluator", evaluator.ToString(),
-    ];
 
     public async Task DisposeAsync()
     {
