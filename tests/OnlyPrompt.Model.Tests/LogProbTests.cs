@@ -58,8 +58,8 @@ public class LogProbTests
         }
 
         var plain = Run(() => ResponseLogProbs.Compute(model.call(batch.InputIds, null, null), batch.InputIds, batch.ResponseMask));
-        // 7 response tokens: a chunk of 2 rows of logits makes four chunks, one of them partial; 7 rows, one chunk;
-        // the default budget holds the whole batch's logits, which then take the plain path.
+        // 7 response tokens and 64 columns: a budget of 2 rows' logits makes slices of 18 columns, four of them, one partial;
+        // 7 rows' worth, one slice; the default budget holds the whole batch's logits, which then take the plain path.
         foreach (var chunkBytes in new[] { 2L * model.Config.VocabSize * sizeof(float), 7L * model.Config.VocabSize * sizeof(float), TargetLogProbs.ChunkBytes })
         {
             var lean = Run(() => ResponseLogProbs.Compute(model, batch.InputIds, batch.ResponseMask, chunkBytes));

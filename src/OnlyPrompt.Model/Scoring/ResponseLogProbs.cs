@@ -64,7 +64,7 @@ public static class ResponseLogProbs
         var targets = inputIds.narrow(1, 1, steps - 1).reshape(-1).index_select(0, positions);
         var tokenLogProbs = TargetLogProbs.Compute(states, model.HeadWeight, targets, chunkBytes);      // [N]
         var rows = positions.div(steps - 1, rounding_mode: RoundingMode.trunc);
-        var sum = zeros(batch, dtype: ScalarType.Float32, device: inputIds.device).index_add(0, rows, tokenLogProbs, 1);
+        var sum = zeros(batch, dtype: ScalarType.Float32, device: inputIds.device).index_add(0, rows, tokenLogProbs, LiveScalars.One);
         var count = counted.to(ScalarType.Float32).sum(1);
         return (sum.MoveToOuterDisposeScope(), count.MoveToOuterDisposeScope());
     }

@@ -5,13 +5,19 @@ using static TorchSharp.torch;
 namespace OnlyPrompt.Model.Scoring;
 
 /// <summary>
-/// log softmax(hidden · weightᵀ)[target] for each row, without ever holding the [rows, vocab] logits: rows go through
-/// in chunks of about <see cref="ChunkBytes"/> of fp32 logits, forward and backward (the backward recomputes each
-/// chunk's logits and turns them into the gradients of the hidden states and the head weight at once). With a
-/// 152k-token vocabulary a batch's log-probs then cost megabytes, not gigabytes. Logits are computed in the model's
-/// dtype and taken to fp32 before the softmax, exactly as the plain path does.
+/// log softmax(hidden · weightᵀ)[target] for each row, without ever holding the [rows, vocab] logits: the vocabulary
+/// goes through in slices of about <see cref="ChunkBytes"/> of fp32 logits, forward (each slice's logsumexp, combined)
+/// and backward (each slice's softmax turned into its share of the hidden states' gradient and its own rows of the
+/// head's). With a 152k-token vocabulary a batch's log-probs then cost megabytes, not gigabytes.
 /// </summary>
-/// <remarks>Inputs: hidden [N, H] (the states that predict the counted tokens), weight [V, H], targets [N] (int64).</remarks>
+/// <remarks>
+/// Inputs: hidden [N, H] (the states that predict the counted tokens), weight [V, H], targets [N] (int64).
+/// Slicing the vocabulary rather than the rows keeps every matmul large in both dimensions: with row slices, each
+/// slice's matmul re-read (and the BLAS re-packed) the whole [V, H] head and wrote a [V, H] gradient, which made the
+/// head of a 152k vocabulary about twice as slow as its FLOPs on a CPU (docs/platform.md).
+/// Logits are computed in the model's dtype and taken to fp32 before the softmax, as the plain path does; the target's
+/// logit is the fp32 dot product of its two rows, and the hidden states' gradient is summed over slices in fp32.
+/// </remarks>
 public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
 {
     public const long ChunkBytes = 64L << 20;
@@ -24,51 +30,99 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
     public override Tensor forward(AutogradContext ctx, params object[] vars)
     {
         var (hidden, weight, targets, chunkBytes) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (long)vars[3]);
-        var rows = hidden.shape[0];
-        var logProbs = empty(rows, dtype: ScalarType.Float32, device: hidden.device);
-        var normalisers = empty(rows, dtype: ScalarType.Float32, device: hidden.device);
-        foreach (var (start, length) in Chunks(rows, weight.shape[0], chunkBytes))
+        using var scope = NewDisposeScope();
+        using var logits = new SliceLogits(hidden, weight, chunkBytes);
+        var sliceNormalisers = logits.Slices.Select(slice =>
         {
-            using var scope = NewDisposeScope();
-            var logits = hidden.narrow(0, start, length).matmul(weight.t()).to(ScalarType.Float32);           // [c, V]
-            var normaliser = logits.logsumexp(-1);
-            var picked = logits.gather(1, targets.narrow(0, start, length).unsqueeze(1)).squeeze(1);
-            logProbs.narrow(0, start, length).copy_(picked - normaliser);
-            normalisers.narrow(0, start, length).copy_(normaliser);
-        }
+            var z = logits.Fill(slice);
+            var max = z.amax(-1);
+            return z.sub_(max.unsqueeze(1)).exp_().sum(-1).log_().PlusInPlace(max);                      // logsumexp, in place
+        }).ToList();
+        var normalisers = stack(sliceNormalisers).logsumexp(0);                                        // [N]
+        var picked = hidden.to(ScalarType.Float32).mul(weight.index_select(0, targets).to(ScalarType.Float32)).sum(1);
         ctx.save_for_backward([hidden, weight, targets, normalisers]);
         ctx.save_data(nameof(chunkBytes), chunkBytes);
         ctx.save_data("weightNeedsGradient", weight.requires_grad);
-        return logProbs;
+        normalisers.MoveToOuterDisposeScope();
+        return picked.sub_(normalisers).MoveToOuterDisposeScope();
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad)
     {
         var saved = ctx.get_saved_variables();
         var (hidden, weight, targets, normalisers) = (saved[0], saved[1], saved[2], saved[3]);
-        var gradHidden = zeros_like(hidden);
-        // A frozen head (under LoRA) gets no gradient: no [V, H] buffer and no matmul per chunk for it.
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var logits = new SliceLogits(hidden, weight, (long)ctx.get_data("chunkBytes"));
+        // d/dz (z[t] - logsumexp z) = onehot(t) - softmax(z): the one-hot term at once, the softmax slice by slice.
+        var g = grad.to(ScalarType.Float32).unsqueeze(1);                                               // [N, 1]
+        var gradHidden = weight.index_select(0, targets).to(ScalarType.Float32).mul_(g);              // [N, H] fp32
+        // A frozen head (under LoRA) gets no gradient: no [V, H] buffer and no matmul per slice for it.
         var gradWeight = (bool)ctx.get_data("weightNeedsGradient") ? zeros_like(weight) : null;
-        using (no_grad())
-            foreach (var (start, length) in Chunks(hidden.shape[0], weight.shape[0], (long)ctx.get_data("chunkBytes")))
-            {
-                using var scope = NewDisposeScope();
-                var rows = hidden.narrow(0, start, length);
-                var g = grad.narrow(0, start, length).to(ScalarType.Float32).unsqueeze(1);                     // [c, 1]
-                // d/dz (z[t] - logsumexp z) = onehot(t) - softmax(z)
-                var gradLogits = rows.matmul(weight.t()).to(ScalarType.Float32).sub_(normalisers.narrow(0, start, length).unsqueeze(1)).exp_().mul_(g.neg());
-                gradLogits.scatter_add_(1, targets.narrow(0, start, length).unsqueeze(1), g);
-                gradLogits = gradLogits.to(hidden.dtype);
-                gradHidden.narrow(0, start, length).copy_(gradLogits.matmul(weight));
-                gradWeight?.PlusInPlace(gradLogits.t().matmul(rows));
-            }
-        return [gradHidden, gradWeight!, null!, null!];
+        var negativeG = g.neg();
+        foreach (var slice in logits.Slices)
+        {
+            using var sliceScope = NewDisposeScope();
+            logits.Fill(slice).sub_(normalisers.unsqueeze(1)).exp_().mul_(negativeG);
+            var gradLogits = logits.InComputeType(slice);
+            gradHidden.PlusInPlace(gradLogits.matmul(weight.narrow(0, slice.Start, slice.Length)));
+            gradWeight?.narrow(0, slice.Start, slice.Length).addmm_(gradLogits.t(), hidden);
+        }
+        gradWeight?.index_add_(0, targets, hidden.to(ScalarType.Float32).mul(g).to(weight.dtype), LiveScalars.One);
+        var gradHiddenOut = gradHidden.to(hidden.dtype).MoveToOuterDisposeScope();
+        gradWeight?.MoveToOuterDisposeScope();
+        return [gradHiddenOut, gradWeight!, null!, null!];
     }
 
-    private static IEnumerable<(long Start, long Length)> Chunks(long rows, long vocabulary, long chunkBytes)
+    /// <summary>
+    /// One vocabulary slice's logits at a time, in buffers reused slice after slice: a fresh buffer per slice would
+    /// cost its page faults every time, which on this machine's CPUs was a quarter of the head's time.
+    /// </summary>
+    private sealed class SliceLogits : IDisposable
     {
-        var size = Math.Max(1, chunkBytes / (vocabulary * sizeof(float)));
-        for (long start = 0; start < rows; start += size)
-            yield return (start, Math.Min(size, rows - start));
+        private readonly Tensor hidden, weight, fp32;
+        private readonly Tensor? compute; // the model's dtype, when it is not fp32
+        private readonly long columns;
+
+        public SliceLogits(Tensor hidden, Tensor weight, long chunkBytes)
+        {
+            (this.hidden, this.weight) = (hidden, weight);
+            var rows = hidden.shape[0];
+            columns = Math.Min(weight.shape[0], Math.Max(1, chunkBytes / (rows * sizeof(float))));
+            fp32 = empty(rows * columns, dtype: ScalarType.Float32, device: hidden.device);
+            compute = hidden.dtype == ScalarType.Float32 ? null : empty(rows * columns, dtype: hidden.dtype, device: hidden.device);
+        }
+
+        public IEnumerable<(long Start, long Length)> Slices
+        {
+            get
+            {
+                for (long start = 0; start < weight.shape[0]; start += columns)
+                    yield return (start, Math.Min(columns, weight.shape[0] - start));
+            }
+        }
+
+        /// <summary>The slice's fp32 logits [N, slice], computed in the model's dtype; valid until the next call.</summary>
+        public Tensor Fill((long Start, long Length) slice)
+        {
+            var head = weight.narrow(0, slice.Start, slice.Length).t();
+            var logits = View(fp32, slice);
+            if (compute is null)
+                return logits.addmm_(hidden, head, beta: 0, alpha: 1);
+            return logits.copy_(View(compute, slice).addmm_(hidden, head, beta: 0, alpha: 1));
+        }
+
+        /// <summary>The fp32 buffer's slice in the model's dtype, for the backward's matmuls.</summary>
+        public Tensor InComputeType((long Start, long Length) slice) =>
+            compute is null ? View(fp32, slice) : View(compute, slice).copy_(View(fp32, slice));
+
+        public void Dispose()
+        {
+            fp32.Dispose();
+            compute?.Dispose();
+        }
+
+        private Tensor View(Tensor buffer, (long Start, long Length) slice) =>
+            buffer.narrow(0, 0, hidden.shape[0] * slice.Length).view(hidden.shape[0], slice.Length);
     }
 }
