@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using OnlyPrompt.Model.Configuration;
 
 namespace OnlyPrompt.Worlds;
 
@@ -33,25 +34,19 @@ public static class BaseModelWriter
 
         Directory.CreateDirectory(directory);
         var indented = new JsonSerializerOptions { WriteIndented = true };
-        File.WriteAllText(Path.Combine(directory, "config.json"), new JsonObject
+        new LlamaConfig
         {
-            ["architectures"] = new JsonArray("LlamaForCausalLM"),
-            ["model_type"] = "llama",
-            ["vocab_size"] = vocabulary.Count,
-            ["hidden_size"] = size.Dim,
-            ["intermediate_size"] = (size.Dim * 8 / 3 + 31) / 32 * 32,
-            ["num_hidden_layers"] = size.Layers,
-            ["num_attention_heads"] = size.Heads,
-            ["num_key_value_heads"] = size.KvHeads,
-            ["head_dim"] = size.Dim / size.Heads,
-            ["hidden_act"] = "silu",
-            ["max_position_embeddings"] = size.MaxPositions,
-            ["rms_norm_eps"] = 1e-6,
-            ["rope_theta"] = 10000.0,
-            ["tie_word_embeddings"] = true,
-            ["eos_token_id"] = 1,
-            ["torch_dtype"] = "float32",
-        }.ToJsonString(indented));
+            VocabSize = vocabulary.Count,
+            HiddenSize = size.Dim,
+            IntermediateSize = (size.Dim * 8 / 3 + 31) / 32 * 32,
+            NumHiddenLayers = size.Layers,
+            NumAttentionHeads = size.Heads,
+            NumKeyValueHeads = size.KvHeads,
+            HeadDim = size.Dim / size.Heads,
+            MaxPositionEmbeddings = size.MaxPositions,
+            TieWordEmbeddings = true,
+            EosTokenIds = [1],
+        }.Save(Path.Combine(directory, "config.json"));
         File.WriteAllText(Path.Combine(directory, "tokenizer.json"), TokenizerJson(vocabulary).ToJsonString());
         File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), new JsonObject
         {

@@ -29,6 +29,15 @@ public class ProjectGraphTests
         Assert.Empty(Reachable(app.Assembly).Intersect(["OnlyPrompt.Worlds", "onlyprompt-lab"]));
 
     [Fact]
+    public void TheModelConfigurationHoldsNoModelCode() // the world writes its base model's config.json with it on the client
+    {
+        var reached = Reachable(typeof(Model.Configuration.LlamaConfig).Assembly);
+        Assert.Equal(["OnlyPrompt.Model.Configuration"], reached.Where(n => n.StartsWith("OnlyPrompt", StringComparison.Ordinal)));
+        Assert.DoesNotContain("TorchSharp", reached);
+        Assert.Contains("OnlyPrompt.Model.Configuration", Reachable(typeof(Worlds.BaseModelWriter).Assembly));
+    }
+
+    [Fact]
     public void BlobStorageKnowsNoContracts() =>
         Assert.Equal(["OnlyPrompt.Storage"], Reachable(typeof(Storage.BlobStore).Assembly).Where(n => n.StartsWith("OnlyPrompt", StringComparison.Ordinal)));
 
