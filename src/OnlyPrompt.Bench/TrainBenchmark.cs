@@ -65,6 +65,7 @@ public static class TrainBenchmark
             matmul_peak_gflops = Math.Round(matmulPeakGflops, 1),
             peak_rss_mb = Memory.PeakRssMegabytes(),
             rss_growth_mb = Math.Round(stepRss[^1] - stepRss[Math.Min(1, stepRss.Count - 1)], 1), // after the warm-up step to the last: flat unless something leaks
+            rss_after_each_step_mb = stepRss, // where the allocator settles, and whether growth goes on
             shape = options.Shape,
             parameters = policy.parameters().Sum(p => p.numel()),
             trained_parameters = policy.parameters().Where(p => p.requires_grad).Sum(p => p.numel()),
