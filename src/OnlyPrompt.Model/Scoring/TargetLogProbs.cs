@@ -13,8 +13,7 @@ namespace OnlyPrompt.Model.Scoring;
 /// <remarks>
 /// Inputs: hidden [N, H] (the states that predict the counted tokens), weight [V, H], targets [N] (int64).
 /// Slicing the vocabulary rather than the rows keeps every matmul large in both dimensions: with row slices, each
-/// slice's matmul re-read (and the BLAS re-packed) the whole [V, H] head and wrote a [V, H] gradient, which made the
-/// head of a 152k vocabulary about twice as slow as its FLOPs on a CPU (docs/platform.md).
+/// slice's matmul re-read (and the BLAS re-packed) the whole [V, H] head and wrote a [V, H] gradient (docs/platform.md).
 /// Logits are computed in the model's dtype and taken to fp32 before the softmax, as the plain path does; the target's
 /// logit is the fp32 dot product of its two rows, and the hidden states' gradient is summed over slices in fp32.
 /// </remarks>
@@ -75,8 +74,8 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
     }
 
     /// <summary>
-    /// One vocabulary slice's logits at a time, in buffers reused slice after slice: a fresh buffer per slice would
-    /// cost its page faults every time, which on this machine's CPUs was a quarter of the head's time.
+    /// One vocabulary slice's logits at a time, in buffers reused slice after slice: a fresh buffer per slice is above
+    /// glibc's mmap threshold, so it would pay its page faults again every time (docs/platform.md).
     /// </summary>
     private sealed class SliceLogits : IDisposable
     {
