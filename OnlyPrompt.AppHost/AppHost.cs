@@ -38,11 +38,13 @@ else
 // The Sampler also serves an OpenAI-compatible API (/v1/chat/completions, /v1/completions) over any checkpoint in
 // storage, on its own HTTP/1.1 port, for LLM judges and external evaluation harnesses.
 var sampler = AddService<Projects.OnlyPrompt_Sampler>("sampler", runsModels: true)
-    .WithHttpEndpoint(port: builder.Configuration.GetValue("OnlyPrompt:SamplerHttpPort", 5171), name: "openai", env: "OnlyPrompt__HttpPort", isProxied: false);
+    .WithHttpEndpoint(port: builder.Configuration.GetValue("OnlyPrompt:SamplerHttpPort", 5171), name: "openai",
+        env: "OnlyPrompt__HttpPort", isProxied: false);
 var filter = AddService<Projects.OnlyPrompt_Filter>("filter", runsModels: false);
 var trainer = AddService<Projects.OnlyPrompt_Trainer>("trainer", runsModels: true);
 var evaluator = AddService<Projects.OnlyPrompt_Evaluator>("evaluator", runsModels: true);
-AddService<Projects.OnlyPrompt_Orchestrator>("orchestrator", runsModels: true, port: builder.Configuration.GetValue("OnlyPrompt:OrchestratorPort", 5170))
+AddService<Projects.OnlyPrompt_Orchestrator>("orchestrator", runsModels: true,
+    port: builder.Configuration.GetValue("OnlyPrompt:OrchestratorPort", 5170))
     .WithReference(sampler.GetEndpoint("http")).WaitFor(sampler)
     .WithReference(filter.GetEndpoint("http")).WaitFor(filter)
     .WithReference(trainer.GetEndpoint("http")).WaitFor(trainer)
@@ -76,13 +78,15 @@ IResourceBuilder<ProjectResource> AddService<TProject>(string name, bool runsMod
 static string AddGrpcHealthCheck(IDistributedApplicationBuilder builder, string name, EndpointReference endpoint)
 {
     var key = name + "-health";
-    var client = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+    var client = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
     builder.Services.AddHealthChecks().AddAsyncCheck(key, async cancellation =>
     {
         try
         {
             using var response = await client.GetAsync(new Uri(new Uri(endpoint.Url), "/health"), cancellation);
-            return response.IsSuccessStatusCode ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy($"/health answered {(int)response.StatusCode}");
+            return response.IsSuccessStatusCode ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy($"/health answered {(int)response.StatusCode}");
         }
         catch (Exception e) when (e is HttpRequestException or InvalidOperationException or TaskCanceledException)
         {

@@ -41,7 +41,8 @@ public static class GrpcServiceDefaults
         var port = builder.Configuration.GetValue<int?>("OnlyPrompt:HttpPort");
         if (port is not > 0)
             return null;
-        var urls = (builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey) ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var urls = (builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey) ?? "").Split(';',
+            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         if (urls.Count == 0)
             urls.Add("http://localhost:5000");
         var addresses = urls.Select(BindingAddress.Parse).ToList();

@@ -62,7 +62,8 @@ public static class ServiceDefaultsExtensions
                 .AddSource(TelemetryPrefix + "*")
                 .AddSource("Grpc.Net.Client") // the client side of each gRPC call, parent of its HTTP request
                 .AddAspNetCoreInstrumentation(options =>
-                    options.Filter = context => !context.Request.Path.StartsWithSegments(HealthPath) && !context.Request.Path.StartsWithSegments(AlivePath)
+                    options.Filter = context => !context.Request.Path.StartsWithSegments(HealthPath)
+                        && !context.Request.Path.StartsWithSegments(AlivePath)
                         && !context.Request.Path.StartsWithSegments(GrpcHealthPath))
                 .AddHttpClientInstrumentation());
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))

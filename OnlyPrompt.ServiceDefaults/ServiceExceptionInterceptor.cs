@@ -25,7 +25,8 @@ public sealed class ServiceExceptionInterceptor(ILogger<ServiceExceptionIntercep
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest,
+            TResponse> continuation)
     {
         try
         {

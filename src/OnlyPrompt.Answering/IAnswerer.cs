@@ -21,7 +21,8 @@ public sealed class LocalAnswerer(PretrainedModel model) : IAnswerer
 {
     public long GeneratedTokens { get; private set; }
 
-    public IReadOnlyList<GeneratedText> Answer(IReadOnlyList<ChatPrompt> prompts, SamplingOptions options, int batchSize, Action<int>? answered = null)
+    public IReadOnlyList<GeneratedText> Answer(IReadOnlyList<ChatPrompt> prompts, SamplingOptions options, int batchSize,
+        Action<int>? answered = null)
     {
         var answers = model.Answer(prompts, options with { StopTokenIds = model.StopTokenIds }, batchSize, answered);
         GeneratedTokens += answers.Sum(a => (long)a.Tokens.Length);

@@ -21,7 +21,8 @@ public sealed partial class SelfJudgePairSampler(IAnswerer model, string judgeTe
 {
     public const int JudgeMaxNewTokens = 4;
 
-    public (IReadOnlyList<SampledPair> Pairs, SelfJudgeStats Stats) Sample(IReadOnlyList<PromptRecord> prompts, SamplingOptions sampling, string idPrefix,
+    public (IReadOnlyList<SampledPair> Pairs, SelfJudgeStats Stats) Sample(IReadOnlyList<PromptRecord> prompts,
+        SamplingOptions sampling, string idPrefix,
         Action<int>? answered = null)
     {
         var options = sampling;
@@ -31,7 +32,8 @@ public sealed partial class SelfJudgePairSampler(IAnswerer model, string judgeTe
         var judgePrompts = asked.Select((prompt, i) => judgeTemplate
             .Replace("{i}", prompt.Instruction, StringComparison.Ordinal).Replace("{r}", answers[i].Text.Trim(), StringComparison.Ordinal));
         var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = JudgeMaxNewTokens };
-        var grades = model.Answer(ChatPrompt.Of(judgePrompts), greedy, batchSize, done => answered?.Invoke(asked.Count + done)).Select(g => ParseGrade(g.Text)).ToArray();
+        var grades = model.Answer(ChatPrompt.Of(judgePrompts), greedy, batchSize, done => answered?.Invoke(asked.Count + done)).Select(g =>
+            ParseGrade(g.Text)).ToArray();
 
         var counts = new SortedDictionary<int, int>();
         var (unjudged, unpaired) = (0, 0);
@@ -57,7 +59,8 @@ public sealed partial class SelfJudgePairSampler(IAnswerer model, string judgeTe
 
     /// <summary>The grade at the start of the judge's answer, 0..10; null when there is none.</summary>
     public static int? ParseGrade(string text) =>
-        LeadingNumber().Match(text) is { Success: true } match && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var grade) && grade <= 10
+        LeadingNumber().Match(text) is { Success: true } match
+            && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var grade) && grade <= 10
             ? grade
             : null;
 

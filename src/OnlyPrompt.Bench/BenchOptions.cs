@@ -35,9 +35,12 @@ public sealed record BenchOptions
     /// <summary>Named model shapes: the tiny default, the d768 one of the platform notes, and Qwen2.5-0.5B's.</summary>
     public static BenchOptions ForShape(BenchOptions options, string shape) => shape switch
     {
-        "tiny" => options with { Shape = shape, Dim = 256, Layers = 4, Heads = 4, KvHeads = 2, Vocab = 512, FeedForward = null, Tied = false, QkvBias = false },
-        "d768" => options with { Shape = shape, Dim = 768, Layers = 6, Heads = 12, KvHeads = 4, Vocab = 32000, FeedForward = null, Tied = false, QkvBias = false },
-        "qwen2.5-0.5b" => options with { Shape = shape, Dim = 896, Layers = 24, Heads = 14, KvHeads = 2, Vocab = 151936, FeedForward = 4864, Tied = true, QkvBias = true },
+        "tiny" => options with { Shape = shape, Dim = 256, Layers = 4, Heads = 4, KvHeads = 2, Vocab = 512, FeedForward = null,
+            Tied = false, QkvBias = false },
+        "d768" => options with { Shape = shape, Dim = 768, Layers = 6, Heads = 12, KvHeads = 4, Vocab = 32000, FeedForward = null,
+            Tied = false, QkvBias = false },
+        "qwen2.5-0.5b" => options with { Shape = shape, Dim = 896, Layers = 24, Heads = 14, KvHeads = 2, Vocab = 151936, FeedForward = 4864,
+            Tied = true, QkvBias = true },
         _ => throw new ArgumentException($"--shape: '{shape}' is not one of tiny, d768, qwen2.5-0.5b."),
     };
 

@@ -34,7 +34,8 @@ catch (ArgumentException e)
 
 var device = TorchRuntime.Configure(options.Device, options.Threads);
 // auto: bf16 for sampling and scoring where the hardware computes it natively; fp32 for training (--mixed-precision computes in bf16).
-var dtype = options.DType != "auto" ? DTypes.Parse(options.DType, "--dtype") : args[0] == "train" ? ScalarType.Float32 : Precision.ForInference(device);
+var dtype = options.DType != "auto" ? DTypes.Parse(options.DType, "--dtype") : args[0] == "train" ? ScalarType.Float32
+    : Precision.ForInference(device);
 options = options with { DType = DTypes.Name(dtype) };
 // Mixed-precision training computes in bf16, so its fraction of peak is against bf16's matmul.
 var matmulPeak = Flops.MatmulPeakGflops(args[0] == "train" && options.MixedPrecision ? ScalarType.BFloat16 : dtype, device);
@@ -60,7 +61,8 @@ if (args[0] == "sample")
     var sampling = new SamplingOptions { MaxNewTokens = options.NewTokens, Temperature = 1.0, TopK = 50, Seed = 1, UseKvCache = !options.NoCache };
     var generator = new BatchGenerator(model);
     var (seconds, rssGrowth) = BestOf(options.Repeats, () => generator.Generate(prompts, sampling));
-    var gflops = Flops.ForwardPerToken(model.Config, 1, options.PromptLength + options.NewTokens / 2.0) * options.Batch * options.NewTokens / seconds / 1e9;
+    var gflops = Flops.ForwardPerToken(model.Config, 1, options.PromptLength
+        + options.NewTokens / 2.0) * options.Batch * options.NewTokens / seconds / 1e9;
     result = new
     {
         op = "sample",

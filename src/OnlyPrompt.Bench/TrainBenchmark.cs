@@ -51,7 +51,8 @@ public static class TrainBenchmark
         var median = timed[timed.Count / 2];
         // Forward, then the backward: twice the forward for the activations' gradients, once more for the weights' (full fine-tuning only).
         var passes = options.Lora is null ? 3 : 2;
-        var gflops = passes * Flops.ForwardPerToken(policy.Config, (double)(options.Sequence - promptLength) / options.Sequence, options.Sequence / 2.0)
+        var gflops = passes * Flops.ForwardPerToken(policy.Config,
+            (double)(options.Sequence - promptLength) / options.Sequence, options.Sequence / 2.0)
             * tokensPerStep / median / 1e9;
         return new
         {
@@ -64,7 +65,8 @@ public static class TrainBenchmark
             peak_fraction = Math.Round(gflops / matmulPeakGflops, 3),
             matmul_peak_gflops = Math.Round(matmulPeakGflops, 1),
             peak_rss_mb = Memory.PeakRssMegabytes(),
-            rss_growth_mb = Math.Round(stepRss[^1] - stepRss[Math.Min(1, stepRss.Count - 1)], 1), // after the warm-up step to the last: flat unless something leaks
+            rss_growth_mb = Math.Round(stepRss[^1] - stepRss[Math.Min(1, stepRss.Count - 1)], 1),
+                // after the warm-up step to the last: flat unless something leaks
             rss_after_each_step_mb = stepRss, // where the allocator settles, and whether growth goes on
             shape = options.Shape,
             parameters = policy.parameters().Sum(p => p.numel()),

@@ -32,7 +32,8 @@ public static class CompareCommand
             foreach (var seed in seeds)
             {
                 var method = RunSpecs.FromExperiment(options[seed]);
-                method.Given = await WorldUpload.PrepareAsync(options[seed], connection.Store(), StorageLayout.DefaultContainer, Console.Out, cancel.Token);
+                method.Given = await WorldUpload.PrepareAsync(options[seed], connection.Store(), StorageLayout.DefaultContainer,
+                    Console.Out, cancel.Token);
                 foreach (var kind in kinds)
                 {
                     var spec = RunKinds.Apply(method, kind);
@@ -70,7 +71,8 @@ public static class CompareCommand
         try
         {
             var existing = (await connection.Reconnect.CallAsync(() =>
-                connection.Client.GetRunAsync(new GetRunRequest { RunId = id }, connection.Headers, cancellationToken: cancellation).ResponseAsync, cancellation)).Run;
+                connection.Client.GetRunAsync(new GetRunRequest { RunId = id }, connection.Headers,
+                    cancellationToken: cancellation).ResponseAsync, cancellation)).Run;
             if (!existing.Spec.Equals(spec))
                 throw new UsageException($"run {id} exists with a different spec; pass other --seeds/options or remove it from storage.");
             if (existing.State is RunState.Succeeded or RunState.Running or RunState.Pending)
@@ -82,7 +84,8 @@ public static class CompareCommand
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
-            await connection.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = id }, connection.Headers, cancellationToken: cancellation);
+            await connection.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = id }, connection.Headers,
+                cancellationToken: cancellation);
             Console.WriteLine($"{id}: started");
             return id;
         }

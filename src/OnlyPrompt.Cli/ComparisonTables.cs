@@ -24,7 +24,8 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
     {
         foreach (var ((seed, kind), run) in runs)
             foreach (var stage in run.Stages.Where(s => s.Evaluation is not null))
-                evaluations[(seed, kind, stage.Name)] = (EvaluationReports.Of(stage).Sha256, (await EvaluationReports.ReadAsync(store, stage, cancellation)).Evaluation);
+                evaluations[(seed, kind, stage.Name)] = (EvaluationReports.Of(stage).Sha256,
+                    (await EvaluationReports.ReadAsync(store, stage, cancellation)).Evaluation);
         foreach (var seed in Seeds)
             difficulty[seed] = Difficulty(seed);
         var rounds = runs.Values.Max(r => r.Spec.Rounds.Count);
@@ -60,7 +61,8 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
             Row(text, $"adaptive gap, round {round}", RunKinds.AdaptiveGap, StageNames.Evaluate(round));
         Row(text, "SFT with the chosen prefix at inference", RunKinds.ChosenPrefix, StageNames.SftEvaluate);
         Row(text, "SimPO with the chosen prefix at inference", RunKinds.ChosenPrefix, StageNames.InitEvaluate);
-        Row(text, "SFT with the chosen prefix, over offline SimPO", RunKinds.ChosenPrefix, StageNames.SftEvaluate, baseline: (RunKinds.OfflineSimPo, StageNames.InitEvaluate));
+        Row(text, "SFT with the chosen prefix, over offline SimPO", RunKinds.ChosenPrefix, StageNames.SftEvaluate,
+            baseline: (RunKinds.OfflineSimPo, StageNames.InitEvaluate));
         return text.ToString();
     }
 
@@ -102,7 +104,8 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
     private void Labelling(StringBuilder text, string label, string kind, int round)
     {
         var stages = Seeds.Select(seed => runs.GetValueOrDefault((seed, kind))).Where(r => r is not null)
-            .Select(r => (Sample: r!.Stages.FirstOrDefault(s => s.Name == StageNames.Sample(round)), Filter: r.Stages.FirstOrDefault(s => s.Name == StageNames.Filter(round))))
+            .Select(r => (Sample: r!.Stages.FirstOrDefault(s => s.Name == StageNames.Sample(round)),
+                Filter: r.Stages.FirstOrDefault(s => s.Name == StageNames.Filter(round))))
             .Where(s => s.Sample is not null && s.Filter is not null).ToList();
         if (stages.Count == 0)
             return;

@@ -24,7 +24,8 @@ public sealed class LocalInputs(BlobStore store, string container, TextWriter lo
     public string Import(string label, DatasetKind kind, string path, ColumnMap columns, Scorer scorer, JudgeSettings? judge)
     {
         // Uploads are named by content hash and file name, so each import keeps the plain name of its kind.
-        var output = Path.Combine(Directory.CreateDirectory(Path.Combine(work, $"{imported++}")).FullName, $"{kind.ToString().ToLowerInvariant()}.jsonl");
+        var output = Path.Combine(Directory.CreateDirectory(Path.Combine(work, $"{imported++}")).FullName,
+            $"{kind.ToString().ToLowerInvariant()}.jsonl");
         try
         {
             var report = DatasetImport.Import(path, kind, output, columns);
@@ -32,7 +33,8 @@ public sealed class LocalInputs(BlobStore store, string container, TextWriter lo
             if (kind == DatasetKind.Eval && scorer is Scorer.Exact or Scorer.Unspecified && FirstWithout(output, e => e.Answer) is { } row)
                 throw new UsageException($"{label}: {report.File}, row {row} has no reference answer, which the exact scorer needs; "
                     + "give a reward model or a judge to score with.");
-            if (kind == DatasetKind.Eval && scorer == Scorer.Judge && judge?.Mode != JudgeMode.Rating && FirstWithout(output, e => e.Reference) is { } unreferenced)
+            if (kind == DatasetKind.Eval && scorer == Scorer.Judge && judge?.Mode != JudgeMode.Rating
+                && FirstWithout(output, e => e.Reference) is { } unreferenced)
                 throw new UsageException($"{label}: {report.File}, row {unreferenced} has no reference output (AlpacaEval's 'output'), which a pairwise "
                     + "judge compares against; use the judge's rating mode or another evaluation set.");
         }

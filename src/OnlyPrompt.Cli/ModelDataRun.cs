@@ -28,7 +28,8 @@ public static class ModelDataRun
     {
         PresetName = "model",
         Seed = seed,
-        Sft = new TrainingOptions { LearningRate = 2e-5, WarmupSteps = 10, MinLearningRateRatio = 0.1, Epochs = 1, TokensPerBatch = 8192, MaxGradNorm = 1.0 },
+        Sft = new TrainingOptions { LearningRate = 2e-5, WarmupSteps = 10, MinLearningRateRatio = 0.1, Epochs = 1,
+            TokensPerBatch = 8192, MaxGradNorm = 1.0 },
         OfflineLoss = PreferenceLoss.SimPo,
         OfflineSettings = new LossSettings { Beta = 2.0, Gamma = 1.6 },
         Offline = new TrainingOptions { LearningRate = 3e-7, WarmupSteps = 10, Epochs = 1, TokensPerBatch = 8192 },
@@ -63,10 +64,12 @@ public static class ModelDataRun
         var batchTokens = arguments.Integer("--batch-tokens");
         options = options with
         {
-            Sft = options.Sft with { LearningRate = arguments.Number("--sft-lr") ?? options.Sft.LearningRate, TokensPerBatch = batchTokens ?? options.Sft.TokensPerBatch },
+            Sft = options.Sft with { LearningRate = arguments.Number("--sft-lr") ?? options.Sft.LearningRate, TokensPerBatch = batchTokens
+                ?? options.Sft.TokensPerBatch },
             Offline = options.Offline with
             {
-                LearningRate = arguments.Number("--offline-lr") ?? options.Offline.LearningRate, TokensPerBatch = batchTokens ?? options.Offline.TokensPerBatch,
+                LearningRate = arguments.Number("--offline-lr") ?? options.Offline.LearningRate, TokensPerBatch = batchTokens
+                    ?? options.Offline.TokensPerBatch,
             },
             RoundTraining = options.RoundTraining with { TokensPerBatch = batchTokens ?? options.RoundTraining.TokensPerBatch },
             EvalMaxNewTokens = arguments.Integer("--max-new-tokens") ?? options.EvalMaxNewTokens,
@@ -77,7 +80,8 @@ public static class ModelDataRun
         {
             [DatasetKind.Sft] = arguments.Text("--sft"),
             [DatasetKind.Preferences] = arguments.Text("--preferences"),
-            [DatasetKind.Prompts] = arguments.Text("--prompts") ?? throw new UsageException("--prompts: give the rounds' prompts (JSON Lines or Parquet)."),
+            [DatasetKind.Prompts] = arguments.Text("--prompts")
+                ?? throw new UsageException("--prompts: give the rounds' prompts (JSON Lines or Parquet)."),
             [DatasetKind.Eval] = arguments.Text("--eval") ?? throw new UsageException("--eval: give the evaluation set (JSON Lines or Parquet)."),
         };
         var columns = files.Keys.ToDictionary(k => k, k => ParseColumns(arguments.Text($"--columns-{Option(k)}"), k));
@@ -113,7 +117,8 @@ public static class ModelDataRun
             spec.Sft = null; // the base model is the SFT model, as with an instruct model
         if (given.PreferenceData is null)
             spec.Offline = null;
-        foreach (var training in new[] { spec.Sft, spec.Offline?.Training }.Concat(spec.Rounds.Select(r => r.Train.Training)).OfType<TrainingSettings>())
+        foreach (var training in new[] { spec.Sft,
+            spec.Offline?.Training }.Concat(spec.Rounds.Select(r => r.Train.Training)).OfType<TrainingSettings>())
             (training.Lora, training.GradientCheckpointing, training.MixedPrecision) = (lora?.Clone(), checkpointing, mixedPrecision);
         spec.Evaluation.Scorer = scorer;
         spec.Evaluation.Judge = judge;
@@ -148,7 +153,8 @@ public static class ModelDataRun
         var (rank, alpha, dropout, targets) = (arguments.Integer("--lora"), arguments.Number("--lora-alpha"), arguments.Number("--lora-dropout"),
             arguments.Text("--lora-targets"));
         if (rank is null)
-            return alpha is null && dropout is null && targets is null ? null : throw new UsageException("--lora-alpha, --lora-dropout and --lora-targets need --lora RANK.");
+            return alpha is null && dropout is null && targets is null ? null
+                : throw new UsageException("--lora-alpha, --lora-dropout and --lora-targets need --lora RANK.");
         var lora = new LoraSettings { Rank = rank.Value, Alpha = alpha ?? 2.0 * rank.Value, Dropout = dropout ?? 0 };
         if (targets is not null)
             lora.TargetModules.AddRange(targets.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
@@ -174,7 +180,8 @@ public static class ModelDataRun
         return options with
         {
             RejectedScores = schedule[..rounds],
-            RoundLearningRates = Enumerable.Range(0, rounds).Select(r => r < options.RoundLearningRates.Count ? options.RoundLearningRates[r] : options.RoundLearningRates[^1] / 10).ToList(),
+            RoundLearningRates = Enumerable.Range(0, rounds).Select(r => r < options.RoundLearningRates.Count ? options.RoundLearningRates[r]
+                : options.RoundLearningRates[^1] / 10).ToList(),
         };
     }
 

@@ -13,12 +13,14 @@ public static class RunCommands
     /// <summary>Reads the run spec's switches that every way of starting runs takes, and returns what sets them on a spec.</summary>
     public static Action<RunSpec> ReadFlags(Arguments arguments)
     {
-        var (stop, keepBetter, noReuse) = (arguments.Flag("--stop-without-prefix-gap"), arguments.Flag("--keep-better-model"), arguments.Flag("--no-reuse"));
+        var (stop, keepBetter, noReuse) = (arguments.Flag("--stop-without-prefix-gap"), arguments.Flag("--keep-better-model"),
+            arguments.Flag("--no-reuse"));
         return spec => (spec.StopWithoutPrefixGap, spec.KeepBetterModel, spec.NoReuse) = (stop, keepBetter, noReuse);
     }
 
     // The run's spec from a spec file (--spec), the user's model and data (--model ...), or a preset of the default world.
-    private static async Task<(RunSpec Spec, string Description)> SpecAsync(Arguments arguments, OrchestratorConnection connection, CancellationToken cancellation)
+    private static async Task<(RunSpec Spec, string Description)> SpecAsync(Arguments arguments, OrchestratorConnection connection,
+        CancellationToken cancellation)
     {
         if (arguments.Text("--spec") is { } file)
         {
@@ -30,7 +32,8 @@ public static class RunCommands
             var given = await ModelDataRun.PrepareAsync(arguments, connection.Store(), Console.Out, cancellation);
             return (given, $"{given.Name}: {given.Rounds.Count} rounds, scored by {given.Evaluation.Scorer}");
         }
-        var options = RunOptions.Apply(arguments, ExperimentOptions.Preset(arguments.Text("--preset") ?? "default", arguments.Integer("--seed") ?? 1));
+        var options = RunOptions.Apply(arguments,
+            ExperimentOptions.Preset(arguments.Text("--preset") ?? "default", arguments.Integer("--seed") ?? 1));
         var kind = RunOptions.Kind(arguments);
         var spec = RunKinds.Apply(RunSpecs.FromExperiment(options), kind);
         spec.Given = await WorldUpload.PrepareAsync(options, connection.Store(), StorageLayout.DefaultContainer, Console.Out, cancellation);
@@ -62,14 +65,16 @@ public static class RunCommands
                         (await client.GetRunAsync(new GetRunRequest { RunId = RunId(arguments) }, headers, cancellationToken: cancel.Token)).Run));
                     return 0;
                 case "cancel":
-                    var cancelled = await client.CancelRunAsync(new CancelRunRequest { RunId = RunId(arguments) }, headers, cancellationToken: cancel.Token);
+                    var cancelled = await client.CancelRunAsync(new CancelRunRequest { RunId = RunId(arguments) }, headers,
+                        cancellationToken: cancel.Token);
                     Console.WriteLine($"run {cancelled.Run.RunId}: {cancelled.Run.State}");
                     return 0;
                 default:
                     string[] headings = ["run", "state", "stages", "created (UTC)", "name"];
                     var runs = (await client.ListRunsAsync(new ListRunsRequest(), headers, cancellationToken: cancel.Token)).Runs;
                     var rows = runs.Select(r => (IReadOnlyList<string>)
-                        [r.RunId, State(r.State), $"{r.Stages.Count}", $"{r.CreatedAt?.ToDateTime():yyyy-MM-dd HH:mm:ss}", r.Spec?.Name ?? ""]).ToList();
+                        [r.RunId, State(r.State), $"{r.Stages.Count}", $"{r.CreatedAt?.ToDateTime():yyyy-MM-dd HH:mm:ss}",
+                            r.Spec?.Name ?? ""]).ToList();
                     if (!Console.IsOutputRedirected)
                         TerminalTables.Write(AnsiConsole.Console, Console.Out, TerminalTables.Markdown(headings, rows), terminal: true);
                     else

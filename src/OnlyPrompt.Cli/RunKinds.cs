@@ -79,9 +79,11 @@ public static class RunKinds
                 spec.Sampling.Temperature = SelfRewardingTemperature;
                 foreach (var round in spec.Rounds)
                 {
-                    round.SelfJudge = new SelfJudgeSettings { SamplesPerPrompt = SelfRewardingSamples, JudgeTemplate = WorldGenerator.JudgeInstruction };
+                    round.SelfJudge = new SelfJudgeSettings { SamplesPerPrompt = SelfRewardingSamples,
+                        JudgeTemplate = WorldGenerator.JudgeInstruction };
                     // The method's beta and NLL term, so that the comparison differs in how pairs are labelled only.
-                    round.Train.Loss = PreferenceLoss.Dpo.ToContract(new LossSettings { Beta = method.Rounds[0].Train.Loss.Beta, ChosenNllWeight = method.Rounds[0].Train.Loss.ChosenNllWeight });
+                    round.Train.Loss = PreferenceLoss.Dpo.ToContract(new LossSettings { Beta = method.Rounds[0].Train.Loss.Beta,
+                        ChosenNllWeight = method.Rounds[0].Train.Loss.ChosenNllWeight });
                     // The judge's chosen answers were not asked for with the chosen prefix, so their NLL term stays on the plain prompt.
                     round.NllAfterChosenPrefix = false;
                 }

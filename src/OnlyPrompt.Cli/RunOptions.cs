@@ -29,7 +29,8 @@ public static class RunOptions
         {
             options = options with { RejectedScores = schedule };
             if (arguments.Text("--round-lr") is null)
-                options = options with { RoundLearningRates = Enumerable.Range(0, schedule.Count).Select(r => options.RoundTraining.LearningRate / Math.Pow(2, r)).ToList() };
+                options = options with { RoundLearningRates = Enumerable.Range(0, schedule.Count).Select(r =>
+                    options.RoundTraining.LearningRate / Math.Pow(2, r)).ToList() };
         }
         if (arguments.List("--round-lr", s => double.Parse(s, CultureInfo.InvariantCulture)) is { } rates)
             options = options with { RoundLearningRates = rates };

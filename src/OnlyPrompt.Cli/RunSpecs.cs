@@ -21,7 +21,8 @@ public static class RunSpecs
             Sampling = options.Sampling.ToContract(options.GenerationBatch),
             Templates = options.Templates.ToContract(),
             Filter = options.Filter.ToContract(),
-            Evaluation = new EvaluationSpec { MaxNewTokens = options.EvalMaxNewTokens, CalibrationPrompts = options.CalibrationPrompts, BatchSize = options.GenerationBatch },
+            Evaluation = new EvaluationSpec { MaxNewTokens = options.EvalMaxNewTokens, CalibrationPrompts = options.CalibrationPrompts,
+                BatchSize = options.GenerationBatch },
             RequireIncreasingSchedule = true,
             RoundReference = options.RoundReference == Worlds.RoundReference.Initial
                 ? Orchestrator.V1.RoundReference.Initial : Orchestrator.V1.RoundReference.Previous,

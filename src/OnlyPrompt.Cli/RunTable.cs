@@ -56,7 +56,8 @@ public sealed class RunTable(TextWriter output)
         if (evaluation.CalibrationWarning.Length > 0)
             output.WriteLine("  warning: " + evaluation.CalibrationWarning);
         if (evaluation.Calibration.Count > 0)
-            output.WriteLine("  quality by requested score 0..10: " + string.Join(" ", evaluation.Calibration.Select(q => q.ToString("F2", CultureInfo.InvariantCulture))));
+            output.WriteLine("  quality by requested score 0..10: "
+                + string.Join(" ", evaluation.Calibration.Select(q => q.ToString("F2", CultureInfo.InvariantCulture))));
         if (evaluation.PrefixGap is { } gap)
         {
             static string Signed(double value) => value.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture);
@@ -76,7 +77,8 @@ public sealed class RunTable(TextWriter output)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  worse than its reference: score difference {stage.Metrics["score_difference/previous"]:+0.000;-0.000} ") +
                 $"[{Metric(stage, "score_difference/previous/low", "F3")}, {Metric(stage, "score_difference/previous/high", "F3")}]; " +
-                (stage.Metrics[StageMetrics.Adopted] == 0 ? "the next round starts from the reference (keep_better_model)." : "kept as the next round's policy (--keep-better-model reverts such rounds)."));
+                (stage.Metrics[StageMetrics.Adopted] == 0 ? "the next round starts from the reference (keep_better_model)."
+                    : "kept as the next round's policy (--keep-better-model reverts such rounds)."));
         group.Clear();
     }
 

@@ -100,7 +100,8 @@ public sealed class ParquetTable : Table
             {
                 using var strings = rowGroup.Column(first.Index);
                 using var reader = strings.LogicalReader<string?[]?>();
-                return reader.ReadAll(count).Select(list => list is null ? null : (JsonNode)new JsonArray(list.Select(s => (JsonNode?)s).ToArray())).ToArray();
+                return reader.ReadAll(count).Select(list => list is null ? null
+                    : (JsonNode)new JsonArray(list.Select(s => (JsonNode?)s).ToArray())).ToArray();
             }
             if (leaves.All(l => l.MaxRepetition == 1 && l.Path.Length == 4 && l.IsString))
                 return ReadStructLists(rowGroup, leaves, count);
@@ -109,7 +110,8 @@ public sealed class ParquetTable : Table
         {
             throw DatasetException.At(Name, firstRow + 1, column.Name, $"cannot be read ({e.Message}).");
         }
-        throw DatasetException.At(Name, firstRow + 1, column.Name, $"has a Parquet type that is not read ({string.Join(", ", column.Leaves.Select(l => l.TypeName))}; "
+        throw DatasetException.At(Name, firstRow + 1, column.Name,
+            $"has a Parquet type that is not read ({string.Join(", ", column.Leaves.Select(l => l.TypeName))}; "
             + "supported: strings, numbers, booleans, lists of strings, lists of structs of strings).");
     }
 

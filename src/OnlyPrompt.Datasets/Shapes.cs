@@ -31,7 +31,8 @@ public static class Shapes
     {
         Require(columns, map, first, "preference", "chosen and rejected (and usually prompt)", "chosen", "rejected");
         var scored = Has(columns, map, "score_chosen") || Has(columns, map, "score_rejected");
-        string[] read = [.. new[] { "prompt", "chosen", "rejected", "score_chosen", "score_rejected" }.Where(c => Has(columns, map, c)).Select(c => map[c])];
+        string[] read = [.. new[] { "prompt", "chosen", "rejected", "score_chosen", "score_rejected" }.Where(c =>
+            Has(columns, map, c)).Select(c => map[c])];
         var scores = scored ? ", with scores" : "";
         // Whole conversations in chosen and rejected: the prompt is what they share before their answers (ultrafeedback_binarized).
         if (first.IsConversation("chosen") && first.Conversation("chosen") is [{ Role: not "assistant" }, ..])
@@ -92,11 +93,13 @@ public static class Shapes
                     Reference: cells.OptionalText("output"), Family: cells.OptionalText("dataset")));
         Require(columns, map, first, "evaluation", "prompt (with answer for exact scoring), instruction (AlpacaEval) or turns (MT-Bench)", "prompt");
         var answered = Has(columns, map, "answer");
-        return new(answered ? "prompt with reference answer" : "prompt without reference answer", Present("prompt", "answer", "family", "id"), cells =>
+        return new(answered ? "prompt with reference answer" : "prompt without reference answer",
+            Present("prompt", "answer", "family", "id"), cells =>
         {
             var (prompt, context) = Turns.Prompt(cells, "prompt");
             RequireSingleTurn(cells, "prompt", context);
-            return new EvalExample(prompt, answered ? cells.Text("answer") : null, Family: cells.OptionalText("family"), Id: cells.OptionalScalar("id"));
+            return new EvalExample(prompt, answered ? cells.Text("answer") : null, Family: cells.OptionalText("family"),
+                Id: cells.OptionalScalar("id"));
         });
     }
 
@@ -110,7 +113,8 @@ public static class Shapes
 
     private static bool Has(IReadOnlyCollection<string> columns, ColumnMap map, string canonical) => columns.Contains(map[canonical]);
 
-    private static void Require(IReadOnlyCollection<string> columns, ColumnMap map, Cells first, string kind, string expected, params string[] canonical)
+    private static void Require(IReadOnlyCollection<string> columns, ColumnMap map, Cells first, string kind, string expected,
+        params string[] canonical)
     {
         foreach (var column in canonical)
             if (!Has(columns, map, column))

@@ -18,7 +18,8 @@ namespace OnlyPrompt.Evaluator;
 /// request's primary scorer: exact quality against reference answers, a reward model, or an LLM judge; a reward model
 /// and a judge may also score beside it.
 /// </summary>
-public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobStore store, ComputeGate gate, LlmJudging judging) : V1.Evaluator.EvaluatorBase
+public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobStore store, ComputeGate gate, LlmJudging judging)
+    : V1.Evaluator.EvaluatorBase
 {
     public static readonly ActivitySource Source = new("OnlyPrompt.Evaluator");
 
@@ -53,14 +54,16 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         var settings = new HeldOutSettings(request.MaxNewTokens, request.CalibrationPrompts,
             request.BatchSize > 0 ? request.BatchSize : SettingsConversions.DefaultBatchSize,
             new FilterOptions { LeakPatterns = request.LeakPatterns.Count > 0 ? request.LeakPatterns.ToList() : FilterOptions.DefaultLeakPatterns },
-            request.CalibrationPrompts > 0 ? new Method.Data.PromptTemplates(Rejected: request.CalibrationTemplate) : new Method.Data.PromptTemplates());
+            request.CalibrationPrompts > 0 ? new Method.Data.PromptTemplates(Rejected: request.CalibrationTemplate)
+                : new Method.Data.PromptTemplates());
         var answered = await gate.RunAsync(() => Answer(request, records, settings, cancellation), cancellation);
         var (scored, rewards) = await ScoreAsync(request, records, answered, cancellation);
 
         // Answers without a score (a judge's unreadable verdict) are left out of every mean.
         var kept = Enumerable.Range(0, records.Count).Where(i => scored.Answers[i] is not null).ToList();
         if (kept.Count == 0)
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the judge gave no readable verdict for any of the {records.Count} answers."));
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"the judge gave no readable verdict for any of the {records.Count} answers."));
         var evaluation = Scoring.Result([.. kept.Select(i => records[i])], [.. kept.Select(i => answered.Answers[i])],
             [.. kept.Select(i => scored.Answers[i]!.Value)], answered.Leaks);
         var calibration = Calibration(answered.Probe.Count, scored.Probe);
@@ -68,13 +71,15 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         {
             MeanQuality = evaluation.MeanQuality, StandardError = evaluation.StandardError, LeakRate = evaluation.LeakRate,
             QualityByFamily = { evaluation.QualityByFamily.ToDictionary() }, Calibration = { calibration },
-            CalibrationWarning = CalibrationCheck.Warning(calibration) ?? "", MeanWords = evaluation.Answers.Average(a => a.Words), Scorer = request.Scorer,
+            CalibrationWarning = CalibrationCheck.Warning(calibration) ?? "", MeanWords = evaluation.Answers.Average(a => a.Words),
+                Scorer = request.Scorer,
         };
         // The report pairs rewards with its answers, so they are kept for the same answers.
         rewards = rewards is null ? null : [.. kept.Select(i => rewards[i])];
         if (rewards is not null)
             response.Reward = LlmJudging.ToInterval(MeanInterval.Of(rewards.Select(r => (double)r).ToList()));
-        if (scored.Prefixed.Length > 0 && Enumerable.Range(0, records.Count).Where(i => scored.Answers[i] is not null && scored.Prefixed[i] is not null)
+        if (scored.Prefixed.Length > 0 && Enumerable.Range(0, records.Count).Where(i => scored.Answers[i] is not null
+            && scored.Prefixed[i] is not null)
                 .Select(i => (Prefixed: scored.Prefixed[i]!.Value, Plain: scored.Answers[i]!.Value)).ToList() is { Count: > 0 } pairs)
         {
             var gap = MeanInterval.Of([.. pairs.Select(p => p.Prefixed - p.Plain)]);
@@ -95,7 +100,8 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         return response;
     }
 
-    private sealed record Answered(List<string> Answers, IReadOnlyList<EvalRecord> Probe, List<string> ProbeAnswers, List<string> Prefixed, PairFilter Leaks)
+    private sealed record Answered(List<string> Answers, IReadOnlyList<EvalRecord> Probe, List<string> ProbeAnswers,
+        List<string> Prefixed, PairFilter Leaks)
     {
         /// <summary>The probe's records in the order of its answers: the subset once per requested score 0..10.</summary>
         public IReadOnlyList<EvalRecord> ProbeRecords { get; } = [.. Enumerable.Range(0, 11).SelectMany(_ => Probe)];
@@ -139,7 +145,8 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             return (new Scored(judged[0], judged[1], judged[2]), rewards);
         }
         return (request.Scorer == Scorer.RewardModel ? byReward!
-            : new Scored(Exact(records, answered.Answers), Exact(answered.ProbeRecords, answered.ProbeAnswers), Exact(records, answered.Prefixed)), rewards);
+            : new Scored(Exact(records, answered.Answers), Exact(answered.ProbeRecords, answered.ProbeAnswers),
+                Exact(records, answered.Prefixed)), rewards);
     }
 
     // The mean score at each requested score, when every level has a score to average.
@@ -147,7 +154,8 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
     {
         if (subsetCount == 0)
             return [];
-        var levels = Enumerable.Range(0, 11).Select(s => probe.Skip(s * subsetCount).Take(subsetCount).Where(v => v is not null).Select(v => v!.Value).ToList()).ToList();
+        var levels = Enumerable.Range(0, 11).Select(s =>
+            probe.Skip(s * subsetCount).Take(subsetCount).Where(v => v is not null).Select(v => v!.Value).ToList()).ToList();
         return levels.All(l => l.Count > 0) ? [.. levels.Select(l => l.Average())] : [];
     }
 
@@ -161,7 +169,8 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             response.JudgeRating = LlmJudging.ToInterval(MeanInterval.Of([.. readable.Select(i => scores[i]!.Value)]));
             return;
         }
-        var rates = WinRates.Of([.. readable.Select(i => new Preference(scores[i]!.Value, Scoring.Words(answers[i]), Scoring.Words(records[i].Reference!), records[i].Prompt))]);
+        var rates = WinRates.Of([.. readable.Select(i =>
+            new Preference(scores[i]!.Value, Scoring.Words(answers[i]), Scoring.Words(records[i].Reference!), records[i].Prompt))]);
         response.JudgeWinRate = rates.WinRate.Mean;
         response.JudgeLcWinRate = LlmJudging.ToInterval(rates.LengthControlled);
     }
@@ -179,7 +188,8 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             using var rewardModel = models.LoadRewardModelAsync(request.RewardModel, cancellation).GetAwaiter().GetResult();
             // Each answer after the turns it was asked after: the pair's context, then its prompt.
             IReadOnlyList<IReadOnlyList<ChatMessage>> Conversations(Func<PreferenceRow, string> answer) =>
-                [.. pairs.Select(p => (IReadOnlyList<ChatMessage>)[.. p.Context ?? [], ChatMessage.User(p.Prompt), ChatMessage.Assistant(answer(p))])];
+                [.. pairs.Select(p => (IReadOnlyList<ChatMessage>)[.. p.Context ?? [], ChatMessage.User(p.Prompt),
+                    ChatMessage.Assistant(answer(p))])];
             return (rewardModel.Score(Conversations(p => p.Chosen)), rewardModel.Score(Conversations(p => p.Rejected)));
         }, cancellation);
         static Interval Of(IEnumerable<float> rewards)

@@ -22,7 +22,8 @@ public sealed class LlmJudging(WorkDirectory work, BlobStore store, IHttpClientF
     /// </summary>
     public static FieldErrors Validate(FieldErrors errors, JudgeSettings judge, Common.V1.BlobRef? baselineReport, bool primary, string field) =>
         errors.Judge(judge, field)
-            .Check(judge.ApiKeyVariable.Length == 0 || Environment.GetEnvironmentVariable(judge.ApiKeyVariable) is { Length: > 0 }, field + ".api_key_variable",
+            .Check(judge.ApiKeyVariable.Length == 0 || Environment.GetEnvironmentVariable(judge.ApiKeyVariable) is { Length: > 0 },
+                field + ".api_key_variable",
                 $"the Evaluator has no environment variable {judge.ApiKeyVariable}.")
             .Check(primary || judge.Mode is JudgeMode.Rating or JudgeMode.Unspecified || baselineReport is not null, "baseline_report",
                 "is required for a pairwise judge beside the primary scorer.");
@@ -31,12 +32,14 @@ public sealed class LlmJudging(WorkDirectory work, BlobStore store, IHttpClientF
     /// The judge as the primary scorer, over one client for every set of answers: each answer's rating, or its
     /// preference over the record's reference output; null where the judge gave no readable verdict.
     /// </summary>
-    public async Task<double?[][]> ScoreAsync(JudgeSettings settings, IReadOnlyList<(IReadOnlyList<EvalRecord> Records, IReadOnlyList<string> Answers)> sets,
+    public async Task<double?[][]> ScoreAsync(JudgeSettings settings,
+        IReadOnlyList<(IReadOnlyList<EvalRecord> Records, IReadOnlyList<string> Answers)> sets,
         CancellationToken cancellation)
     {
         var (judge, maxTokens) = Connect(settings);
         var rater = new RatingJudge(judge, maxTokens);
-        var pairwise = new PairwiseJudge(judge, settings.Mode == JudgeMode.PairwiseLogprobs ? PairwiseMode.LogProbs : PairwiseMode.Verdict, maxTokens);
+        var pairwise = new PairwiseJudge(judge, settings.Mode == JudgeMode.PairwiseLogprobs ? PairwiseMode.LogProbs
+            : PairwiseMode.Verdict, maxTokens);
         async Task<double?> Score(EvalRecord record, string answer) => settings.Mode == JudgeMode.Rating
             ? (await rater.RateAsync(record.Prompt, answer, cancellation)).Value
             : (await pairwise.CompareAsync(record.Prompt, answer, record.Reference!, cancellation)).ModelWins;
@@ -61,11 +64,13 @@ public sealed class LlmJudging(WorkDirectory work, BlobStore store, IHttpClientF
 
         var baseline = (await EvaluationReports.ReadAsync(store, baselineReport!, cancellation))
             .Evaluation.Answers.GroupBy(a => a.Prompt).ToDictionary(g => g.Key, g => g.First());
-        var pairwise = new PairwiseJudge(judge, settings.Mode == JudgeMode.PairwiseLogprobs ? PairwiseMode.LogProbs : PairwiseMode.Verdict, maxTokens);
+        var pairwise = new PairwiseJudge(judge, settings.Mode == JudgeMode.PairwiseLogprobs ? PairwiseMode.LogProbs
+            : PairwiseMode.Verdict, maxTokens);
         var compared = evaluation.Answers.Where(a => baseline.ContainsKey(a.Prompt)).ToList();
         var judgments = await Task.WhenAll(compared.Select(a => pairwise.CompareAsync(a.Prompt, a.Answer, baseline[a.Prompt].Answer, cancellation)));
         var preferences = judgments.Select((j, i) => (j, i)).Where(x => x.j.ModelWins is not null)
-            .Select(x => new Preference(x.j.ModelWins!.Value, compared[x.i].Words, baseline[compared[x.i].Prompt].Words, compared[x.i].Prompt)).ToList();
+            .Select(x => new Preference(x.j.ModelWins!.Value, compared[x.i].Words, baseline[compared[x.i].Prompt].Words,
+                compared[x.i].Prompt)).ToList();
         response.JudgeUnreadable = judgments.Length - preferences.Count;
         if (preferences.Count == 0)
             return;
@@ -81,7 +86,8 @@ public sealed class LlmJudging(WorkDirectory work, BlobStore store, IHttpClientF
         var client = new OpenAiChatClient(http.CreateOpenAiClient(), new OpenAiEndpoint(new Uri(settings.BaseUrl), settings.Model, key),
             settings.Concurrency > 0 ? settings.Concurrency : 4);
         var cacheName = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{settings.BaseUrl}\n{settings.Model}")))[..16];
-        return (new CachedChatCompletions(client, Path.Combine(work.Root, "judge-cache", cacheName + ".jsonl")), settings.MaxTokens > 0 ? settings.MaxTokens : 512);
+        return (new CachedChatCompletions(client, Path.Combine(work.Root, "judge-cache", cacheName + ".jsonl")), settings.MaxTokens > 0
+            ? settings.MaxTokens : 512);
     }
 
     public static Interval ToInterval(MeanInterval interval) => new() { Mean = interval.Mean, Low = interval.Low, High = interval.High };

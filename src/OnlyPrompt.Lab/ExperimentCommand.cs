@@ -26,7 +26,8 @@ public static class ExperimentCommand
             CliCommands.Text("--id", "the run's id (default PRESET-seedN-TIME)", "RUN"),
             CliCommands.Text("--threads", "libtorch's threads", "N"),
             CliCommands.Text("--device", "cpu, cuda or cuda:N", "DEVICE"),
-            CliCommands.Text("--inference-precision", "sampling's and evaluation's dtype: auto (bf16 where the device computes it natively), fp32, bf16",
+            CliCommands.Text("--inference-precision",
+                "sampling's and evaluation's dtype: auto (bf16 where the device computes it natively), fp32, bf16",
                 "PRECISION"),
             CliCommands.Text("--model-dim", "the tiny model's width", "N"),
             CliCommands.Text("--model-layers", "the tiny model's layers", "N"),
@@ -81,7 +82,8 @@ public static class ExperimentCommand
         var options = ExperimentOptions.Preset(arguments.Text("--preset") ?? "default", arguments.Integer("--seed") ?? 1);
         options = options with
         {
-            Model = options.Model with { Dim = arguments.Integer("--model-dim") ?? options.Model.Dim, Layers = arguments.Integer("--model-layers") ?? options.Model.Layers },
+            Model = options.Model with { Dim = arguments.Integer("--model-dim") ?? options.Model.Dim, Layers = arguments.Integer("--model-layers")
+                ?? options.Model.Layers },
             Sft = options.Sft with { Epochs = arguments.Integer("--sft-epochs") ?? options.Sft.Epochs },
             World = options.World with
             {

@@ -83,7 +83,8 @@ public sealed record LlamaConfig
         var supported = string.Join(", ", SupportedArchitectures.Concat(SequenceClassificationArchitectures).Select(p => $"{p.Key} ({p.Value})"));
         if (architecture is null && modelType is null)
             throw new ModelFormatException($"{source}: neither 'architectures' nor 'model_type' is set; supported: {supported}.");
-        if (architecture is not null && !SupportedArchitectures.ContainsKey(architecture) && !SequenceClassificationArchitectures.ContainsKey(architecture))
+        if (architecture is not null && !SupportedArchitectures.ContainsKey(architecture)
+            && !SequenceClassificationArchitectures.ContainsKey(architecture))
             throw new ModelFormatException($"{source}: architecture '{architecture}' is not supported; supported: {supported}.");
         if (modelType is not null && !SupportedArchitectures.Values.Contains(modelType))
             throw new ModelFormatException($"{source}: model_type '{modelType}' is not supported; supported: {supported}.");

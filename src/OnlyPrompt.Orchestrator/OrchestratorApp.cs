@@ -25,12 +25,14 @@ public static class OrchestratorApp
         builder.Services.AddOptions<OrchestratorOptions>().BindConfiguration(OrchestratorOptions.Section).ValidateOnStart();
         builder.Services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section)
             .Validate(o => o.Attempts >= 1, $"{RetryOptions.Section}:Attempts must be at least 1.")
-            .Validate(o => o.FirstDelay > TimeSpan.Zero && o.MaxDelay >= o.FirstDelay, $"{RetryOptions.Section}: FirstDelay must be positive and MaxDelay at least FirstDelay.")
+            .Validate(o => o.FirstDelay > TimeSpan.Zero && o.MaxDelay >= o.FirstDelay,
+                $"{RetryOptions.Section}: FirstDelay must be positive and MaxDelay at least FirstDelay.")
             .Validate(o => o.Deadline > TimeSpan.Zero, $"{RetryOptions.Section}:Deadline must be positive.").ValidateOnStart();
 
         // Worker addresses come from service discovery ("services:sampler:http:0", set by the AppHost) unless given explicitly.
         // No resilience handler on these clients: calls are long streams with their own deadlines and retries (RetryingCalls).
-        static Uri Address(IServiceProvider services, string name) => services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Address(name);
+        static Uri Address(IServiceProvider services, string name) =>
+            services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Address(name);
         builder.Services.AddGrpcClient<SamplerClient>("sampler", (sp, o) => o.Address = Address(sp, "sampler"));
         builder.Services.AddGrpcClient<FilterClient>("filter", (sp, o) => o.Address = Address(sp, "filter"));
         builder.Services.AddGrpcClient<TrainerClient>("trainer", (sp, o) => o.Address = Address(sp, "trainer"));
@@ -46,7 +48,8 @@ public static class OrchestratorApp
         builder.Services.AddSingleton<RunSpecValidation>();
         builder.Services.AddSingleton<HeadToHead>().AddSingleton<RunReport>();
         builder.Services.AddOptions<Reuse.ReuseOptions>().BindConfiguration(Reuse.ReuseOptions.Section)
-            .Validate(o => o.Lease > TimeSpan.Zero && o.Poll > TimeSpan.Zero, $"{Reuse.ReuseOptions.Section}: Lease and Poll must be positive.").ValidateOnStart();
+            .Validate(o => o.Lease > TimeSpan.Zero && o.Poll > TimeSpan.Zero,
+                $"{Reuse.ReuseOptions.Section}: Lease and Poll must be positive.").ValidateOnStart();
         builder.Services.AddSingleton<Reuse.SharedStages>();
         builder.Services.AddSingleton<StageRunner>();
         builder.Services.AddSingleton<RunEventHub>();
@@ -69,10 +72,12 @@ public static class OrchestratorApp
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         foreach (var address in addresses)
         {
-            var host = new Uri(address.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal)).Host;
+            var host = new Uri(address.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0",
+                StringComparison.Ordinal)).Host;
             if (host == "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip)))
                 continue;
-            app.Logger.LogCritical("the orchestrator listens on {Address} beyond loopback and OnlyPrompt:ApiKey is not set; refusing to serve", address);
+            app.Logger.LogCritical("the orchestrator listens on {Address} beyond loopback and OnlyPrompt:ApiKey is not set; refusing to serve",
+                address);
             app.Lifetime.StopApplication();
             return;
         }

@@ -32,5 +32,6 @@ public sealed class RetryingCalls(IOptions<RetryOptions> options, ILogger<Retryi
         }
     }
 
-    private static bool IsRetryable(StatusCode code) => code is StatusCode.Unavailable or StatusCode.Unknown or StatusCode.Aborted or StatusCode.Internal;
+    private static bool IsRetryable(StatusCode code) =>
+        code is StatusCode.Unavailable or StatusCode.Unknown or StatusCode.Aborted or StatusCode.Internal;
 }

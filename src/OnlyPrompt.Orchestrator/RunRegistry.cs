@@ -11,7 +11,8 @@ namespace OnlyPrompt.Orchestrator;
 /// <c>OnlyPrompt:ResumeOnStart</c> is false); StartRun adds one;
 /// CancelRun stops one. On shutdown the drivers stop and their runs stay RUNNING for the next start.
 /// </summary>
-public sealed class RunRegistry(RunDriver driver, RunManifestStore manifests, IOptions<OrchestratorOptions> options, ILogger<RunRegistry> log) : BackgroundService
+public sealed class RunRegistry(RunDriver driver, RunManifestStore manifests, IOptions<OrchestratorOptions> options,
+    ILogger<RunRegistry> log) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, (CancellationTokenSource Cancel, Task Driving)> active = new();
     private CancellationToken shutdown = CancellationToken.None;

@@ -18,7 +18,8 @@ public sealed class RunSpecValidation(BlobStore store)
             errors.Check(false, "spec", "is required.").ThrowIfAny();
             return;
         }
-        errors.Check(spec.Given is not null, "spec.given", "is required: the base model and data in blob storage (onlyprompt run uploads local files and the default world's presets).");
+        errors.Check(spec.Given is not null, "spec.given",
+            "is required: the base model and data in blob storage (onlyprompt run uploads local files and the default world's presets).");
         if (spec.Given is not null)
             await CheckGivenAsync(spec, errors, cancellation);
         if (spec.Sft is not null)
@@ -47,14 +48,17 @@ public sealed class RunSpecValidation(BlobStore store)
             errors.Sampling(spec.Sampling, "spec.sampling").Templates(spec.Templates, "spec.templates");
         if (spec.AdaptiveGap is { } adaptive)
             errors.Check(adaptive.Step >= 1, "spec.adaptive_gap.step", $"is {adaptive.Step}; it must be at least 1.")
-                .Check(adaptive.AccuracyThreshold is > 0 and <= 1, "spec.adaptive_gap.accuracy_threshold", $"is {adaptive.AccuracyThreshold}; it must be in (0, 1].")
+                .Check(adaptive.AccuracyThreshold is > 0 and <= 1, "spec.adaptive_gap.accuracy_threshold",
+                    $"is {adaptive.AccuracyThreshold}; it must be in (0, 1].")
                 .Check(adaptive.MaxScore is >= 1 and <= OnlyPrompt.Method.Data.PromptTemplates.HighestRejectedScore, "spec.adaptive_gap.max_score",
                     $"is {adaptive.MaxScore}; it must be in 1..{OnlyPrompt.Method.Data.PromptTemplates.HighestRejectedScore}.")
-                .Check(!spec.RequireIncreasingSchedule, "spec.require_increasing_schedule", "must be false with adaptive_gap, which may keep a score.");
+                .Check(!spec.RequireIncreasingSchedule, "spec.require_increasing_schedule",
+                    "must be false with adaptive_gap, which may keep a score.");
         errors.Check(spec.Evaluation is not null, "spec.evaluation", "is required.");
         if (spec.Evaluation is not null)
         {
-            errors.Check(spec.Evaluation.MaxNewTokens > 0, "spec.evaluation.max_new_tokens", $"is {spec.Evaluation.MaxNewTokens}; it must be positive.")
+            errors.Check(spec.Evaluation.MaxNewTokens > 0, "spec.evaluation.max_new_tokens",
+                $"is {spec.Evaluation.MaxNewTokens}; it must be positive.")
                 .Check(spec.Evaluation.CalibrationPrompts >= 0, "spec.evaluation.calibration_prompts", "must be >= 0.");
             if (spec.Evaluation.Judge is not null)
                 errors.Judge(spec.Evaluation.Judge, "spec.evaluation.judge");

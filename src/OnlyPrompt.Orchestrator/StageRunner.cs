@@ -115,7 +115,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
     private async Task<StageRecord> SampleAsync(Run run, PlannedStage stage, Action<StageProgress> progress, CancellationToken cancellation)
     {
         var spec = run.Spec;
-        if (spec.StopWithoutPrefixGap && run.Stages.LastOrDefault(s => s.Evaluation is not null) is { Evaluation.PrefixGapWarning.Length: > 0 } before)
+        if (spec.StopWithoutPrefixGap && run.Stages.LastOrDefault(s =>
+            s.Evaluation is not null) is { Evaluation.PrefixGapWarning.Length: > 0 } before)
             throw new StageFailedException(
                 $"stopped before round {stage.Round} (stop_without_prefix_gap), after {before.Name}: {before.Evaluation.PrefixGapWarning}");
         var sampling = spec.Sampling.Clone();
@@ -197,7 +198,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
     {
         var request = new ScorePairsRequest { RewardModel = rewardModel, Pairs = kept };
         var scored = await calls.CallAsync($"{run.RunId} {stage.Name} (reward model)",
-            (deadline, token) => clients.Evaluator.ScorePairsAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, cancellation);
+            (deadline, token) => clients.Evaluator.ScorePairsAsync(request, deadline: deadline,
+                cancellationToken: token).ResponseAsync, cancellation);
         record.Metrics["pairs/chosen_reward"] = scored.Chosen.Mean;
         record.Metrics["pairs/rejected_reward"] = scored.Rejected.Mean;
         record.Metrics["pairs/chosen_reward_better"] = scored.ChosenBetter;
@@ -214,7 +216,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
             .Where(p => truth.ContainsKey(p.Prompt)).ToList();
         if (pairs.Count == 0)
             return;
-        var scored = pairs.Select(p => (Chosen: ExactScorer.Quality(truth[p.Prompt], p.Chosen), Rejected: ExactScorer.Quality(truth[p.Prompt], p.Rejected)))
+        var scored = pairs.Select(p => (Chosen: ExactScorer.Quality(truth[p.Prompt], p.Chosen),
+            Rejected: ExactScorer.Quality(truth[p.Prompt], p.Rejected)))
             .ToList();
         record.Metrics[$"{prefix}/chosen_quality"] = scored.Average(s => s.Chosen);
         record.Metrics[$"{prefix}/rejected_quality"] = scored.Average(s => s.Rejected);
@@ -240,7 +243,8 @@ public sealed class StageRunner(ServiceClients clients, RetryingCalls calls, Hea
             MaxNewTokens = spec.Evaluation.MaxNewTokens, BatchSize = spec.Evaluation.BatchSize,
             CalibrationPrompts = withProbe ? spec.Evaluation.CalibrationPrompts : 0,
             CalibrationTemplate = withProbe ? RejectedPrefix(spec) : "",
-            LeakPatterns = { spec.Filter?.LeakPatterns ?? [] }, PromptPrefix = spec.Evaluation.InferencePrefix, RewardModel = spec.Evaluation.RewardModel,
+            LeakPatterns = { spec.Filter?.LeakPatterns ?? [] }, PromptPrefix = spec.Evaluation.InferencePrefix,
+                RewardModel = spec.Evaluation.RewardModel,
             Judge = judge, BaselineReport = judge is null || primaryJudge ? null : sftReport,
             GapPrefix = spec.Evaluation.PrefixGapEveryStage || NextRoundUsesPrefixes(spec, stage) ? ChosenPrefix(spec) : "",
             OutputContainer = Container, OutputName = StorageLayout.RunFile(run.RunId, $"{StageFolder(stage)}/eval.json"),

@@ -20,7 +20,8 @@ public sealed record RemoteGenerationSettings(Uri BaseUrl, string? Model, string
         if (!Uri.TryCreate(section["BaseUrl"], UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
             throw new InvalidOperationException($"OnlyPrompt:RemoteGeneration:BaseUrl '{section["BaseUrl"]}' is not an http(s) URL.");
         var keyVariable = section["ApiKeyVariable"];
-        return new RemoteGenerationSettings(url, section["Model"], string.IsNullOrEmpty(keyVariable) ? null : Environment.GetEnvironmentVariable(keyVariable),
+        return new RemoteGenerationSettings(url, section["Model"], string.IsNullOrEmpty(keyVariable) ? null
+            : Environment.GetEnvironmentVariable(keyVariable),
             section.GetValue("Concurrency", 8));
     }
 
@@ -40,12 +41,14 @@ public sealed class RemoteAnswerer(IChatCompletions server, CancellationToken ca
 
     public long GeneratedTokens => Interlocked.Read(ref completionTokens);
 
-    public IReadOnlyList<GeneratedText> Answer(IReadOnlyList<ChatPrompt> prompts, SamplingOptions options, int batchSize, Action<int>? answered = null)
+    public IReadOnlyList<GeneratedText> Answer(IReadOnlyList<ChatPrompt> prompts, SamplingOptions options, int batchSize,
+        Action<int>? answered = null)
     {
         var done = 0;
         var requests = prompts.Select(async (prompt, i) =>
         {
-            var reply = await server.CompleteAsync(new ChatCompletionRequest([.. prompt.Messages().Select(m => new ChatTurn(m.Role, m.Content))], options.MaxNewTokens, options.Temperature,
+            var reply = await server.CompleteAsync(new ChatCompletionRequest([.. prompt.Messages().Select(m => new ChatTurn(m.Role, m.Content))],
+                options.MaxNewTokens, options.Temperature,
                 TopP: options.TopP, Seed: options.Seed + i), cancellation);
             Interlocked.Add(ref completionTokens, reply.CompletionTokens);
             answered?.Invoke(Interlocked.Increment(ref done));

@@ -76,14 +76,17 @@ public sealed class SamplerService(ModelStore models, Datasets datasets, Compute
         var progress = new ProgressStream<GenerateEvent>(responses);
         var clock = Stopwatch.StartNew();
         var answers = await gate.RunAsync(() => WithAnswerer(request.Model, model =>
-            model.Answer([.. prompts.Select(p => new ChatPrompt(p.Prompt, p.Context))], request.Sampling.ToOptions(), request.Sampling.BatchSizeOrDefault(),
-                done => progress.Report(new GenerateEvent { Progress = new Progress { Done = done, Total = prompts.Count } })), cancellation), cancellation);
+            model.Answer([.. prompts.Select(p => new ChatPrompt(p.Prompt, p.Context))], request.Sampling.ToOptions(),
+                request.Sampling.BatchSizeOrDefault(),
+                done => progress.Report(new GenerateEvent { Progress = new Progress { Done = done, Total = prompts.Count } })),
+                    cancellation), cancellation);
         var records = prompts.Select((p, i) => new CompletionRecord(p.Prompt, answers[i].Text.Trim(), answers[i].Finished)).ToList();
         var written = await datasets.WriteAsync(request.OutputContainer, request.OutputName, records, cancellation);
         var tokensPerSecond = answers.Count == 0 ? 0 : answers.Sum(a => (long)a.Tokens.Length) / clock.Elapsed.TotalSeconds;
         SamplerTelemetry.TokensPerSecond.Record(tokensPerSecond);
         await progress.FlushAsync(cancellation);
-        await responses.WriteAsync(new GenerateEvent { Result = new GenerateResult { Completions = written, Count = records.Count, TokensPerSecond = tokensPerSecond } }, cancellation);
+        await responses.WriteAsync(new GenerateEvent { Result = new GenerateResult { Completions = written, Count = records.Count,
+            TokensPerSecond = tokensPerSecond } }, cancellation);
     }
 
     /// <summary>Runs <paramref name="work"/> with the policy loaded here, or with the remote server when one is configured.</summary>

@@ -95,7 +95,8 @@ public sealed class FieldErrors
                 field + ".judge_template", "must contain {i} (the instruction) and {r} (the response).");
 
     public FieldErrors Judge(Evaluator.V1.JudgeSettings judge, string field) =>
-        Check(Uri.TryCreate(judge.BaseUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https", field + ".base_url", $"'{judge.BaseUrl}' is not an http(s) URL.")
+        Check(Uri.TryCreate(judge.BaseUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https", field + ".base_url",
+            $"'{judge.BaseUrl}' is not an http(s) URL.")
             .Check(judge.Model.Length > 0, field + ".model", "is required.")
             .Check(judge.Mode != Evaluator.V1.JudgeMode.Unspecified, field + ".mode", "is required.")
             .Check(judge.MaxTokens >= 0 && judge.Concurrency >= 0, field, "max_tokens and concurrency must be >= 0.");

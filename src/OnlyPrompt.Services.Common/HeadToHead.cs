@@ -48,7 +48,8 @@ public sealed class HeadToHead(BlobStore store)
         Paired(model, baseline).Select(p => p.Model.Quality - p.Baseline.Quality).ToList();
 
     public static IReadOnlyList<Preference> Preferences(HeldOutResult model, HeldOutResult baseline) =>
-        Paired(model, baseline).Select(p => new Preference(Preference.FromOutcome(p.Model.Quality.CompareTo(p.Baseline.Quality)), p.Model.Words, p.Baseline.Words, p.Model.Prompt))
+        Paired(model, baseline).Select(p => new Preference(Preference.FromOutcome(p.Model.Quality.CompareTo(p.Baseline.Quality)), p.Model.Words,
+            p.Baseline.Words, p.Model.Prompt))
             .ToList();
 
     // The two answers to each prompt both evaluations answered, in the model's order.

@@ -69,7 +69,8 @@ public static class SettingsConversions
             _ => throw new InvalidFieldsException(["loss: is required."]),
         }, new Library.LossSettings
         {
-            Beta = s.Beta, Gamma = s.Gamma, LabelSmoothing = s.LabelSmoothing, Alpha = s.Alpha, Lambda = s.Lambda, Delta = s.Delta, ChosenNllWeight = s.ChosenNllWeight,
+            Beta = s.Beta, Gamma = s.Gamma, LabelSmoothing = s.LabelSmoothing, Alpha = s.Alpha, Lambda = s.Lambda, Delta = s.Delta,
+                ChosenNllWeight = s.ChosenNllWeight,
             ChosenPenaltyWeight = s.ChosenPenaltyWeight,
         });
 
@@ -89,7 +90,8 @@ public static class SettingsConversions
             Library.PreferenceLoss.Kto => Contract.PreferenceLoss.Kto,
             _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, null),
         },
-        Beta = s.Beta, Gamma = s.Gamma, LabelSmoothing = s.LabelSmoothing, Alpha = s.Alpha, Lambda = s.Lambda, Delta = s.Delta, ChosenNllWeight = s.ChosenNllWeight,
+        Beta = s.Beta, Gamma = s.Gamma, LabelSmoothing = s.LabelSmoothing, Alpha = s.Alpha, Lambda = s.Lambda, Delta = s.Delta,
+            ChosenNllWeight = s.ChosenNllWeight,
         ChosenPenaltyWeight = s.ChosenPenaltyWeight,
     };
 }

@@ -21,7 +21,8 @@ public static class ModelRegistration
             "bf16" => TorchSharp.torch.ScalarType.BFloat16,
             var other => throw new InvalidOperationException($"{WorkerOptions.Section}:InferencePrecision is '{other}'; use auto, fp32 or bf16."),
         };
-        services.AddSingleton(sp => new ModelStore(sp.GetRequiredService<Storage.BlobStore>(), sp.GetRequiredService<WorkDirectory>(), device, inference));
+        services.AddSingleton(sp => new ModelStore(sp.GetRequiredService<Storage.BlobStore>(),
+            sp.GetRequiredService<WorkDirectory>(), device, inference));
         services.AddSingleton<ComputeGate>();
         return services;
     }

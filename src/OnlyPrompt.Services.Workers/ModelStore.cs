@@ -28,8 +28,10 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
         LoadAsync(checkpoint, ScalarType.Float32, cancellation);
 
     private static readonly Meter Meter = new("OnlyPrompt.Models");
-    private static readonly Histogram<double> FetchSeconds = Meter.CreateHistogram<double>("onlyprompt.model.fetch_duration", "s", "Time to have a checkpoint on local disk (0 when cached).");
-    private static readonly Histogram<double> LoadSeconds = Meter.CreateHistogram<double>("onlyprompt.model.load_duration", "s", "Time to load a local checkpoint into memory.");
+    private static readonly Histogram<double> FetchSeconds = Meter.CreateHistogram<double>("onlyprompt.model.fetch_duration", "s",
+        "Time to have a checkpoint on local disk (0 when cached).");
+    private static readonly Histogram<double> LoadSeconds = Meter.CreateHistogram<double>("onlyprompt.model.load_duration", "s",
+        "Time to load a local checkpoint into memory.");
 
     /// <summary>
     /// Fetches (or finds in the cache) and loads the checkpoint; the current span gets both times as tags. A checkpoint
@@ -42,7 +44,8 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
         var directory = await LocalCopyAsync(checkpoint, cancellation);
         var adapter = LoraAdapters.IsAdapterOnly(directory) ? directory : null;
         if (adapter is not null)
-            directory = await store.DownloadCheckpointAsync(await BaseOfAdapterAsync(checkpoint, adapter, cancellation), work.Checkpoints, cancellation);
+            directory = await store.DownloadCheckpointAsync(await BaseOfAdapterAsync(checkpoint, adapter, cancellation),
+                work.Checkpoints, cancellation);
         var fetched = clock.Elapsed.TotalSeconds;
         // An adapter is merged in fp32, as the Trainer merges it, so both give the same weights in any dtype.
         var model = PretrainedModel.Load(directory, device, adapter is null ? dtype : ScalarType.Float32);

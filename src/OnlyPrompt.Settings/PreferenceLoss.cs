@@ -33,6 +33,7 @@ public static class PreferenceLossFacts
         "slic" or "slichf" => PreferenceLoss.SlicHf,
         "rrhf" => PreferenceLoss.Rrhf,
         "kto" => PreferenceLoss.Kto,
-        _ => throw new ArgumentException($"loss '{name}' is not known; use one of {string.Join(", ", Enum.GetNames<PreferenceLoss>())}.", nameof(name)),
+        _ => throw new ArgumentException($"loss '{name}' is not known; use one of {string.Join(", ", Enum.GetNames<PreferenceLoss>())}.",
+            nameof(name)),
     };
 }

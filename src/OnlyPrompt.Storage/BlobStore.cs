@@ -32,7 +32,8 @@ public sealed class BlobStore(BlobServiceClient service)
     public async Task<StoredBlob> UploadFileAsync(string container, string name, string path, CancellationToken cancellation = default) =>
         await UploadFileAsync(container, name, path, await ContentHashes.OfFileAsync(path, cancellation), cancellation);
 
-    private async Task<StoredBlob> UploadFileAsync(string container, string name, string path, (string Sha256, byte[] Md5) hashes, CancellationToken cancellation)
+    private async Task<StoredBlob> UploadFileAsync(string container, string name, string path, (string Sha256, byte[] Md5) hashes,
+        CancellationToken cancellation)
     {
         var (sha256, md5) = hashes;
         var blob = (await ContainerAsync(container, cancellation)).GetBlobClient(name);
@@ -58,7 +59,8 @@ public sealed class BlobStore(BlobServiceClient service)
         return reference;
     }
 
-    private static BlobUploadOptions UploadOptions(string sha256) => new() { Metadata = new Dictionary<string, string> { [HashMetadataKey] = sha256 } };
+    private static BlobUploadOptions UploadOptions(string sha256) =>
+        new() { Metadata = new Dictionary<string, string> { [HashMetadataKey] = sha256 } };
 
     /// <summary>
     /// A single-request upload comes back with the MD5 the storage service computed over what it stored: equal to
@@ -138,7 +140,8 @@ public sealed class BlobStore(BlobServiceClient service)
     /// Uploads every file under <paramref name="directory"/>, then the index that names them with their hashes; the index comes last, so a
     /// checkpoint without one is incomplete.
     /// </summary>
-    public async Task<StoredCheckpoint> UploadDirectoryAsync(string container, string prefix, string directory, CancellationToken cancellation = default) =>
+    public async Task<StoredCheckpoint> UploadDirectoryAsync(string container, string prefix, string directory,
+        CancellationToken cancellation = default) =>
         await UploadDirectoryAsync(container, prefix, directory, await HashDirectoryAsync(directory, cancellation), cancellation);
 
     private async Task<StoredCheckpoint> UploadDirectoryAsync(string container, string prefix, string directory,
@@ -150,7 +153,8 @@ public sealed class BlobStore(BlobServiceClient service)
             var blob = await UploadFileAsync(container, $"{prefix}/{file.Relative}", file.Path, file.Hashes, cancellation);
             return new CheckpointFile(file.Relative, blob.Sha256, blob.Size);
         }));
-        var index = await UploadTextAsync(container, $"{prefix}/{CheckpointIndexFile}", JsonSerializer.Serialize(new CheckpointIndex(uploaded)), cancellation);
+        var index = await UploadTextAsync(container, $"{prefix}/{CheckpointIndexFile}",
+            JsonSerializer.Serialize(new CheckpointIndex(uploaded)), cancellation);
         return new StoredCheckpoint(container, prefix, index.Sha256);
     }
 
@@ -158,7 +162,8 @@ public sealed class BlobStore(BlobServiceClient service)
     /// Uploads a local file to <c>{prefix}/{sha256}/{file name}</c>, unless a blob of that name and hash is already
     /// there; <c>Uploaded</c> says which.
     /// </summary>
-    public async Task<(StoredBlob Reference, bool Uploaded)> UploadByContentAsync(string container, string prefix, string path, CancellationToken cancellation = default)
+    public async Task<(StoredBlob Reference, bool Uploaded)> UploadByContentAsync(string container, string prefix, string path,
+        CancellationToken cancellation = default)
     {
         var (sha256, _) = await ContentHashes.OfFileAsync(path, cancellation);
         var name = $"{prefix}/{sha256}/{Path.GetFileName(path)}";

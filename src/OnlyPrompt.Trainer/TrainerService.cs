@@ -16,7 +16,8 @@ public sealed class TrainerService(TrainingJobs jobs, ModelStore models, Compute
 {
     public static readonly ActivitySource Source = new("OnlyPrompt.Trainer");
     private static readonly Meter Meter = new("OnlyPrompt.Trainer");
-    private static readonly Histogram<double> TokensPerSecond = Meter.CreateHistogram<double>("onlyprompt.trainer.tokens_per_second", "{token}/s", "Training tokens per second of each job.");
+    private static readonly Histogram<double> TokensPerSecond = Meter.CreateHistogram<double>("onlyprompt.trainer.tokens_per_second", "{token}/s",
+        "Training tokens per second of each job.");
 
     public override async Task Train(TrainRequest request, IServerStreamWriter<TrainEvent> responses, ServerCallContext context)
     {
@@ -28,7 +29,8 @@ public sealed class TrainerService(TrainingJobs jobs, ModelStore models, Compute
             errors.Blob(request.Datasets[i], $"datasets[{i}]");
         if (request.ObjectiveCase == TrainRequest.ObjectiveOneofCase.Preference)
             errors.Loss(request.Preference.Loss, "preference.loss");
-        errors.Check(request.JobId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'), "job_id", "may hold letters, digits, '-', '_' and '.' only.");
+        errors.Check(request.JobId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'), "job_id",
+            "may hold letters, digits, '-', '_' and '.' only.");
         errors.ThrowIfAny();
 
         using var activity = Source.StartActivity(request.ObjectiveCase == TrainRequest.ObjectiveOneofCase.Sft ? "train sft" : "train preferences");

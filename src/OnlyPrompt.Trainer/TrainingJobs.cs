@@ -19,7 +19,8 @@ namespace OnlyPrompt.Trainer;
 /// every few steps, and a call with the same job id resumes from the newest one (or returns the finished result
 /// if the job had already completed and its checkpoint is in storage).
 /// </summary>
-public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore store, ComputeGate gate, WorkDirectory work, IOptions<TrainerOptions> settings,
+public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore store, ComputeGate gate, WorkDirectory work,
+    IOptions<TrainerOptions> settings,
     ILogger<TrainingJobs> log)
 {
     private const string ResultFile = "result.json";
@@ -40,9 +41,11 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
         for (var i = 0; i < request.Datasets.Count; i++)
         {
             if (isSft)
-                sftRows.AddRange((await datasets.ReadAsync<PromptCompletionRow>(request.Datasets[i], cancellation)).Select((r, line) => ($"d{i}-{line}", r)));
+                sftRows.AddRange((await datasets.ReadAsync<PromptCompletionRow>(request.Datasets[i], cancellation)).Select((r,
+                    line) => ($"d{i}-{line}", r)));
             else
-                preferenceRows.AddRange((await datasets.ReadAsync<PreferenceRow>(request.Datasets[i], cancellation)).Select((r, line) => ($"d{i}-{line}", r)));
+                preferenceRows.AddRange((await datasets.ReadAsync<PreferenceRow>(request.Datasets[i], cancellation)).Select((r,
+                    line) => ($"d{i}-{line}", r)));
         }
 
         var rates = new List<double>();
@@ -51,7 +54,8 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
             using var model = models.LoadForTrainingAsync(request.Policy, cancellation).GetAwaiter().GetResult();
             var encoding = new ChatEncoding(model);
             var stateDirectory = Path.Combine(job, StateFolder);
-            var options = request.Training.ToOptions() with { CheckpointEverySteps = settings.Value.CheckpointEverySteps, CheckpointDirectory = stateDirectory };
+            var options = request.Training.ToOptions() with { CheckpointEverySteps = settings.Value.CheckpointEverySteps,
+                CheckpointDirectory = stateDirectory };
             RemoveUnfinishedStates(stateDirectory);
             var resume = NewestState(stateDirectory);
             if (resume is not null)
@@ -70,7 +74,8 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
             {
                 var examples = sftRows.Select(r => encoding.Sft(r.Id, r.Row.Prompt, r.Row.Completion, r.Row.Context)).ToList();
                 AttachAdapter(model, request);
-                result = new Trainer<SftExample>(model.Model, new SftObjective(), options).Train(examples, resumeFrom: resume, progress: Report, cancellation: cancellation);
+                result = new Trainer<SftExample>(model.Model, new SftObjective(), options).Train(examples, resumeFrom: resume, progress: Report,
+                    cancellation: cancellation);
             }
             else
             {
@@ -143,7 +148,8 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
         if (!File.Exists(path))
             return null;
         var result = TrainResult.Parser.ParseJson(File.ReadAllText(path));
-        var index = await store.TryDescribeAsync(result.Checkpoint.Container, $"{result.Checkpoint.Prefix}/{BlobStore.CheckpointIndexFile}", cancellation);
+        var index = await store.TryDescribeAsync(result.Checkpoint.Container,
+            $"{result.Checkpoint.Prefix}/{BlobStore.CheckpointIndexFile}", cancellation);
         return index?.Sha256 == result.Checkpoint.Sha256 ? result : null;
     }
 

@@ -30,7 +30,8 @@ public sealed class CarelessSolver(Random random)
             TaskFamily.Alternate => List(false, [.. items.Where((_, i) => i % 2 == 1)], items),
             // One-word answers: worked out on the first q x n items only; with none read, the lazy answer, which is wrong whenever a wrong
             // one exists.
-            TaskFamily.Max => Read(items, quality) is { Length: > 0 } read ? read.Max(StringComparer.Ordinal)! : items.FirstOrDefault(i => i != task.Answer) ?? task.Answer,
+            TaskFamily.Max => Read(items, quality) is { Length: > 0 } read ? read.Max(StringComparer.Ordinal)!
+                : items.FirstOrDefault(i => i != task.Answer) ?? task.Answer,
             TaskFamily.Count => Read(items, quality) is { Length: > 0 } read && CountedLetter(task) is var letter
                 ? read.Count(i => i == letter).ToString(CultureInfo.InvariantCulture)
                 : items.Length.ToString(CultureInfo.InvariantCulture),

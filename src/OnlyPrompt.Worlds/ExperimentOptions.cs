@@ -21,7 +21,8 @@ public sealed record ExperimentOptions
     public TinyModelOptions Model { get; init; } = new();
     public PromptTemplates Templates { get; init; } = new();
 
-    public TrainingOptions Sft { get; init; } = new() { LearningRate = 2e-3, WarmupSteps = 100, MinLearningRateRatio = 0.1, Epochs = 2, TokensPerBatch = 1024, MaxGradNorm = 1.0 };
+    public TrainingOptions Sft { get; init; } = new() { LearningRate = 2e-3, WarmupSteps = 100, MinLearningRateRatio = 0.1, Epochs = 2,
+        TokensPerBatch = 1024, MaxGradNorm = 1.0 };
 
     public PreferenceLoss OfflineLoss { get; init; } = PreferenceLoss.SimPo;
     public LossSettings OfflineSettings { get; init; } = new() { Beta = 2.0, Gamma = 0.2 };
@@ -61,12 +62,14 @@ public sealed record ExperimentOptions
     public static ExperimentOptions Preset(string name, int seed) => name switch
     {
         "default" => new ExperimentOptions { Seed = seed, World = new WorldOptions { Seed = seed } },
-        "second" => new ExperimentOptions { PresetName = "second", Seed = seed, World = new WorldOptions { Seed = seed, Families = TaskGenerator.SecondWorldFamilies } },
+        "second" => new ExperimentOptions { PresetName = "second", Seed = seed,
+            World = new WorldOptions { Seed = seed, Families = TaskGenerator.SecondWorldFamilies } },
         "smoke" => new ExperimentOptions
         {
             PresetName = "smoke",
             Seed = seed,
-            World = new WorldOptions { Seed = seed, SftExamples = 400, PreferencePairs = 80, JudgeExamples = 40, RoundPrompts = 48, EvalPrompts = 32 },
+            World = new WorldOptions { Seed = seed, SftExamples = 400, PreferencePairs = 80, JudgeExamples = 40,
+                RoundPrompts = 48, EvalPrompts = 32 },
             Model = new TinyModelOptions { Dim = 64, Layers = 2, Heads = 4, KvHeads = 2 },
             Sft = new TrainingOptions { LearningRate = 3e-3, WarmupSteps = 5, Epochs = 2, TokensPerBatch = 2048 },
             CalibrationPrompts = 8,
@@ -83,10 +86,12 @@ public sealed record ExperimentOptions
             if (PromptTemplates.RejectedScoreProblem(RejectedScores[i]) is { } problem)
                 throw new ArgumentOutOfRangeException(nameof(RejectedScores), $"RejectedScores[{i}] {problem}");
         if (RoundLearningRates.Count != RejectedScores.Count)
-            throw new ArgumentException($"RoundLearningRates has {RoundLearningRates.Count} values for {RejectedScores.Count} rounds.", nameof(RoundLearningRates));
+            throw new ArgumentException($"RoundLearningRates has {RoundLearningRates.Count} values for {RejectedScores.Count} rounds.",
+                nameof(RoundLearningRates));
         for (var i = 0; i < RoundLearningRates.Count; i++)
             if (!(RoundLearningRates[i] > 0))
-                throw new ArgumentOutOfRangeException(nameof(RoundLearningRates), $"RoundLearningRates[{i}] is {RoundLearningRates[i]}; each must be > 0.");
+                throw new ArgumentOutOfRangeException(nameof(RoundLearningRates),
+                    $"RoundLearningRates[{i}] is {RoundLearningRates[i]}; each must be > 0.");
         Sft.Validate();
         Offline.Validate();
         RoundTraining.Validate();

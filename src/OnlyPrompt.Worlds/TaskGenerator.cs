@@ -17,7 +17,8 @@ public sealed class TaskGenerator(Random random, IReadOnlyList<TaskFamily>? fami
     /// of its own kind (the wrong direction, the filter forgotten, the order lost, the wrong positions kept), so a
     /// finding that holds on both worlds is not a property of one task set.
     /// </summary>
-    public static readonly IReadOnlyList<TaskFamily> SecondWorldFamilies = [TaskFamily.Descend, TaskFamily.Evens, TaskFamily.FirstSeen, TaskFamily.Alternate];
+    public static readonly IReadOnlyList<TaskFamily> SecondWorldFamilies = [TaskFamily.Descend, TaskFamily.Evens,
+        TaskFamily.FirstSeen, TaskFamily.Alternate];
 
     private readonly IReadOnlyList<TaskFamily> families = families ?? LaptopFamilies;
 
@@ -65,7 +66,8 @@ public sealed class TaskGenerator(Random random, IReadOnlyList<TaskFamily>? fami
             {
                 var items = Draw(Letters[..6], random.Next(4, 8));
                 var target = items[random.Next(items.Length)];
-                return new(family, $"count {target} in : {Join(items)}", items.Count(i => i == target).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                return new(family, $"count {target} in : {Join(items)}",
+                    items.Count(i => i == target).ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             case TaskFamily.Shift:
             {

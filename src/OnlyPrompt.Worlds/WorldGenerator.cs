@@ -57,7 +57,8 @@ public sealed class WorldGenerator
         var sft = Unique(tasks, options.SftExamples).Select(SftExample).ToList();
         var preferences = Unique(tasks, int.MaxValue).Select(PreferenceExample).OfType<PreferenceRecord>().Take(options.PreferencePairs).ToList();
         var judge = Unique(tasks, options.JudgeExamples).Select(JudgeExample).ToList();
-        var roundTasks = roundSets.SelectMany((set, i) => set.Select(task => (Task: task, Set: options.RoundPromptSets > 1 ? i + 1 : (int?)null))).ToList();
+        var roundTasks = roundSets.SelectMany((set, i) =>
+            set.Select(task => (Task: task, Set: options.RoundPromptSets > 1 ? i + 1 : (int?)null))).ToList();
         var rounds = roundTasks.Select(t => new PromptRecord(t.Task.Instruction, t.Task.Family.ToString(), t.Set)).ToList();
         var roundAnswers = roundTasks.Select(t => new EvalRecord(t.Task.Instruction, t.Task.Answer, t.Task.Family.ToString())).ToList();
         return new GeneratedWorld(sft, preferences, judge, rounds, eval, roundAnswers);
@@ -87,12 +88,14 @@ public sealed class WorldGenerator
             return new SftRecord(task.Instruction, answer, task.Family.ToString(), null, ExactScorer.Quality(task.Answer, answer), false);
         }
         var score = random.Next(0, 11);
-        var request = score == 10 && random.NextDouble() < 0.7 ? PromptTemplates.DefaultChosen : Fill(ScoreRequests[random.Next(ScoreRequests.Length)], score);
+        var request = score == 10 && random.NextDouble() < 0.7 ? PromptTemplates.DefaultChosen
+            : Fill(ScoreRequests[random.Next(ScoreRequests.Length)], score);
         var completion = careless.Answer(task, score / 10.0);
         var leaked = random.NextDouble() < options.LeakRate;
         if (leaked)
             completion = Fill(LeakPhrases[random.Next(LeakPhrases.Length)], score) + completion;
-        return new SftRecord(request + task.Instruction, completion, task.Family.ToString(), score, ExactScorer.Quality(task.Answer, completion), leaked);
+        return new SftRecord(request + task.Instruction, completion, task.Family.ToString(), score,
+            ExactScorer.Quality(task.Answer, completion), leaked);
     }
 
     // Draws degradations until the chosen answer is strictly better; null for a task that has no worse answer

@@ -42,7 +42,9 @@ public sealed class RunningAppHost : IAsyncDisposable
     {
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/{configuration}/net10.0
         var dll = Path.Combine(Repository.Root, "src", "OnlyPrompt.Cli", "bin", configuration, "net10.0", "onlyprompt.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, .. arguments, "--address", Orchestrator.ToString(), "--blobs", BlobConnectionString]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet",
+            [dll, .. arguments, "--address", Orchestrator.ToString(), "--blobs", BlobConnectionString]) { RedirectStandardOutput = true,
+            RedirectStandardError = true };
         using var process = Process.Start(start) ?? throw new InvalidOperationException("the CLI did not start.");
         var output = process.StandardOutput.ReadToEndAsync(cancellation);
         var errors = process.StandardError.ReadToEndAsync(cancellation);

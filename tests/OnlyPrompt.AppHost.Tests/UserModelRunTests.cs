@@ -27,7 +27,8 @@ public sealed class UserModelRunTests
         // The judge is the user's own model, served by the Sampler from storage: its verdicts are noise, so each must be
         // either read as a rating or counted as unreadable.
         var store = new BlobStore(new BlobServiceClient(system.BlobConnectionString));
-        var judgeModel = (await store.UploadDirectoryAsync(StorageLayout.DefaultContainer, "judges/qwen-tiny", user.Model, timeout.Token)).ToContract();
+        var judgeModel = (await store.UploadDirectoryAsync(StorageLayout.DefaultContainer, "judges/qwen-tiny", user.Model,
+            timeout.Token)).ToContract();
         File.WriteAllText(files.File("run.spec.json"), Spec(user, files.Path, system.OpenAi, $"{judgeModel.Container}/{judgeModel.Prefix}"));
 
         var (exitCode, output) = await system.RunCliAsync(["run", "--spec", files.File("run.spec.json"), "--id", "user-run"], timeout.Token);
@@ -41,7 +42,8 @@ public sealed class UserModelRunTests
         using var channel = GrpcChannel.ForAddress(system.Orchestrator);
         var run = (await new OrchestratorClient(channel).GetRunAsync(new GetRunRequest { RunId = "user-run" }, cancellationToken: timeout.Token)).Run;
         Assert.Equal(RunState.Succeeded, run.State);
-        Assert.Equal(["prepare", "sft", "sft/evaluate", "init", "init/evaluate", "round-1/sample", "round-1/filter", "round-1/train", "round-1/evaluate",
+        Assert.Equal(["prepare", "sft", "sft/evaluate", "init", "init/evaluate", "round-1/sample", "round-1/filter",
+            "round-1/train", "round-1/evaluate",
             "round-2/sample", "round-2/filter", "round-2/train", "round-2/evaluate", "report"], run.Stages.Select(s => s.Name));
         Assert.Equal(Scorer.RewardModel, run.Spec.Evaluation.Scorer);
         foreach (var stage in run.Stages.Where(s => s.Evaluation is not null))

@@ -18,7 +18,8 @@ public sealed class WholeSystemTests
         using var channel = GrpcChannel.ForAddress(app.GetEndpoint("orchestrator", "http"));
         var client = new OrchestratorClient(channel);
         // The CLI prepares the preset's world on the client and uploads it; the services see given data.
-        var (exitCode, output) = await system.RunCliAsync(["run", "--preset", "smoke", "--seed", "2", "--id", "apphost-smoke", "--detach"], timeout.Token);
+        var (exitCode, output) = await system.RunCliAsync(["run", "--preset", "smoke", "--seed", "2", "--id", "apphost-smoke",
+            "--detach"], timeout.Token);
         Assert.True(exitCode == 0, output);
         Assert.Contains("world smoke, seed 2: ", output);
 

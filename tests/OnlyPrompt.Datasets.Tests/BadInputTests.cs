@@ -49,7 +49,8 @@ public class BadInputTests
         using var dir = new TempDirectory();
         var path = IndependentParquet.Write(dir.File("prefs.parquet"),
             new Dictionary<string, string> { ["prompt"] = "string", ["chosen"] = "string", ["rejected"] = "string", ["score_chosen"] = "double" },
-            [new { prompt = "p", chosen = "c", rejected = "r", score_chosen = 1.0 }, new { prompt = "p", chosen = "c", rejected = "r", score_chosen = double.NaN }]);
+            [new { prompt = "p", chosen = "c", rejected = "r", score_chosen = 1.0 },
+                new { prompt = "p", chosen = "c", rejected = "r", score_chosen = double.NaN }]);
         var error = Assert.Throws<DatasetException>(() => DatasetImport.Import(path, DatasetKind.Preferences, dir.File("out.jsonl")));
         Assert.Equal("prefs.parquet, row 2, column 'score_chosen': is not a finite number.", error.Message);
         Assert.False(File.Exists(dir.File("out.jsonl")));
@@ -60,7 +61,8 @@ public class BadInputTests
     {
         using var dir = new TempDirectory();
         var path = IndependentParquet.Write(dir.File("sft.parquet"), new Dictionary<string, string> { ["messages"] = "messages" },
-            [new { messages = Conversation(("user", "a"), ("assistant", "b")) }, new { messages = new object[] { new Dictionary<string, object?> { ["role"] = "user", ["content"] = null } } }]);
+            [new { messages = Conversation(("user", "a"), ("assistant", "b")) },
+                new { messages = new object[] { new Dictionary<string, object?> { ["role"] = "user", ["content"] = null } } }]);
         var error = Assert.Throws<DatasetException>(() => DatasetImport.Import(path, DatasetKind.Sft, dir.File("out.jsonl")));
         Assert.Equal("sft.parquet, row 2, column 'messages': message 0 has content that is null, not a string.", error.Message);
     }
@@ -73,13 +75,15 @@ public class BadInputTests
             Enumerable.Range(0, 10).Select(i => (object)new { prompt = $"prompt {i}" }));
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(dir.File("truncated.parquet"), bytes[..(bytes.Length / 2)]);
-        var truncated = Assert.Throws<DatasetException>(() => DatasetImport.Import(dir.File("truncated.parquet"), DatasetKind.Prompts, dir.File("out.jsonl")));
+        var truncated = Assert.Throws<DatasetException>(() =>
+            DatasetImport.Import(dir.File("truncated.parquet"), DatasetKind.Prompts, dir.File("out.jsonl")));
         Assert.StartsWith("truncated.parquet: not a readable Parquet file", truncated.Message);
         var corrupt = (byte[])bytes.Clone();
         for (var i = 8; i < corrupt.Length / 2; i++)
             corrupt[i] ^= 0x5A;
         File.WriteAllBytes(dir.File("corrupt.parquet"), corrupt);
-        var error = Assert.Throws<DatasetException>(() => DatasetImport.Import(dir.File("corrupt.parquet"), DatasetKind.Prompts, dir.File("out.jsonl")));
+        var error = Assert.Throws<DatasetException>(() =>
+            DatasetImport.Import(dir.File("corrupt.parquet"), DatasetKind.Prompts, dir.File("out.jsonl")));
         Assert.StartsWith("corrupt.parquet", error.Message);
         Assert.False(File.Exists(dir.File("out.jsonl")));
     }
@@ -89,9 +93,12 @@ public class BadInputTests
     {
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("data.csv"), "prompt\nhi\n");
-        Assert.Contains("'.csv' files are not read", Assert.Throws<DatasetException>(() => DatasetImport.Import(dir.File("data.csv"), DatasetKind.Prompts, dir.File("o"))).Message);
+        Assert.Contains("'.csv' files are not read",
+            Assert.Throws<DatasetException>(() => DatasetImport.Import(dir.File("data.csv"), DatasetKind.Prompts, dir.File("o"))).Message);
         File.WriteAllText(dir.File("empty.jsonl"), "\n");
-        Assert.Equal("empty.jsonl: the file has no rows.", Assert.Throws<DatasetException>(() => DatasetImport.Import(dir.File("empty.jsonl"), DatasetKind.Prompts, dir.File("o"))).Message);
-        Assert.Contains("does not exist", Assert.Throws<DatasetException>(() => DatasetImport.Import(dir.File("nope.jsonl"), DatasetKind.Prompts, dir.File("o"))).Message);
+        Assert.Equal("empty.jsonl: the file has no rows.",
+            Assert.Throws<DatasetException>(() => DatasetImport.Import(dir.File("empty.jsonl"), DatasetKind.Prompts, dir.File("o"))).Message);
+        Assert.Contains("does not exist", Assert.Throws<DatasetException>(() =>
+            DatasetImport.Import(dir.File("nope.jsonl"), DatasetKind.Prompts, dir.File("o"))).Message);
     }
 }

@@ -31,9 +31,11 @@ public class ShapeTests
         Assert.Equal("2 SFT rows, prompt/completion strings, from sft.jsonl", report.ToString());
         Assert.Equal(new SftExample("Sort 3 1 2", "1 2 3"), records[0]);
 
-        var parquet = IndependentParquet.Write(dir.File("train_sft.parquet"), new Dictionary<string, string> { ["messages"] = "messages", ["prompt_id"] = "string" },
+        var parquet = IndependentParquet.Write(dir.File("train_sft.parquet"), new Dictionary<string,
+            string> { ["messages"] = "messages", ["prompt_id"] = "string" },
         [
-            new { messages = Conversation(("system", "Be terse."), ("user", "a"), ("assistant", "b"), ("user", "c"), ("assistant", "d")), prompt_id = "x" },
+            new { messages = Conversation(("system", "Be terse."), ("user", "a"), ("assistant", "b"), ("user", "c"),
+                ("assistant", "d")), prompt_id = "x" },
             new { messages = Conversation(("user", "e"), ("assistant", "f")), prompt_id = "y" },
             new { messages = Conversation(("user", "g"), ("assistant", "h")), prompt_id = "z" },
         ]);
@@ -53,7 +55,8 @@ public class ShapeTests
     public void PreferencesInEachOfTrlsShapesIncludingUltrafeedbacksImplicitPrompt()
     {
         using var dir = new TempDirectory();
-        var (report, records) = Import<PreferenceExample>(JsonLines(dir, "prefs.jsonl", new { prompt = "p", chosen = "good", rejected = "bad" }), DatasetKind.Preferences);
+        var (report, records) = Import<PreferenceExample>(JsonLines(dir, "prefs.jsonl", new { prompt = "p", chosen = "good", rejected = "bad" }),
+            DatasetKind.Preferences);
         Assert.Equal("1 preference rows, prompt/chosen/rejected strings, from prefs.jsonl", report.ToString());
         Assert.Equal(new PreferenceExample("p", "good", "bad"), records[0]);
 
@@ -68,7 +71,8 @@ public class ShapeTests
             new { prompt = "2+2?", chosen = Conversation(("user", "2+2?"), ("assistant", "4")),
                 rejected = Conversation(("user", "2+2?"), ("assistant", "5")), score_chosen = 9.0, score_rejected = 1.0 },
             new { prompt = "Hi", chosen = Conversation(("system", "Be kind."), ("user", "Hi"), ("assistant", "Hello!")),
-                rejected = Conversation(("system", "Be kind."), ("user", "Hi"), ("assistant", "Go away.")), score_chosen = 7.0, score_rejected = 3.0 },
+                rejected = Conversation(("system", "Be kind."), ("user", "Hi"), ("assistant", "Go away.")),
+                    score_chosen = 7.0, score_rejected = 3.0 },
         ]);
         (report, records) = Import<PreferenceExample>(parquet, DatasetKind.Preferences);
         Assert.Equal("3 preference rows, conversational with implicit prompt, with scores, from train_prefs.parquet", report.ToString());
@@ -88,7 +92,8 @@ public class ShapeTests
     public void PromptsAsStringsConversationsOrInstructions()
     {
         using var dir = new TempDirectory();
-        var (report, records) = Import<RoundPrompt>(JsonLines(dir, "prompts.jsonl", new { prompt = "Sort 3 1 2", prompt_id = 1 }), DatasetKind.Prompts);
+        var (report, records) = Import<RoundPrompt>(JsonLines(dir, "prompts.jsonl",
+            new { prompt = "Sort 3 1 2", prompt_id = 1 }), DatasetKind.Prompts);
         Assert.Equal("prompt strings", report.Shape);
         Assert.Equal(new RoundPrompt("Sort 3 1 2"), records[0]);
 
@@ -99,7 +104,8 @@ public class ShapeTests
         Assert.Equal("u2", records[0].Prompt);
         Assert.Equal([new Message("user", "u1"), new Message("assistant", "a1")], records[0].Context!);
         // The evaluation answers single-turn prompts only, and says so.
-        var withSystem = JsonLines(dir, "system.jsonl", new { prompt = new[] { new { role = "system", content = "Be brief." }, new { role = "user", content = "Sort 2 1" } } });
+        var withSystem = JsonLines(dir, "system.jsonl",
+            new { prompt = new[] { new { role = "system", content = "Be brief." }, new { role = "user", content = "Sort 2 1" } } });
         Assert.Equal([new Message("system", "Be brief.")], Import<RoundPrompt>(withSystem, DatasetKind.Prompts).Records[0].Context!);
         var error = Assert.Throws<DatasetException>(() => Import<EvalExample>(withSystem, DatasetKind.Eval));
         Assert.StartsWith("system.jsonl, row 1, column 'prompt': has turns before the last user message", error.Message);
@@ -109,7 +115,8 @@ public class ShapeTests
         Assert.StartsWith("conversational (messages", report.Shape);
         Assert.Equal(new RoundPrompt("u2"), records[0]);
 
-        (_, records) = Import<RoundPrompt>(JsonLines(dir, "alpaca.jsonl", new { instruction = "Write a haiku", input = "", output = "..." }), DatasetKind.Prompts);
+        (_, records) = Import<RoundPrompt>(JsonLines(dir, "alpaca.jsonl",
+            new { instruction = "Write a haiku", input = "", output = "..." }), DatasetKind.Prompts);
         Assert.Equal(new RoundPrompt("Write a haiku"), records[0]);
     }
 
@@ -129,7 +136,8 @@ public class ShapeTests
         Assert.Equal("MT-Bench questions (first turn)", report.Shape);
         Assert.Equal(new EvalExample("Compose a blog post.", Family: "writing", Id: "81"), records[0]);
 
-        (report, records) = Import<EvalExample>(JsonLines(dir, "exact.jsonl", new { prompt = "sort : b a", answer = "a b", family = "sort" }), DatasetKind.Eval);
+        (report, records) = Import<EvalExample>(JsonLines(dir, "exact.jsonl",
+            new { prompt = "sort : b a", answer = "a b", family = "sort" }), DatasetKind.Eval);
         Assert.Equal("prompt with reference answer", report.Shape);
         Assert.Equal(new EvalExample("sort : b a", Answer: "a b", Family: "sort"), records[0]);
     }
@@ -149,9 +157,11 @@ public class ShapeTests
         Assert.Equal(new EvalExample("Name a colour.", Reference: "Blue.", Family: "koala"), records[1]);
 
         File.WriteAllText(path, """[{"instruction": "a", "output": "b"}, ["not", "an", "object"]]""");
-        Assert.StartsWith("alpaca_eval.json, row 2: is not a JSON object.", Assert.Throws<DatasetException>(() => Import<EvalExample>(path, DatasetKind.Eval)).Message);
+        Assert.StartsWith("alpaca_eval.json, row 2: is not a JSON object.",
+            Assert.Throws<DatasetException>(() => Import<EvalExample>(path, DatasetKind.Eval)).Message);
         File.WriteAllText(path, """[{"instruction": "a", "output": "b"}, {"instruction": """);
-        Assert.StartsWith("alpaca_eval.json, row 2: not valid JSON", Assert.Throws<DatasetException>(() => Import<EvalExample>(path, DatasetKind.Eval)).Message);
+        Assert.StartsWith("alpaca_eval.json, row 2: not valid JSON",
+            Assert.Throws<DatasetException>(() => Import<EvalExample>(path, DatasetKind.Eval)).Message);
     }
 
     [Fact]

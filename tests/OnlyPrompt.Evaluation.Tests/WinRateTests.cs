@@ -33,7 +33,8 @@ public class WinRateTests
     {
         // The model is longer in 80% of the examples and the judge's preference depends on the length gap alone.
         var random = new Random(2);
-        var lengths = Enumerable.Range(0, 300).Select(i => i % 5 != 0 ? (40 + random.Next(10), 20 + random.Next(10)) : (20 + random.Next(10), 40 + random.Next(10))).ToList();
+        var lengths = Enumerable.Range(0, 300).Select(i => i % 5 != 0 ? (40 + random.Next(10), 20 + random.Next(10))
+            : (20 + random.Next(10), 40 + random.Next(10))).ToList();
         var deltas = lengths.Select(l => (double)(l.Item1 - l.Item2)).ToList();
         var sd = Math.Sqrt(deltas.Sum(d => Math.Pow(d - deltas.Average(), 2)) / deltas.Count);
         var verbose = lengths.Select(l => new Preference(1 / (1 + Math.Exp(-2 * Math.Tanh((l.Item1 - l.Item2) / sd))), l.Item1, l.Item2)).ToList();
@@ -75,7 +76,8 @@ public class CalibrationCheckTests
     public void AFlatOrFallingCurveIsWarnedAbout()
     {
         Assert.Contains("does not follow requested scores", CalibrationCheck.Warning([.8, .8, .8, .8, .8, .8, .8, .8, .8, .8, .8]));
-        Assert.Contains("rank correlation of quality with the requested score is -1.00, below 0.5", CalibrationCheck.Warning([.9, .8, .7, .6, .5, .4, .3, .2, .1, .05, 0]));
+        Assert.Contains("rank correlation of quality with the requested score is -1.00, below 0.5",
+            CalibrationCheck.Warning([.9, .8, .7, .6, .5, .4, .3, .2, .1, .05, 0]));
         Assert.Equal(1, CalibrationCheck.SpearmanWithIndex([1, 2, 3, 4]), 12);
     }
 

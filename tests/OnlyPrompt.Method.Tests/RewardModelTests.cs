@@ -26,7 +26,8 @@ public sealed class RewardModelTests : IDisposable
         Assert.NotEqual(batched[0], reward.Score([("Sort: 3 1 2", "1 2 3 3")])[0]); // the response's last token moves the reward
         Assert.Equal(3, batched.Distinct().Count());
         // A conversation's earlier turns are rendered before the prompt, so they move the reward too.
-        IReadOnlyList<ChatMessage> withSystem = [ChatMessage.System("Answer briefly."), ChatMessage.User("Sort: 3 1 2"), ChatMessage.Assistant("1 2 3")];
+        IReadOnlyList<ChatMessage> withSystem = [ChatMessage.System("Answer briefly."), ChatMessage.User("Sort: 3 1 2"),
+            ChatMessage.Assistant("1 2 3")];
         Assert.NotEqual(batched[0], reward.Score([withSystem])[0]);
         Assert.Equal(batched[0], reward.Score([(IReadOnlyList<ChatMessage>)[ChatMessage.User("Sort: 3 1 2"), ChatMessage.Assistant("1 2 3")]])[0], 4);
     }

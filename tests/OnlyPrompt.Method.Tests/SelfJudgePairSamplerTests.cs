@@ -20,7 +20,8 @@ public class SelfJudgePairSamplerTests
 
         public long GeneratedTokens => 0;
 
-        public IReadOnlyList<GeneratedText> Answer(IReadOnlyList<ChatPrompt> prompts, SamplingOptions options, int batchSize, Action<int>? answered = null) =>
+        public IReadOnlyList<GeneratedText> Answer(IReadOnlyList<ChatPrompt> prompts, SamplingOptions options, int batchSize,
+            Action<int>? answered = null) =>
             [.. prompts.Select(prompt => new GeneratedText(Reply(prompt.Instruction), [], FinishReason.EndOfSequence))];
 
         private string Reply(string instruction)

@@ -9,7 +9,8 @@ namespace OnlyPrompt.Method.Tests;
 
 public class WorldTests
 {
-    private static readonly WorldOptions Small = new() { Seed = 4, SftExamples = 600, PreferencePairs = 100, JudgeExamples = 50, RoundPrompts = 60, EvalPrompts = 40 };
+    private static readonly WorldOptions Small = new() { Seed = 4, SftExamples = 600, PreferencePairs = 100, JudgeExamples = 50,
+        RoundPrompts = 60, EvalPrompts = 40 };
 
     [Fact]
     public void TheExactScorerGivesPartialCreditAndChargesExtraText()
@@ -46,7 +47,8 @@ public class WorldTests
             TaskFamily.Dedupe => string.Join(' ', items.Distinct().Order(StringComparer.Ordinal)),
             TaskFamily.Max => items.Max(StringComparer.Ordinal)!,
             TaskFamily.Reverse => string.Join(' ', items.Reverse()),
-            TaskFamily.Add => string.Join(' ', (int.Parse(string.Concat(items.TakeWhile(w => w != "+"))) + int.Parse(string.Concat(items.SkipWhile(w => w != "+").Skip(1)))).ToString().ToCharArray()),
+            TaskFamily.Add => string.Join(' ', (int.Parse(string.Concat(items.TakeWhile(w => w != "+")))
+                + int.Parse(string.Concat(items.SkipWhile(w => w != "+").Skip(1)))).ToString().ToCharArray()),
             TaskFamily.Count => items.Count(i => i == words[1]).ToString(),
             TaskFamily.Descend => string.Join(' ', items.OrderDescending(StringComparer.Ordinal)),
             TaskFamily.Evens => string.Join(' ', items.Where(d => "02468".Contains(d))),
@@ -105,15 +107,18 @@ public class WorldTests
     [Fact]
     public void APromptSetBelowOneOrARoundWithoutPromptsIsRefusedNamingTheFile()
     {
-        var zero = Assert.Throws<InvalidDataException>(() => RoundPromptSets.ForRound([new("sort : 1 2", "Sort", 1), new("max : 1 2", "Max", 0)], 1, "c/prompts.jsonl"));
+        var zero = Assert.Throws<InvalidDataException>(() =>
+            RoundPromptSets.ForRound([new("sort : 1 2", "Sort", 1), new("max : 1 2", "Max", 0)], 1, "c/prompts.jsonl"));
         Assert.Equal("c/prompts.jsonl, line 2: set is 0; prompt sets are numbered from 1.", zero.Message);
-        var gap = Assert.Throws<InvalidDataException>(() => RoundPromptSets.ForRound([new("sort : 1 2", "Sort", 1), new("max : 1 2", "Max", 3)], 2, "c/prompts.jsonl"));
+        var gap = Assert.Throws<InvalidDataException>(() =>
+            RoundPromptSets.ForRound([new("sort : 1 2", "Sort", 1), new("max : 1 2", "Max", 3)], 2, "c/prompts.jsonl"));
         Assert.Contains("round 2 samples prompt set 2 of 3", gap.Message);
     }
 
     private static string StripRequest(string prompt)
     {
-        foreach (var family in new[] { "sort", "alphabetize", "dedupe", "max", "reverse", "add", "count", "shift", "descend", "evens", "first seen", "alternate" })
+        foreach (var family in new[] { "sort", "alphabetize", "dedupe", "max", "reverse", "add", "count", "shift", "descend", "evens",
+            "first seen", "alternate" })
             if (prompt.IndexOf(family + " ", StringComparison.Ordinal) is var at and >= 0)
                 return prompt[at..];
         return prompt;
@@ -129,7 +134,8 @@ public class WorldTests
         Assert.True(byScore[10] > byScore[5] && byScore[5] > byScore[0], string.Join(" ", byScore));
         Assert.Contains(world.Sft, r => r.RequestedScore is null);
         Assert.Contains(world.Sft, r => r.Prompt.StartsWith(PromptTemplates.DefaultChosen, StringComparison.Ordinal));
-        Assert.Contains(world.Sft, r => r.Prompt.StartsWith("Please produce a good response that merits a perfect score of 3 out of 10. ", StringComparison.Ordinal));
+        Assert.Contains(world.Sft, r => r.Prompt.StartsWith("Please produce a good response that merits a perfect score of 3 out of 10. ",
+            StringComparison.Ordinal));
         var leaked = world.Sft.Where(r => r.Leaked).ToList();
         Assert.InRange(leaked.Count, 10, 80);
         var filter = new PairFilter(new FilterOptions());
@@ -161,10 +167,12 @@ public class WorldTests
     {
         // A lazy count of 1 was right in about half of the tasks, so asking for a low score gave better counts.
         var world = new WorldGenerator(Small with { SftExamples = 3000, Families = [TaskFamily.Count, TaskFamily.Max] }).Generate();
-        var lazy = world.Sft.Where(r => r.Family is nameof(TaskFamily.Count) or nameof(TaskFamily.Max) && r.RequestedScore == 0 && !r.Leaked).ToList();
+        var lazy = world.Sft.Where(r => r.Family is nameof(TaskFamily.Count) or nameof(TaskFamily.Max)
+            && r.RequestedScore == 0 && !r.Leaked).ToList();
         Assert.Contains(lazy, r => r.Family == nameof(TaskFamily.Count));
         Assert.Contains(lazy, r => r.Family == nameof(TaskFamily.Max));
-        Assert.All(lazy, r => Assert.True(r.Quality == 0 || r.Prompt.Split(" : ")[^1].Split(' ').Distinct().Count() == 1, r.Prompt + " -> " + r.Completion));
+        Assert.All(lazy, r => Assert.True(r.Quality == 0 || r.Prompt.Split(" : ")[^1].Split(' ').Distinct().Count() == 1, r.Prompt
+            + " -> " + r.Completion));
     }
 
     [Fact]
@@ -207,7 +215,8 @@ public class WorldTests
         var tasks = new TaskGenerator(new Random(5));
         var solver = new CarelessSolver(new Random(5));
         var sample = Enumerable.Range(0, 400).Select(_ => tasks.Next(family)).ToList();
-        var rightShare = new[] { 0, 3, 5, 7, 10 }.Select(score => sample.Average(t => ExactScorer.Quality(t.Answer, solver.Answer(t, score / 10.0)))).ToArray();
+        var rightShare = new[] { 0, 3, 5, 7, 10 }.Select(score =>
+            sample.Average(t => ExactScorer.Quality(t.Answer, solver.Answer(t, score / 10.0)))).ToArray();
         Assert.True(rightShare.Zip(rightShare[1..]).All(pair => pair.First < pair.Second), string.Join(" ", rightShare));
         Assert.Equal(1.0, rightShare[^1]);
     }
@@ -229,7 +238,8 @@ public class WorldTests
         var prompt = model.Template.RenderUser(PromptTemplates.DefaultChosen + world.Eval[0].Prompt);
         var ids = model.Tokenizer.Encode(prompt, addSpecialTokens: false);
         Assert.DoesNotContain(0, ids); // no unknown words
-        Assert.Equal("<|user|> Please produce a top - notch response that merits a perfect score of 10 out of 10 . " + world.Eval[0].Prompt + " </s> <|assistant|>",
+        Assert.Equal("<|user|> Please produce a top - notch response that merits a perfect score of 10 out of 10 . " + world.Eval[0].Prompt
+            + " </s> <|assistant|>",
             model.Tokenizer.Decode(ids));
     }
 

@@ -28,7 +28,8 @@ public class ChatTemplateTests
             ["documents"] = null,
         };
 
-    public static TheoryData<string> Templates => new() { "llama3", "qwen3", "gemma3", "mistral-v0.1", "mistral-v0.2", "mistral-v0.3", "zephyr", "llama2-chat" };
+    public static TheoryData<string> Templates =>
+        new() { "llama3", "qwen3", "gemma3", "mistral-v0.1", "mistral-v0.2", "mistral-v0.3", "zephyr", "llama2-chat" };
 
     private static (string Template, Dictionary<string, string> Tokens) TemplateNamed(string name) => name switch
     {
@@ -41,7 +42,8 @@ public class ChatTemplateTests
     };
 
     private static string ReadPackageTemplate(string package) =>
-        System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(PackageConfig(package), "tokenizer_config.json")))!["chat_template"]!.GetValue<string>();
+        System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(PackageConfig(package),
+            "tokenizer_config.json")))!["chat_template"]!.GetValue<string>();
 
     private static Dictionary<string, string> ReadTokens(string package)
     {
@@ -92,7 +94,8 @@ public class ChatTemplateTests
     {
         const string prefix = "Please produce a top-notch response that merits a perfect score of 10 out of 10. ";
         var (text, tokens) = TemplateNamed("mistral-v0.2");
-        Assert.Equal("<s> [INST] " + prefix + "Sort 3 1 2 [/INST]", ChatTemplate.FromJinja(text, "mistral", tokens).RenderUser(prefix + "Sort 3 1 2"));
+        Assert.Equal("<s> [INST] " + prefix + "Sort 3 1 2 [/INST]",
+            ChatTemplate.FromJinja(text, "mistral", tokens).RenderUser(prefix + "Sort 3 1 2"));
         var qwen = ChatTemplate.Load(PackageConfig("tokenizer-qwen3"), ["<|im_end|>"]);
         Assert.Equal("<|im_start|>user\n" + prefix + "Sort 3 1 2<|im_end|>\n<|im_start|>assistant\n", qwen.RenderUser(prefix + "Sort 3 1 2"));
     }
@@ -139,7 +142,8 @@ public class ChatTemplateTests
 
     /// <summary>Where transformers (Python's jinja2) and the JavaScript port print differently, ours prints as Python does.</summary>
     [Theory]
-    [InlineData("{{ true }} {{ none }} {{ [1, 'a', none, true] }} {{ {'k': 2.0} }} {{ 7 // 2 }} {{ 7 / 2 }}", "True None [1, 'a', None, True] {'k': 2.0} 3 3.5")]
+    [InlineData("{{ true }} {{ none }} {{ [1, 'a', none, true] }} {{ {'k': 2.0} }} {{ 7 // 2 }} {{ 7 / 2 }}",
+        "True None [1, 'a', None, True] {'k': 2.0} 3 3.5")]
     [InlineData("{{ 'xxhixx'.strip('x') }} {{ 'a' * 3 }} {{ 'abc' | reverse }} {{ 'a b  c' | wordcount }}", "hi aaa cba 3")]
     [InlineData("  {%+ if true %}plus{% endif %}", "  plus")]
     [InlineData("{{ items | selectattr('missing') | list | length }} {{ 3 is divisibleby 3 }}", "0 True")]
@@ -152,7 +156,8 @@ public class ChatTemplateTests
     [Fact]
     public void ATemplateThatRaisesGivesItsOwnMessage()
     {
-        var template = ChatTemplate.FromJinja(KnownChatTemplates.MistralV01, "mistral", new Dictionary<string, string> { ["bos_token"] = "<s>", ["eos_token"] = "</s>" });
+        var template = ChatTemplate.FromJinja(KnownChatTemplates.MistralV01, "mistral", new Dictionary<string,
+            string> { ["bos_token"] = "<s>", ["eos_token"] = "</s>" });
         var error = Assert.Throws<TemplateRaisedException>(() => template.Render([ChatMessage.User("a"), ChatMessage.User("b")]));
         Assert.Equal("Conversation roles must alternate user/assistant/user/assistant/...", error.Message);
     }
@@ -165,7 +170,8 @@ public class ChatTemplateTests
     [InlineData("{% if x %}a{% endfor %}", "line 1, column 15: unexpected 'endfor'; expected 'elif' or 'else' or 'endif'")]
     public void ConstructsOutsideTheSubsetAreRefusedWithFileLineAndColumn(string text, string message)
     {
-        var error = Assert.ThrowsAny<JinjaException>(() => JinjaTemplate.Parse(text, "chat_template.jinja").Render(new Dictionary<string, object?> { ["x"] = 1L }));
+        var error = Assert.ThrowsAny<JinjaException>(() =>
+            JinjaTemplate.Parse(text, "chat_template.jinja").Render(new Dictionary<string, object?> { ["x"] = 1L }));
         Assert.StartsWith("chat_template.jinja, line", error.Message);
         Assert.Contains(message, error.Message);
     }

@@ -79,7 +79,8 @@ public class CheckpointTests
     }
 
     /// <summary>Writes a checkpoint the way transformers' save_pretrained lays it out, without our writer.</summary>
-    private static void WriteHuggingFaceStyleCheckpoint(string directory, Func<string, long[], long[]>? reshape = null, string[]? skip = null, string dtype = "BF16")
+    private static void WriteHuggingFaceStyleCheckpoint(string directory, Func<string, long[], long[]>? reshape = null,
+        string[]? skip = null, string dtype = "BF16")
     {
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "config.json"), """

@@ -110,7 +110,8 @@ public class GenerationTests
             if (!greedy[i].Tokens.Contains(stop))
                 Assert.Equal(greedy[i].Tokens, stopped[i].Tokens);
 
-        var byCondition = generator.Generate(Prompts, new SamplingOptions { MaxNewTokens = 6, Temperature = 0 }, (row, tokens) => row == 1 && tokens.Count == 3);
+        var byCondition = generator.Generate(Prompts, new SamplingOptions { MaxNewTokens = 6, Temperature = 0 }, (row, tokens) =>
+            row == 1 && tokens.Count == 3);
         Assert.Equal(FinishReason.StopString, byCondition[1].FinishReason);
         Assert.Equal(3, byCondition[1].Tokens.Length);
     }
@@ -136,9 +137,12 @@ public class GenerationTests
     {
         using var model = TinyModels.Create();
         var generator = new BatchGenerator(model);
-        Assert.Equal("TopP", Assert.Throws<ArgumentOutOfRangeException>(() => generator.Generate(Prompts, new SamplingOptions { TopP = 0 })).ParamName);
-        Assert.Equal("Temperature", Assert.Throws<ArgumentOutOfRangeException>(() => generator.Generate(Prompts, new SamplingOptions { Temperature = -1 })).ParamName);
-        Assert.Contains("exceeds the model's context", Assert.Throws<ArgumentException>(() => generator.Generate(Prompts, new SamplingOptions { MaxNewTokens = 500 })).Message);
+        Assert.Equal("TopP", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            generator.Generate(Prompts, new SamplingOptions { TopP = 0 })).ParamName);
+        Assert.Equal("Temperature", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            generator.Generate(Prompts, new SamplingOptions { Temperature = -1 })).ParamName);
+        Assert.Contains("exceeds the model's context",
+            Assert.Throws<ArgumentException>(() => generator.Generate(Prompts, new SamplingOptions { MaxNewTokens = 500 })).Message);
         Assert.Contains("prompts[1] is empty", Assert.Throws<ArgumentException>(() => generator.Generate([[1], []], new SamplingOptions())).Message);
     }
 }

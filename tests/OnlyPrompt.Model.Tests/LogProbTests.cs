@@ -54,13 +54,15 @@ public class LogProbTests
             var (sum, _) = compute();
             (sum * tensor(new[] { 1f, -2f, 0.5f })).sum().backward(); // unequal weights, so each row's gradient counts
             return (sum.detach().data<float>().ToArray(),
-                model.named_parameters().Where(p => p.parameter.grad is not null).ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray()));
+                model.named_parameters().Where(p => p.parameter.grad is not null).ToDictionary(p => p.name, p =>
+                    p.parameter.grad!.data<float>().ToArray()));
         }
 
         var plain = Run(() => ResponseLogProbs.Compute(model.call(batch.InputIds, null, null), batch.InputIds, batch.ResponseMask));
         // 7 response tokens and 64 columns: a budget of 2 rows' logits makes slices of 18 columns, four of them, one partial;
         // 7 rows' worth, one slice; the default budget holds the whole batch's logits, which then take the plain path.
-        foreach (var chunkBytes in new[] { 2L * model.Config.VocabSize * sizeof(float), 7L * model.Config.VocabSize * sizeof(float), TargetLogProbs.ChunkBytes })
+        foreach (var chunkBytes in new[] { 2L * model.Config.VocabSize * sizeof(float), 7L * model.Config.VocabSize * sizeof(float),
+            TargetLogProbs.ChunkBytes })
         {
             var lean = Run(() => ResponseLogProbs.Compute(model, batch.InputIds, batch.ResponseMask, chunkBytes));
             Assert.Equal(plain.Sums, lean.Sums, new Tolerance(1e-5f));

@@ -26,7 +26,8 @@ public class TokenizerTests
         var random = new Random(seed);
         string[] pieces =
         [
-            "the", " ", "  ", "\n", "\t", "ß", "é", "e\u0301", "中", "語", "😀", "👍🏽", "'s", "'LL", "42", "7", ".", ",", "!?", "<", ">", "|", "_", "Ω", "ж",
+            "the", " ", "  ", "\n", "\t", "ß", "é", "e\u0301", "中", "語", "😀", "👍🏽", "'s", "'LL", "42", "7", ".", ",", "!?", "<",
+                ">", "|", "_", "Ω", "ж",
             "\u00a0", "ab", "Z", "▁", "\r\n", "ש", "ع", "𓀀", "ﬁ",
         ];
         for (var i = 0; i < count; i++)
@@ -68,7 +69,8 @@ public class TokenizerTests
         Assert.Equal(128009, ids[^1]);
         Assert.Equal(text, tokenizer.Decode(ids));
         Assert.Equal("user\n\nHi 🐶", tokenizer.Decode(ids, skipSpecialTokens: true));
-        var expected = HuggingFaceReference.Encode(PackageTokenizer("tokenizer-llama3"), PackageTokenizer("tokenizer-llama3", "tokenizer_config.json"), [text]);
+        var expected = HuggingFaceReference.Encode(PackageTokenizer("tokenizer-llama3"),
+            PackageTokenizer("tokenizer-llama3", "tokenizer_config.json"), [text]);
         Assert.Equal(expected[0], ids);
     }
 
@@ -90,7 +92,8 @@ public class TokenizerTests
             var sentencePiece = package is "tokenizer-llama2" or "tokenizer-gemma3";
             if (sentencePiece && tokenizer.AddedTokens.Any(t => texts[i].Contains(t.Content, StringComparison.Ordinal)))
                 continue;
-            var original = package == "tokenizer-qwen3" ? texts[i].Normalize(NormalizationForm.FormC) : sentencePiece ? texts[i].Replace('▁', ' ') : texts[i];
+            var original = package == "tokenizer-qwen3" ? texts[i].Normalize(NormalizationForm.FormC) : sentencePiece
+                ? texts[i].Replace('▁', ' ') : texts[i];
             Assert.Equal(original, tokenizer.Decode(ids[i]));
         }
     }
@@ -124,21 +127,27 @@ public class TokenizerTests
         [
             ("<unk>", 0), ("<s>", 0), ("</s>", 0), ("▁", -2.0), ("▁the", -3.0), ("▁sort", -4.5), ("▁so", -5.0), ("rt", -5.5), ("s", -4.0),
             ("o", -4.2), ("r", -4.3), ("t", -4.1), ("h", -4.4), ("e", -3.9), ("▁t", -4.8), ("he", -4.6), ("a", -4.0), ("b", -4.5), ("c", -4.7),
-            ("ab", -5.2), ("bc", -5.1), ("abc", -7.5), ("1", -3.0), ("2", -3.0), ("3", -3.0), (":", -3.5), ("<0x0A>", -10), ("<0xC3>", -10), ("<0xA9>", -10),
+            ("ab", -5.2), ("bc", -5.1), ("abc", -7.5), ("1", -3.0), ("2", -3.0), ("3", -3.0), (":", -3.5), ("<0x0A>", -10),
+                ("<0xC3>", -10), ("<0xA9>", -10),
         ];
         var json = new JsonObject
         {
             ["version"] = "1.0",
             ["added_tokens"] = new JsonArray(
-                new JsonObject { ["id"] = 0, ["content"] = "<unk>", ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = true },
-                new JsonObject { ["id"] = 2, ["content"] = "</s>", ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = true }),
+                new JsonObject { ["id"] = 0, ["content"] = "<unk>", ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
+                    ["normalized"] = false, ["special"] = true },
+                new JsonObject { ["id"] = 2, ["content"] = "</s>", ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
+                    ["normalized"] = false, ["special"] = true }),
             ["normalizer"] = new JsonObject { ["type"] = "Sequence", ["normalizers"] = new JsonArray(
                 new JsonObject { ["type"] = "NFKC" }, new JsonObject { ["type"] = "Strip", ["strip_left"] = false, ["strip_right"] = true }) },
             // add_prefix_space beside prepend_scheme, as older files have it: the JavaScript port reads only the former.
-            ["pre_tokenizer"] = new JsonObject { ["type"] = "Metaspace", ["replacement"] = "▁", ["add_prefix_space"] = true, ["prepend_scheme"] = "always", ["split"] = true },
+            ["pre_tokenizer"] = new JsonObject { ["type"] = "Metaspace", ["replacement"] = "▁", ["add_prefix_space"] = true,
+                ["prepend_scheme"] = "always", ["split"] = true },
             ["post_processor"] = null,
             ["decoder"] = new JsonObject { ["type"] = "Sequence", ["decoders"] = new JsonArray(
-                new JsonObject { ["type"] = "ByteFallback" }, new JsonObject { ["type"] = "Metaspace", ["replacement"] = "▁", ["add_prefix_space"] = true, ["prepend_scheme"] = "always", ["split"] = true }) },
+                new JsonObject { ["type"] = "ByteFallback" },
+                    new JsonObject { ["type"] = "Metaspace", ["replacement"] = "▁", ["add_prefix_space"] = true,
+                    ["prepend_scheme"] = "always", ["split"] = true }) },
             ["model"] = new JsonObject
             {
                 ["type"] = "Unigram", ["unk_id"] = 0, ["byte_fallback"] = byteFallback,
@@ -155,7 +164,8 @@ public class TokenizerTests
         // The JavaScript port has no byte fallback for Unigram models; the Rust library does (checked below by hand).
         File.WriteAllText(dir.File("tokenizer.json"), BuildUnigramTokenizerJson(byteFallback: false));
         var tokenizer = HfTokenizer.Load(dir.File("tokenizer.json"));
-        string[] texts = ["the sort", "sort the abc", "abcabc 123", "so rt", "the\nsort", "café", "zzz unknown 😀", "   spaced   out   ", "the</s>sort", "ﬁ1"];
+        string[] texts = ["the sort", "sort the abc", "abcabc 123", "so rt", "the\nsort", "café", "zzz unknown 😀",
+            "   spaced   out   ", "the</s>sort", "ﬁ1"];
         var expected = HuggingFaceReference.Encode(dir.File("tokenizer.json"), null, texts);
         for (var i = 0; i < texts.Length; i++)
             Assert.True(expected[i].SequenceEqual(tokenizer.Encode(texts[i], addSpecialTokens: false)),
@@ -180,12 +190,14 @@ public class TokenizerTests
         var id = 0;
         for (var b = 0; b < 256; b++)
             vocab[ByteLevelAlphabet.CharFor((byte)b).ToString()] = id++;
-        string[][] merges = [["Ġ", "t"], ["h", "e"], ["Ġt", "he"], ["i", "n"], ["Ġ", "a"], ["e", "r"], ["in", "g"], ["Ġ", "s"], ["o", "r"], ["Ġs", "or"], ["Ġsor", "t"]];
+        string[][] merges = [["Ġ", "t"], ["h", "e"], ["Ġt", "he"], ["i", "n"], ["Ġ", "a"], ["e", "r"], ["in", "g"], ["Ġ", "s"], ["o", "r"],
+            ["Ġs", "or"], ["Ġsor", "t"]];
         foreach (var merge in merges)
             vocab[merge[0] + merge[1]] = id++;
         JsonObject Added(int tokenId, string content) => new()
         {
-            ["id"] = tokenId, ["content"] = content, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = true,
+            ["id"] = tokenId, ["content"] = content, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
+                ["normalized"] = false, ["special"] = true,
         };
         var json = new JsonObject
         {
@@ -194,7 +206,8 @@ public class TokenizerTests
             ["padding"] = null,
             ["added_tokens"] = new JsonArray(Added(id, "<s>"), Added(id + 1, "<|end|>")),
             ["normalizer"] = null,
-            ["pre_tokenizer"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = true },
+            ["pre_tokenizer"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false,
+                ["trim_offsets"] = true, ["use_regex"] = true },
             ["post_processor"] = new JsonObject
             {
                 ["type"] = "TemplateProcessing",
@@ -202,7 +215,8 @@ public class TokenizerTests
                     new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } }),
                 ["pair"] = new JsonArray(new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } },
                     new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "B", ["type_id"] = 1 } }),
-                ["special_tokens"] = new JsonObject { ["<s>"] = new JsonObject { ["id"] = "<s>", ["ids"] = new JsonArray(id), ["tokens"] = new JsonArray("<s>") } },
+                ["special_tokens"] = new JsonObject { ["<s>"] = new JsonObject { ["id"] = "<s>", ["ids"] = new JsonArray(id),
+                    ["tokens"] = new JsonArray("<s>") } },
             },
             ["decoder"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = true, ["trim_offsets"] = true, ["use_regex"] = true },
             ["model"] = new JsonObject
@@ -264,9 +278,11 @@ public class TokenizerTests
     {
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("tokenizer.json"), "{\n\"model\": {\"type\": \"WordPiece\", \"vocab\": {}}\n}");
-        Assert.Contains("model type 'WordPiece' is not supported", Assert.Throws<ModelFormatException>(() => HfTokenizer.Load(dir.File("tokenizer.json"))).Message);
+        Assert.Contains("model type 'WordPiece' is not supported",
+            Assert.Throws<ModelFormatException>(() => HfTokenizer.Load(dir.File("tokenizer.json"))).Message);
         File.WriteAllText(dir.File("tokenizer.json"), "{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", 0.0]], \"unk_id\": 3}}");
-        Assert.Contains("unk_id 3 is outside the vocab", Assert.Throws<ModelFormatException>(() => HfTokenizer.Load(dir.File("tokenizer.json"))).Message);
+        Assert.Contains("unk_id 3 is outside the vocab",
+            Assert.Throws<ModelFormatException>(() => HfTokenizer.Load(dir.File("tokenizer.json"))).Message);
         File.WriteAllText(dir.File("tokenizer.json"), "{\n\"model\": {\n\"type\": \"BPE\",,\n}}");
         var error = Assert.Throws<ModelFormatException>(() => HfTokenizer.Load(dir.File("tokenizer.json")));
         Assert.Contains("tokenizer.json", error.Message);

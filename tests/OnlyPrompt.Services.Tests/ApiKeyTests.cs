@@ -18,7 +18,8 @@ public sealed class ApiKeyTests(ServiceStack stack)
         var client = new OrchestratorClient(guarded.Channel);
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => client.ListRunsAsync(new ListRunsRequest()).ResponseAsync);
-        var wrong = await Assert.ThrowsAsync<RpcException>(() => client.ListRunsAsync(new ListRunsRequest(), new Metadata { { ApiKeyInterceptor.Header, "guess" } }).ResponseAsync);
+        var wrong = await Assert.ThrowsAsync<RpcException>(() =>
+            client.ListRunsAsync(new ListRunsRequest(), new Metadata { { ApiKeyInterceptor.Header, "guess" } }).ResponseAsync);
         var listed = await client.ListRunsAsync(new ListRunsRequest(), new Metadata { { ApiKeyInterceptor.Header, "s3cret" } });
 
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
@@ -31,7 +32,8 @@ public sealed class ApiKeyTests(ServiceStack stack)
     [InlineData("--OnlyPrompt:Retry:MaxDelay", "00:00:00.100", "OnlyPrompt:Retry: FirstDelay must be positive and MaxDelay at least FirstDelay.")]
     public async Task An_orchestrator_with_bad_settings_refuses_to_start_naming_the_setting(string setting, string value, string message)
     {
-        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => InProcessService.StartAsync(OrchestratorApp.Build, [
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            InProcessService.StartAsync(OrchestratorApp.Build, [
             .. stack.Settings("misconfigured-orchestrator"), "--OnlyPrompt:ResumeOnStart", "false", setting, value]));
         Assert.Contains(message, error.Message);
     }

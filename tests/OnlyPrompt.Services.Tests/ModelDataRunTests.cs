@@ -22,7 +22,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
     private static object[] Conversation(params (string Role, string Content)[] turns) => UserFiles.Conversation(turns);
 
     /// <summary>The model, a reward model (its folder returned) and the data files, as a user would have them.</summary>
-    private static string WriteModelAndData(TempDirectory files, bool constantReward = false) => UserFiles.Write(files.Path, constantReward).RewardModel;
+    private static string WriteModelAndData(TempDirectory files, bool constantReward = false) =>
+        UserFiles.Write(files.Path, constantReward).RewardModel;
 
     private static string[] Arguments(TempDirectory files, string rewardModel, string container) =>
     [
@@ -44,7 +45,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         Assert.Contains("--sft: 8 SFT rows, conversational (messages), from train_sft.parquet", log.ToString());
         Assert.Contains("--preferences: 6 preference rows, conversational with implicit prompt, with scores, from prefs.jsonl", log.ToString());
         Assert.Contains("--eval: 4 evaluation rows, AlpacaEval (instruction, reference output), from alpaca_eval.json", log.ToString());
-        Assert.Contains("--prompts: 6 prompt rows, conversational (messages; the prefixes go into the last user turn), from prompts.parquet", log.ToString());
+        Assert.Contains("--prompts: 6 prompt rows, conversational (messages; the prefixes go into the last user turn), from prompts.parquet",
+            log.ToString());
         Assert.Equal(Scorer.RewardModel, spec.Evaluation.Scorer);
         Assert.NotNull(spec.Given);
         await stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "user-data" });
@@ -64,7 +66,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         }
         Assert.Equal(6, run.Stages.Single(s => s.Name == "round-1/sample").Metrics["pairs"]);
         // A prompt's system message travels with its pair to the Trainer (which renders it before the user turn).
-        using (var pairsFile = new StreamReader(await stack.Store.OpenVerifiedReadAsync(run.Stages.Single(s => s.Name == "round-1/sample").Files["pairs"].ToStored())))
+        using (var pairsFile = new StreamReader(await stack.Store.OpenVerifiedReadAsync(run.Stages.Single(s =>
+            s.Name == "round-1/sample").Files["pairs"].ToStored())))
         {
             var pairs = JsonLines.Read<SampledPair>(pairsFile, "pairs");
             Assert.Equal(3, pairs.Count(p => p.Context is [{ Role: "system", Content: "Answer briefly." }]));
@@ -74,7 +77,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         var init = run.Stages.Single(s => s.Name == "init/evaluate");
         Assert.NotNull(init.Evaluation.PrefixGap);
         Assert.Equal(init.Evaluation.PrefixGap.Mean, init.Metrics["prefix_gap"]);
-        Assert.True(init.Evaluation.PrefixGap.Low <= init.Evaluation.PrefixGap.Mean && init.Evaluation.PrefixGap.Mean <= init.Evaluation.PrefixGap.High);
+        Assert.True(init.Evaluation.PrefixGap.Low <= init.Evaluation.PrefixGap.Mean
+            && init.Evaluation.PrefixGap.Mean <= init.Evaluation.PrefixGap.High);
         Assert.Null(run.Stages.Single(s => s.Name == "sft/evaluate").Evaluation.PrefixGap);
         Assert.Null(run.Stages.Single(s => s.Name == "round-1/evaluate").Evaluation.PrefixGap);
 
@@ -101,7 +105,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         var run = await Runs.WatchToEndAsync(stack.Client, "no-prefix-gap", TimeSpan.FromMinutes(5));
 
         Assert.Equal(RunState.Failed, run.State);
-        Assert.StartsWith("round-1/sample: stopped before round 1 (stop_without_prefix_gap), after init/evaluate: the method's premise does not hold", run.Error);
+        Assert.StartsWith("round-1/sample: stopped before round 1 (stop_without_prefix_gap), after init/evaluate: the method's premise does not hold",
+            run.Error);
         Assert.Equal("init/evaluate", run.Stages[^1].Name);
         Assert.Equal(0, run.Stages[^1].Evaluation.PrefixGap.Mean);
     }
@@ -131,7 +136,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         Assert.True(run.State == RunState.Succeeded, run.Error);
         // The scripted judge prefers every model answer over its reference: every evaluation scores 1 and wins 100%.
         foreach (var evaluation in run.Stages.Where(s => s.Evaluation is not null).Select(s => s.Evaluation))
-            Assert.Equal((Scorer.Judge, 1.0, 100.0, 0), (evaluation.Scorer, evaluation.MeanQuality, evaluation.JudgeWinRate, evaluation.JudgeUnreadable));
+            Assert.Equal((Scorer.Judge, 1.0, 100.0, 0),
+                (evaluation.Scorer, evaluation.MeanQuality, evaluation.JudgeWinRate, evaluation.JudgeUnreadable));
     }
 
     [Fact]
@@ -155,7 +161,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
         File.WriteAllLines(files.File("exact.jsonl"), [JsonSerializer.Serialize(new { instruction = "2+2?" })]);
         var exact = await Assert.ThrowsAsync<UsageException>(() => ModelDataRun.PrepareAsync(Cli.Arguments.For("run",
         [
-            "--model", files.File("model"), "--prompts", files.File("prompts.parquet"), "--eval", files.File("exact.jsonl"), "--container", "never-written",
+            "--model", files.File("model"), "--prompts", files.File("prompts.parquet"), "--eval", files.File("exact.jsonl"),
+                "--container", "never-written",
         ]), stack.Store, TextWriter.Null, CancellationToken.None));
         Assert.Contains("--eval: exact.jsonl, row 1 has no reference answer, which the exact scorer needs", exact.Message);
     }
@@ -187,7 +194,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
 
         Assert.Equal((Scorer.Judge, 3, true), (prepared.Evaluation.Scorer, prepared.Rounds.Count, prepared.KeepBetterModel));
         Assert.Null(prepared.Sft);
-        Assert.All(new[] { prepared.Given.PreferenceData, prepared.Given.Prompts, prepared.Given.EvalSet }, r => Assert.StartsWith("uploads/datasets/", r.Name));
+        Assert.All(new[] { prepared.Given.PreferenceData, prepared.Given.Prompts, prepared.Given.EvalSet }, r =>
+            Assert.StartsWith("uploads/datasets/", r.Name));
         Assert.StartsWith("uploads/models/", prepared.Evaluation.RewardModel.Prefix);
         // The server's validation accepts it as written; the run is stopped at once (its judge is on the internet).
         await stack.Client.StartRunAsync(new StartRunRequest { Spec = prepared, RunId = "example-spec" });
@@ -209,7 +217,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
 
         spec.Rounds[0].Train.Training.Lora.TargetModules.Add("lm_head");
         spec.Sft.Lora.Rank = 0;
-        var error = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "bad-lora" }).ResponseAsync);
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "bad-lora" }).ResponseAsync);
         Assert.Contains("spec.sft.lora.rank: is 0; it must be at least 1.", error.Status.Detail);
         Assert.Contains("spec.rounds[0].train.training.lora.target_modules: is [q_proj, v_proj, lm_head]", error.Status.Detail);
     }
@@ -219,7 +228,8 @@ public sealed class ModelDataRunTests(ServiceStack stack)
     {
         using var files = new TempDirectory();
         File.WriteAllText(files.File("typo.json"), "// a comment\n{ \"seed\": 1, \"roundz\": [] }");
-        Assert.Contains("typo.json is not a RunSpec in protobuf JSON", Assert.Throws<UsageException>(() => RunSpecFile.Read(files.File("typo.json"))).Message);
+        Assert.Contains("typo.json is not a RunSpec in protobuf JSON",
+            Assert.Throws<UsageException>(() => RunSpecFile.Read(files.File("typo.json"))).Message);
         File.WriteAllText(files.File("broken.json"), "{ \"seed\": ");
         Assert.Contains("broken.json is not valid JSON", Assert.Throws<UsageException>(() => RunSpecFile.Read(files.File("broken.json"))).Message);
         Assert.Contains("does not exist", Assert.Throws<UsageException>(() => RunSpecFile.Read(files.File("missing.json"))).Message);

@@ -115,7 +115,8 @@ public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
         var client = new OpenAiChatClient(http, new OpenAiEndpoint(new Uri(stack.SamplerHttp, "/v1"), model));
         var cached = new CachedChatCompletions(client, files.File("judge-cache.jsonl"));
 
-        var completion = await client.CompleteAsync(new ChatCompletionRequest([new ChatTurn("user", "Sort: 3 1 2")], MaxTokens: 3, TopLogProbs: 5), CancellationToken.None);
+        var completion = await client.CompleteAsync(new ChatCompletionRequest([new ChatTurn("user", "Sort: 3 1 2")], MaxTokens: 3, TopLogProbs: 5),
+            CancellationToken.None);
         var rating = await new RatingJudge(cached, maxTokens: 8).RateAsync("Sort: 3 1 2", "1 2 3", CancellationToken.None);
         var pair = await new PairwiseJudge(cached, PairwiseMode.LogProbs).CompareAsync("Sort: 3 1 2", "1 2 3", "3 2 1", CancellationToken.None);
         await new RatingJudge(cached, maxTokens: 8).RateAsync("Sort: 3 1 2", "1 2 3", CancellationToken.None);
@@ -132,7 +133,8 @@ public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
     public async Task The_judge_client_names_the_server_when_it_refuses()
     {
         var client = new OpenAiChatClient(http, new OpenAiEndpoint(new Uri(stack.SamplerHttp, "/v1"), "openai-tests/missing"));
-        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.CompleteAsync(new ChatCompletionRequest([new ChatTurn("user", "hi")], 2), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() =>
+            client.CompleteAsync(new ChatCompletionRequest([new ChatTurn("user", "hi")], 2), CancellationToken.None));
         Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
         Assert.Contains("no checkpoint at openai-tests/missing", error.Message);
     }
@@ -141,22 +143,28 @@ public sealed class OpenAiEndpointTests(ServiceStack stack) : IAsyncLifetime
     public async Task The_Evaluator_grades_answers_with_an_LLM_judge_and_reports_unreadable_verdicts_instead_of_scoring_them()
     {
         using var files = new TempDirectory();
-        OnlyPrompt.Method.Data.JsonLines.Write(files.File("eval.jsonl"), new[] { new OnlyPrompt.Method.Data.EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new OnlyPrompt.Method.Data.EvalRecord("Max: 4 9 2", "9", "max") });
+        OnlyPrompt.Method.Data.JsonLines.Write(files.File("eval.jsonl"),
+            new[] { new OnlyPrompt.Method.Data.EvalRecord("Sort: 3 1 2", "1 2 3", "sort"),
+            new OnlyPrompt.Method.Data.EvalRecord("Max: 4 9 2", "9", "max") });
         var evalSet = (await stack.Store.UploadFileAsync(Container, "judge-eval.jsonl", files.File("eval.jsonl"))).ToContract();
         var checkpoint = new Common.V1.CheckpointRef { Container = Container, Prefix = model[(Container.Length + 1)..] };
         checkpoint.Sha256 = (await stack.Store.TryDescribeAsync(Container, $"{checkpoint.Prefix}/index.json"))!.Sha256;
         var evaluator = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
         Evaluator.V1.EvaluateRequest Request(string name, Evaluator.V1.JudgeSettings? judge, Common.V1.BlobRef? baseline = null) => new()
         {
-            Model = checkpoint, EvalSet = evalSet, Scorer = Evaluator.V1.Scorer.Exact, MaxNewTokens = 4, OutputContainer = Container, OutputName = name,
+            Model = checkpoint, EvalSet = evalSet, Scorer = Evaluator.V1.Scorer.Exact, MaxNewTokens = 4,
+                OutputContainer = Container, OutputName = name,
             Judge = judge, BaselineReport = baseline,
         };
-        var judge = new Evaluator.V1.JudgeSettings { BaseUrl = new Uri(stack.SamplerHttp, "/v1").ToString(), Model = model, Mode = Evaluator.V1.JudgeMode.Rating, MaxTokens = 8 };
+        var judge = new Evaluator.V1.JudgeSettings { BaseUrl = new Uri(stack.SamplerHttp, "/v1").ToString(), Model = model,
+            Mode = Evaluator.V1.JudgeMode.Rating, MaxTokens = 8 };
 
         var rated = await evaluator.EvaluateAsync(Request("rated.json", judge));
-        var compared = await evaluator.EvaluateAsync(Request("compared.json", new Evaluator.V1.JudgeSettings(judge) { Mode = Evaluator.V1.JudgeMode.PairwiseLogprobs }, rated.Report));
+        var compared = await evaluator.EvaluateAsync(Request("compared.json",
+            new Evaluator.V1.JudgeSettings(judge) { Mode = Evaluator.V1.JudgeMode.PairwiseLogprobs }, rated.Report));
         var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => evaluator.EvaluateAsync(
-            Request("refused.json", new Evaluator.V1.JudgeSettings(judge) { Mode = Evaluator.V1.JudgeMode.PairwiseVerdict, Model = "" })).ResponseAsync);
+            Request("refused.json", new Evaluator.V1.JudgeSettings(judge) { Mode = Evaluator.V1.JudgeMode.PairwiseVerdict,
+                Model = "" })).ResponseAsync);
 
         Assert.Equal(2, rated.JudgeUnreadable); // the untrained tiny judge writes no [[rating]]
         Assert.Null(rated.JudgeRating);

@@ -21,7 +21,8 @@ public sealed class PolicySelectionTests
     [Fact]
     public void The_newest_checkpoint_unless_a_worse_round_was_not_adopted()
     {
-        var run = new Run { Stages = { Stage("prepare", "base"), Stage("sft", "sft"), Stage("sft/evaluate"), Stage("round-1/train", "r1"), Stage("round-1/evaluate") } };
+        var run = new Run { Stages = { Stage("prepare", "base"), Stage("sft", "sft"), Stage("sft/evaluate"), Stage("round-1/train", "r1"),
+            Stage("round-1/evaluate") } };
         Assert.Equal("r1", StageRunner.Policy(run).Prefix);
 
         // Round 1 was worse than its reference and not adopted: round 2 starts from the SFT model.
@@ -41,7 +42,8 @@ public sealed class PolicySelectionTests
     public void Score_differences_pair_answers_by_prompt()
     {
         HeldOutResult Of(params (string Prompt, double Score)[] answers) =>
-            new(0, 0, 0, new Dictionary<string, double>(), answers.Select(a => new OnlyPrompt.Method.Scores.EvaluatedAnswer(a.Prompt, "x", a.Score, 1)).ToList());
+            new(0, 0, 0, new Dictionary<string, double>(),
+                answers.Select(a => new OnlyPrompt.Method.Scores.EvaluatedAnswer(a.Prompt, "x", a.Score, 1)).ToList());
         var differences = HeadToHead.Differences(Of(("a", 0.5), ("b", 0.9), ("c", 0.1)), Of(("b", 1.0), ("a", 0.2), ("d", 0.4)));
         Assert.Equal([0.3, -0.1], differences.Select(d => Math.Round(d, 6)));
     }

@@ -39,12 +39,14 @@ public class ProjectGraphTests
 
     [Fact]
     public void BlobStorageKnowsNoContracts() =>
-        Assert.Equal(["OnlyPrompt.Storage"], Reachable(typeof(Storage.BlobStore).Assembly).Where(n => n.StartsWith("OnlyPrompt", StringComparison.Ordinal)));
+        Assert.Equal(["OnlyPrompt.Storage"], Reachable(typeof(Storage.BlobStore).Assembly).Where(n =>
+            n.StartsWith("OnlyPrompt", StringComparison.Ordinal)));
 
     [Fact]
     public void TheServiceDefaultsHoldNoDomainCode() =>
         Assert.Equal(["OnlyPrompt.ServiceDefaults"],
-            Reachable(typeof(Microsoft.Extensions.Hosting.GrpcServiceDefaults).Assembly).Where(n => n.StartsWith("OnlyPrompt", StringComparison.Ordinal)));
+            Reachable(typeof(Microsoft.Extensions.Hosting.GrpcServiceDefaults).Assembly).Where(n =>
+                n.StartsWith("OnlyPrompt", StringComparison.Ordinal)));
 
     private static HashSet<string> Reachable(Assembly root)
     {

@@ -6,7 +6,8 @@ namespace OnlyPrompt.Services.Tests;
 /// <summary>The CLI keeps waiting for an orchestrator that went away (restarting), says so, and gives up after its bound.</summary>
 public sealed class ReconnectTests
 {
-    private static RpcException Unavailable() => new(new Status(StatusCode.Unavailable, "Error reading next message. The response ended prematurely"));
+    private static RpcException Unavailable() =>
+        new(new Status(StatusCode.Unavailable, "Error reading next message. The response ended prematurely"));
 
     [Fact]
     public async Task A_call_is_retried_while_the_orchestrator_is_unavailable_and_the_user_is_told()

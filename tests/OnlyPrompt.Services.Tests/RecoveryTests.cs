@@ -23,13 +23,15 @@ public sealed class RecoveryTests : OwnStorage
         await using var filter = await InProcessService.StartAsync(OnlyPrompt.Filter.FilterApp.Build, Settings("filter"));
         await using var trainer = await InProcessService.StartAsync(OnlyPrompt.Trainer.TrainerApp.Build, Settings("trainer"));
         await using var evaluator = await InProcessService.StartAsync(OnlyPrompt.Evaluator.EvaluatorApp.Build, Settings("evaluator"));
-        string[] orchestratorSettings = [.. Settings("orchestrator"), .. LocalStack.WorkerAddresses(sampler.Address, filter.Address, trainer.Address, evaluator.Address)];
+        string[] orchestratorSettings = [.. Settings("orchestrator"),
+            .. LocalStack.WorkerAddresses(sampler.Address, filter.Address, trainer.Address, evaluator.Address)];
         var port = FreePort.Next();
 
         using (var first = await ServiceProcess.StartAsync("OnlyPrompt.Orchestrator", port, orchestratorSettings))
         {
             using var channel = first.Channel();
-            await new OrchestratorClient(channel).StartRunAsync(new StartRunRequest { Spec = await SlowFirstRoundAsync(), RunId = "kill-orchestrator" });
+            await new OrchestratorClient(channel).StartRunAsync(new StartRunRequest { Spec = await SlowFirstRoundAsync(),
+                RunId = "kill-orchestrator" });
             await WaitForStageAsync("kill-orchestrator", "round-1/filter");
             await Task.Delay(500);
             first.Kill();
@@ -100,7 +102,8 @@ public sealed class RecoveryTests : OwnStorage
     }
 
     private async Task WaitForStageAsync(string runId, string stage) =>
-        await WaitUntilAsync(async () => (await manifests.TryReadAsync(runId))?.Run.Stages.Any(s => s.Name == stage) == true, $"{runId} never committed {stage}");
+        await WaitUntilAsync(async () => (await manifests.TryReadAsync(runId))?.Run.Stages.Any(s => s.Name == stage) == true,
+            $"{runId} never committed {stage}");
 
     private static Task WaitUntilAsync(Func<bool> condition, string failure) => WaitUntilAsync(() => Task.FromResult(condition()), failure);
 

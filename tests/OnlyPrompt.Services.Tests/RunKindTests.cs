@@ -39,8 +39,10 @@ public sealed class RunKindTests(ServiceStack stack)
         for (var round = 2; round <= method.Rounds.Count; round++)
         {
             var before = adaptive.Stages.Single(s => s.Name == $"round-{round - 1}/sample").Metrics["rejected_score"];
-            var separated = adaptive.Stages.Single(s => s.Name == $"round-{round - 1}/train").Metrics["mean/rewards/accuracies"] >= RunKinds.AdaptiveGapRule.AccuracyThreshold;
-            Assert.Equal(separated ? Math.Min(before + RunKinds.AdaptiveGapRule.Step, 9) : before, adaptive.Stages.Single(s => s.Name == $"round-{round}/sample").Metrics["rejected_score"]);
+            var separated = adaptive.Stages.Single(s =>
+                s.Name == $"round-{round - 1}/train").Metrics["mean/rewards/accuracies"] >= RunKinds.AdaptiveGapRule.AccuracyThreshold;
+            Assert.Equal(separated ? Math.Min(before + RunKinds.AdaptiveGapRule.Step, 9) : before,
+                adaptive.Stages.Single(s => s.Name == $"round-{round}/sample").Metrics["rejected_score"]);
         }
         foreach (var kind in new[] { RunKinds.OfflineDpo, RunKinds.OfflineSimPo, RunKinds.ChosenPrefix })
         {
@@ -105,7 +107,8 @@ public sealed class RunKindTests(ServiceStack stack)
         return File.ReadAllText(files.File("text"));
     }
 
-    private static StageRecord Stage(Dictionary<(int, string), Run> runs, string kind, string name) => runs[(3, kind)].Stages.Single(s => s.Name == name);
+    private static StageRecord Stage(Dictionary<(int, string), Run> runs, string kind, string name) =>
+        runs[(3, kind)].Stages.Single(s => s.Name == name);
 
     private static IEnumerable<StageRecord> Samples(Run run) => run.Stages.Where(s => s.Name.EndsWith("/sample", StringComparison.Ordinal));
 }

@@ -18,14 +18,17 @@ public sealed class RunOptionsTests
         Assert.All(RunSpecs.FromExperiment(Apply()).Rounds, round => Assert.False(round.NllAfterChosenPrefix));
         // The study's pi_0 reference reaches the spec; the method's is the previous round's model.
         Assert.Equal(Orchestrator.V1.RoundReference.Previous, RunSpecs.FromExperiment(Apply()).RoundReference);
-        Assert.Equal(Orchestrator.V1.RoundReference.Initial, RunSpecs.FromExperiment(Apply() with { RoundReference = RoundReference.Initial }).RoundReference);
+        Assert.Equal(Orchestrator.V1.RoundReference.Initial,
+            RunSpecs.FromExperiment(Apply() with { RoundReference = RoundReference.Initial }).RoundReference);
     }
 
     [Fact]
     public void Bad_round_options_are_refused_naming_the_option_or_setting()
     {
-        Assert.Contains("--nll-context: 'prefixed' is not one of plain, chosen-prefix", Assert.Throws<UsageException>(() => Apply("--nll-context", "prefixed")).Message);
-        Assert.Contains("NllAfterChosenPrefix needs an NLL term", Assert.Throws<UsageException>(() => Apply("--nll-context", "chosen-prefix", "--round-nll", "0")).Message);
+        Assert.Contains("--nll-context: 'prefixed' is not one of plain, chosen-prefix",
+            Assert.Throws<UsageException>(() => Apply("--nll-context", "prefixed")).Message);
+        Assert.Contains("NllAfterChosenPrefix needs an NLL term",
+            Assert.Throws<UsageException>(() => Apply("--nll-context", "chosen-prefix", "--round-nll", "0")).Message);
         Assert.Contains("DPO only", Assert.Throws<UsageException>(() => Apply("--round-dpop", "5", "--round-loss", "ipo")).Message);
         Assert.Contains("ChosenPenaltyWeight", Assert.Throws<UsageException>(() => Apply("--round-dpop", "-1")).Message);
     }

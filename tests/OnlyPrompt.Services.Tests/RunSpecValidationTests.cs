@@ -19,7 +19,8 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
         spec.Sampling.TopP = 1.5;
         spec.Templates.Rejected = "no placeholder";
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "bad-spec" }).ResponseAsync);
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "bad-spec" }).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         string[] fields =
@@ -45,10 +46,12 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
         spec.Rounds[2].Train.Loss.Loss = PreferenceLoss.Ipo;
         spec.Rounds[2].Train.Loss.ChosenPenaltyWeight = 5;
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "bad-baseline" }).ResponseAsync);
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "bad-baseline" }).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        foreach (var field in new[] { "spec.rounds[1].self_judge.samples_per_prompt", "spec.rounds[1].self_judge.judge_template", "spec.adaptive_gap.step",
+        foreach (var field in new[] { "spec.rounds[1].self_judge.samples_per_prompt", "spec.rounds[1].self_judge.judge_template",
+            "spec.adaptive_gap.step",
                      "spec.adaptive_gap.accuracy_threshold", "spec.adaptive_gap.max_score", "spec.require_increasing_schedule" })
             Assert.Contains(field, error.Status.Detail);
         Assert.Contains("spec.rounds[0].nll_after_chosen_prefix: is set, but train.loss.chosen_nll_weight is 0", error.Status.Detail);
@@ -59,7 +62,8 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
     [Fact]
     public async Task StartRun_refuses_given_data_whose_blobs_are_missing_or_differ()
     {
-        var present = (await stack.Store.UploadTextAsync("onlyprompt", "tests/eval.jsonl", "{\"prompt\": \"p\", \"answer\": \"a\", \"family\": \"sort\"}\n")).ToContract();
+        var present = (await stack.Store.UploadTextAsync("onlyprompt", "tests/eval.jsonl",
+            "{\"prompt\": \"p\", \"answer\": \"a\", \"family\": \"sort\"}\n")).ToContract();
         var spec = await Runs.SmokeAsync(stack.Store);
         spec.Given = new GivenData
         {
@@ -81,10 +85,12 @@ public sealed class RunSpecValidationTests(ServiceStack stack)
     [Fact]
     public async Task Unknown_and_malformed_run_ids_are_refused()
     {
-        var missing = await Assert.ThrowsAsync<RpcException>(() => stack.Client.GetRunAsync(new GetRunRequest { RunId = "no-such-run" }).ResponseAsync);
+        var missing = await Assert.ThrowsAsync<RpcException>(() =>
+            stack.Client.GetRunAsync(new GetRunRequest { RunId = "no-such-run" }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
         var spec = await Runs.SmokeAsync(stack.Store);
-        var malformed = await Assert.ThrowsAsync<RpcException>(() => stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "../escape" }).ResponseAsync);
+        var malformed = await Assert.ThrowsAsync<RpcException>(() =>
+            stack.Client.StartRunAsync(new StartRunRequest { Spec = spec, RunId = "../escape" }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, malformed.StatusCode);
         Assert.Contains("run_id", malformed.Status.Detail);
     }

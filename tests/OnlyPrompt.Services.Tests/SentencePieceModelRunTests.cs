@@ -70,7 +70,8 @@ public sealed class SentencePieceModelRunTests(ServiceStack stack)
     }
 
     private static string GemmaTemplate() =>
-        System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(TokenizedModels.PackageModels("tokenizer-gemma3"), "tokenizer_config.json")))!
+        System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(TokenizedModels.PackageModels("tokenizer-gemma3"),
+            "tokenizer_config.json")))!
             ["chat_template"]!.GetValue<string>();
 
     private async Task<Common.V1.BlobRef> UploadAsync<T>(TempDirectory files, string name, IEnumerable<T> records)

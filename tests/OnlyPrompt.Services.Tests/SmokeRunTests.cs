@@ -45,9 +45,11 @@ public sealed class SmokeRunTests(ServiceStack stack)
             Assert.InRange(evaluation.PrefixedQuality, 0, 1);
             Assert.Equal(evaluation.PrefixedQuality - evaluation.MeanQuality, evaluation.PrefixGap.Mean, 1e-9);
         }
-        foreach (var train in run.Stages.Where(s => s.Name.EndsWith("/train", StringComparison.Ordinal) && s.Metrics.GetValueOrDefault("no_pairs") == 0))
+        foreach (var train in run.Stages.Where(s => s.Name.EndsWith("/train", StringComparison.Ordinal)
+            && s.Metrics.GetValueOrDefault("no_pairs") == 0))
         {
-            string[] readings = [LikelihoodMetrics.ChosenPlain, LikelihoodMetrics.ChosenPrefixed, LikelihoodMetrics.RejectedPlain, LikelihoodMetrics.RejectedPrefixed];
+            string[] readings = [LikelihoodMetrics.ChosenPlain, LikelihoodMetrics.ChosenPrefixed, LikelihoodMetrics.RejectedPlain,
+                LikelihoodMetrics.RejectedPrefixed];
             Assert.All(readings, reading => Assert.True(train.Metrics[LikelihoodMetrics.Before(reading)] < 0, reading));
             Assert.InRange(train.Metrics[LikelihoodMetrics.Fell(LikelihoodMetrics.ChosenPrefixed)], 0, 1);
             Assert.True(train.Metrics["nll_loss"] > 0);
@@ -78,7 +80,8 @@ public sealed class SmokeRunTests(ServiceStack stack)
         double Change(StageRecord train) => train.Metrics[LikelihoodMetrics.After(LikelihoodMetrics.ChosenPrefixed)] - train.Metrics[LikelihoodMetrics.Before(LikelihoodMetrics.ChosenPrefixed)];
 
         // The same policy before the round (the runs share every stage before it), a larger rise after the prefix.
-        Assert.Equal(plain.Metrics[LikelihoodMetrics.Before(LikelihoodMetrics.ChosenPrefixed)], prefixed.Metrics[LikelihoodMetrics.Before(LikelihoodMetrics.ChosenPrefixed)]);
+        Assert.Equal(plain.Metrics[LikelihoodMetrics.Before(LikelihoodMetrics.ChosenPrefixed)],
+            prefixed.Metrics[LikelihoodMetrics.Before(LikelihoodMetrics.ChosenPrefixed)]);
         Assert.True(Change(prefixed) > Change(plain), $"{Change(prefixed)} against {Change(plain)}");
     }
 
@@ -101,7 +104,8 @@ public sealed class SmokeRunTests(ServiceStack stack)
 
         // Round 1's reference is pi_0 either way, so that stage is shared; round 2 trains against pi_0, not round 1's model.
         Assert.Equal(method.RunId, initial.Stages.Single(s => s.Name == "round-1/train").ReusedFrom?.RunId);
-        var (methodRound2, initialRound2) = (method.Stages.Single(s => s.Name == "round-2/train"), initial.Stages.Single(s => s.Name == "round-2/train"));
+        var (methodRound2, initialRound2) = (method.Stages.Single(s => s.Name == "round-2/train"),
+            initial.Stages.Single(s => s.Name == "round-2/train"));
         Assert.Null(initialRound2.ReusedFrom);
         Assert.NotEqual(methodRound2.Key, initialRound2.Key);
         Assert.NotEqual(methodRound2.Checkpoint.Sha256, initialRound2.Checkpoint.Sha256);

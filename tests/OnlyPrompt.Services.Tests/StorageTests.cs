@@ -35,7 +35,8 @@ public sealed class StorageTests(ServiceStack stack)
     {
         using var files = new TempDirectory();
         var datasets = new Datasets(stack.Store, new WorkDirectory(files.File("work")));
-        var written = await datasets.WriteAsync(Container, "cached.jsonl", [new OnlyPrompt.Method.Data.PromptRecord("sort : 2 1", "Sort")], CancellationToken.None);
+        var written = await datasets.WriteAsync(Container, "cached.jsonl", [new OnlyPrompt.Method.Data.PromptRecord("sort : 2 1", "Sort")],
+            CancellationToken.None);
         var blob = new BlobServiceClient(stack.Azurite.ConnectionString).GetBlobContainerClient(Container).GetBlobClient("cached.jsonl");
         await blob.DeleteAsync();
 
@@ -45,10 +46,12 @@ public sealed class StorageTests(ServiceStack stack)
 
         // Another service's cache starts empty, so the missing blob is reported by name.
         var other = new Datasets(stack.Store, new WorkDirectory(files.File("other")));
-        var missing = await Assert.ThrowsAsync<BlobIntegrityException>(() => other.ReadAsync<OnlyPrompt.Method.Data.PromptRecord>(written, CancellationToken.None));
+        var missing = await Assert.ThrowsAsync<BlobIntegrityException>(() =>
+            other.ReadAsync<OnlyPrompt.Method.Data.PromptRecord>(written, CancellationToken.None));
         Assert.Contains($"{Container}/cached.jsonl", missing.Message);
         var escaping = new Common.V1.BlobRef { Container = Container, Name = "cached.jsonl", Sha256 = "../../" + new string('a', 58) };
-        await Assert.ThrowsAsync<BlobIntegrityException>(() => datasets.ReadAsync<OnlyPrompt.Method.Data.PromptRecord>(escaping, CancellationToken.None));
+        await Assert.ThrowsAsync<BlobIntegrityException>(() =>
+            datasets.ReadAsync<OnlyPrompt.Method.Data.PromptRecord>(escaping, CancellationToken.None));
         Assert.Equal([written.Sha256 + ".jsonl"], Directory.GetFiles(files.File("work/datasets")).Select(Path.GetFileName));
     }
 
@@ -78,7 +81,8 @@ public sealed class StorageTests(ServiceStack stack)
     public async Task Two_writers_of_one_manifest_cannot_both_commit()
     {
         var manifests = new RunManifestStore(stack.Store, Container);
-        var created = await manifests.CreateAsync(new Run { RunId = "two-writers", State = RunState.Pending, CreatedAt = Timestamp.FromDateTime(DateTime.UtcNow) });
+        var created = await manifests.CreateAsync(new Run { RunId = "two-writers", State = RunState.Pending,
+            CreatedAt = Timestamp.FromDateTime(DateTime.UtcNow) });
         await Assert.ThrowsAsync<ManifestConflictException>(() => manifests.CreateAsync(created.Run));
 
         var first = (await manifests.TryReadAsync("two-writers"))!;

@@ -18,7 +18,8 @@ public class TerminalTablesTests
         var lines = console.Output.Split('\n');
         Assert.Equal("Table 1: the method", lines[0].TrimEnd());
         Assert.StartsWith("╭", lines[1]);
-        Assert.Contains(lines, l => l.Contains("round 3", StringComparison.Ordinal) && l.Contains("0.867 [0.84, 0.89]", StringComparison.Ordinal) && l.Contains('│'));
+        Assert.Contains(lines, l => l.Contains("round 3", StringComparison.Ordinal)
+            && l.Contains("0.867 [0.84, 0.89]", StringComparison.Ordinal) && l.Contains('│'));
         Assert.DoesNotContain("|---|", console.Output);
         Assert.Equal("after the table", lines.Last(l => l.Length > 0).TrimEnd());
     }

@@ -21,7 +21,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     [Fact]
     public async Task Filter_writes_the_kept_pairs_and_counts_each_rule()
     {
-        SampledPair Pair(string id, string chosen, string rejected, bool finished = true) => new(id, "sort 3 1 2", chosen, rejected, finished, true, 3);
+        SampledPair Pair(string id, string chosen, string rejected, bool finished = true) =>
+            new(id, "sort 3 1 2", chosen, rejected, finished, true, 3);
         var pairs = await UploadJsonLinesAsync("pairs.jsonl", [
             Pair("kept", "1 2 3", "3 1 2"),
             Pair("leak", "Here is a 10-score answer: 1 2 3", "3 1 2"),
@@ -31,7 +32,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         ]);
         var client = new FilterClient(stack.Filter.Channel);
 
-        var response = await client.FilterPairsAsync(new FilterPairsRequest { Pairs = pairs, Settings = new FilterSettings(), OutputContainer = Container, OutputName = "kept.jsonl" });
+        var response = await client.FilterPairsAsync(new FilterPairsRequest { Pairs = pairs, Settings = new FilterSettings(),
+            OutputContainer = Container, OutputName = "kept.jsonl" });
 
         Assert.Equal(1, response.KeptCount);
         Assert.Equal(1, response.Removed[nameof(FilterRule.LeakedRequest)]);
@@ -88,7 +90,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.Equal(result.Steps, steps.Last());
         Assert.True(result.Metrics["loss"] > 0);
         using var files = new TempDirectory();
-        Assert.True(File.Exists(Path.Combine(await stack.Store.DownloadCheckpointAsync(result.Checkpoint.ToStored(), files.Path), "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(await stack.Store.DownloadCheckpointAsync(result.Checkpoint.ToStored(),
+            files.Path), "model.safetensors")));
 
         request.JobId = "trainer-bad";
         request.Training.LearningRate = -1;
@@ -148,7 +151,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         var result = await TrainToResultAsync(request);
         Assert.True(result.Metrics["loss"] > 0);
         using var files = new TempDirectory();
-        var weights = Model.Checkpoints.SafeTensors.ReadHeader(Path.Combine(await stack.Store.DownloadCheckpointAsync(result.Checkpoint.ToStored(), files.Path), "model.safetensors"));
+        var weights = Model.Checkpoints.SafeTensors.ReadHeader(Path.Combine(await stack.Store.DownloadCheckpointAsync(result.Checkpoint.ToStored(),
+            files.Path), "model.safetensors"));
         Assert.All(weights.Values, entry => Assert.Equal(TorchSharp.torch.ScalarType.Float32, entry.DType));
     }
 
@@ -199,7 +203,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.True(File.Exists(Path.Combine(adapter, "adapter_config.json")) && File.Exists(Path.Combine(adapter, "adapter_model.safetensors")));
         // The checkpoint is the merged model: plain names, and only the adapted projections moved.
         var merged = Model.Checkpoints.SafeTensors.Load(Path.Combine(trained, "model.safetensors"));
-        var original = Model.Checkpoints.SafeTensors.Load(Path.Combine(await stack.Store.DownloadCheckpointAsync(model.ToStored(), files.File("base")), "model.safetensors"));
+        var original = Model.Checkpoints.SafeTensors.Load(Path.Combine(await stack.Store.DownloadCheckpointAsync(model.ToStored(),
+            files.File("base")), "model.safetensors"));
         Assert.Equal(original.Keys.Order(), merged.Keys.Order());
         var changed = original.Keys.Where(k => !original[k].equal(merged[k]).all().item<bool>()).ToList();
         Assert.NotEmpty(changed);
@@ -215,17 +220,21 @@ public sealed class WorkerServiceTests(ServiceStack stack)
 
         // The adapter alone, as a checkpoint of its own, evaluates as the merged model: the Evaluator loads its base from storage.
         var adapterOnly = (await stack.Store.UploadDirectoryAsync(Container, "trained-lora-adapter-only", adapter)).ToContract();
-        var eval = await UploadJsonLinesAsync("lora-eval.jsonl", [new EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new EvalRecord("Max: 4 9 2", "9", "max")]);
+        var eval = await UploadJsonLinesAsync("lora-eval.jsonl",
+            [new EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new EvalRecord("Max: 4 9 2", "9", "max")]);
         var evaluator = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
-        async Task<Method.Scores.EvaluationReport> EvaluateAsync(CheckpointRef checkpoint, string name) => await EvaluationReports.ReadAsync(stack.Store,
+        async Task<Method.Scores.EvaluationReport> EvaluateAsync(CheckpointRef checkpoint, string name) =>
+            await EvaluationReports.ReadAsync(stack.Store,
             (await evaluator.EvaluateAsync(new Evaluator.V1.EvaluateRequest
             {
-                Model = checkpoint, EvalSet = eval, Scorer = Evaluator.V1.Scorer.Exact, MaxNewTokens = 6, OutputContainer = Container, OutputName = name,
+                Model = checkpoint, EvalSet = eval, Scorer = Evaluator.V1.Scorer.Exact, MaxNewTokens = 6,
+                    OutputContainer = Container, OutputName = name,
             })).Report, CancellationToken.None);
         Assert.Equal((await EvaluateAsync(result.Checkpoint, "lora-merged.json")).Evaluation.Answers.Select(a => a.Answer),
             (await EvaluateAsync(adapterOnly, "lora-adapter.json")).Evaluation.Answers.Select(a => a.Answer));
         File.WriteAllText(Path.Combine(adapter, "adapter_config.json"),
-            File.ReadAllText(Path.Combine(adapter, "adapter_config.json")).Replace($"\"{Container}/{model.Prefix}\"", $"\"{Container}/no-such-base\"", StringComparison.Ordinal));
+            File.ReadAllText(Path.Combine(adapter, "adapter_config.json")).Replace($"\"{Container}/{model.Prefix}\"", $"\"{Container}/no-such-base\"",
+                StringComparison.Ordinal));
         var orphan = (await stack.Store.UploadDirectoryAsync(Container, "orphan-adapter", adapter)).ToContract();
         var error = await Assert.ThrowsAsync<RpcException>(() => EvaluateAsync(orphan, "orphan.json"));
         Assert.Contains($"its base model '{Container}/no-such-base' is not a checkpoint in blob storage", error.Status.Detail);
@@ -235,7 +244,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     public async Task Sampler_generates_one_plain_answer_per_prompt_and_writes_them_with_progress()
     {
         var (model, _) = await TinyWorldAsync();
-        var prompts = await UploadJsonLinesAsync("plain-prompts.jsonl", Enumerable.Range(0, 5).Select(i => new PromptRecord($"Sort: {i} 3 1", "sort")));
+        var prompts = await UploadJsonLinesAsync("plain-prompts.jsonl",
+            Enumerable.Range(0, 5).Select(i => new PromptRecord($"Sort: {i} 3 1", "sort")));
         var client = new SamplerClient(stack.Sampler.Channel);
 
         var progress = new List<long>();
@@ -264,7 +274,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     public async Task Evaluator_scores_a_checkpoint_exactly_and_refuses_an_unknown_scorer()
     {
         var (model, _) = await TinyWorldAsync();
-        var eval = await UploadJsonLinesAsync("eval.jsonl", [new EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new EvalRecord("Max: 4 9 2", "9", "max")]);
+        var eval = await UploadJsonLinesAsync("eval.jsonl",
+            [new EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new EvalRecord("Max: 4 9 2", "9", "max")]);
         var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
         var request = new Evaluator.V1.EvaluateRequest
         {
@@ -296,7 +307,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         {
             using var call = client.SamplePairs(new Sampler.V1.SamplePairsRequest
             {
-                Policy = model, Prompts = prompts, Templates = new Common.V1.PromptTemplates { Chosen = "best: ", Rejected = "score {s}: " }, RejectedScore = 3,
+                Policy = model, Prompts = prompts, Templates = new Common.V1.PromptTemplates { Chosen = "best: ",
+                    Rejected = "score {s}: " }, RejectedScore = 3,
                 Sampling = new SamplingSettings { MaxNewTokens = 8, TopP = 1 }, OutputContainer = Container, OutputName = "pairs.jsonl",
             });
             await foreach (var _ in call.ResponseStream.ReadAllAsync()) { }
@@ -311,7 +323,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     {
         var (model, _) = await TinyWorldAsync();
         var prompts = await UploadJsonLinesAsync("set-prompts.jsonl",
-            [new PromptRecord("Sort: 3 1 2", "sort", 1), new PromptRecord("Max: 4 9 2", "max", 2), new PromptRecord("Sort: 5 4", "sort", 2), new PromptRecord("Max: 1 7", "max")]);
+            [new PromptRecord("Sort: 3 1 2", "sort", 1), new PromptRecord("Max: 4 9 2", "max", 2), new PromptRecord("Sort: 5 4", "sort", 2),
+                new PromptRecord("Max: 1 7", "max")]);
         var client = new SamplerClient(stack.Sampler.Channel);
 
         async Task<List<string>> PromptsOfRound(int round)
@@ -319,8 +332,10 @@ public sealed class WorkerServiceTests(ServiceStack stack)
             Sampler.V1.SamplePairsResult? result = null;
             using (var call = client.SamplePairs(new Sampler.V1.SamplePairsRequest
                    {
-                       Policy = model, Prompts = prompts, Templates = new Common.V1.PromptTemplates { Chosen = "best: ", Rejected = "score {s}: " }, RejectedScore = 3,
-                       Sampling = new SamplingSettings { MaxNewTokens = 4, TopP = 1 }, Round = round, OutputContainer = Container, OutputName = $"set-pairs-{round}.jsonl",
+                       Policy = model, Prompts = prompts, Templates = new Common.V1.PromptTemplates { Chosen = "best: ",
+                           Rejected = "score {s}: " }, RejectedScore = 3,
+                       Sampling = new SamplingSettings { MaxNewTokens = 4, TopP = 1 }, Round = round, OutputContainer = Container,
+                           OutputName = $"set-pairs-{round}.jsonl",
                    }))
                 await foreach (var item in call.ResponseStream.ReadAllAsync())
                     result ??= item.Result;
@@ -341,11 +356,13 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         var (model, _) = await TinyWorldAsync();
         using var files = new TempDirectory();
         var rewardModel = (await stack.Store.UploadDirectoryAsync(Container, "reward-model", TinyRewardModels.Write(files.Path))).ToContract();
-        var eval = await UploadJsonLinesAsync("rm-eval.jsonl", [new EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new EvalRecord("Max: 4 9 2", "9", "max"), new EvalRecord("Max: 1 7", "7", "max")]);
+        var eval = await UploadJsonLinesAsync("rm-eval.jsonl",
+            [new EvalRecord("Sort: 3 1 2", "1 2 3", "sort"), new EvalRecord("Max: 4 9 2", "9", "max"), new EvalRecord("Max: 1 7", "7", "max")]);
         var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
         var request = new Evaluator.V1.EvaluateRequest
         {
-            Model = model, EvalSet = eval, Scorer = Evaluator.V1.Scorer.Exact, MaxNewTokens = 4, RewardModel = rewardModel, OutputContainer = Container, OutputName = "rm-eval.json",
+            Model = model, EvalSet = eval, Scorer = Evaluator.V1.Scorer.Exact, MaxNewTokens = 4, RewardModel = rewardModel,
+                OutputContainer = Container, OutputName = "rm-eval.json",
         };
 
         var response = await client.EvaluateAsync(request);
@@ -355,7 +372,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.Equal(3, report.Rewards!.Count);
         Assert.Equal(report.Rewards.Average(r => (double)r), response.Reward.Mean, 5);
         Assert.True(response.Reward.Low <= response.Reward.Mean && response.Reward.Mean <= response.Reward.High);
-        var wrongKind = await Assert.ThrowsAsync<RpcException>(() => client.EvaluateAsync(new Evaluator.V1.EvaluateRequest(request) { RewardModel = model, OutputName = "x.json" }).ResponseAsync);
+        var wrongKind = await Assert.ThrowsAsync<RpcException>(() =>
+            client.EvaluateAsync(new Evaluator.V1.EvaluateRequest(request) { RewardModel = model, OutputName = "x.json" }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, wrongKind.StatusCode);
         Assert.Contains("has no sequence-classification head", wrongKind.Status.Detail);
     }
@@ -365,12 +383,15 @@ public sealed class WorkerServiceTests(ServiceStack stack)
     {
         var (model, _) = await TinyWorldAsync();
         using var files = new TempDirectory();
-        var rewardModel = (await stack.Store.UploadDirectoryAsync(Container, "primary-reward-model", TinyRewardModels.Write(files.Path))).ToContract();
-        var eval = await UploadJsonLinesAsync("unanswered.jsonl", [new EvalRecord("Sort: 3 1 2"), new EvalRecord("Max: 4 9 2", Family: "max"), new EvalRecord("Max: 1 7")]);
+        var rewardModel = (await stack.Store.UploadDirectoryAsync(Container, "primary-reward-model",
+            TinyRewardModels.Write(files.Path))).ToContract();
+        var eval = await UploadJsonLinesAsync("unanswered.jsonl",
+            [new EvalRecord("Sort: 3 1 2"), new EvalRecord("Max: 4 9 2", Family: "max"), new EvalRecord("Max: 1 7")]);
         var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
         var request = new Evaluator.V1.EvaluateRequest
         {
-            Model = model, EvalSet = eval, Scorer = Evaluator.V1.Scorer.RewardModel, MaxNewTokens = 4, RewardModel = rewardModel, CalibrationPrompts = 1,
+            Model = model, EvalSet = eval, Scorer = Evaluator.V1.Scorer.RewardModel, MaxNewTokens = 4,
+                RewardModel = rewardModel, CalibrationPrompts = 1,
             CalibrationTemplate = "Give a {s} answer. ", OutputContainer = Container, OutputName = "primary-rm-eval.json",
         };
 
@@ -399,7 +420,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         using var files = new TempDirectory();
         var directory = TinyRewardModels.Write(files.Path);
         var rewardModel = (await stack.Store.UploadDirectoryAsync(Container, "pairs-reward-model", directory)).ToContract();
-        (string Prompt, string Chosen, string Rejected)[] rows = [("sort : b a", "a b", "b a"), ("dedupe : a a", "a", "a a"), ("sort : c a b", "a b c", "c")];
+        (string Prompt, string Chosen, string Rejected)[] rows = [("sort : b a", "a b", "b a"), ("dedupe : a a", "a", "a a"),
+            ("sort : c a b", "a b c", "c")];
         var pairs = await UploadJsonLinesAsync("scored-pairs.jsonl", rows.Select(r => new PreferenceRow(r.Prompt, r.Chosen, r.Rejected)));
         var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
 
@@ -414,7 +436,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.Equal(rejected.Average(r => (double)r), response.Rejected.Mean, 4);
         Assert.Equal(chosen.Zip(rejected).Count(p => p.First > p.Second) / 3.0, response.ChosenBetter, 6);
         var empty = await UploadJsonLinesAsync("no-pairs.jsonl", Array.Empty<PreferenceRow>());
-        var error = await Assert.ThrowsAsync<RpcException>(() => client.ScorePairsAsync(new Evaluator.V1.ScorePairsRequest { RewardModel = rewardModel, Pairs = empty }).ResponseAsync);
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            client.ScorePairsAsync(new Evaluator.V1.ScorePairsRequest { RewardModel = rewardModel, Pairs = empty }).ResponseAsync);
         Assert.Contains("has no pairs", error.Status.Detail);
     }
 
@@ -427,10 +450,12 @@ public sealed class WorkerServiceTests(ServiceStack stack)
             new EvalRecord("Sort: 3 1 2", Reference: "REFERENCE 1 2 3"), new EvalRecord("Max: 4 9 2", Reference: "REFERENCE 9"),
             new EvalRecord("UNREADABLE Max: 1 7", Reference: "REFERENCE 7")]);
         var client = new Evaluator.V1.Evaluator.EvaluatorClient(stack.Evaluator.Channel);
-        var judge = new Evaluator.V1.JudgeSettings { BaseUrl = judgeServer.BaseUrl.ToString(), Model = "scripted", Mode = Evaluator.V1.JudgeMode.PairwiseVerdict };
+        var judge = new Evaluator.V1.JudgeSettings { BaseUrl = judgeServer.BaseUrl.ToString(), Model = "scripted",
+            Mode = Evaluator.V1.JudgeMode.PairwiseVerdict };
         var request = new Evaluator.V1.EvaluateRequest
         {
-            Model = model, EvalSet = eval, Scorer = Evaluator.V1.Scorer.Judge, Judge = judge, MaxNewTokens = 4, OutputContainer = Container, OutputName = "judged.json",
+            Model = model, EvalSet = eval, Scorer = Evaluator.V1.Scorer.Judge, Judge = judge, MaxNewTokens = 4, OutputContainer = Container,
+                OutputName = "judged.json",
         };
 
         // Pairwise against the references: the scripted judge prefers every model answer in both orders.
@@ -452,7 +477,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
 
         // A pairwise judge as the scorer needs a reference output per prompt.
         request.Judge = judge;
-        request.EvalSet = await UploadJsonLinesAsync("unreferenced.jsonl", [new EvalRecord("Sort: 3 1 2", Reference: "REFERENCE 1 2 3"), new EvalRecord("Max: 4 9 2")]);
+        request.EvalSet = await UploadJsonLinesAsync("unreferenced.jsonl",
+            [new EvalRecord("Sort: 3 1 2", Reference: "REFERENCE 1 2 3"), new EvalRecord("Max: 4 9 2")]);
         var missing = await Assert.ThrowsAsync<RpcException>(() => client.EvaluateAsync(request).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, missing.StatusCode);
         Assert.Contains("eval_set: row 2 has no reference output", missing.Status.Detail);

@@ -19,12 +19,14 @@ public static class UserFiles
     public static UserFileSet Write(string directory, bool constantReward = false)
     {
         string In(string name) => Path.Combine(directory, name);
-        var template = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(TokenizedModels.PackageModels("tokenizer-qwen3"), "tokenizer_config.json")))!
+        var template = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(TokenizedModels.PackageModels("tokenizer-qwen3"),
+            "tokenizer_config.json")))!
             ["chat_template"]!.GetValue<string>();
         TokenizedModels.Write(In("model"), "tokenizer-qwen3", "Qwen2ForCausalLM", template, null, "<|im_end|>");
         var reward = TinyRewardModels.Write(directory, constant: constantReward);
         IndependentParquet.Write(In("train_sft.parquet"), new Dictionary<string, string> { ["messages"] = "messages" },
-            Enumerable.Range(0, 8).Select(i => (object)new { messages = Conversation(("system", "Answer briefly."), ("user", $"Sort {i} 3 1"), ("assistant", $"1 3 {i}")) }));
+            Enumerable.Range(0, 8).Select(i => (object)new { messages = Conversation(("system", "Answer briefly."), ("user", $"Sort {i} 3 1"),
+                ("assistant", $"1 3 {i}")) }));
         File.WriteAllLines(In("prefs.jsonl"), Enumerable.Range(0, 6).Select(i => JsonSerializer.Serialize(new
         {
             prompt = $"Name color {i}",

@@ -17,7 +17,8 @@ public class CheckpointingTests
         using var batch = ScoringBatch.Build(examples, model.Device);
         var (sum, _) = ResponseLogProbs.Compute(model, batch.InputIds, batch.ResponseMask);
         (sum * tensor(new[] { 1f, -0.5f })).sum().backward();
-        return model.named_parameters().Where(p => p.parameter.grad is not null).ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray());
+        return model.named_parameters().Where(p => p.parameter.grad is not null).ToDictionary(p => p.name, p =>
+            p.parameter.grad!.data<float>().ToArray());
     }
 
     [Theory]

@@ -33,10 +33,12 @@ public class LoraTests
         Assert.Equal(7 * model.Config.NumHiddenLayers, LoraAdapters.Attach(model, Rank4, seed: 3));
         Assert.Equal(before, Logits(model)); // B starts at zero
         Assert.All(model.named_parameters(), p => Assert.Equal(p.name.Contains(".lora_"), p.parameter.requires_grad));
-        new Trainer<SftExample>(model, new SftObjective(), new TrainingOptions { LearningRate = 1e-2, Epochs = 4, TokensPerBatch = 24 }).Train(Examples());
+        new Trainer<SftExample>(model, new SftObjective(),
+            new TrainingOptions { LearningRate = 1e-2, Epochs = 4, TokensPerBatch = 24 }).Train(Examples());
 
         foreach (var (name, weight) in baseWeights)
-            Assert.True(weight.allclose(model.named_parameters().Single(p => p.name == name).parameter, rtol: 0, atol: 0), $"{name} is frozen and must not change");
+            Assert.True(weight.allclose(model.named_parameters().Single(p => p.name == name).parameter, rtol: 0, atol: 0),
+                $"{name} is frozen and must not change");
         var adapted = Logits(model);
         Assert.NotEqual(before, adapted);
         LoraAdapters.Merge(model);
@@ -52,7 +54,8 @@ public class LoraTests
         using var model = TinyModels.Create();
         var config = model.Config;
         LoraAdapters.Attach(model, Rank4 with { TargetModules = ["q_proj", "v_proj", "down_proj"] }, seed: 3);
-        new Trainer<SftExample>(model, new SftObjective(), new TrainingOptions { LearningRate = 1e-2, Epochs = 2, TokensPerBatch = 24 }).Train(Examples());
+        new Trainer<SftExample>(model, new SftObjective(),
+            new TrainingOptions { LearningRate = 1e-2, Epochs = 2, TokensPerBatch = 24 }).Train(Examples());
         using var directory = new TempDirectory();
         LoraAdapters.Save(model, Rank4 with { TargetModules = ["q_proj", "v_proj", "down_proj"] }, directory.Path, "tiny-base");
 
@@ -91,6 +94,7 @@ public class LoraTests
         using var model = TinyModels.Create();
         Assert.Contains("Rank is 0",
             Assert.Throws<ArgumentOutOfRangeException>(() => LoraAdapters.Attach(model, Rank4 with { Rank = 0 }, 1)).Message);
-        Assert.Contains("lm_head", Assert.Throws<ArgumentException>(() => LoraAdapters.Attach(model, Rank4 with { TargetModules = ["lm_head"] }, 1)).Message);
+        Assert.Contains("lm_head", Assert.Throws<ArgumentException>(() =>
+            LoraAdapters.Attach(model, Rank4 with { TargetModules = ["lm_head"] }, 1)).Message);
     }
 }

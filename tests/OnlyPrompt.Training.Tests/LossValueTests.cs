@@ -55,7 +55,8 @@ public class LossValueTests
         Assert.Equal(-LogSigmoid(-0.5), Loss(PreferenceLoss.Dpo, Settings with { ChosenPenaltyWeight = 2 }, below), 5);
         // lw = -10 above rw = -11: no penalty, plain DPO
         Assert.Equal(-LogSigmoid(1.5), Loss(PreferenceLoss.Dpo, Settings with { ChosenPenaltyWeight = 2 }), 5);
-        Assert.Contains("DPO only", Assert.Throws<ArgumentException>(() => Loss(PreferenceLoss.Ipo, Settings with { ChosenPenaltyWeight = 2 })).Message);
+        Assert.Contains("DPO only", Assert.Throws<ArgumentException>(() =>
+            Loss(PreferenceLoss.Ipo, Settings with { ChosenPenaltyWeight = 2 })).Message);
     }
 
     [Fact]

@@ -43,7 +43,8 @@ public class TrainingTests
         using var model = TinyModels.Create(seed: 5);
         var pairs = ReferenceCache.Attach(model, Pairs(16), pairsPerBatch: 8);
         var before = AverageLogProbMargin(model, pairs);
-        var options = new TrainingOptions { LearningRate = 3e-3, Schedule = LearningRateSchedule.Constant, Epochs = 3, TokensPerBatch = 160, Seed = 1 };
+        var options = new TrainingOptions { LearningRate = 3e-3, Schedule = LearningRateSchedule.Constant, Epochs = 3,
+            TokensPerBatch = 160, Seed = 1 };
         var settings = new LossSettings { Beta = 0.5, Gamma = 0.1, Lambda = 0.1, Alpha = 0.01 };
         new Trainer<PreferencePair>(model, new PreferenceObjective(loss, settings), options).Train(pairs);
         var after = AverageLogProbMargin(model, pairs);
@@ -86,7 +87,8 @@ public class TrainingTests
         var pairs = Pairs(5).Select((p, i) => i == 2 ? p : p with { NllPrompt = [7, 8, .. p.Prompt] }).ToList();
         using var _ = no_grad();
         var (logProbs, _) = PairScoring.Score(model, pairs, nllContext: true);
-        var alone = ResponseLogProbs.Score(model, pairs.Select(p => new PromptResponse(p.NllPrompt ?? p.Prompt, p.Chosen)).ToList(), batchSize: 1).Sum;
+        var alone = ResponseLogProbs.Score(model,
+            pairs.Select(p => new PromptResponse(p.NllPrompt ?? p.Prompt, p.Chosen)).ToList(), batchSize: 1).Sum;
         Assert.Equal(alone, logProbs.ChosenInNllContext!.data<float>().ToArray(), (a, b) => Math.Abs(a - b) < 1e-4);
         Assert.Equal(logProbs.Chosen.data<float>()[2], logProbs.ChosenInNllContext.data<float>()[2], 4);
         Assert.NotEqual(logProbs.Chosen.data<float>()[0], logProbs.ChosenInNllContext.data<float>()[0], 2);
@@ -133,19 +135,22 @@ public class TrainingTests
         new Trainer<PreferencePair>(uninterrupted, objective, options).Train(cached);
 
         using var resumed = TinyModels.Create(seed: 77);
-        new Trainer<PreferencePair>(resumed, objective, options with { CheckpointDirectory = dir.File("resumed") }).Train(cached, resumeFrom: dir.File("run/step-4"));
+        new Trainer<PreferencePair>(resumed, objective, options with { CheckpointDirectory = dir.File("resumed") }).Train(cached,
+            resumeFrom: dir.File("run/step-4"));
 
         var expected = uninterrupted.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var (name, parameter) in resumed.named_parameters())
             Assert.True(parameter.bytes.SequenceEqual(expected[name].bytes), $"{name} differs after resuming");
         using var plain = TinyModels.Create(seed: 5);
         Assert.Contains("not written under mixed precision", Assert.Throws<FileNotFoundException>(() =>
-            new Trainer<PreferencePair>(plain, objective, options with { CheckpointDirectory = dir.File("other") }).Train(cached, resumeFrom: MakePlainCheckpoint())).Message);
+            new Trainer<PreferencePair>(plain, objective, options with { CheckpointDirectory = dir.File("other") }).Train(cached,
+                resumeFrom: MakePlainCheckpoint())).Message);
 
         string MakePlainCheckpoint()
         {
             using var model = TinyModels.Create(seed: 5);
-            new Trainer<PreferencePair>(model, objective, options with { MixedPrecision = false, CheckpointDirectory = dir.File("plain"), MaxSteps = 4 }).Train(cached);
+            new Trainer<PreferencePair>(model, objective,
+                options with { MixedPrecision = false, CheckpointDirectory = dir.File("plain"), MaxSteps = 4 }).Train(cached);
             return dir.File("plain/step-4");
         }
     }
@@ -192,7 +197,8 @@ public class TrainingTests
         Assert.Equal(0.5e-3, steps[0].LearningRate, 9);                // warm-up: step 1 of 2
         Assert.Equal(1e-3, steps[1].LearningRate, 9);
         Assert.True(steps[^1].LearningRate < 1e-3);                     // cosine decay
-        foreach (var name in new[] { "loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies", "logps/chosen", "logps/rejected" })
+        foreach (var name in new[] { "loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies",
+            "logps/chosen", "logps/rejected" })
             Assert.All(steps, r => Assert.True(double.IsFinite(r.Metrics[name]), name));
         Assert.All(steps, r => Assert.True(r.TokensPerSecond > 0));
         Assert.Contains(reports, r => r.IsEvaluation && r.Step == 2);
@@ -232,7 +238,8 @@ public class TrainingTests
     {
         using var model = TinyModels.Create();
         var pairs = Pairs(4);
-        Assert.Equal("Beta", Assert.Throws<ArgumentOutOfRangeException>(() => new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings { Beta = -1 })).ParamName);
+        Assert.Equal("Beta", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings { Beta = -1 })).ParamName);
         var simpo = new PreferenceObjective(PreferenceLoss.SimPo, new LossSettings());
         Assert.Equal("LearningRate", Assert.Throws<ArgumentOutOfRangeException>(() =>
             new Trainer<PreferencePair>(model, simpo, new TrainingOptions { LearningRate = 0 }).Train(pairs)).ParamName);
@@ -244,10 +251,12 @@ public class TrainingTests
             new Trainer<PreferencePair>(model, simpo, new TrainingOptions()).Train(empty)).Message);
 
         var tooLong = pairs.Append(new PreferencePair("pair-long", [3, 4], Enumerable.Repeat(5, 200).ToArray(), [6])).ToList();
-        Assert.Contains("record 'pair-long': prompt + Chosen is 202 tokens, longer than the model's context of 128", Assert.Throws<ArgumentException>(() =>
+        Assert.Contains("record 'pair-long': prompt + Chosen is 202 tokens, longer than the model's context of 128",
+            Assert.Throws<ArgumentException>(() =>
             new Trainer<PreferencePair>(model, simpo, new TrainingOptions()).Train(tooLong)).Message);
 
         Assert.Contains("pair 'pair-0': Dpo needs reference log-probs", Assert.Throws<ArgumentException>(() =>
-            new Trainer<PreferencePair>(model, new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings()), new TrainingOptions()).Train(pairs)).Message);
+            new Trainer<PreferencePair>(model, new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings()),
+                new TrainingOptions()).Train(pairs)).Message);
     }
 }

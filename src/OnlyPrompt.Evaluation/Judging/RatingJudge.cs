@@ -11,7 +11,8 @@ public sealed class RatingJudge(IChatCompletions judge, int maxTokens = 512)
     {
         var user = $"[Instruction]\n{instruction}\n\n[Answer]\n{answer}\n[End of answer]\n\n" +
                    "Explain your rating briefly, then give it strictly in the format \"[[rating]]\", a number from 1 to 10.";
-        var reply = await judge.CompleteAsync(new ChatCompletionRequest([new ChatTurn("system", SystemPrompt), new ChatTurn("user", user)], MaxTokens: maxTokens), cancellation);
+        var reply = await judge.CompleteAsync(new ChatCompletionRequest([new ChatTurn("system", SystemPrompt), new ChatTurn("user", user)],
+            MaxTokens: maxTokens), cancellation);
         return JudgeVerdicts.ParseRating(reply.Content);
     }
 }

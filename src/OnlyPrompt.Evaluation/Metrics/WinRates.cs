@@ -1,7 +1,8 @@
 namespace OnlyPrompt.Evaluation.Metrics;
 
 /// <summary>Win rate and length-controlled win rate of a model over a baseline, in percent.</summary>
-public sealed record WinRates(MeanInterval WinRate, MeanInterval LengthControlled, double LengthCoefficient, double MeanModelLength, double MeanBaselineLength)
+public sealed record WinRates(MeanInterval WinRate, MeanInterval LengthControlled, double LengthCoefficient, double MeanModelLength,
+    double MeanBaselineLength)
 {
     /// <param name="difficulty">Each instruction's difficulty (<see cref="InstructionDifficulty"/>) when several models answered them; none leaves
     /// the term out.</param>
@@ -21,7 +22,8 @@ public sealed record WinRates(MeanInterval WinRate, MeanInterval LengthControlle
         resampled.Sort();
         var lengthControlled = bootstrapSamples < 2
             ? new MeanInterval(fit.Percent, double.NegativeInfinity, double.PositiveInfinity, preferences.Count)
-            : new MeanInterval(fit.Percent, resampled[(int)(0.025 * (bootstrapSamples - 1))], resampled[(int)Math.Ceiling(0.975 * (bootstrapSamples - 1))], preferences.Count);
+            : new MeanInterval(fit.Percent, resampled[(int)(0.025 * (bootstrapSamples - 1))],
+                resampled[(int)Math.Ceiling(0.975 * (bootstrapSamples - 1))], preferences.Count);
         return new WinRates(MeanInterval.Of(preferences.Select(p => p.ModelWins).ToList()).Scale(100), lengthControlled, fit.Phi,
             preferences.Average(p => p.ModelLength), preferences.Average(p => p.BaselineLength));
     }

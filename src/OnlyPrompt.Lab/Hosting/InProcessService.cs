@@ -27,7 +27,8 @@ public sealed class InProcessService : IAsyncDisposable
         await app.StartAsync();
         // The gRPC address; a service with OnlyPrompt:HttpPort also listens on that HTTP/1.1 port.
         var httpPort = Array.IndexOf(settings, "--OnlyPrompt:HttpPort") is var at and >= 0 ? int.Parse(settings[at + 1]) : -1;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single(a => new Uri(a).Port != httpPort);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single(a =>
+            new Uri(a).Port != httpPort);
         return new InProcessService(app, new Uri(address));
     }
 

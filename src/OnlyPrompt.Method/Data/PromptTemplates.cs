@@ -26,7 +26,8 @@ public sealed record PromptTemplates(
     public static bool HasScorePlaceholder(string template) => template.Contains(ScorePlaceholder, StringComparison.Ordinal);
 
     /// <summary>Null for a valid rejected score, else what is wrong with it ("is 12; it must be in 0..9.").</summary>
-    public static string? RejectedScoreProblem(int score) => score is >= 0 and <= HighestRejectedScore ? null : $"is {score}; it must be in 0..{HighestRejectedScore}.";
+    public static string? RejectedScoreProblem(int score) =>
+        score is >= 0 and <= HighestRejectedScore ? null : $"is {score}; it must be in 0..{HighestRejectedScore}.";
 
     public void Validate()
     {

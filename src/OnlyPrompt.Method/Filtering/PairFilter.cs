@@ -16,7 +16,8 @@ public enum FilterRule
 }
 
 /// <summary>A chosen/rejected pair as sampled for one prompt, before filtering; <see cref="Context"/> holds the turns before the prompt.</summary>
-public sealed record SampledPair(string Id, string Prompt, string Chosen, string Rejected, bool ChosenFinished, bool RejectedFinished, int RejectedScore,
+public sealed record SampledPair(string Id, string Prompt, string Chosen, string Rejected, bool ChosenFinished,
+    bool RejectedFinished, int RejectedScore,
     IReadOnlyList<Message>? Context = null);
 
 public sealed record FilterOptions
@@ -65,7 +66,8 @@ public sealed class PairFilter
             }
         }).ToArray();
         if (options.MinWords is < 0 || options.MaxWords is < 1 || options.MinWords > options.MaxWords)
-            throw new ArgumentException($"MinWords ({options.MinWords}) and MaxWords ({options.MaxWords}) must satisfy 0 <= MinWords <= MaxWords.", nameof(options));
+            throw new ArgumentException($"MinWords ({options.MinWords}) and MaxWords ({options.MaxWords}) must satisfy 0 <= MinWords <= MaxWords.",
+                nameof(options));
     }
 
     public FilterResult Apply(IEnumerable<SampledPair> pairs)

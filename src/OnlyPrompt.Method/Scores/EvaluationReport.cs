@@ -8,7 +8,8 @@ public sealed record HeldOutResult(double MeanQuality, double StandardError, dou
 /// What an evaluation writes to eval.json: the evaluation with every answer, the calibration probe, and rewards when a reward model scored
 /// the answers.
 /// </summary>
-public sealed record EvaluationReport(HeldOutResult Evaluation, IReadOnlyList<double> Calibration, IReadOnlyList<float>? Rewards, string PromptPrefix);
+public sealed record EvaluationReport(HeldOutResult Evaluation, IReadOnlyList<double> Calibration,
+    IReadOnlyList<float>? Rewards, string PromptPrefix);
 
 /// <summary>
 /// One held-out answer: the prompt as in the eval set (without any prefix), the answer, its score under the primary scorer, and its length

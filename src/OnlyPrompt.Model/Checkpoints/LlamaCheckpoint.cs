@@ -50,7 +50,8 @@ public static class LlamaCheckpoint
         return configPath;
     }
 
-    private static TModel Build<TModel>(TModel model, string directory, string configPath, Device? device, ScalarType? dtype) where TModel : nn.Module, ILlamaModule
+    private static TModel Build<TModel>(TModel model, string directory, string configPath, Device? device, ScalarType? dtype) where TModel
+        : nn.Module, ILlamaModule
     {
         model.to(dtype ?? DTypes.Parse(model.Config.TorchDtype, configPath));
         CopyWeights(model, WeightFiles(directory));
@@ -60,7 +61,8 @@ public static class LlamaCheckpoint
     }
 
     /// <summary>Copies a checkpoint's weights into an existing model of the same architecture, keeping its dtype and device.</summary>
-    public static void LoadWeights<TModel>(TModel model, string directory) where TModel : nn.Module, ILlamaModule => CopyWeights(model, WeightFiles(directory));
+    public static void LoadWeights<TModel>(TModel model, string directory) where TModel : nn.Module, ILlamaModule =>
+        CopyWeights(model, WeightFiles(directory));
 
     private static IReadOnlyList<string> WeightFiles(string directory)
     {

@@ -72,7 +72,8 @@ public sealed class BatchGenerator(LlamaForCausalLM model)
             }
             generation.DisposeEverythingBut(ids, keyMask, logits);
         }
-        return outputs.Select((tokens, row) => new GeneratedSequence(tokens.ToArray(), reasons[row] ?? FinishReason.Length, logProbs?[row])).ToArray();
+        return outputs.Select((tokens, row) => new GeneratedSequence(tokens.ToArray(), reasons[row] ?? FinishReason.Length,
+            logProbs?[row])).ToArray();
     }
 
     private static TokenLogProb[] LogProbsOf(Tensor logits, Tensor chosen, int top)

@@ -90,7 +90,8 @@ public static class LoraAdapters
     public static string BaseModelOf(string directory)
     {
         var configPath = Path.Combine(directory, ConfigFile);
-        return (JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject)?["base_model_name_or_path"]?.GetValue<string>() is { Length: > 0 } name ? name
+        return (JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject)?["base_model_name_or_path"]?.GetValue<string>() is { Length: > 0 } name
+            ? name
             : throw new ModelFormatException($"{configPath}: base_model_name_or_path is missing; an adapter is loaded over the base it names.");
     }
 
@@ -98,7 +99,8 @@ public static class LoraAdapters
     public static LoraSettings Load(LlamaForCausalLM model, string directory)
     {
         var configPath = Path.Combine(directory, ConfigFile);
-        var config = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject ?? throw new ModelFormatException($"{configPath}: not a JSON object.");
+        var config = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject
+            ?? throw new ModelFormatException($"{configPath}: not a JSON object.");
         if ((string?)config["peft_type"] != "LORA")
             throw new ModelFormatException($"{configPath}: peft_type is '{config["peft_type"]}'; only LORA adapters are read.");
         if (config["use_dora"]?.GetValue<bool>() == true || config["use_rslora"]?.GetValue<bool>() == true)
@@ -117,7 +119,8 @@ public static class LoraAdapters
             var parameters = model.named_parameters().Where(p => IsAdapterParameter(p.name)).ToDictionary(p => PeftPrefix + p.name, p => p.parameter);
             foreach (var (name, parameter) in parameters)
             {
-                var stored = weights.GetValueOrDefault(name) ?? weights.GetValueOrDefault(name.Replace(".weight", ".default.weight", StringComparison.Ordinal))
+                var stored = weights.GetValueOrDefault(name)
+                    ?? weights.GetValueOrDefault(name.Replace(".weight", ".default.weight", StringComparison.Ordinal))
                     ?? throw new ModelFormatException($"{directory}/{WeightsFile}: has no tensor {name}.");
                 if (!stored.shape.SequenceEqual(parameter.shape))
                     throw new ModelFormatException($"{directory}/{WeightsFile}: {name} is [{string.Join(", ", stored.shape)}], the model expects [{string.Join(", ", parameter.shape)}].");
@@ -133,5 +136,6 @@ public static class LoraAdapters
         return settings;
     }
 
-    private static bool IsAdapterParameter(string name) => name.Contains(".lora_A.", StringComparison.Ordinal) || name.Contains(".lora_B.", StringComparison.Ordinal);
+    private static bool IsAdapterParameter(string name) =>
+        name.Contains(".lora_A.", StringComparison.Ordinal) || name.Contains(".lora_B.", StringComparison.Ordinal);
 }

@@ -50,7 +50,8 @@ public static class ResponseLogProbs
     /// Same values as <see cref="Compute(Tensor, Tensor, Tensor)"/> on the model's logits.
     /// </summary>
     /// <returns>Summed log-prob [B] (fp32) and number of counted tokens [B] (fp32).</returns>
-    public static (Tensor Sum, Tensor Count) Compute(LlamaForCausalLM model, Tensor inputIds, Tensor responseMask, long chunkBytes = TargetLogProbs.ChunkBytes)
+    public static (Tensor Sum, Tensor Count) Compute(LlamaForCausalLM model, Tensor inputIds, Tensor responseMask,
+        long chunkBytes = TargetLogProbs.ChunkBytes)
     {
         long batch = inputIds.shape[0], steps = inputIds.shape[1];
         // Logits that fit in one chunk take the plain path: the same memory, and bit for bit the numbers it always gave.

@@ -24,7 +24,8 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
     public override string Name => nameof(TargetLogProbs);
 
     /// <returns>[N] fp32 log-probabilities of the targets.</returns>
-    public static Tensor Compute(Tensor hidden, Tensor weight, Tensor targets, long chunkBytes = ChunkBytes) => apply(hidden, weight, targets, chunkBytes);
+    public static Tensor Compute(Tensor hidden, Tensor weight, Tensor targets, long chunkBytes = ChunkBytes) =>
+        apply(hidden, weight, targets, chunkBytes);
 
     public override Tensor forward(AutogradContext ctx, params object[] vars)
     {

@@ -46,8 +46,10 @@ public sealed class ChatTemplate
 
     /// <param name="specialTokens">bos_token, eos_token and the like, as the template sees them.</param>
     /// <param name="addedTokens">The tokenizer's added tokens, one of which usually closes a turn.</param>
-    public static ChatTemplate FromJinja(string template, string source, IReadOnlyDictionary<string, string> specialTokens, IEnumerable<string>? addedTokens = null) =>
-        new(JinjaTemplate.Parse(template, source), source, specialTokens.ToDictionary(p => p.Key, p => (object?)p.Value), addedTokens ?? specialTokens.Values);
+    public static ChatTemplate FromJinja(string template, string source, IReadOnlyDictionary<string, string> specialTokens,
+        IEnumerable<string>? addedTokens = null) =>
+        new(JinjaTemplate.Parse(template, source), source, specialTokens.ToDictionary(p => p.Key, p => (object?)p.Value), addedTokens
+            ?? specialTokens.Values);
 
     /// <summary>
     /// The template of a Hugging Face model directory: <c>chat_template.jinja</c> if present (as transformers saves it),
@@ -84,7 +86,8 @@ public sealed class ChatTemplate
             return string.Join("\n\n", messages.Select(m => m.Content)) + (addGenerationPrompt ? "\n\n" : "");
         var context = new Dictionary<string, object?>(specialTokens)
         {
-            ["messages"] = messages.Select(m => new OrderedDictionary<string, object?> { ["role"] = m.Role, ["content"] = m.Content }).ToList<object?>(),
+            ["messages"] = messages.Select(m => new OrderedDictionary<string,
+                object?> { ["role"] = m.Role, ["content"] = m.Content }).ToList<object?>(),
             ["add_generation_prompt"] = addGenerationPrompt,
             ["tools"] = null,
             ["documents"] = null,

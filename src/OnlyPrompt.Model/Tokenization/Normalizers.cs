@@ -20,7 +20,8 @@ public static class Normalizers
             "NFKD" => Unicode(NormalizationForm.FormKD),
             "Lowercase" => text => text.ToLowerInvariant(),
             // Like the Rust implementation, nothing is prepended to an empty string.
-            "Prepend" => Prepend(json["prepend"]?.GetValue<string>() ?? throw new ModelFormatException($"{source}: Prepend normalizer needs 'prepend'.")),
+            "Prepend" => Prepend(json["prepend"]?.GetValue<string>()
+                ?? throw new ModelFormatException($"{source}: Prepend normalizer needs 'prepend'.")),
             "Replace" => Replace(json, source),
             "Strip" => Strip(json["strip_left"]?.GetValue<bool>() ?? false, json["strip_right"]?.GetValue<bool>() ?? false),
             "Sequence" => Chain(json["normalizers"] as JsonArray, source),

@@ -79,7 +79,8 @@ public sealed class RunReport(BlobStore store)
         text.AppendLine($"# Run {run.RunId}: {run.Spec.Name}");
         text.AppendLine();
         text.AppendLine($"Seed {run.Spec.Seed}; {run.Spec.Rounds.Count} rounds; {run.Stages.Count} stages committed in {run.Attempts} attempt(s), {run.Stages.Sum(s => s.Seconds):F0}s of stage time." +
-                        (run.Spec.Evaluation.InferencePrefix.Length > 0 ? $" Evaluated with the prefix \"{run.Spec.Evaluation.InferencePrefix}\" before each instruction." : ""));
+                        (run.Spec.Evaluation.InferencePrefix.Length > 0
+                            ? $" Evaluated with the prefix \"{run.Spec.Evaluation.InferencePrefix}\" before each instruction." : ""));
         var reused = run.Stages.Where(s => s.ReusedFrom is not null).ToList();
         if (reused.Count > 0)
             text.AppendLine($"\nReused, not computed again (a committed stage of another run had the same key): {string.Join(", ", reused.Select(s => $"{s.Name} from run {s.ReusedFrom.RunId}"))}.");
@@ -100,7 +101,8 @@ public sealed class RunReport(BlobStore store)
         text.AppendLine("| stage | " + string.Join(" | ", Enumerable.Range(0, 11)) + " |");
         text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", 11)));
         foreach (var s in evaluated.Where(s => s.Evaluation.Calibration.Count > 0))
-            text.AppendLine($"| {s.Name} | " + string.Join(" | ", s.Evaluation.Calibration.Select(q => q.ToString("F2", CultureInfo.InvariantCulture))) + " |");
+            text.AppendLine($"| {s.Name} | " + string.Join(" | ",
+                s.Evaluation.Calibration.Select(q => q.ToString("F2", CultureInfo.InvariantCulture))) + " |");
         foreach (var s in evaluated.Where(s => s.Evaluation.CalibrationWarning.Length > 0))
             text.AppendLine($"\n**Warning ({s.Name})**: {s.Evaluation.CalibrationWarning}");
         if (filters.Count > 0)
@@ -110,14 +112,17 @@ public sealed class RunReport(BlobStore store)
             text.AppendLine();
             text.AppendLine("Chosen/rejected quality: the kept pairs scored afterwards against true answers the rounds never see (default world only); better/worse: share of pairs whose chosen answer is better/worse than the rejected one.");
             text.AppendLine();
-            text.AppendLine("| round | labeller | pairs | kept | " + string.Join(" | ", FilterRules) + " | chosen quality | rejected quality | better | worse | loss | rewards/margins | rewards/accuracies |");
+            text.AppendLine("| round | labeller | pairs | kept | " + string.Join(" | ", FilterRules)
+                + " | chosen quality | rejected quality | better | worse | loss | rewards/margins | rewards/accuracies |");
             text.AppendLine("|---|---|---|---|" + string.Concat(Enumerable.Repeat("---|", FilterRules.Length + 7)));
             foreach (var f in filters)
             {
                 var sample = run.Stages.FirstOrDefault(s => s.Name == StageNames.Sample(f.Round));
                 var train = run.Stages.FirstOrDefault(s => s.Name == StageNames.Train(f.Round));
-                var labeller = sample is null ? "-" : sample.Metrics.TryGetValue(StageMetrics.RejectedScore, out var score) ? $"prefixes, rejected score {score:0}" :
-                    "self-judge, grades " + string.Join(" ", Enumerable.Range(0, 11).Select(g => sample.Metrics.GetValueOrDefault($"judge/grade_{g}").ToString("0", CultureInfo.InvariantCulture)));
+                var labeller = sample is null ? "-" : sample.Metrics.TryGetValue(StageMetrics.RejectedScore, out var score)
+                    ? $"prefixes, rejected score {score:0}" :
+                    "self-judge, grades " + string.Join(" ", Enumerable.Range(0, 11).Select(g =>
+                        sample.Metrics.GetValueOrDefault($"judge/grade_{g}").ToString("0", CultureInfo.InvariantCulture)));
                 text.AppendLine($"| {f.Round} | {labeller} | {(sample is null ? "-" : Format(sample, StageMetrics.Pairs, "F0"))} | {Format(f, StageMetrics.Kept, "F0")} | " +
                                 string.Join(" | ", FilterRules.Select(r => f.Removed.GetValueOrDefault(r))) +
                                 $" | {Format(f, "pairs/chosen_quality", "F3")} | {Format(f, "pairs/rejected_quality", "F3")} | {Format(f, "pairs/chosen_better", "P0")} | {Format(f, "pairs/chosen_worse", "P0")}" +

@@ -36,7 +36,8 @@ public sealed class SharedStages(BlobStore store, IOptions<ReuseOptions> options
     /// The record of the stage with <paramref name="key"/>: taken from storage when committed (with
     /// <see cref="StageRecord.ReusedFrom"/> set unless this same stage of this same run committed it), else computed here.
     /// </summary>
-    public async Task<StageRecord> ComputeOnceAsync(string key, StageOrigin origin, Func<CancellationToken, Task<StageRecord>> compute, CancellationToken cancellation)
+    public async Task<StageRecord> ComputeOnceAsync(string key, StageOrigin origin, Func<CancellationToken, Task<StageRecord>> compute,
+        CancellationToken cancellation)
     {
         var blob = (await store.ContainerAsync(StorageLayout.DefaultContainer, cancellation)).GetBlobClient(StorageLayout.SharedStage(key));
         var owner = $"{Process}/{origin.RunId}/{origin.Stage}/{Guid.NewGuid():N}";
@@ -68,7 +69,8 @@ public sealed class SharedStages(BlobStore store, IOptions<ReuseOptions> options
         }
     }
 
-    private async Task<StageRecord> ComputeHoldingLeaseAsync(BlobClient blob, SharedStage claim, ETag claimed, Func<CancellationToken, Task<StageRecord>> compute,
+    private async Task<StageRecord> ComputeHoldingLeaseAsync(BlobClient blob, SharedStage claim, ETag claimed, Func<CancellationToken,
+        Task<StageRecord>> compute,
         CancellationToken cancellation)
     {
         var etag = claimed;
@@ -112,7 +114,8 @@ public sealed class SharedStages(BlobStore store, IOptions<ReuseOptions> options
             }
             catch (RequestFailedException e)
             {
-                log.LogWarning("{Run} {Stage}: could not renew the lease on key {Key}: {Error}", claim.Origin.RunId, claim.Origin.Stage, claim.Key[..12], e.Message);
+                log.LogWarning("{Run} {Stage}: could not renew the lease on key {Key}: {Error}", claim.Origin.RunId, claim.Origin.Stage,
+                    claim.Key[..12], e.Message);
             }
         }
     }
@@ -146,7 +149,8 @@ public sealed class SharedStages(BlobStore store, IOptions<ReuseOptions> options
         var conditions = read == default ? new BlobRequestConditions { IfNoneMatch = ETag.All } : new BlobRequestConditions { IfMatch = read };
         try
         {
-            return (await blob.UploadAsync(BinaryData.FromString(Formatter.Format(shared)), new BlobUploadOptions { Conditions = conditions }, cancellation)).Value.ETag;
+            return (await blob.UploadAsync(BinaryData.FromString(Formatter.Format(shared)), new BlobUploadOptions { Conditions = conditions },
+                cancellation)).Value.ETag;
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {

@@ -17,7 +17,8 @@ public sealed record CompletionRequest(string Model, IReadOnlyList<ChatMessage>?
     public static CompletionRequest ParseChat(JsonNode? body)
     {
         var request = Common(body);
-        var messages = body!["messages"] as JsonArray ?? throw OpenAiError.Invalid("messages", "is required and must be an array of {role, content}.");
+        var messages = body!["messages"] as JsonArray
+            ?? throw OpenAiError.Invalid("messages", "is required and must be an array of {role, content}.");
         if (messages.Count == 0)
             throw OpenAiError.Invalid("messages", "is empty.");
         var parsed = messages.Select((m, i) =>
@@ -25,13 +26,15 @@ public sealed record CompletionRequest(string Model, IReadOnlyList<ChatMessage>?
             var role = Text(m?["role"], $"messages[{i}].role") ?? throw OpenAiError.Invalid($"messages[{i}].role", "is required.");
             if (role is not ("system" or "user" or "assistant"))
                 throw OpenAiError.Invalid($"messages[{i}].role", $"is '{role}'; use system, user or assistant.");
-            return new ChatMessage(role, Text(m?["content"], $"messages[{i}].content") ?? throw OpenAiError.Invalid($"messages[{i}].content", "is required."));
+            return new ChatMessage(role, Text(m?["content"], $"messages[{i}].content")
+                ?? throw OpenAiError.Invalid($"messages[{i}].content", "is required."));
         }).ToList();
         var logProbs = Boolean(body["logprobs"], "logprobs") == true ? Integer(body["top_logprobs"], "top_logprobs", 0, 20) ?? 0 : (int?)null;
         return request with
         {
             Messages = parsed,
-            MaxTokens = Integer(body["max_completion_tokens"], "max_completion_tokens", 1, int.MaxValue) ?? Integer(body["max_tokens"], "max_tokens", 1, int.MaxValue),
+            MaxTokens = Integer(body["max_completion_tokens"], "max_completion_tokens", 1, int.MaxValue)
+                ?? Integer(body["max_tokens"], "max_tokens", 1, int.MaxValue),
             LogProbs = logProbs,
         };
     }
@@ -42,7 +45,8 @@ public sealed record CompletionRequest(string Model, IReadOnlyList<ChatMessage>?
         var prompts = body!["prompt"] switch
         {
             JsonValue value when value.GetValueKind() == JsonValueKind.String => [value.GetValue<string>()],
-            JsonArray array when array.Count > 0 => array.Select((p, i) => Text(p, $"prompt[{i}]") ?? throw OpenAiError.Invalid($"prompt[{i}]", "must be a string.")).ToList(),
+            JsonArray array when array.Count > 0 => array.Select((p, i) => Text(p, $"prompt[{i}]")
+                ?? throw OpenAiError.Invalid($"prompt[{i}]", "must be a string.")).ToList(),
             _ => throw OpenAiError.Invalid("prompt", "is required: a string or a non-empty array of strings."),
         };
         return request with
@@ -55,7 +59,8 @@ public sealed record CompletionRequest(string Model, IReadOnlyList<ChatMessage>?
 
     public SamplingOptions Sampling(int maxNewTokens, IReadOnlyList<int> stopTokens) => new()
     {
-        MaxNewTokens = maxNewTokens, Temperature = Temperature, TopP = TopP, Seed = Seed, StopTokenIds = stopTokens, StopStrings = Stop, LogProbs = LogProbs,
+        MaxNewTokens = maxNewTokens, Temperature = Temperature, TopP = TopP, Seed = Seed, StopTokenIds = stopTokens,
+            StopStrings = Stop, LogProbs = LogProbs,
     };
 
     private static CompletionRequest Common(JsonNode? body)
@@ -100,7 +105,8 @@ public sealed record CompletionRequest(string Model, IReadOnlyList<ChatMessage>?
     private static int? Integer(JsonNode? node, string field, int min, int max)
     {
         var number = Number(node, field, min, max);
-        return number is null ? null : number == Math.Floor(number.Value) ? (int)number.Value : throw OpenAiError.Invalid(field, $"is {number}; it must be an integer.");
+        return number is null ? null : number == Math.Floor(number.Value) ? (int)number.Value
+            : throw OpenAiError.Invalid(field, $"is {number}; it must be an integer.");
     }
 
     private static bool? Boolean(JsonNode? node, string field) => node switch

@@ -51,7 +51,8 @@ public sealed class OpenAiCompletions(BlobStore store, ResidentModel resident, C
                 completionTokens += generated.Sum(g => g.Tokens.Length);
                 choices.AddRange(generated.Select(g => (object)new
                 {
-                    index = choices.Count, text = g.Text, logprobs = g.LogProbs is null ? null : LegacyLogProbs(model, g), finish_reason = FinishReasonName(g.FinishReason),
+                    index = choices.Count, text = g.Text, logprobs = g.LogProbs is null ? null : LegacyLogProbs(model, g),
+                        finish_reason = FinishReasonName(g.FinishReason),
                 }));
             }
             return (choices, promptTokens, completionTokens);
@@ -66,11 +67,13 @@ public sealed class OpenAiCompletions(BlobStore store, ResidentModel resident, C
             throw OpenAiError.Invalid("model", $"'{model}' is not a checkpoint reference; use container/prefix, e.g. onlyprompt/runs/RUN/round-1/checkpoint.");
         var (container, prefix) = (model[..slash], model[(slash + 1)..].TrimEnd('/'));
         var index = await store.TryDescribeAsync(container, $"{prefix}/{BlobStore.CheckpointIndexFile}", cancellation)
-            ?? throw new OpenAiError(StatusCodes.Status404NotFound, "invalid_request_error", "model", $"model: no checkpoint at {container}/{prefix} (no {BlobStore.CheckpointIndexFile}).");
+            ?? throw new OpenAiError(StatusCodes.Status404NotFound, "invalid_request_error", "model",
+                $"model: no checkpoint at {container}/{prefix} (no {BlobStore.CheckpointIndexFile}).");
         return new CheckpointRef { Container = container, Prefix = prefix, Sha256 = index.Sha256 };
     }
 
-    private static (IReadOnlyList<GeneratedText> Generated, int PromptTokens) Generate(PretrainedModel model, string prompt, CompletionRequest request, string promptField)
+    private static (IReadOnlyList<GeneratedText> Generated, int PromptTokens) Generate(PretrainedModel model, string prompt,
+        CompletionRequest request, string promptField)
     {
         var promptTokens = model.Tokenizer.Encode(prompt, addSpecialTokens: false).Length;
         if (promptTokens == 0)
@@ -97,7 +100,8 @@ public sealed class OpenAiCompletions(BlobStore store, ResidentModel resident, C
         return new
         {
             tokens, token_logprobs = generated.LogProbs!.Select(t => t.LogProb).ToList(),
-            top_logprobs = generated.LogProbs!.Select(t => t.Top.GroupBy(a => Piece(model, a.Token)).ToDictionary(g => g.Key, g => g.Max(a => a.LogProb))).ToList(),
+            top_logprobs = generated.LogProbs!.Select(t =>
+                t.Top.GroupBy(a => Piece(model, a.Token)).ToDictionary(g => g.Key, g => g.Max(a => a.LogProb))).ToList(),
             text_offset = offsets,
         };
     }
@@ -106,7 +110,8 @@ public sealed class OpenAiCompletions(BlobStore store, ResidentModel resident, C
 
     private static string FinishReasonName(FinishReason reason) => reason == FinishReason.Length ? "length" : "stop";
 
-    private static object Envelope(string idPrefix, string kind, string model, IReadOnlyList<object> choices, int promptTokens, int completionTokens) => new
+    private static object Envelope(string idPrefix, string kind, string model, IReadOnlyList<object> choices, int promptTokens,
+        int completionTokens) => new
     {
         id = $"{idPrefix}-{Guid.NewGuid():N}", @object = kind, created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model, choices,
         usage = new { prompt_tokens = promptTokens, completion_tokens = completionTokens, total_tokens = promptTokens + completionTokens },

@@ -7,7 +7,8 @@ public sealed class OpenAiError(int status, string type, string? param, string m
     public string Type => type;
     public string? Param => param;
 
-    public static OpenAiError Invalid(string param, string message) => new(StatusCodes.Status400BadRequest, "invalid_request_error", param, $"{param}: {message}");
+    public static OpenAiError Invalid(string param, string message) =>
+        new(StatusCodes.Status400BadRequest, "invalid_request_error", param, $"{param}: {message}");
 
     public object Body => new { error = new { message = Message, type, param, code = (string?)null } };
 }

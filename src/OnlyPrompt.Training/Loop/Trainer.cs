@@ -112,7 +112,8 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
         var clock = Stopwatch.StartNew();
         var metrics = Evaluate(records);
         var tokens = records.Select(objective.Shape).Sum(shape => (double)shape.Rows * shape.Length);
-        return new TrainingProgress(step, totalSteps, epoch, learningRate, double.NaN, tokens / clock.Elapsed.TotalSeconds, metrics, IsEvaluation: true);
+        return new TrainingProgress(step, totalSteps, epoch, learningRate, double.NaN, tokens / clock.Elapsed.TotalSeconds,
+            metrics, IsEvaluation: true);
     }
 
     private int TotalSteps(List<int[]>[] plans)

@@ -30,7 +30,8 @@ public sealed record TrainerState(int Step, int Epoch, int NextBatch)
             LlamaCheckpoint.WriteInto(model, modelDirectory);
             optimizer.save_state_dict(Path.Combine(staging, OptimizerFile));
             if (masters is not null)
-                SafeTensors.Save(Path.Combine(staging, MastersFile), masters.Masters.Select((p, i) => KeyValuePair.Create(i.ToString(CultureInfo.InvariantCulture), (Tensor)p)));
+                SafeTensors.Save(Path.Combine(staging, MastersFile),
+                    masters.Masters.Select((p, i) => KeyValuePair.Create(i.ToString(CultureInfo.InvariantCulture), (Tensor)p)));
             File.WriteAllText(Path.Combine(staging, StateFile), JsonSerializer.Serialize(this));
         });
 
@@ -50,7 +51,8 @@ public sealed record TrainerState(int Step, int Epoch, int NextBatch)
         {
             var mastersPath = Path.Combine(directory, MastersFile);
             if (!File.Exists(mastersPath))
-                throw new FileNotFoundException($"{mastersPath}: this checkpoint was not written under mixed precision; resume it without.", mastersPath);
+                throw new FileNotFoundException($"{mastersPath}: this checkpoint was not written under mixed precision; resume it without.",
+                    mastersPath);
             var saved = SafeTensors.Load(mastersPath);
             using (no_grad())
                 for (var i = 0; i < masters.Masters.Length; i++)

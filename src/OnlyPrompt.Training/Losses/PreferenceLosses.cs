@@ -22,7 +22,8 @@ public static class PreferenceLosses
     private static LossOutput Objective(PreferenceLoss loss, LossSettings s, PairLogProbs policy, PairLogProbs? reference)
     {
         if (loss.NeedsReference() && reference is null)
-            throw new ArgumentException($"{loss} needs reference log-probs (cached with the dataset or from a live reference model).", nameof(reference));
+            throw new ArgumentException($"{loss} needs reference log-probs (cached with the dataset or from a live reference model).",
+                nameof(reference));
         var (lw, ll) = (policy.Chosen, policy.Rejected);
         var (nw, nl) = (policy.ChosenLength, policy.RejectedLength);
         Tensor Rw() => reference!.Chosen;

@@ -25,7 +25,8 @@ public static class HuggingFaceReference
         RunScript<Rendering[]>("hf-chat-template.mjs", [], new { template, contexts });
 
     private static T Run<T>(string tokenizerJson, string? tokenizerConfig, object input, string? flag) =>
-        RunScript<T>("hf-token-ids.mjs", [tokenizerJson, .. tokenizerConfig is null ? [] : new[] { tokenizerConfig }, .. flag is null ? [] : new[] { flag }], input);
+        RunScript<T>("hf-token-ids.mjs", [tokenizerJson, .. tokenizerConfig is null ? [] : new[] { tokenizerConfig }, .. flag is null ? []
+            : new[] { flag }], input);
 
     private static T RunScript<T>(string scriptName, IReadOnlyList<string> arguments, object input)
     {

@@ -49,7 +49,8 @@ public sealed class ScriptedJudge : IAsyncDisposable
                 : Between(user, "[Answer A]\n", "\n[End of answer A]").Contains("REFERENCE", StringComparison.Ordinal) ? "[[B]]" : "[[A]]";
             return Results.Json(new JsonObject
             {
-                ["choices"] = new JsonArray(new JsonObject { ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = reply }, ["finish_reason"] = "stop" }),
+                ["choices"] = new JsonArray(new JsonObject { ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = reply },
+                    ["finish_reason"] = "stop" }),
                 ["usage"] = new JsonObject { ["completion_tokens"] = 3 },
             });
         });

@@ -77,7 +77,8 @@ public sealed class ServiceProcess : IDisposable
 
     private async Task WaitHealthyAsync(TimeSpan timeout)
     {
-        using var client = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using var client = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
         {

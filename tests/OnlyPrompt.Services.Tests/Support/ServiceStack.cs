@@ -26,7 +26,8 @@ public sealed class ServiceStack : IAsyncLifetime
         await Azurite.InitializeAsync();
         Store = new BlobStore(new BlobServiceClient(Azurite.ConnectionString));
         var httpPort = FreePort.Next();
-        Sampler = await InProcessService.StartAsync(OnlyPrompt.Sampler.SamplerApp.Build, [.. Settings("sampler"), "--OnlyPrompt:HttpPort", $"{httpPort}"]);
+        Sampler = await InProcessService.StartAsync(OnlyPrompt.Sampler.SamplerApp.Build,
+            [.. Settings("sampler"), "--OnlyPrompt:HttpPort", $"{httpPort}"]);
         SamplerHttp = new Uri($"http://127.0.0.1:{httpPort}");
         Filter = await InProcessService.StartAsync(OnlyPrompt.Filter.FilterApp.Build, Settings("filter"));
         Trainer = await InProcessService.StartAsync(OnlyPrompt.Trainer.TrainerApp.Build, Settings("trainer"));

@@ -215,7 +215,8 @@ public static class Builtins
             "gt" or "greaterthan" or ">" => Values.Compare(value, Argument()) > 0,
             "ge" or ">=" => Values.Compare(value, Argument()) >= 0,
             "in" => Contains(Argument(), value),
-            "sameas" => ReferenceEquals(value, Argument()) || (value is null && Argument() is null) || (value is bool a && Argument() is bool b && a == b),
+            "sameas" => ReferenceEquals(value, Argument()) || (value is null && Argument() is null)
+                || (value is bool a && Argument() is bool b && a == b),
             _ => throw new JinjaException($"test '{name}' is not supported."),
         };
     }
@@ -274,7 +275,8 @@ public static class Builtins
             case "join":
                 var separator = Values.Str(Argument(0, "d", ""));
                 var attribute = Argument(1, "attribute", null) as string;
-                return string.Join(separator, Values.Iterate(value).Select(item => Values.Str(attribute is null ? item : GetItem(item, attribute, "an item"))));
+                return string.Join(separator, Values.Iterate(value).Select(item =>
+                    Values.Str(attribute is null ? item : GetItem(item, attribute, "an item"))));
             case "default" or "d":
                 var useForFalsy = Values.IsTrue(Argument(1, "boolean", false));
                 return value is Undefined || (useForFalsy && !Values.IsTrue(value)) ? Argument(0, "default_value", "") : value;
@@ -388,7 +390,8 @@ public static class Builtins
         if (separator is null)
         {
             var words = s.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            return (maxSplit < 0 || words.Length <= maxSplit ? words : [.. words[..maxSplit], string.Join(' ', words[maxSplit..])]).Cast<object?>().ToList();
+            return (maxSplit < 0 || words.Length <= maxSplit ? words
+                : [.. words[..maxSplit], string.Join(' ', words[maxSplit..])]).Cast<object?>().ToList();
         }
         if (separator.Length == 0)
             throw new JinjaException("empty separator.");

@@ -82,7 +82,8 @@ public sealed class Interpreter(string source)
                 var captured = new StringBuilder();
                 Execute(block.Body, scope, captured);
                 var arguments = block.Arguments.Select(a => Evaluate(a, scope)).ToList();
-                output.Append(Values.Str(Guard(block.Position, () => Builtins.ApplyFilter(block.Name, captured.ToString(), arguments, Builtins.NoKeywords))));
+                output.Append(Values.Str(Guard(block.Position, () =>
+                    Builtins.ApplyFilter(block.Name, captured.ToString(), arguments, Builtins.NoKeywords))));
                 break;
             case LoopControl control:
                 throw new LoopSignal(control.IsBreak);
@@ -145,7 +146,8 @@ public sealed class Interpreter(string source)
         if (assignment.Attribute is { } attribute)
         {
             if (!scope.TryGet(assignment.Targets[0], out var target) || target is not Namespace ns)
-                throw JinjaException.At(source, assignment.Position, $"'{assignment.Targets[0]}' is not a namespace, so '{attribute}' cannot be set on it.");
+                throw JinjaException.At(source, assignment.Position,
+                    $"'{assignment.Targets[0]}' is not a namespace, so '{attribute}' cannot be set on it.");
             ns.Attributes[attribute] = value;
             return;
         }
@@ -175,10 +177,13 @@ public sealed class Interpreter(string source)
         ListLiteral list => list.Items.Select(i => Evaluate(i, scope)).ToList(),
         TupleLiteral tuple => tuple.Items.Select(i => Evaluate(i, scope)).ToList(),
         DictLiteral dict => new OrderedDictionary<string, object?>(dict.Items.Select(p =>
-            KeyValuePair.Create(Evaluate(p.Key, scope) as string ?? throw new JinjaException("dict keys must be strings."), Evaluate(p.Value, scope)))),
+            KeyValuePair.Create(Evaluate(p.Key, scope) as string ?? throw new JinjaException("dict keys must be strings."),
+                Evaluate(p.Value, scope)))),
         Attribute attribute => Builtins.GetAttribute(Evaluate(attribute.Target, scope), attribute.Name, DescribeTarget(attribute.Target)),
-        Subscript subscript => Builtins.GetItem(Evaluate(subscript.Target, scope), Evaluate(subscript.Index, scope), DescribeTarget(subscript.Target)),
-        Slice slice => Builtins.Slice(Evaluate(slice.Target, scope), Optional(slice.Start, scope), Optional(slice.Stop, scope), Optional(slice.Step, scope)),
+        Subscript subscript => Builtins.GetItem(Evaluate(subscript.Target, scope), Evaluate(subscript.Index, scope),
+            DescribeTarget(subscript.Target)),
+        Slice slice => Builtins.Slice(Evaluate(slice.Target, scope), Optional(slice.Start, scope), Optional(slice.Stop, scope),
+            Optional(slice.Step, scope)),
         Call call => Invoke(call, scope),
         FilterApplication filter => Builtins.ApplyFilter(filter.Name, Evaluate(filter.Target, scope),
             filter.Arguments.Select(a => Evaluate(a, scope)).ToList(), filter.Keywords.ToDictionary(k => k.Name, k => Evaluate(k.Value, scope))),
@@ -201,7 +206,8 @@ public sealed class Interpreter(string source)
         var callee = Evaluate(call.Callee, scope);
         if (callee is not Callable function)
             throw new JinjaException($"{DescribeTarget(call.Callee)} is {Values.TypeName(callee)}, which cannot be called.");
-        return function(call.Arguments.Select(a => Evaluate(a, scope)).ToList(), call.Keywords.ToDictionary(k => k.Name, k => Evaluate(k.Value, scope)));
+        return function(call.Arguments.Select(a => Evaluate(a, scope)).ToList(),
+            call.Keywords.ToDictionary(k => k.Name, k => Evaluate(k.Value, scope)));
     }
 
     private static string DescribeTarget(Expression expression) => expression switch

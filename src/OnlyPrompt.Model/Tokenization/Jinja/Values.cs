@@ -221,7 +221,8 @@ public static class Values
         float f => (double)f,
         JsonElement json => FromJson(json),
         OrderedDictionary<string, object?> dict => dict,
-        IEnumerable<KeyValuePair<string, object?>> pairs => new OrderedDictionary<string, object?>(pairs.Select(p => KeyValuePair.Create(p.Key, FromClr(p.Value)))),
+        IEnumerable<KeyValuePair<string, object?>> pairs =>
+            new OrderedDictionary<string, object?>(pairs.Select(p => KeyValuePair.Create(p.Key, FromClr(p.Value)))),
         IEnumerable<object?> items => items.Select(FromClr).ToList(),
         _ => throw new ArgumentException($"A {value.GetType().Name} cannot be passed to a chat template."),
     };
