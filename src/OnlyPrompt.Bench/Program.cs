@@ -16,9 +16,11 @@ if (OnlyPrompt.Model.GlibcMallocTuning.RerunWithSettingsIfNeeded(args) is { } ex
 // Prints one JSON line per benchmark; the best of --repeats timed runs after one warm-up.
 if (args.Length == 0 || args[0] is not ("sample" or "logprobs" or "train" or "matmul"))
 {
-    Console.Error.WriteLine("usage: OnlyPrompt.Bench sample|logprobs|train|matmul [--shape tiny|d768|qwen2.5-0.5b (first; later flags override it)] " +
-                            "[--loss dpo|simpo|... --no-ref-cache --steps N --lora RANK --checkpointing --mixed-precision --dim N --layers N --heads N --kv-heads N --ff N --vocab N " +
-                            "--batch N --prompt-len N --new-tokens N --seq N --no-cache --dtype auto|fp32|bf16 --threads N --repeats N --device cpu|cuda]");
+    Console.Error.WriteLine(
+        "usage: OnlyPrompt.Bench sample|logprobs|train|matmul [--shape tiny|d768|qwen2.5-0.5b (first; later flags override it)] "
+        + "[--loss dpo|simpo|... --no-ref-cache --steps N --lora RANK --checkpointing --mixed-precision "
+        + "--dim N --layers N --heads N --kv-heads N --ff N --vocab N "
+        + "--batch N --prompt-len N --new-tokens N --seq N --no-cache --dtype auto|fp32|bf16 --threads N --repeats N --device cpu|cuda]");
     return 2;
 }
 BenchOptions options;

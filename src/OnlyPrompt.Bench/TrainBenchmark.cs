@@ -38,12 +38,14 @@ public static class TrainBenchmark
         };
         var stepSeconds = new List<double>();
         var stepRss = new List<double>();
+        var stepLiveTensors = new List<long>();
         var tokensPerStep = 2L * options.Batch * options.Sequence;
         new Trainer<PreferencePair>(policy, new PreferenceObjective(loss, new LossSettings(), liveReference), trainingOptions)
             .Train(pairs, progress: p =>
             {
                 stepSeconds.Add(tokensPerStep / p.TokensPerSecond);
                 stepRss.Add(Memory.CurrentRssMegabytes());
+                stepLiveTensors.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
             });
         liveReference?.Dispose();
 
@@ -65,9 +67,10 @@ public static class TrainBenchmark
             peak_fraction = Math.Round(gflops / matmulPeakGflops, 3),
             matmul_peak_gflops = Math.Round(matmulPeakGflops, 1),
             peak_rss_mb = Memory.PeakRssMegabytes(),
+            // after the warm-up step to the last: flat unless something leaks
             rss_growth_mb = Math.Round(stepRss[^1] - stepRss[Math.Min(1, stepRss.Count - 1)], 1),
-                // after the warm-up step to the last: flat unless something leaks
             rss_after_each_step_mb = stepRss, // where the allocator settles, and whether growth goes on
+            live_tensors_after_each_step = stepLiveTensors, // tensors not yet disposed: a rising count is a leak the GC would free late
             shape = options.Shape,
             parameters = policy.parameters().Sum(p => p.numel()),
             trained_parameters = policy.parameters().Where(p => p.requires_grad).Sum(p => p.numel()),

@@ -45,7 +45,8 @@ public static class CompareCommand
             foreach (var (key, id) in ids)
             {
                 var run = await FinishedAsync(connection, id, cancel.Token);
-                Console.WriteLine($"{id}: {RunCommands.State(run.State)}{(run.Error.Length > 0 ? $" ({run.Error})" : "")}, {run.Stages.Sum(s => s.Seconds):F0}s of stage time");
+                Console.WriteLine($"{id}: {RunCommands.State(run.State)}{(run.Error.Length > 0 ? $" ({run.Error})" : "")}, " +
+                    $"{run.Stages.Sum(s => s.Seconds):F0}s of stage time");
                 if (run.State == RunState.Succeeded)
                     runs[key] = run;
             }
@@ -80,7 +81,8 @@ public static class CompareCommand
                 Console.WriteLine($"{id}: {RunCommands.State(existing.State)}, reused");
                 return id;
             }
-            throw new UsageException($"run {id} ended {RunCommands.State(existing.State)}: {existing.Error}; remove it from storage to run it again.");
+            throw new UsageException($"run {id} ended {RunCommands.State(existing.State)}: {existing.Error}; remove it from storage to " +
+                "run it again.");
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {

@@ -30,7 +30,10 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
             difficulty[seed] = Difficulty(seed);
         var rounds = runs.Values.Max(r => r.Spec.Rounds.Count);
         var text = new StringBuilder();
-        text.AppendLine($"Seeds {string.Join(", ", Seeds)}; cells are mean ± 95% interval over seeds. Win rates are over the same seed's SFT model (plain prompts), judged by the exact scorer: the higher quality wins, equal qualities tie; LC is AlpacaEval 2's length-controlled win rate over answer lengths in words, with its instruction-difficulty term estimated per seed from every distinct model compared with that seed's SFT model (the row over offline SimPO, another baseline, leaves the term out).");
+        text.AppendLine($"Seeds {string.Join(", ", Seeds)}; cells are mean ± 95% interval over seeds. Win rates are over the same seed's SFT model " +
+            "(plain prompts), judged by the exact scorer: the higher quality wins, equal qualities tie; LC is AlpacaEval 2's length-controlled win " +
+            "rate over answer lengths in words, with its instruction-difficulty term estimated per seed from every distinct model compared with " +
+            "that seed's SFT model (the row over offline SimPO, another baseline, leaves the term out).");
         text.AppendLine();
         text.AppendLine("Table 1: the method against its baselines");
         Header(text);
@@ -43,8 +46,10 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
             Row(text, $"this method, round {round}", RunKinds.OnlyPrompting, StageNames.Evaluate(round));
         text.AppendLine();
         text.AppendLine("Table 2: how each round was labelled (mean over seeds)");
-        text.AppendLine("Chosen and rejected quality of the kept pairs, and of every sampled pair: the filter drops pairs with identical answers, mostly on easy prompts.");
-        text.AppendLine("| labeller | round | rejected score | pairs | kept | leaked | chosen quality | rejected quality | chosen better | all pairs: chosen | all pairs: rejected | judge: answers per grade 0..10 | unpaired prompts |");
+        text.AppendLine("Chosen and rejected quality of the kept pairs, and of every sampled pair: the filter drops pairs with identical answers, " +
+            "mostly on easy prompts.");
+        text.AppendLine("| labeller | round | rejected score | pairs | kept | leaked | chosen quality | rejected quality | chosen better | all " +
+            "pairs: chosen | all pairs: rejected | judge: answers per grade 0..10 | unpaired prompts |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (var round = 1; round <= rounds; round++)
         {
@@ -85,7 +90,8 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
         var rates = cells.Select(c => WinRates.Of(HeadToHead.Preferences(c.Model!, c.Baseline!), bootstrapSamples: 0,
             difficulty: baseline is null ? difficulty[c.Seed] : null)).ToList();
         text.AppendLine($"| {label} | {Cell(cells.Select(c => c.Model!.MeanQuality), "F3")} | {Cell(rates.Select(r => r.WinRate.Mean), "F1")} | " +
-                        $"{Cell(rates.Select(r => r.LengthControlled.Mean), "F1")} | {Cell(cells.Select(c => c.Model!.Answers.Average(a => (double)a.Words)), "F1")} |");
+                        $"{Cell(rates.Select(r => r.LengthControlled.Mean), "F1")} | " +
+                        $"{Cell(cells.Select(c => c.Model!.Answers.Average(a => (double)a.Words)), "F1")} |");
     }
 
     private HeldOutResult? Result(int seed, string kind, string stage) => evaluations.GetValueOrDefault((seed, kind, stage)).Result;
@@ -118,12 +124,16 @@ public sealed class ComparisonTables(BlobStore store, IReadOnlyDictionary<(int S
         }
         var grades = Enumerable.Range(0, 11).Select(g => Mean(s => s.Sample.Metrics.GetValueOrDefault($"judge/grade_{g}"))).ToArray();
         var judged = kind == RunKinds.SelfRewarding;
-        text.AppendLine($"| {label} | {round} | {(judged ? "-" : string.Join("/", stages.Select(s => s.Sample!.Metrics.GetValueOrDefault(StageMetrics.RejectedScore).ToString("0", CultureInfo.InvariantCulture))))} | {Mean(s => s.Sample.Metrics.GetValueOrDefault(StageMetrics.Pairs)):F0} | {Mean(s => s.Filter.Metrics.GetValueOrDefault(StageMetrics.Kept)):F0} | " +
+        var rejectedScores = judged ? "-" : string.Join("/", stages.Select(s =>
+            s.Sample!.Metrics.GetValueOrDefault(StageMetrics.RejectedScore).ToString("0", CultureInfo.InvariantCulture)));
+        var unpaired = judged ? Mean(s => s.Sample.Metrics.GetValueOrDefault("judge/unpaired")).ToString("F1", CultureInfo.InvariantCulture) : "-";
+        text.AppendLine($"| {label} | {round} | {rejectedScores} | {Mean(s => s.Sample.Metrics.GetValueOrDefault(StageMetrics.Pairs)):F0} | " +
+                        $"{Mean(s => s.Filter.Metrics.GetValueOrDefault(StageMetrics.Kept)):F0} | " +
                         $"{Mean(s => s.Filter.Removed.GetValueOrDefault("LeakedRequest")):F1} | {PairMean("pairs/chosen_quality", "F3")} | " +
                         $"{PairMean("pairs/rejected_quality", "F3")} | {PairMean("pairs/chosen_better", "P0")} | " +
                         $"{PairMean("pairs/sampled/chosen_quality", "F3")} | {PairMean("pairs/sampled/rejected_quality", "F3")} | " +
                         $"{(judged ? string.Join(" ", grades.Select(g => g.ToString("F0", CultureInfo.InvariantCulture))) : "-")} | " +
-                        $"{(judged ? Mean(s => s.Sample.Metrics.GetValueOrDefault("judge/unpaired")).ToString("F1", CultureInfo.InvariantCulture) : "-")} |");
+                        $"{unpaired} |");
     }
 
     private static string Cell(IEnumerable<double> perSeed, string format)

@@ -35,7 +35,8 @@ public sealed class LocalInputs(BlobStore store, string container, TextWriter lo
                     + "give a reward model or a judge to score with.");
             if (kind == DatasetKind.Eval && scorer == Scorer.Judge && judge?.Mode != JudgeMode.Rating
                 && FirstWithout(output, e => e.Reference) is { } unreferenced)
-                throw new UsageException($"{label}: {report.File}, row {unreferenced} has no reference output (AlpacaEval's 'output'), which a pairwise "
+                throw new UsageException($"{label}: {report.File}, row {unreferenced} has no reference output (AlpacaEval's 'output'), which " +
+                    "a pairwise "
                     + "judge compares against; use the judge's rating mode or another evaluation set.");
         }
         catch (DatasetException e)
@@ -67,9 +68,11 @@ public sealed class LocalInputs(BlobStore store, string container, TextWriter lo
             throw new UsageException($"{label}: '{directory}' is not a folder.");
         foreach (var file in new[] { "config.json", "tokenizer.json" })
             if (!File.Exists(Path.Combine(directory, file)))
-                throw new UsageException($"{label}: {directory} has no {file}; a Hugging Face model folder has config.json, tokenizer.json and *.safetensors.");
+                throw new UsageException($"{label}: {directory} has no {file}; a Hugging Face model folder has config.json, tokenizer.json and " +
+                    "*.safetensors.");
         if (!Directory.EnumerateFiles(directory, "*.safetensors").Any())
-            throw new UsageException($"{label}: {directory} has no *.safetensors weights (pickle weights are not loaded; convert them with safetensors).");
+            throw new UsageException($"{label}: {directory} has no *.safetensors weights (pickle weights are not loaded; convert them with " +
+                "safetensors).");
     }
 
     private static long? FirstWithout(string canonicalEval, Func<EvalExample, string?> field) => File.ReadLines(canonicalEval)

@@ -136,7 +136,9 @@ public static class RunCommands
                     case RunEvent.EventOneofCase.Finished:
                         var run = runEvent.Finished;
                         display.Output.WriteLine($"run {run.RunId}: {State(run.State)}{(run.Error.Length > 0 ? $" ({run.Error})" : "")}; " +
-                                          $"{run.Stages.Count} stages committed ({run.Stages.Count(s => s.ReusedFrom is not null)} reused) in {run.Attempts} attempt(s), {run.Stages.Sum(s => s.Seconds):F0}s of stage time; results in blob storage under runs/{run.RunId}/");
+                                          $"{run.Stages.Count} stages committed ({run.Stages.Count(s => s.ReusedFrom is not null)} reused) in " +
+                                          $"{run.Attempts} attempt(s), {run.Stages.Sum(s => s.Seconds):F0}s of stage time; results in blob storage " +
+                                          $"under runs/{run.RunId}/");
                         return run.State == RunState.Succeeded ? 0 : 1;
                 }
             }

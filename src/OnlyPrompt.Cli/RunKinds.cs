@@ -38,7 +38,8 @@ public static class RunKinds
         OfflineDpo => "SFT then offline DPO on the seed preferences, no rounds",
         OfflineSimPo => "SFT then offline SimPO on the seed preferences, no rounds",
         ChosenPrefix => "no rounds; the SFT and offline models answer with the chosen prefix in front of each instruction",
-        AdaptiveGap => $"beyond the paper: the rejected score starts at the first round's and rises by {AdaptiveGapRule.Step} only after a round whose mean reward accuracy reached {AdaptiveGapRule.AccuracyThreshold}",
+        AdaptiveGap => $"beyond the paper: the rejected score starts at the first round's and rises by {AdaptiveGapRule.Step} only after a round " +
+            $"whose mean reward accuracy reached {AdaptiveGapRule.AccuracyThreshold}",
         SelfRewarding => $"baseline (Yuan et al.): {SelfRewardingSamples} answers per prompt graded by the policy itself, best vs worst, DPO",
         _ => throw new ArgumentException($"run kind '{kind}' is not known; use one of: {string.Join(", ", All)}.", nameof(kind)),
     };

@@ -13,43 +13,72 @@ public sealed class RunTable(TextWriter output)
 
     public void Commit(StageRecord stage)
     {
+        if (WroteSetupLine(stage))
+            return;
+        group.Add(stage);
+        if (!StageNames.IsEvaluation(stage.Name))
+            return;
+        var train = group.FirstOrDefault(s => s.Checkpoint is not null && s.Metrics.ContainsKey(StageMetrics.Steps));
+        var sample = group.FirstOrDefault(s => StageNames.IsSample(s.Name));
+        var filter = group.FirstOrDefault(s => StageNames.IsFilter(s.Name));
+        WriteRow(stage, train, sample, filter);
+        WriteDetails(stage, train, filter);
+        group.Clear();
+    }
+
+    // The stages before the first evaluation and the report get a line of their own instead of a row.
+    private bool WroteSetupLine(StageRecord stage)
+    {
         if (stage.Name == StageNames.Prepare)
         {
             // The files and model the run uses, by reference.
+            var files = stage.Files.Select(f => $"{f.Key} {f.Value.Container}/{f.Value.Name}");
             output.WriteLine($"prepare: {(stage.Checkpoint is { } model ? $"base model {model.Container}/{model.Prefix}; " : "")}" +
-                             $"{string.Join(", ", stage.Files.Select(f => $"{f.Key} {f.Value.Container}/{f.Value.Name}"))} ({stage.Seconds:F0}s){Reused(stage)}");
-            return;
+                             $"{string.Join(", ", files)} ({stage.Seconds:F0}s){Reused(stage)}");
+            return true;
         }
         if (stage.Name == StageNames.Initialise)
         {
             var weights = stage.Checkpoint;
             output.WriteLine($"initialise: base model weights {weights.Container}/{weights.Prefix} ({stage.Seconds:F0}s){Reused(stage)}");
-            return;
+            return true;
         }
         if (stage.Name == StageNames.Report)
         {
-            output.WriteLine($"report: {string.Join(", ", stage.Files.Values.Select(f => f.Name).Where(n => n.EndsWith(".md", StringComparison.Ordinal)))} (onlyprompt report RUN prints it and saves its pictures)");
-            return;
+            var reports = stage.Files.Values.Select(f => f.Name).Where(n => n.EndsWith(".md", StringComparison.Ordinal));
+            output.WriteLine($"report: {string.Join(", ", reports)} (onlyprompt report RUN prints it and saves its pictures)");
+            return true;
         }
-        group.Add(stage);
-        if (!StageNames.IsEvaluation(stage.Name))
-            return;
+        return false;
+    }
+
+    private void WriteRow(StageRecord stage, StageRecord? train, StageRecord? sample, StageRecord? filter)
+    {
         var evaluation = stage.Evaluation;
-        var train = group.FirstOrDefault(s => s.Checkpoint is not null && s.Metrics.ContainsKey(StageMetrics.Steps));
-        var sample = group.FirstOrDefault(s => StageNames.IsSample(s.Name));
-        var filter = group.FirstOrDefault(s => StageNames.IsFilter(s.Name));
         var label = stage.Round > 0 ? $"round {stage.Round}" : stage.Name.Split('/')[0];
         string Removed(string rule) => filter is null ? "-" : filter.Removed.GetValueOrDefault(rule).ToString(CultureInfo.InvariantCulture);
         output.WriteLine(
-            $"{label,-9} {(sample is null ? "-" : Number(sample.Metrics, StageMetrics.RejectedScore)),3}  {(sample is null ? "-" : Number(sample.Metrics, StageMetrics.Pairs)),5}  " +
-            $"{(filter is null ? "-" : Number(filter.Metrics, StageMetrics.Kept)),4}  {Removed("LeakedRequest"),4}  {Removed("CutOff"),3}  {Removed("Identical"),4}  {Removed("Empty"),5}  " +
-            $"{Metric(train, "loss", "F4"),-7}  {Metric(train, "rewards/margins", "F3"),-7}  {evaluation.MeanQuality:F3} ± {evaluation.StandardError:F3}  " +
+            $"{label,-9} {(sample is null ? "-" : Number(sample.Metrics, StageMetrics.RejectedScore)),3}  " +
+            $"{(sample is null ? "-" : Number(sample.Metrics, StageMetrics.Pairs)),5}  " +
+            $"{(filter is null ? "-" : Number(filter.Metrics, StageMetrics.Kept)),4}  " +
+            $"{Removed("LeakedRequest"),4}  {Removed("CutOff"),3}  {Removed("Identical"),4}  {Removed("Empty"),5}  " +
+            $"{Metric(train, "loss", "F4"),-7}  {Metric(train, "rewards/margins", "F3"),-7}  " +
+            $"{evaluation.MeanQuality:F3} ± {evaluation.StandardError:F3}  " +
             $"{evaluation.LeakRate,5:P0}  {group.Sum(s => s.Seconds),5:F0}s");
+    }
+
+    // The lines under a row: win rates, rewards, reused stages, warnings, calibration, the prefix gap and the probes.
+    private void WriteDetails(StageRecord stage, StageRecord? train, StageRecord? filter)
+    {
+        var evaluation = stage.Evaluation;
         if (stage.Metrics.ContainsKey("win_rate/sft"))
-            output.WriteLine($"  over the SFT model: win rate {Metric(stage, "win_rate/sft", "F1")}%, length-controlled {Metric(stage, "lc_win_rate/sft", "F1")}% " +
-                             $"[{Metric(stage, "lc_win_rate/sft/low", "F1")}, {Metric(stage, "lc_win_rate/sft/high", "F1")}]; over the previous model: LC {Metric(stage, "lc_win_rate/previous", "F1")}%");
+            output.WriteLine($"  over the SFT model: win rate {Metric(stage, "win_rate/sft", "F1")}%, " +
+                             $"length-controlled {Metric(stage, "lc_win_rate/sft", "F1")}% " +
+                             $"[{Metric(stage, "lc_win_rate/sft/low", "F1")}, {Metric(stage, "lc_win_rate/sft/high", "F1")}]; " +
+                             $"over the previous model: LC {Metric(stage, "lc_win_rate/previous", "F1")}%");
         if (filter?.Metrics.ContainsKey("pairs/chosen_reward") == true)
-            output.WriteLine($"  kept pairs by the reward model: chosen {Metric(filter, "pairs/chosen_reward", "F3")}, rejected {Metric(filter, "pairs/rejected_reward", "F3")}, " +
+            output.WriteLine($"  kept pairs by the reward model: chosen {Metric(filter, "pairs/chosen_reward", "F3")}, " +
+                             $"rejected {Metric(filter, "pairs/rejected_reward", "F3")}, " +
                              $"chosen scored higher in {100 * filter.Metrics["pairs/chosen_reward_better"]:F0}% of pairs");
         foreach (var reused in group.Where(s => s.ReusedFrom is not null))
             output.WriteLine($"  {reused.Name}{Reused(reused)}");
@@ -69,7 +98,8 @@ public sealed class RunTable(TextWriter output)
             output.WriteLine(Likelihoods(train));
         if (filter?.Metrics.ContainsKey("pairs/sampled/chosen_quality") == true)
             output.WriteLine("  true quality of the round's answers, chosen / rejected: " +
-                             $"all pairs {Metric(filter, "pairs/sampled/chosen_quality", "F3")} / {Metric(filter, "pairs/sampled/rejected_quality", "F3")}, " +
+                             $"all pairs {Metric(filter, "pairs/sampled/chosen_quality", "F3")} / " +
+                             $"{Metric(filter, "pairs/sampled/rejected_quality", "F3")}, " +
                              $"kept pairs {Metric(filter, "pairs/chosen_quality", "F3")} / {Metric(filter, "pairs/rejected_quality", "F3")}");
         if (evaluation.PrefixGapWarning.Length > 0)
             output.WriteLine("  warning: " + evaluation.PrefixGapWarning);
@@ -79,7 +109,6 @@ public sealed class RunTable(TextWriter output)
                 $"[{Metric(stage, "score_difference/previous/low", "F3")}, {Metric(stage, "score_difference/previous/high", "F3")}]; " +
                 (stage.Metrics[StageMetrics.Adopted] == 0 ? "the next round starts from the reference (keep_better_model)."
                     : "kept as the next round's policy (--keep-better-model reverts such rounds)."));
-        group.Clear();
     }
 
     // What the round's pass did to the likelihood of its own kept pairs (its likelihood probe).

@@ -30,7 +30,8 @@ public static class WorldUpload
             var blobs = uploads.Select(u => u.Result.Reference.ToContract()).ToList();
             var uploaded = uploads.Count(u => u.Result.Uploaded) + (model.Result.Uploaded ? 1 : 0);
             log.WriteLine($"world {options.PresetName}, seed {options.Seed}: {world.Sft.Count} SFT examples "
-                + $"({world.Sft.Count(r => r.Leaked)} leak meta-text), {world.Judge.Count} judge examples, {world.Preferences.Count} preference pairs, "
+                + $"({world.Sft.Count(r => r.Leaked)} leak meta-text), {world.Judge.Count} judge examples, {world.Preferences.Count} " +
+                    "preference pairs, "
                 + $"{options.World.RoundPrompts} prompts per round in {options.World.RoundPromptSets} sets, {world.Eval.Count} held-out prompts; "
                 + $"{uploaded} of 7 uploaded, the rest already in storage");
             // The judge examples train with the SFT data, so the self-rewarding baseline's policy can grade answers.

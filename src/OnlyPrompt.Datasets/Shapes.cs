@@ -126,7 +126,8 @@ public static class Shapes
     {
         foreach (var column in columns)
             if (cells.Has(column) && cells.IsConversation(column) != conversational)
-                throw cells.Error(column, $"is {(conversational ? "text" : "a conversation")} but the file's first row has {(conversational ? "conversations" : "text")}; a file holds one shape.");
+                throw cells.Error(column, $"is {(conversational ? "text" : "a conversation")} but the file's first row has " +
+                    $"{(conversational ? "conversations" : "text")}; a file holds one shape.");
     }
 
     private static bool SameTurns(IReadOnlyList<Message>? a, IReadOnlyList<Message>? b) => (a ?? []).SequenceEqual(b ?? []);

@@ -25,32 +25,12 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
 
     public override async Task<EvaluateResponse> Evaluate(EvaluateRequest request, ServerCallContext context)
     {
+        Validate(request);
         var byJudge = request.Scorer == Scorer.Judge;
-        var errors = new FieldErrors().Checkpoint(request.Model, "model").Blob(request.EvalSet, "eval_set");
-        if (request.RewardModel is not null)
-            errors.Checkpoint(request.RewardModel, "reward_model");
-        if (request.Judge is not null)
-            LlmJudging.Validate(errors, request.Judge, request.BaselineReport, byJudge, "judge");
-        errors
-            .Check(request.Scorer is Scorer.Exact or Scorer.RewardModel or Scorer.Judge, "scorer",
-                $"is {request.Scorer}; supported: SCORER_EXACT, SCORER_REWARD_MODEL, SCORER_JUDGE.")
-            .Check(request.Scorer != Scorer.RewardModel || request.RewardModel is not null, "reward_model", "is required by SCORER_REWARD_MODEL.")
-            .Check(!byJudge || request.Judge is not null, "judge", "is required by SCORER_JUDGE.")
-            .Check(request.MaxNewTokens > 0, "max_new_tokens", $"is {request.MaxNewTokens}; it must be positive.")
-            .Check(request.CalibrationPrompts >= 0, "calibration_prompts", "must be >= 0.")
-            .Check(request.CalibrationPrompts == 0 || PromptTemplates.HasScorePlaceholder(request.CalibrationTemplate), "calibration_template",
-                $"must contain {PromptTemplates.ScorePlaceholder} when calibration_prompts > 0.")
-            .Check(request.BatchSize >= 0, "batch_size", "must be >= 0 (0: the default).")
-            .Output(request.OutputContainer, request.OutputName).ThrowIfAny();
         var cancellation = context.CancellationToken;
         using var activity = Source.StartActivity("evaluate");
         var records = await datasets.ReadAsync<EvalRecord>(request.EvalSet, cancellation);
-        if (request.Scorer == Scorer.Exact && records.FindIndex(r => r.Answer is null) is var missing and >= 0)
-            throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"eval_set: row {missing + 1} has no answer; the exact scorer needs reference answers (score with a reward model or judge instead)."));
-        if (byJudge && request.Judge!.Mode != JudgeMode.Rating && records.FindIndex(r => r.Reference is null) is var unreferenced and >= 0)
-            throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"eval_set: row {unreferenced + 1} has no reference output (AlpacaEval's 'output'), which a pairwise judge as the scorer compares against."));
+        RequireReferences(request, records);
         var settings = new HeldOutSettings(request.MaxNewTokens, request.CalibrationPrompts,
             request.BatchSize > 0 ? request.BatchSize : SettingsConversions.DefaultBatchSize,
             new FilterOptions { LeakPatterns = request.LeakPatterns.Count > 0 ? request.LeakPatterns.ToList() : FilterOptions.DefaultLeakPatterns },
@@ -72,22 +52,13 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
             MeanQuality = evaluation.MeanQuality, StandardError = evaluation.StandardError, LeakRate = evaluation.LeakRate,
             QualityByFamily = { evaluation.QualityByFamily.ToDictionary() }, Calibration = { calibration },
             CalibrationWarning = CalibrationCheck.Warning(calibration) ?? "", MeanWords = evaluation.Answers.Average(a => a.Words),
-                Scorer = request.Scorer,
+            Scorer = request.Scorer,
         };
         // The report pairs rewards with its answers, so they are kept for the same answers.
         rewards = rewards is null ? null : [.. kept.Select(i => rewards[i])];
         if (rewards is not null)
             response.Reward = LlmJudging.ToInterval(MeanInterval.Of(rewards.Select(r => (double)r).ToList()));
-        if (scored.Prefixed.Length > 0 && Enumerable.Range(0, records.Count).Where(i => scored.Answers[i] is not null
-            && scored.Prefixed[i] is not null)
-                .Select(i => (Prefixed: scored.Prefixed[i]!.Value, Plain: scored.Answers[i]!.Value)).ToList() is { Count: > 0 } pairs)
-        {
-            var gap = MeanInterval.Of([.. pairs.Select(p => p.Prefixed - p.Plain)]);
-            response.PrefixedQuality = pairs.Average(p => p.Prefixed);
-            response.PrefixGap = LlmJudging.ToInterval(gap);
-            response.PrefixGapWarning = PrefixGap.Warning(gap) ?? "";
-            activity?.SetTag("onlyprompt.prefix_gap", gap.Mean);
-        }
+        SetPrefixGap(scored, response, activity);
         if (byJudge)
             JudgeNumbers(request.Judge!, records, answered.Answers, scored.Answers, response);
         else if (request.Judge is not null)
@@ -98,6 +69,56 @@ public sealed class EvaluatorService(ModelStore models, Datasets datasets, BlobS
         activity?.SetTag("onlyprompt.quality", evaluation.MeanQuality);
         activity?.SetTag("onlyprompt.leak_rate", evaluation.LeakRate);
         return response;
+    }
+
+    private static void Validate(EvaluateRequest request)
+    {
+        var byJudge = request.Scorer == Scorer.Judge;
+        var errors = new FieldErrors().Checkpoint(request.Model, "model").Blob(request.EvalSet, "eval_set");
+        if (request.RewardModel is not null)
+            errors.Checkpoint(request.RewardModel, "reward_model");
+        if (request.Judge is not null)
+            LlmJudging.Validate(errors, request.Judge, request.BaselineReport, byJudge, "judge");
+        errors
+            .Check(request.Scorer is Scorer.Exact or Scorer.RewardModel or Scorer.Judge, "scorer",
+                $"is {request.Scorer}; supported: SCORER_EXACT, SCORER_REWARD_MODEL, SCORER_JUDGE.")
+            .Check(request.Scorer != Scorer.RewardModel || request.RewardModel is not null, "reward_model",
+                "is required by SCORER_REWARD_MODEL.")
+            .Check(!byJudge || request.Judge is not null, "judge", "is required by SCORER_JUDGE.")
+            .Check(request.MaxNewTokens > 0, "max_new_tokens", $"is {request.MaxNewTokens}; it must be positive.")
+            .Check(request.CalibrationPrompts >= 0, "calibration_prompts", "must be >= 0.")
+            .Check(request.CalibrationPrompts == 0 || PromptTemplates.HasScorePlaceholder(request.CalibrationTemplate), "calibration_template",
+                $"must contain {PromptTemplates.ScorePlaceholder} when calibration_prompts > 0.")
+            .Check(request.BatchSize >= 0, "batch_size", "must be >= 0 (0: the default).")
+            .Output(request.OutputContainer, request.OutputName).ThrowIfAny();
+    }
+
+    private static void RequireReferences(EvaluateRequest request, List<EvalRecord> records)
+    {
+        if (request.Scorer == Scorer.Exact && records.FindIndex(r => r.Answer is null) is var missing and >= 0)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"eval_set: row {missing + 1} has no answer; the exact scorer needs reference answers (score with a reward model or " +
+                "judge instead)."));
+        var pairwiseJudge = request.Scorer == Scorer.Judge && request.Judge!.Mode != JudgeMode.Rating;
+        if (pairwiseJudge && records.FindIndex(r => r.Reference is null) is var unreferenced and >= 0)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"eval_set: row {unreferenced + 1} has no reference output (AlpacaEval's 'output'), which a pairwise judge as the scorer " +
+                "compares against."));
+    }
+
+    // The gap between answers after the 10/10 prefix and plain ones, over the answers scored both ways.
+    private static void SetPrefixGap(Scored scored, EvaluateResponse response, Activity? activity)
+    {
+        var pairs = Enumerable.Range(0, scored.Answers.Length)
+            .Where(i => scored.Prefixed.Length > 0 && scored.Answers[i] is not null && scored.Prefixed[i] is not null)
+            .Select(i => (Prefixed: scored.Prefixed[i]!.Value, Plain: scored.Answers[i]!.Value)).ToList();
+        if (pairs.Count == 0)
+            return;
+        var gap = MeanInterval.Of([.. pairs.Select(p => p.Prefixed - p.Plain)]);
+        response.PrefixedQuality = pairs.Average(p => p.Prefixed);
+        response.PrefixGap = LlmJudging.ToInterval(gap);
+        response.PrefixGapWarning = PrefixGap.Warning(gap) ?? "";
+        activity?.SetTag("onlyprompt.prefix_gap", gap.Mean);
     }
 
     private sealed record Answered(List<string> Answers, IReadOnlyList<EvalRecord> Probe, List<string> ProbeAnswers,

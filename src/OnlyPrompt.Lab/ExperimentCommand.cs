@@ -109,5 +109,6 @@ public static class ExperimentCommand
 
     private static TaskFamily Family(string name) =>
         Enum.TryParse<TaskFamily>(name, ignoreCase: true, out var family) && Enum.IsDefined(family) ? family
-            : throw new UsageException($"--families: '{name}' is not a task family; use {string.Join(", ", Enum.GetNames<TaskFamily>().Select(n => n.ToLowerInvariant()))}.");
+            : throw new UsageException($"--families: '{name}' is not a task family; use " +
+                $"{string.Join(", ", Enum.GetNames<TaskFamily>().Select(n => n.ToLowerInvariant()))}.");
 }

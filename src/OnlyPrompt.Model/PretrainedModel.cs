@@ -33,7 +33,8 @@ public sealed class PretrainedModel : IDisposable
         var chat = ChatTemplate.Load(directory, tokenizer.AddedTokens.Select(t => t.Content));
         var model = LlamaCheckpoint.Load(directory, device, dtype);
         if (tokenizer.VocabularySize > model.Config.VocabSize)
-            throw new ModelFormatException($"{directory}: tokenizer.json has {tokenizer.VocabularySize} tokens but config.json's vocab_size is {model.Config.VocabSize}.");
+            throw new ModelFormatException($"{directory}: tokenizer.json has {tokenizer.VocabularySize} tokens but config.json's vocab_size is " +
+                $"{model.Config.VocabSize}.");
         return new PretrainedModel(directory, model, tokenizer, chat);
     }
 

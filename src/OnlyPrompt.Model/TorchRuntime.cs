@@ -21,7 +21,8 @@ public static class TorchRuntime
         if (parsed.StartsWith("cuda", StringComparison.Ordinal))
         {
             if (!cuda.is_available())
-                throw new ArgumentException($"device '{device}' was requested but no CUDA libtorch/GPU is available; use 'cpu' or install a CUDA libtorch package.", nameof(device));
+                throw new ArgumentException($"device '{device}' was requested but no CUDA libtorch/GPU is available; use 'cpu' or install a CUDA " +
+                    "libtorch package.", nameof(device));
             return new Device(parsed);
         }
         throw new ArgumentException($"device '{device}' is not supported; use 'cpu', 'cuda' or 'cuda:N'.", nameof(device));

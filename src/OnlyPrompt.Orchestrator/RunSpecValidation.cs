@@ -33,7 +33,8 @@ public sealed class RunSpecValidation(BlobStore store)
             errors.Problem($"spec.rounds[{i}].rejected_score", OnlyPrompt.Method.Data.PromptTemplates.RejectedScoreProblem(round.RejectedScore));
             if (spec.RequireIncreasingSchedule && i > 0)
                 errors.Check(round.RejectedScore > spec.Rounds[i - 1].RejectedScore, $"spec.rounds[{i}].rejected_score",
-                    $"is {round.RejectedScore}, not above the previous round's {spec.Rounds[i - 1].RejectedScore} (require_increasing_schedule is set).");
+                    $"is {round.RejectedScore}, not above the previous round's {spec.Rounds[i - 1].RejectedScore} " +
+                    "(require_increasing_schedule is set).");
             if (round.SelfJudge is not null)
                 errors.SelfJudge(round.SelfJudge, $"spec.rounds[{i}].self_judge");
             errors.Check(round.Train is not null, $"spec.rounds[{i}].train", "is required.");

@@ -73,7 +73,8 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
         var (container, prefix) = name.IndexOf('/') is var slash and > 0 ? (name[..slash], name[(slash + 1)..]) : ("", name);
         var index = container.Length == 0 ? null : await store.TryDescribeAsync(container, $"{prefix}/{BlobStore.CheckpointIndexFile}", cancellation);
         return index is null
-            ? throw new ModelFormatException($"adapter {adapter.Container}/{adapter.Prefix}: its base model '{name}' is not a checkpoint in blob storage " +
+            ? throw new ModelFormatException($"adapter {adapter.Container}/{adapter.Prefix}: its base model '{name}' is not a checkpoint in " +
+                "blob storage " +
                                              "(container/prefix); upload the base and name it in adapter_config.json's base_model_name_or_path.")
             : new StoredCheckpoint(container, prefix, index.Sha256);
     }

@@ -122,10 +122,11 @@ public sealed class BlobStore(BlobServiceClient service)
     {
         try
         {
-            var properties = (await service.GetBlobContainerClient(container).GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellation)).Value;
+            var blob = service.GetBlobContainerClient(container).GetBlobClient(name);
+            var properties = (await blob.GetPropertiesAsync(cancellationToken: cancellation)).Value;
             if (!properties.Metadata.TryGetValue(HashMetadataKey, out var sha256))
             {
-                await using var stream = await service.GetBlobContainerClient(container).GetBlobClient(name).OpenReadAsync(cancellationToken: cancellation);
+                await using var stream = await blob.OpenReadAsync(cancellationToken: cancellation);
                 sha256 = await Sha256.OfStreamAsync(stream, cancellation);
             }
             return new StoredBlob(container, name, sha256, properties.ContentLength);
@@ -201,7 +202,8 @@ public sealed class BlobStore(BlobServiceClient service)
     public async Task<string> DownloadCheckpointAsync(StoredCheckpoint checkpoint, string cacheRoot, CancellationToken cancellation = default)
     {
         if (!Sha256Text.IsWellFormed(checkpoint.Sha256))
-            throw new BlobIntegrityException($"checkpoint {checkpoint.Container}/{checkpoint.Prefix}: sha256 '{checkpoint.Sha256}' is not 64 lowercase hex digits.");
+            throw new BlobIntegrityException($"checkpoint {checkpoint.Container}/{checkpoint.Prefix}: sha256 '{checkpoint.Sha256}' is not 64 " +
+                "lowercase hex digits.");
         var target = Path.Combine(cacheRoot, checkpoint.Sha256);
         if (Directory.Exists(target))
             return target;

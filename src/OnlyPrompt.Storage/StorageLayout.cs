@@ -16,6 +16,7 @@ public static class StorageLayout
 
     /// <summary>
     /// Azurite's well-known development account on loopback (127.0.0.1, not localhost, so the SDK reads account and container right).
+    /// The account key stays on one line, as Azurite documents it, so a search for it finds it.
     /// </summary>
     public static string LocalAzurite(int port = LocalBlobPort) =>
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +

@@ -36,61 +36,30 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
         }
 
         var isSft = request.ObjectiveCase == TrainRequest.ObjectiveOneofCase.Sft;
-        var sftRows = new List<(string Id, PromptCompletionRow Row)>();
-        var preferenceRows = new List<(string Id, PreferenceRow Row)>();
-        for (var i = 0; i < request.Datasets.Count; i++)
-        {
-            if (isSft)
-                sftRows.AddRange((await datasets.ReadAsync<PromptCompletionRow>(request.Datasets[i], cancellation)).Select((r,
-                    line) => ($"d{i}-{line}", r)));
-            else
-                preferenceRows.AddRange((await datasets.ReadAsync<PreferenceRow>(request.Datasets[i], cancellation)).Select((r,
-                    line) => ($"d{i}-{line}", r)));
-        }
+        var sftRows = isSft ? await ReadRowsAsync<PromptCompletionRow>(request, cancellation) : [];
+        var preferenceRows = isSft ? [] : await ReadRowsAsync<PreferenceRow>(request, cancellation);
 
         var rates = new List<double>();
+        var stateDirectory = Path.Combine(job, StateFolder);
+        void Report(TrainingProgress step)
+        {
+            rates.Add(step.TokensPerSecond);
+            PruneStates(stateDirectory);
+            progress(step);
+        }
         var (trained, checkpoint, probed) = await gate.RunAsync(() =>
         {
             using var model = models.LoadForTrainingAsync(request.Policy, cancellation).GetAwaiter().GetResult();
-            var encoding = new ChatEncoding(model);
-            var stateDirectory = Path.Combine(job, StateFolder);
             var options = request.Training.ToOptions() with { CheckpointEverySteps = settings.Value.CheckpointEverySteps,
                 CheckpointDirectory = stateDirectory };
             RemoveUnfinishedStates(stateDirectory);
             var resume = NewestState(stateDirectory);
             if (resume is not null)
                 log.LogInformation("job {Job}: resuming from {State}", request.JobId, Path.GetFileName(resume));
-            void Report(TrainingProgress step)
-            {
-                rates.Add(step.TokensPerSecond);
-                PruneStates(stateDirectory);
-                progress(step);
-            }
 
             model.Model.GradientCheckpointing = request.Training.GradientCheckpointing;
-            TrainingResult result;
-            PassLikelihoods? probe = null;
-            if (isSft)
-            {
-                var examples = sftRows.Select(r => encoding.Sft(r.Id, r.Row.Prompt, r.Row.Completion, r.Row.Context)).ToList();
-                AttachAdapter(model, request);
-                result = new Trainer<SftExample>(model.Model, new SftObjective(), options).Train(examples, resumeFrom: resume, progress: Report,
-                    cancellation: cancellation);
-            }
-            else
-            {
-                var (loss, lossSettings) = request.Preference.Loss.ToOptions();
-                var nllPrefix = request.Preference.NllInstructionPrefix;
-                var pairs = preferenceRows.Select(r => encoding.Pair(r.Id, r.Row.Prompt, r.Row.Chosen, r.Row.Rejected, r.Row.Context) with
-                {
-                    NllPrompt = nllPrefix.Length > 0 ? encoding.Prompt(nllPrefix + r.Row.Prompt, r.Row.Context) : null,
-                }).ToList();
-                var prepared = loss.NeedsReference() ? WithReference(model, pairs, request, cancellation) : pairs;
-                probe = PassLikelihoods.Before(model, request.Preference, preferenceRows.Select(r => r.Row));
-                AttachAdapter(model, request);
-                result = new Trainer<PreferencePair>(model.Model, new PreferenceObjective(loss, lossSettings), options)
-                    .Train(prepared, resumeFrom: resume, progress: Report, cancellation: cancellation);
-            }
+            var pass = new Pass(model, request, options, resume, Report, cancellation);
+            var (result, probe) = isSft ? (TrainSft(pass, sftRows), null) : TrainPreferences(pass, preferenceRows);
             var adapter = SaveAndMergeAdapter(model, request);
             var likelihoods = probe?.After() ?? [];
             Action<string>? withAdapter = adapter is null ? null : folder => Directory.Move(adapter, Path.Combine(folder, AdapterFolder));
@@ -111,6 +80,47 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
     }
 
     public const string AdapterFolder = "adapter";
+
+    /// <summary>What one training pass over a job's rows runs with.</summary>
+    private sealed record Pass(PretrainedModel Model, TrainRequest Request, TrainingOptions Options, string? Resume,
+        Action<TrainingProgress> Report, CancellationToken Cancellation);
+
+    // Each dataset's rows, with ids that stay the same when the job resumes: the dataset's index and the row's line.
+    private async Task<List<(string Id, TRow Row)>> ReadRowsAsync<TRow>(TrainRequest request, CancellationToken cancellation)
+    {
+        var rows = new List<(string Id, TRow Row)>();
+        for (var i = 0; i < request.Datasets.Count; i++)
+            rows.AddRange((await datasets.ReadAsync<TRow>(request.Datasets[i], cancellation)).Select((row, line) => ($"d{i}-{line}", row)));
+        return rows;
+    }
+
+    private static TrainingResult TrainSft(Pass pass, List<(string Id, PromptCompletionRow Row)> rows)
+    {
+        var encoding = new ChatEncoding(pass.Model);
+        var examples = rows.Select(r => encoding.Sft(r.Id, r.Row.Prompt, r.Row.Completion, r.Row.Context)).ToList();
+        AttachAdapter(pass.Model, pass.Request);
+        return new Trainer<SftExample>(pass.Model.Model, new SftObjective(), pass.Options)
+            .Train(examples, resumeFrom: pass.Resume, progress: pass.Report, cancellation: pass.Cancellation);
+    }
+
+    // The likelihood probe, when the request asks for it, reads the pairs before the adapter is attached and after the pass.
+    private (TrainingResult Result, PassLikelihoods? Probe) TrainPreferences(Pass pass, List<(string Id, PreferenceRow Row)> rows)
+    {
+        var (model, request) = (pass.Model, pass.Request);
+        var encoding = new ChatEncoding(model);
+        var (loss, lossSettings) = request.Preference.Loss.ToOptions();
+        var nllPrefix = request.Preference.NllInstructionPrefix;
+        var pairs = rows.Select(r => encoding.Pair(r.Id, r.Row.Prompt, r.Row.Chosen, r.Row.Rejected, r.Row.Context) with
+        {
+            NllPrompt = nllPrefix.Length > 0 ? encoding.Prompt(nllPrefix + r.Row.Prompt, r.Row.Context) : null,
+        }).ToList();
+        var prepared = loss.NeedsReference() ? WithReference(model, pairs, request, pass.Cancellation) : pairs;
+        var probe = PassLikelihoods.Before(model, request.Preference, rows.Select(r => r.Row));
+        AttachAdapter(model, request);
+        var result = new Trainer<PreferencePair>(model.Model, new PreferenceObjective(loss, lossSettings), pass.Options)
+            .Train(prepared, resumeFrom: pass.Resume, progress: pass.Report, cancellation: pass.Cancellation);
+        return (result, probe);
+    }
 
     // The reference is the policy as loaded (pi_{m-1}), before any resumed weights replace it, unless the request names another.
     private IReadOnlyList<PreferencePair> WithReference(PretrainedModel model, List<PreferencePair> pairs, TrainRequest request,

@@ -107,16 +107,23 @@ public class ChatTemplateTests
         "{% for x in items if x is odd %}{{ loop.index }}/{{ loop.length }}:{{ x }}{% if not loop.last %}, {% endif %}{% else %}none{% endfor %}",
         "{% for x in [] %}{{ x }}{% else %}empty{% endfor %}|{% for k, v in d.items() if k != 'nested' %}{{ k }}={{ v }};{% endfor %}",
         "{% for x in items %}{% if x > 3 %}{% break %}{% endif %}{% if x == 2 %}{% continue %}{% endif %}{{ x }}{% endfor %}",
-        "{{ items[::-1] | join(',') }} {{ items[1:3] | join('-') }} {{ 'abcdef'[-3:] }} {{ 'abcdef'[::2] }} {{ items | length }} {{ items | first }} {{ items | last }}",
+        "{{ items[::-1] | join(',') }} {{ items[1:3] | join('-') }} {{ 'abcdef'[-3:] }} {{ 'abcdef'[::2] }} {{ items | length }} {{ items | first " +
+        "}} {{ items | last }}",
         "{{ 7 // 2 }} {{ 7 % 3 }} {{ 2 ** 10 }} {{ 7 / 2 }} {{ -7 // 2 }} {{ 1 + 2 * 3 }} {{ (1 + 2) * 3 }} {{ 'a' ~ 1 ~ 'z' }}",
-        "{% if 'x' in 'xyz' and 'q' not in 'xyz' and 2 in items and 'name' in d and none is none and items is iterable and d is mapping %}yes{% endif %}",
-        "{{ '  pad  '.strip() }}|{{ 'a,b,,c'.split(',') | length }}|{% if 'Hello'.startswith(('He', 'X')) and 'file.py'.endswith('.py') %}ok{% endif %}|{{ 'AbC'.lower() }}{{ 'abc'.upper() }}|{{ 'a-b'.replace('-', '+') }}",
-        "{%- set ns = namespace(total=0, names=[]) -%}\n{%- for x in items -%}\n    {%- set ns.total = ns.total + x -%}\n{%- endfor -%}\n{{ ns.total }}",
-        "{% set greeting %}Hi {{ d.name }}{% endset %}{{ greeting | upper }} {{ 'x' if d.missing is defined else 'y' }} {{ d.missing | default('dflt') }} {{ d.get('name') }} {{ d.get('nope', 'fb') }}",
+        "{% if 'x' in 'xyz' and 'q' not in 'xyz' and 2 in items and 'name' in d and none is none and items is iterable and d is mapping " +
+        "%}yes{% endif %}",
+        "{{ '  pad  '.strip() }}|{{ 'a,b,,c'.split(',') | length }}|{% if 'Hello'.startswith(('He', 'X')) and 'file.py'.endswith('.py') %}ok{% " +
+        "endif %}|{{ 'AbC'.lower() }}{{ 'abc'.upper() }}|{{ 'a-b'.replace('-', '+') }}",
+        "{%- set ns = namespace(total=0, names=[]) -%}\n{%- for x in items -%}\n    {%- set ns.total = ns.total + x -%}\n{%- endfor -%}\n{{ " +
+        "ns.total }}",
+        "{% set greeting %}Hi {{ d.name }}{% endset %}{{ greeting | upper }} {{ 'x' if d.missing is defined else 'y' }} {{ d.missing | " +
+        "default('dflt') }} {{ d.get('name') }} {{ d.get('nope', 'fb') }}",
         "{{ d | tojson }} {{ items | tojson }} {{ 'quote\"s and ünï' | tojson }} {{ d | tojson(indent=2) }}",
-        "  {% if true %}\n    kept\n  {% endif %}\n  {{ 'x' }} {% if true %}same line{% endif %}\n{# a comment #}\nafter {%- if true %} tight {% endif -%} \n end",
+        "  {% if true %}\n    kept\n  {% endif %}\n  {{ 'x' }} {% if true %}same line{% endif %}\n{# a comment #}\nafter {%- if true %} tight {% " +
+        "endif -%} \n end",
         "{{ 'yes' if items else 'no' }} {{ 'a' if false }}| {{ x if x is defined else 'undef' }}",
-        "{% for m in msgs %}{{ m.role }}{{ loop.previtem.role if loop.previtem is defined else '^' }}{{ loop.nextitem.role if loop.nextitem is defined else '$' }} {% endfor %}{{ msgs | map(attribute='role') | join(',') }}",
+        "{% for m in msgs %}{{ m.role }}{{ loop.previtem.role if loop.previtem is defined else '^' }}{{ loop.nextitem.role if loop.nextitem is " +
+        "defined else '$' }} {% endfor %}{{ msgs | map(attribute='role') | join(',') }}",
         "{{ items | reverse | list | join('') }} {{ [3, 1, 2] | sort | join('') }} {{ -3 | abs }} {{ '42' | int + 1 }} {{ 3 | string + 'x' }}",
         "{{ 1.5 }} {{ 'It' 's' }} {{ \"tab\\there\" }} {{ ([1, 2] + [3]) | join('') }} {{ 'quote\\'s' }}",
     };

@@ -55,7 +55,8 @@ public class TokenizerTests
         var tokenizer = HfTokenizer.Load(PackageTokenizer(package));
         for (var i = 0; i < texts.Length; i++)
             Assert.True(expected[i].SequenceEqual(tokenizer.Encode(texts[i], addSpecialTokens: false)),
-                $"text {i} {System.Text.Json.JsonSerializer.Serialize(texts[i])}: HF [{string.Join(",", expected[i])}] ours [{string.Join(",", tokenizer.Encode(texts[i], false))}]");
+                $"text {i} {System.Text.Json.JsonSerializer.Serialize(texts[i])}: HF [{string.Join(",", expected[i])}] ours " +
+                $"[{string.Join(",", tokenizer.Encode(texts[i], false))}]");
     }
 
     [Fact]
@@ -169,7 +170,8 @@ public class TokenizerTests
         var expected = HuggingFaceReference.Encode(dir.File("tokenizer.json"), null, texts);
         for (var i = 0; i < texts.Length; i++)
             Assert.True(expected[i].SequenceEqual(tokenizer.Encode(texts[i], addSpecialTokens: false)),
-                $"{System.Text.Json.JsonSerializer.Serialize(texts[i])}: HF [{string.Join(",", expected[i])}] ours [{string.Join(",", tokenizer.Encode(texts[i], false))}]");
+                $"{System.Text.Json.JsonSerializer.Serialize(texts[i])}: HF [{string.Join(",", expected[i])}] ours " +
+                $"[{string.Join(",", tokenizer.Encode(texts[i], false))}]");
         Assert.Equal([4, 5], tokenizer.Encode("the sort", false));
         Assert.Equal("the sort", tokenizer.Decode(tokenizer.Encode("the sort", false)));
         Assert.Equal([4, 0, 8, 9, 7], tokenizer.Encode("the\nsort", false));

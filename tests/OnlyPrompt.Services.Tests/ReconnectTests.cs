@@ -19,7 +19,8 @@ public sealed class ReconnectTests
 
         Assert.Equal("answered", result);
         Assert.Equal(3, attempts);
-        Assert.Contains("http://127.0.0.1:5170: unavailable (Error reading next message. The response ended prematurely); waiting for the orchestrator, retrying in 1s", log.ToString());
+        Assert.Contains("http://127.0.0.1:5170: unavailable (Error reading next message. The response ended prematurely); waiting for the " +
+            "orchestrator, retrying in 1s", log.ToString());
         Assert.Contains("retrying in 2s", log.ToString());
     }
 

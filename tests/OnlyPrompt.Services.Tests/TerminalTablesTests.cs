@@ -6,7 +6,8 @@ namespace OnlyPrompt.Services.Tests;
 /// <summary>The comparison's and the run list's tables: Spectre.Console tables on a terminal, the Markdown as it is elsewhere.</summary>
 public class TerminalTablesTests
 {
-    private const string Text = "Table 1: the method\n| model | quality |\n|---|---|\n| SFT | 0.486 ± 0.014 |\n| round 3 | 0.867 [0.84, 0.89] |\nafter the table";
+    private const string Text = "Table 1: the method\n| model | quality |\n|---|---|\n| SFT | 0.486 ± 0.014 |\n| round 3 | 0.867 [0.84, 0.89] " +
+        "|\nafter the table";
 
     [Fact]
     public void On_a_terminal_a_markdown_table_becomes_a_drawn_table_between_the_other_lines()

@@ -37,7 +37,8 @@ public sealed class PairwiseJudge(IChatCompletions judge, PairwiseMode mode = Pa
     private async Task<PairVerdict> AskAsync(string instruction, string a, string b, CancellationToken cancellation)
     {
         var ending = mode == PairwiseMode.Verdict
-            ? "Explain your decision briefly, then give your final verdict strictly as \"[[A]]\" if A is better, \"[[B]]\" if B is better, or \"[[C]]\" for a tie."
+            ? "Explain your decision briefly, then give your final verdict strictly as \"[[A]]\" if A is better, \"[[B]]\" if B is better, or " +
+                "\"[[C]]\" for a tie."
             : "Answer with exactly one letter: A if A is better, B if B is better.";
         var user = $"[Instruction]\n{instruction}\n\n[Answer A]\n{a}\n[End of answer A]\n\n[Answer B]\n{b}\n[End of answer B]\n\n{ending}";
         var request = new ChatCompletionRequest([new ChatTurn("system", SystemPrompt), new ChatTurn("user", user)],

@@ -21,7 +21,8 @@ public static class CalibrationCheck
         if (high <= low)
             reasons.Add($"quality at score {qualityByScore.Count - 1} ({high:F3}) is not above quality at score 0 ({low:F3})");
         return reasons.Count == 0 ? null
-            : $"the model does not follow requested scores: {string.Join("; and ", reasons)}; rejected answers asked for a lower score may be no worse than chosen ones.";
+            : $"the model does not follow requested scores: {string.Join("; and ", reasons)}; rejected answers asked for a lower score may be no " +
+                "worse than chosen ones.";
     }
 
     /// <summary>Spearman's rank correlation between the values and their positions 0..n-1 (ties get their mean rank).</summary>

@@ -10,6 +10,7 @@ public static class PrefixGap
     /// otherwise.</returns>
     public static string? Warning(MeanInterval gap) => gap.Mean > 0 ? null
         : $"the method's premise does not hold for this model and data: answers asked for a 10/10 response score {gap.Mean:+0.000;-0.000;0.000} "
-          + $"(95% interval {gap.Low:+0.000;-0.000;0.000} to {gap.High:+0.000;-0.000;0.000}) against plain answers, so the chosen answers of the next "
+          + $"(95% interval {gap.Low:+0.000;-0.000;0.000} to {gap.High:+0.000;-0.000;0.000}) against plain answers, so the chosen answers " +
+              "of the next "
           + "round are not better than what the policy already writes; its rounds may make the model worse.";
 }

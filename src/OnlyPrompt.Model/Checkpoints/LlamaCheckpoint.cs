@@ -26,7 +26,8 @@ public static class LlamaCheckpoint
         var configPath = ConfigPath(directory);
         var config = LlamaConfig.Load(configPath);
         if (config.IsSequenceClassifier)
-            throw new ModelFormatException($"{configPath}: {config.Architecture} is a sequence classifier (a reward model), not a language model; load it with RewardModel.Load.");
+            throw new ModelFormatException($"{configPath}: {config.Architecture} is a sequence classifier (a reward model), not a language model; " +
+                "load it with RewardModel.Load.");
         return Build(new LlamaForCausalLM(config), directory, configPath, device, dtype);
     }
 
@@ -36,7 +37,8 @@ public static class LlamaCheckpoint
         var configPath = ConfigPath(directory);
         var config = LlamaConfig.Load(configPath);
         if (!config.IsSequenceClassifier)
-            throw new ModelFormatException($"{configPath}: {config.Architecture} has no sequence-classification head; a reward model is a *ForSequenceClassification checkpoint with a 'score' head.");
+            throw new ModelFormatException($"{configPath}: {config.Architecture} has no sequence-classification head; a reward model is a " +
+                "*ForSequenceClassification checkpoint with a 'score' head.");
         return Build(new LlamaForSequenceClassification(config), directory, configPath, device, dtype);
     }
 
@@ -81,7 +83,8 @@ public static class LlamaCheckpoint
             .Where(f => PickleExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).ToArray();
         if (pickles.Length > 0)
             throw new ModelFormatException(
-                $"{directory}: only pickle weights found ({string.Join(", ", pickles.Select(Path.GetFileName))}); they can execute code when loaded, " +
+                $"{directory}: only pickle weights found ({string.Join(", ", pickles.Select(Path.GetFileName))}); they can execute code " +
+                "when loaded, " +
                 "so they are refused. Convert them to safetensors (e.g. save_pretrained(..., safe_serialization=True)).");
         throw new ModelFormatException($"{directory}: no {SingleWeightsFile} or {ShardIndexFile}.");
     }
@@ -106,7 +109,8 @@ public static class LlamaCheckpoint
                     continue;
                 }
                 if (!entry.Shape.SequenceEqual(parameter.shape))
-                    throw new ModelFormatException($"{path}: tensor '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}], the config needs [{string.Join(", ", parameter.shape)}].");
+                    throw new ModelFormatException($"{path}: tensor '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}], the config needs " +
+                        $"[{string.Join(", ", parameter.shape)}].");
                 if (entry.DType is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
                     throw new ModelFormatException($"{path}: tensor '{entry.Name}' has dtype {entry.DType}; weights must be F32, BF16 or F16.");
                 using var loaded = SafeTensors.ReadTensor(file, entry);
@@ -116,9 +120,11 @@ public static class LlamaCheckpoint
         }
         var missing = expected.Keys.Where(k => !seen.Contains(k)).ToArray();
         if (missing.Length > 0)
-            throw new ModelFormatException($"{string.Join(", ", files)}: {missing.Length} tensor(s) missing: {string.Join(", ", missing.Take(8))}{(missing.Length > 8 ? ", ..." : "")}.");
+            throw new ModelFormatException($"{string.Join(", ", files)}: {missing.Length} tensor(s) missing: " +
+                $"{string.Join(", ", missing.Take(8))}{(missing.Length > 8 ? ", ..." : "")}.");
         if (unexpected.Count > 0)
-            throw new ModelFormatException($"{string.Join(", ", files)}: {unexpected.Count} tensor(s) the architecture does not have: {string.Join(", ", unexpected.Take(8))}{(unexpected.Count > 8 ? ", ..." : "")}.");
+            throw new ModelFormatException($"{string.Join(", ", files)}: {unexpected.Count} tensor(s) the architecture does not have: " +
+                $"{string.Join(", ", unexpected.Take(8))}{(unexpected.Count > 8 ? ", ..." : "")}.");
     }
 
     // Older Llama checkpoints store rotary inverse frequencies; tied models may still carry a copy of the head.

@@ -51,7 +51,8 @@ public static class SafeTensors
             throw new ModelFormatException($"{path}: truncated safetensors file (shorter than its 8-byte header length).");
         var headerLength = BinaryPrimitives.ReadInt64LittleEndian(prefix);
         if (headerLength <= 0 || headerLength > MaxHeaderBytes || 8 + headerLength > file.Length)
-            throw new ModelFormatException($"{path}: header length {headerLength} does not fit a file of {file.Length} bytes (truncated or not safetensors).");
+            throw new ModelFormatException($"{path}: header length {headerLength} does not fit a file of {file.Length} bytes (truncated or not " +
+                "safetensors).");
         var headerBytes = new byte[headerLength];
         file.ReadExactly(headerBytes);
         JsonObject header;
@@ -82,16 +83,19 @@ public static class SafeTensors
             long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
             var expected = shape.Aggregate(1L, (a, b) => a * b) * ElementSize(dtype);
             if (shape.Any(d => d < 0) || begin < 0 || end < begin || end - begin != expected)
-                throw new ModelFormatException($"{path}: tensor '{name}': {dtypeName} [{string.Join(", ", shape)}] needs {expected} bytes but data_offsets are [{begin}, {end}].");
+                throw new ModelFormatException($"{path}: tensor '{name}': {dtypeName} [{string.Join(", ", shape)}] needs {expected} bytes but " +
+                    $"data_offsets are [{begin}, {end}].");
             if (end > dataLength)
-                throw new ModelFormatException($"{path}: tensor '{name}': data ends at byte {end} but the file holds only {dataLength} bytes of data (truncated).");
+                throw new ModelFormatException($"{path}: tensor '{name}': data ends at byte {end} but the file holds only {dataLength} bytes of " +
+                    "data (truncated).");
             entries[name] = new SafeTensorEntry(name, dtype, shape, dataStart + begin, dataStart + end);
         }
         long covered = 0;
         foreach (var entry in entries.Values.OrderBy(e => e.Begin))
         {
             if (entry.Begin - dataStart != covered)
-                throw new ModelFormatException($"{path}: tensor '{entry.Name}' starts at {entry.Begin - dataStart}, expected {covered} (overlapping or gapped data).");
+                throw new ModelFormatException($"{path}: tensor '{entry.Name}' starts at {entry.Begin - dataStart}, " +
+                    $"expected {covered} (overlapping or gapped data).");
             covered = entry.End - dataStart;
         }
         if (covered != dataLength)

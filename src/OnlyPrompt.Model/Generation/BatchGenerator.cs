@@ -24,7 +24,8 @@ public sealed class BatchGenerator(LlamaForCausalLM model)
         var promptLength = prompts.Max(p => p.Length);
         var capacity = promptLength + options.MaxNewTokens;
         if (capacity > model.Config.MaxSequenceLength)
-            throw new ArgumentException($"Longest prompt ({promptLength} tokens) + MaxNewTokens ({options.MaxNewTokens}) exceeds the model's context of {model.Config.MaxSequenceLength}.");
+            throw new ArgumentException($"Longest prompt ({promptLength} tokens) + MaxNewTokens ({options.MaxNewTokens}) exceeds the model's " +
+                $"context of {model.Config.MaxSequenceLength}.");
 
         using var noGrad = no_grad();
         var device = model.Device;

@@ -123,7 +123,8 @@ public static class LoraAdapters
                     ?? weights.GetValueOrDefault(name.Replace(".weight", ".default.weight", StringComparison.Ordinal))
                     ?? throw new ModelFormatException($"{directory}/{WeightsFile}: has no tensor {name}.");
                 if (!stored.shape.SequenceEqual(parameter.shape))
-                    throw new ModelFormatException($"{directory}/{WeightsFile}: {name} is [{string.Join(", ", stored.shape)}], the model expects [{string.Join(", ", parameter.shape)}].");
+                    throw new ModelFormatException($"{directory}/{WeightsFile}: {name} is [{string.Join(", ", stored.shape)}], the model expects " +
+                        $"[{string.Join(", ", parameter.shape)}].");
                 using (no_grad())
                     parameter.copy_(stored);
             }

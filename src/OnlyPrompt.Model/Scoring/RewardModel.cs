@@ -28,7 +28,8 @@ public sealed class RewardModel : IDisposable
         if (model.Config.NumLabels != 1)
         {
             model.Dispose();
-            throw new ModelFormatException($"{Path.Combine(directory, LlamaCheckpoint.ConfigFile)}: the score head has {model.Config.NumLabels} labels; a reward model has exactly one (id2label with one entry).");
+            throw new ModelFormatException($"{Path.Combine(directory, LlamaCheckpoint.ConfigFile)}: the score head has {model.Config.NumLabels} " +
+                "labels; a reward model has exactly one (id2label with one entry).");
         }
         model.eval();
         var tokenizer = HfTokenizer.Load(Path.Combine(directory, "tokenizer.json"));

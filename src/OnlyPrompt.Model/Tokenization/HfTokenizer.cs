@@ -107,11 +107,13 @@ public sealed class HfTokenizer
                     else if (item?["SpecialToken"]?["id"]?.GetValue<string>() is { } name && specials[name]?["ids"] is JsonArray ids)
                         result.AddRange(ids.Select(id => (object)id!.GetValue<int>()));
                     else
-                        throw new ModelFormatException($"{source}: post_processor.single has an item that is neither a Sequence nor a known SpecialToken.");
+                        throw new ModelFormatException($"{source}: post_processor.single has an item that is neither a Sequence nor a known " +
+                            "SpecialToken.");
                 }
                 return result;
             default:
-                throw new ModelFormatException($"{source}: post_processor '{type}' is not supported; supported: TemplateProcessing, ByteLevel, Sequence.");
+                throw new ModelFormatException($"{source}: post_processor '{type}' is not supported; supported: TemplateProcessing, " +
+                    "ByteLevel, Sequence.");
         }
     }
 

@@ -47,7 +47,8 @@ public static class PreTokenizers
                 return (words, first) => steps.Aggregate(words, (w, step) => step(w, first));
             default:
                 throw new ModelFormatException(
-                    $"{source}: pre_tokenizer '{type}' is not supported; supported: ByteLevel, Split, Metaspace, Whitespace, WhitespaceSplit, Sequence.");
+                    $"{source}: pre_tokenizer '{type}' is not supported; supported: ByteLevel, Split, Metaspace, Whitespace, " +
+                    "WhitespaceSplit, Sequence.");
         }
     }
 

@@ -78,23 +78,33 @@ public sealed class RunReport(BlobStore store)
         var text = new StringBuilder();
         text.AppendLine($"# Run {run.RunId}: {run.Spec.Name}");
         text.AppendLine();
-        text.AppendLine($"Seed {run.Spec.Seed}; {run.Spec.Rounds.Count} rounds; {run.Stages.Count} stages committed in {run.Attempts} attempt(s), {run.Stages.Sum(s => s.Seconds):F0}s of stage time." +
+        text.AppendLine($"Seed {run.Spec.Seed}; {run.Spec.Rounds.Count} rounds; {run.Stages.Count} stages committed in {run.Attempts} attempt(s), " +
+            $"{run.Stages.Sum(s => s.Seconds):F0}s of stage time." +
                         (run.Spec.Evaluation.InferencePrefix.Length > 0
                             ? $" Evaluated with the prefix \"{run.Spec.Evaluation.InferencePrefix}\" before each instruction." : ""));
         var reused = run.Stages.Where(s => s.ReusedFrom is not null).ToList();
         if (reused.Count > 0)
-            text.AppendLine($"\nReused, not computed again (a committed stage of another run had the same key): {string.Join(", ", reused.Select(s => $"{s.Name} from run {s.ReusedFrom.RunId}"))}.");
+            text.AppendLine("\nReused, not computed again (a committed stage of another run had the same key): " +
+                $"{string.Join(", ", reused.Select(s => $"{s.Name} from run {s.ReusedFrom.RunId}"))}.");
         text.AppendLine();
         text.AppendLine("## Held-out evaluation");
         text.AppendLine();
-        text.AppendLine($"Greedy answers to the held-out prompts, scored by the {ScorerName(run)} (the run's primary scorer; the quality column is its score). Win rates are over the SFT model's answers to the same prompts (higher quality wins, equal ties); LC is the length-controlled win rate with its 95% bootstrap interval.");
+        text.AppendLine($"Greedy answers to the held-out prompts, scored by the {ScorerName(run)} (the run's primary scorer; the quality column is " +
+            "its score). Win rates are over the SFT model's answers to the same prompts (higher quality wins, equal ties); LC is the " +
+            "length-controlled win rate with its 95% bootstrap interval.");
         text.AppendLine();
         text.AppendLine("| stage | quality | win rate % | LC win rate % | LC vs previous % | words | leak rate | reward |");
         text.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var s in evaluated)
+        {
+            var lengthControlled = s.Metrics.ContainsKey("lc_win_rate/sft")
+                ? $"{Format(s, "lc_win_rate/sft")} [{Format(s, "lc_win_rate/sft/low")}, {Format(s, "lc_win_rate/sft/high")}]"
+                : "-";
             text.AppendLine($"| {s.Name} | {s.Evaluation.MeanQuality:F3} ± {s.Evaluation.StandardError:F3} | {Format(s, "win_rate/sft")} | " +
-                            $"{(s.Metrics.ContainsKey("lc_win_rate/sft") ? $"{Format(s, "lc_win_rate/sft")} [{Format(s, "lc_win_rate/sft/low")}, {Format(s, "lc_win_rate/sft/high")}]" : "-")} | {Format(s, "lc_win_rate/previous")} | " +
-                            $"{s.Evaluation.MeanWords:F1} | {s.Evaluation.LeakRate:P1} | {(s.Evaluation.Reward is { } r ? $"{r.Mean:F3} [{r.Low:F3}, {r.High:F3}]" : "-")} |");
+                            $"{lengthControlled} | {Format(s, "lc_win_rate/previous")} | " +
+                            $"{s.Evaluation.MeanWords:F1} | {s.Evaluation.LeakRate:P1} | " +
+                            $"{(s.Evaluation.Reward is { } r ? $"{r.Mean:F3} [{r.Low:F3}, {r.High:F3}]" : "-")} |");
+        }
         text.AppendLine();
         text.AppendLine("## Quality by requested score (calibration probe)");
         text.AppendLine();
@@ -110,7 +120,8 @@ public sealed class RunReport(BlobStore store)
             text.AppendLine();
             text.AppendLine("## Rounds");
             text.AppendLine();
-            text.AppendLine("Chosen/rejected quality: the kept pairs scored afterwards against true answers the rounds never see (default world only); better/worse: share of pairs whose chosen answer is better/worse than the rejected one.");
+            text.AppendLine("Chosen/rejected quality: the kept pairs scored afterwards against true answers the rounds never see (default world " +
+                "only); better/worse: share of pairs whose chosen answer is better/worse than the rejected one.");
             text.AppendLine();
             text.AppendLine("| round | labeller | pairs | kept | " + string.Join(" | ", FilterRules)
                 + " | chosen quality | rejected quality | better | worse | loss | rewards/margins | rewards/accuracies |");
@@ -123,10 +134,14 @@ public sealed class RunReport(BlobStore store)
                     ? $"prefixes, rejected score {score:0}" :
                     "self-judge, grades " + string.Join(" ", Enumerable.Range(0, 11).Select(g =>
                         sample.Metrics.GetValueOrDefault($"judge/grade_{g}").ToString("0", CultureInfo.InvariantCulture)));
-                text.AppendLine($"| {f.Round} | {labeller} | {(sample is null ? "-" : Format(sample, StageMetrics.Pairs, "F0"))} | {Format(f, StageMetrics.Kept, "F0")} | " +
+                text.AppendLine($"| {f.Round} | {labeller} | {(sample is null ? "-" : Format(sample, StageMetrics.Pairs, "F0"))} | " +
+                    $"{Format(f, StageMetrics.Kept, "F0")} | " +
                                 string.Join(" | ", FilterRules.Select(r => f.Removed.GetValueOrDefault(r))) +
-                                $" | {Format(f, "pairs/chosen_quality", "F3")} | {Format(f, "pairs/rejected_quality", "F3")} | {Format(f, "pairs/chosen_better", "P0")} | {Format(f, "pairs/chosen_worse", "P0")}" +
-                                $" | {(train is null ? "-" : Format(train, "loss", "F4"))} | {(train is null ? "-" : Format(train, "rewards/margins", "F3"))} | {(train is null ? "-" : Format(train, "rewards/accuracies", "F3"))} |");
+                                $" | {Format(f, "pairs/chosen_quality", "F3")} | {Format(f, "pairs/rejected_quality", "F3")} | " +
+                                $"{Format(f, "pairs/chosen_better", "P0")} | {Format(f, "pairs/chosen_worse", "P0")}" +
+                                $" | {(train is null ? "-" : Format(train, "loss", "F4"))} | " +
+                                $"{(train is null ? "-" : Format(train, "rewards/margins", "F3"))} | " +
+                                $"{(train is null ? "-" : Format(train, "rewards/accuracies", "F3"))} |");
             }
         }
         text.AppendLine();

@@ -64,7 +64,8 @@ public sealed class OpenAiCompletions(BlobStore store, ResidentModel resident, C
     {
         var slash = model.IndexOf('/');
         if (slash <= 0 || slash == model.Length - 1)
-            throw OpenAiError.Invalid("model", $"'{model}' is not a checkpoint reference; use container/prefix, e.g. onlyprompt/runs/RUN/round-1/checkpoint.");
+            throw OpenAiError.Invalid("model", $"'{model}' is not a checkpoint reference; use container/prefix, e.g. " +
+                "onlyprompt/runs/RUN/round-1/checkpoint.");
         var (container, prefix) = (model[..slash], model[(slash + 1)..].TrimEnd('/'));
         var index = await store.TryDescribeAsync(container, $"{prefix}/{BlobStore.CheckpointIndexFile}", cancellation)
             ?? throw new OpenAiError(StatusCodes.Status404NotFound, "invalid_request_error", "model",
@@ -82,7 +83,8 @@ public sealed class OpenAiCompletions(BlobStore store, ResidentModel resident, C
         if (room <= 0)
             throw OpenAiError.Invalid(promptField, $"has {promptTokens} tokens; the model's context is {model.Model.Config.MaxSequenceLength}.");
         if (request.MaxTokens > room)
-            throw OpenAiError.Invalid("max_tokens", $"is {request.MaxTokens}, but the prompt ({promptTokens} tokens) leaves room for {room} in the model's context of {model.Model.Config.MaxSequenceLength}.");
+            throw OpenAiError.Invalid("max_tokens", $"is {request.MaxTokens}, but the prompt ({promptTokens} tokens) leaves room for {room} in the " +
+                $"model's context of {model.Model.Config.MaxSequenceLength}.");
         var options = request.Sampling(request.MaxTokens ?? room, model.StopTokenIds);
         return (model.TextGenerator().Generate(Enumerable.Repeat(prompt, request.N).ToList(), options), promptTokens);
     }

@@ -41,7 +41,8 @@ public sealed class PreferenceObjective : ITrainingObjective<PreferencePair>
         if (p.NllPrompt is not null)
             Records.Check(p.Id, config, (nameof(p.NllPrompt), p.NllPrompt), (nameof(p.Chosen), p.Chosen));
         if (loss.NeedsReference() && !p.HasReference && liveReference is null)
-            throw new ArgumentException($"pair '{p.Id}': {loss} needs reference log-probs; cache them (ReferenceCache.Attach) or give a live reference model.");
+            throw new ArgumentException($"pair '{p.Id}': {loss} needs reference log-probs; cache them (ReferenceCache.Attach) or give a live " +
+                "reference model.");
     }
 
     public BatchLoss Loss(LlamaForCausalLM policy, IReadOnlyList<PreferencePair> batch)
@@ -62,7 +63,8 @@ public sealed class PreferenceObjective : ITrainingObjective<PreferencePair>
                 tensor(lengths[..batch.Count], device: device), tensor(lengths[batch.Count..], device: device));
         }
         if (liveReference is null)
-            throw new InvalidOperationException($"pair '{batch.First(p => !p.HasReference).Id}' has no cached reference log-probs and there is no live reference model.");
+            throw new InvalidOperationException($"pair '{batch.First(p => !p.HasReference).Id}' has no cached reference log-probs and there is no " +
+                "live reference model.");
         using var _ = no_grad();
         return PairScoring.Score(liveReference, batch).LogProbs;
     }

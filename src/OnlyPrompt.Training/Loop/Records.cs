@@ -19,6 +19,7 @@ internal static class Records
         var prompt = fields[0].Tokens.Length;
         foreach (var (field, tokens) in fields.Skip(1))
             if (prompt + tokens.Length > config.MaxSequenceLength)
-                throw new ArgumentException($"record '{id}': prompt + {field} is {prompt + tokens.Length} tokens, longer than the model's context of {config.MaxSequenceLength}.");
+                throw new ArgumentException($"record '{id}': prompt + {field} is {prompt + tokens.Length} tokens, longer than the model's context " +
+                    $"of {config.MaxSequenceLength}.");
     }
 }

@@ -39,7 +39,8 @@ public static class Runs
             if (condition(run))
                 return run;
             if (clock.Elapsed > timeout)
-                throw new TimeoutException($"run {runId} did not reach the condition in {timeout}; it has {string.Join(", ", run.Stages.Select(s => s.Name))} ({run.State}).");
+                throw new TimeoutException($"run {runId} did not reach the condition in {timeout}; it has " +
+                    $"{string.Join(", ", run.Stages.Select(s => s.Name))} ({run.State}).");
             await Task.Delay(100);
         }
     }

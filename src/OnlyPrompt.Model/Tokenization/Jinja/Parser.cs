@@ -34,7 +34,8 @@ public sealed class Parser(List<Token> tokens, string source)
                 case TokenKind.End:
                     end = null;
                     if (terminators.Length > 0)
-                        throw Error(token.Position, $"the template ends inside a block; expected {string.Join(" or ", terminators.Select(t => $"'{{% {t} %}}'"))}.");
+                        throw Error(token.Position, "the template ends inside a block; expected " +
+                            $"{string.Join(" or ", terminators.Select(t => $"'{{% {t} %}}'"))}.");
                     return body;
                 case TokenKind.Text:
                     body.Add(new TextOutput(token.Value, token.Position));
