@@ -66,6 +66,23 @@ public class TrainingTests
         Assert.True(after < before - 0.5, $"SFT loss {before:F3} -> {after:F3}");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void StepsLeaveNoTensorForTheFinalizer(bool mixedPrecision)
+    {
+        // Every tensor a step makes is disposed by the step: the count of live tensors after each step stays where the
+        // first one left it (gradients and AdamW state), instead of rising until the GC runs the finalizers.
+        using var model = TinyModels.Create(seed: 5);
+        var pairs = ReferenceCache.Attach(model, Pairs(16), pairsPerBatch: 8);
+        var options = new TrainingOptions { LearningRate = 1e-3, Epochs = 3, TokensPerBatch = 160, MixedPrecision = mixedPrecision };
+        var live = new List<long>();
+        new Trainer<PreferencePair>(model, new PreferenceObjective(PreferenceLoss.Dpo, new LossSettings()), options)
+            .Train(pairs, progress: _ => live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount));
+        Assert.True(live.Count >= 4, $"{live.Count} steps");
+        Assert.All(live, count => Assert.Equal(live[0], count));
+    }
+
     [Fact]
     public void CachedAndLiveReferenceGiveTheSameLoss()
     {

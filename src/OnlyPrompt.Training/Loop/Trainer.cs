@@ -13,6 +13,7 @@ namespace OnlyPrompt.Training.Loop;
 /// </summary>
 public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> objective, TrainingOptions options)
 {
+    // One loop, kept whole so that it reads in the order the summary gives; its pieces would share a dozen locals.
     public TrainingResult Train(IReadOnlyList<T> train, IReadOnlyList<T>? evaluation = null, string? resumeFrom = null,
         Action<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
@@ -64,11 +65,11 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
             var gradNorm = nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm > 0 ? options.MaxGradNorm : double.PositiveInfinity);
             if (!double.IsFinite(gradNorm))
             {
-                optimizer.zero_grad();
+                ZeroGradients(optimizer);
                 throw Diverged(step, $"gradient norm is {gradNorm}", plan.Skip(next).Take(micro).SelectMany(b => b).Select(i => train[i]).ToList());
             }
             optimizer.step();
-            optimizer.zero_grad();
+            ZeroGradients(optimizer);
             masters?.PutWeights();
             step++;
             next += micro;
@@ -120,6 +121,14 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
     {
         var perEpoch = plans.Sum(plan => (plan.Count + options.GradientAccumulationSteps - 1) / options.GradientAccumulationSteps);
         return options.MaxSteps is { } max ? Math.Min(max, perEpoch) : perEpoch;
+    }
+
+    // TorchSharp's zero_grad leaves the Tensor that each grad.zero_() returns to the finalizer, one per parameter and step;
+    // the scope disposes them at once (the gradients themselves stay with their parameters).
+    private static void ZeroGradients(OptimizerHelper optimizer)
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
     }
 
     // Frozen parameters (the base model under a LoRA adapter) get no gradient, no clipping and no optimizer state.
