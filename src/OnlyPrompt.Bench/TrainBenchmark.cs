@@ -1,3 +1,4 @@
+using OnlyPrompt.Model.Configuration;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Lora;
 using OnlyPrompt.Settings;
@@ -15,18 +16,7 @@ public static class TrainBenchmark
     {
         var loss = PreferenceLossFacts.Parse(options.Loss);
         var promptLength = options.Sequence / 4;
-        var pairs = Enumerable.Range(0, options.Batch).Select(i => new PreferencePair($"pair-{i}", randomTokens(promptLength),
-            randomTokens(options.Sequence - promptLength), randomTokens(options.Sequence - promptLength))).ToList();
-
-        LlamaForCausalLM? liveReference = null;
-        if (loss.NeedsReference() && options.NoReferenceCache)
-        {
-            liveReference = LlamaForCausalLM.CreateRandom(policy.Config, seed: 2);
-            liveReference.to(policy.DType).to(policy.Device);
-            liveReference.eval();
-        }
-        else if (loss.NeedsReference())
-            pairs = ReferenceCache.Attach(policy, pairs, options.Batch).ToList();
+        var (pairs, liveReference) = Pairs(policy, options, loss, promptLength, randomTokens);
 
         if (options.Lora is { } rank)
             LoraAdapters.Attach(policy, new LoraSettings(rank, 2 * rank, 0, LoraSettings.AllProjections), seed: 1);
@@ -51,11 +41,7 @@ public static class TrainBenchmark
 
         var timed = stepSeconds.Skip(1).Order().ToList(); // the first step warms up
         var median = timed[timed.Count / 2];
-        // Forward, then the backward: twice the forward for the activations' gradients, once more for the weights' (full fine-tuning only).
-        var passes = options.Lora is null ? 3 : 2;
-        var gflops = passes * Flops.ForwardPerToken(policy.Config,
-            (double)(options.Sequence - promptLength) / options.Sequence, options.Sequence / 2.0)
-            * tokensPerStep / median / 1e9;
+        var gflops = FlopsPerToken(policy.Config, options, promptLength) * tokensPerStep / median / 1e9;
         return new
         {
             op = "train",
@@ -81,4 +67,26 @@ public static class TrainBenchmark
             threads = get_num_threads(),
         };
     }
+
+    // Random pairs, with their reference log-probs cached, or beside a live reference model when --no-ref-cache asks for one.
+    private static (List<PreferencePair> Pairs, LlamaForCausalLM? LiveReference) Pairs(LlamaForCausalLM policy, BenchOptions options,
+        PreferenceLoss loss, int promptLength, Func<int, int[]> randomTokens)
+    {
+        var pairs = Enumerable.Range(0, options.Batch).Select(i => new PreferencePair($"pair-{i}", randomTokens(promptLength),
+            randomTokens(options.Sequence - promptLength), randomTokens(options.Sequence - promptLength))).ToList();
+        if (!loss.NeedsReference())
+            return (pairs, null);
+        if (!options.NoReferenceCache)
+            return (ReferenceCache.Attach(policy, pairs, options.Batch).ToList(), null);
+        var liveReference = LlamaForCausalLM.CreateRandom(policy.Config, seed: 2);
+        liveReference.to(policy.DType).to(policy.Device);
+        liveReference.eval();
+        return (pairs, liveReference);
+    }
+
+    // Floating-point operations per trained token: the forward, then the backward, twice the forward for the activations'
+    // gradients and once more for the weights' (full fine-tuning only).
+    private static double FlopsPerToken(LlamaConfig config, BenchOptions options, int promptLength) =>
+        (options.Lora is null ? 3 : 2) * Flops.ForwardPerToken(config, (double)(options.Sequence - promptLength) / options.Sequence,
+            options.Sequence / 2.0);
 }

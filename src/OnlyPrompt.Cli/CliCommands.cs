@@ -36,6 +36,7 @@ public static class CliCommands
         Flag("--no-reuse", "compute every stage even when a committed stage of any run has the same key"),
     ];
 
+    // The whole command tree in one declaration, so that it reads like the --help it generates.
     public static RootCommand Root()
     {
         var (preset, rounds) = (PresetOptions(), RoundOptions());
@@ -57,33 +58,7 @@ public static class CliCommands
             Flag("--detach", "start the run and return"),
             Text("--spec", "a RunSpec in protobuf JSON (// comment lines); references without a container are local files, uploaded by content hash",
                 "FILE.json"),
-            Text("--model", "your Hugging Face model folder", "DIR"),
-            Text("--sft", "SFT data (JSON Lines or Parquet in TRL's shapes); without it the model is the SFT model", "FILE"),
-            Text("--preferences", "seed preferences for the offline initialisation; without them it is skipped", "FILE"),
-            Text("--prompts", "the rounds' prompts", "FILE"),
-            Text("--eval", "the evaluation set (AlpacaEval, MT-Bench, or prompts with answers)", "FILE"),
-            Text("--reward-model", "a *ForSequenceClassification checkpoint folder", "DIR"),
-            Text("--scorer", "the primary scorer: exact, reward-model or judge", "SCORER"),
-            Text("--judge-url", "an OpenAI-compatible endpoint, up to and including /v1", "URL"),
-            Text("--judge-model", "the judge's model name", "NAME"),
-            Text("--judge-key-env", "the Evaluator's environment variable holding the judge's key", "VAR"),
-            Text("--judge-mode", "pairwise, pairwise-logprobs or rating", "MODE"),
-            Text("--rounds", "how many rounds (the schedule follows)", "N"),
-            Text("--columns-sft", "column names where the SFT file uses others", "canonical=actual,..."),
-            Text("--columns-preferences", "column names where the preferences file uses others", "canonical=actual,..."),
-            Text("--columns-prompts", "column names where the prompts file uses others", "canonical=actual,..."),
-            Text("--columns-eval", "column names where the evaluation file uses others", "canonical=actual,..."),
-            Text("--sft-lr", "SFT's learning rate", "LR"),
-            Text("--offline-lr", "the offline initialisation's learning rate", "LR"),
-            Text("--batch-tokens", "SFT's and the initialisation's token budget per batch", "N"),
-            Text("--max-new-tokens", "the longest answer sampled or evaluated", "N"),
-            Text("--calibration-prompts", "prompts of the calibration probe (0: none)", "N"),
-            Text("--lora", "train a LoRA adapter of this rank in every training stage (PEFT's layout) and merge it", "RANK"),
-            Text("--lora-alpha", "LoRA's alpha", "A"),
-            Text("--lora-dropout", "LoRA's dropout", "P"),
-            Text("--lora-targets", "the adapted projections", "q_proj,v_proj,..."),
-            Flag("--checkpointing", "activation checkpointing per decoder layer"),
-            Flag("--mixed-precision", "bf16 compute with fp32 master weights"),
+            .. ModelDataOptions(),
             Text("--container", "the blob container your files go to", "NAME"),
             Text("--name", "the run's name", "NAME"),
         ]);
@@ -117,6 +92,38 @@ public static class CliCommands
         root.Subcommands.Add(report);
         return root;
     }
+
+    // A run on the user's own model and data (ModelDataRun).
+    private static Option[] ModelDataOptions() =>
+    [
+        Text("--model", "your Hugging Face model folder", "DIR"),
+        Text("--sft", "SFT data (JSON Lines or Parquet in TRL's shapes); without it the model is the SFT model", "FILE"),
+        Text("--preferences", "seed preferences for the offline initialisation; without them it is skipped", "FILE"),
+        Text("--prompts", "the rounds' prompts", "FILE"),
+        Text("--eval", "the evaluation set (AlpacaEval, MT-Bench, or prompts with answers)", "FILE"),
+        Text("--reward-model", "a *ForSequenceClassification checkpoint folder", "DIR"),
+        Text("--scorer", "the primary scorer: exact, reward-model or judge", "SCORER"),
+        Text("--judge-url", "an OpenAI-compatible endpoint, up to and including /v1", "URL"),
+        Text("--judge-model", "the judge's model name", "NAME"),
+        Text("--judge-key-env", "the Evaluator's environment variable holding the judge's key", "VAR"),
+        Text("--judge-mode", "pairwise, pairwise-logprobs or rating", "MODE"),
+        Text("--rounds", "how many rounds (the schedule follows)", "N"),
+        Text("--columns-sft", "column names where the SFT file uses others", "canonical=actual,..."),
+        Text("--columns-preferences", "column names where the preferences file uses others", "canonical=actual,..."),
+        Text("--columns-prompts", "column names where the prompts file uses others", "canonical=actual,..."),
+        Text("--columns-eval", "column names where the evaluation file uses others", "canonical=actual,..."),
+        Text("--sft-lr", "SFT's learning rate", "LR"),
+        Text("--offline-lr", "the offline initialisation's learning rate", "LR"),
+        Text("--batch-tokens", "SFT's and the initialisation's token budget per batch", "N"),
+        Text("--max-new-tokens", "the longest answer sampled or evaluated", "N"),
+        Text("--calibration-prompts", "prompts of the calibration probe (0: none)", "N"),
+        Text("--lora", "train a LoRA adapter of this rank in every training stage (PEFT's layout) and merge it", "RANK"),
+        Text("--lora-alpha", "LoRA's alpha", "A"),
+        Text("--lora-dropout", "LoRA's dropout", "P"),
+        Text("--lora-targets", "the adapted projections", "q_proj,v_proj,..."),
+        Flag("--checkpointing", "activation checkpointing per decoder layer"),
+        Flag("--mixed-precision", "bf16 compute with fp32 master weights"),
+    ];
 
     // Values are read as text and parsed by Arguments, in the invariant culture and with errors that name the option.
     public static Option<string> Text(string name, string description, string valueName) =>

@@ -50,40 +50,11 @@ public static class ModelDataRun
         var model = Folder(arguments, "--model") ?? throw new UsageException("--model: give a Hugging Face model folder.");
         var rewardModel = Folder(arguments, "--reward-model");
         var judge = Judge(arguments);
-        var scorer = arguments.Text("--scorer") switch
-        {
-            null => rewardModel is not null ? Scorer.RewardModel : judge is not null ? Scorer.Judge : Scorer.Exact,
-            "exact" => Scorer.Exact,
-            "reward-model" => rewardModel is null ? throw new UsageException("--scorer reward-model needs --reward-model DIR.") : Scorer.RewardModel,
-            "judge" => judge is null ? throw new UsageException("--scorer judge needs --judge-url URL and --judge-model NAME.") : Scorer.Judge,
-            var other => throw new UsageException($"--scorer: '{other}' is not one of exact, reward-model, judge."),
-        };
+        var scorer = ChooseScorer(arguments, rewardModel, judge);
         var container = arguments.Text("--container") ?? StorageLayout.DefaultContainer;
         var seed = arguments.Integer("--seed") ?? 1;
-        var options = RunOptions.Apply(arguments, Rounds(arguments, Defaults(seed)));
-        var batchTokens = arguments.Integer("--batch-tokens");
-        options = options with
-        {
-            Sft = options.Sft with { LearningRate = arguments.Number("--sft-lr") ?? options.Sft.LearningRate, TokensPerBatch = batchTokens
-                ?? options.Sft.TokensPerBatch },
-            Offline = options.Offline with
-            {
-                LearningRate = arguments.Number("--offline-lr") ?? options.Offline.LearningRate, TokensPerBatch = batchTokens
-                    ?? options.Offline.TokensPerBatch,
-            },
-            RoundTraining = options.RoundTraining with { TokensPerBatch = batchTokens ?? options.RoundTraining.TokensPerBatch },
-            EvalMaxNewTokens = arguments.Integer("--max-new-tokens") ?? options.EvalMaxNewTokens,
-            Sampling = options.Sampling with { MaxNewTokens = arguments.Integer("--max-new-tokens") ?? options.Sampling.MaxNewTokens },
-            CalibrationPrompts = arguments.Integer("--calibration-prompts") ?? options.CalibrationPrompts,
-        };
-        var files = new Dictionary<DatasetKind, string?>
-        {
-            [DatasetKind.Sft] = arguments.Text("--sft"),
-            [DatasetKind.Preferences] = arguments.Text("--preferences"),
-            [DatasetKind.Prompts] = arguments.Text("--prompts")
-                ?? throw new UsageException("--prompts: give the rounds' prompts (JSON Lines or Parquet)."),
-            [DatasetKind.Eval] = arguments.Text("--eval") ?? throw new UsageException("--eval: give the evaluation set (JSON Lines or Parquet)."),
-        };
+        var options = Options(arguments, seed);
+        var files = DataFiles(arguments);
         var columns = files.Keys.ToDictionary(k => k, k => ParseColumns(arguments.Text($"--columns-{Option(k)}"), k));
         var name = arguments.Text("--name");
         var lora = Lora(arguments);
@@ -97,8 +68,72 @@ public static class ModelDataRun
         using var inputs = new LocalInputs(store, container, log);
         var imported = files.Where(f => f.Value is not null)
             .ToDictionary(f => f.Key, f => inputs.Import($"--{Option(f.Key)}", f.Key, f.Value!, columns[f.Key], scorer, judge));
-        Task<BlobRef> UploadFile(DatasetKind kind) => inputs.UploadAsync($"--{Option(kind)}", imported[kind], cancellation);
 
+        var spec = RunSpecs.FromExperiment(options);
+        spec.Name = name ?? $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(model))}-seed{seed}";
+        spec.Given = await UploadAsync(inputs, model, imported, cancellation);
+        if (spec.Given.SftData.Count == 0)
+            spec.Sft = null; // the base model is the SFT model, as with an instruct model
+        if (spec.Given.PreferenceData is null)
+            spec.Offline = null;
+        foreach (var training in new[] { spec.Sft, spec.Offline?.Training }
+            .Concat(spec.Rounds.Select(r => r.Train.Training)).OfType<TrainingSettings>())
+            (training.Lora, training.GradientCheckpointing, training.MixedPrecision) = (lora?.Clone(), checkpointing, mixedPrecision);
+        spec.Evaluation.Scorer = scorer;
+        spec.Evaluation.Judge = judge;
+        if (rewardModel is not null)
+            spec.Evaluation.RewardModel = await inputs.UploadModelAsync("--reward-model", rewardModel, cancellation);
+        return spec;
+    }
+
+    // --scorer exact|reward-model|judge; without it the reward model if one is given, else the judge, else exact match.
+    private static Scorer ChooseScorer(Arguments arguments, string? rewardModel, JudgeSettings? judge) => arguments.Text("--scorer") switch
+    {
+        null => rewardModel is not null ? Scorer.RewardModel : judge is not null ? Scorer.Judge : Scorer.Exact,
+        "exact" => Scorer.Exact,
+        "reward-model" => rewardModel is null ? throw new UsageException("--scorer reward-model needs --reward-model DIR.") : Scorer.RewardModel,
+        "judge" => judge is null ? throw new UsageException("--scorer judge needs --judge-url URL and --judge-model NAME.") : Scorer.Judge,
+        var other => throw new UsageException($"--scorer: '{other}' is not one of exact, reward-model, judge."),
+    };
+
+    // The real-model defaults, then the preset options every run takes, then the options only a run on given data has.
+    private static ExperimentOptions Options(Arguments arguments, int seed)
+    {
+        var options = RunOptions.Apply(arguments, Rounds(arguments, Defaults(seed)));
+        var batchTokens = arguments.Integer("--batch-tokens");
+        var maxNewTokens = arguments.Integer("--max-new-tokens");
+        return options with
+        {
+            Sft = options.Sft with
+            {
+                LearningRate = arguments.Number("--sft-lr") ?? options.Sft.LearningRate,
+                TokensPerBatch = batchTokens ?? options.Sft.TokensPerBatch,
+            },
+            Offline = options.Offline with
+            {
+                LearningRate = arguments.Number("--offline-lr") ?? options.Offline.LearningRate,
+                TokensPerBatch = batchTokens ?? options.Offline.TokensPerBatch,
+            },
+            RoundTraining = options.RoundTraining with { TokensPerBatch = batchTokens ?? options.RoundTraining.TokensPerBatch },
+            EvalMaxNewTokens = maxNewTokens ?? options.EvalMaxNewTokens,
+            Sampling = options.Sampling with { MaxNewTokens = maxNewTokens ?? options.Sampling.MaxNewTokens },
+            CalibrationPrompts = arguments.Integer("--calibration-prompts") ?? options.CalibrationPrompts,
+        };
+    }
+
+    private static Dictionary<DatasetKind, string?> DataFiles(Arguments arguments) => new()
+    {
+        [DatasetKind.Sft] = arguments.Text("--sft"),
+        [DatasetKind.Preferences] = arguments.Text("--preferences"),
+        [DatasetKind.Prompts] = arguments.Text("--prompts")
+            ?? throw new UsageException("--prompts: give the rounds' prompts (JSON Lines or Parquet)."),
+        [DatasetKind.Eval] = arguments.Text("--eval") ?? throw new UsageException("--eval: give the evaluation set (JSON Lines or Parquet)."),
+    };
+
+    private static async Task<GivenData> UploadAsync(LocalInputs inputs, string model, Dictionary<DatasetKind, string> imported,
+        CancellationToken cancellation)
+    {
+        Task<BlobRef> UploadFile(DatasetKind kind) => inputs.UploadAsync($"--{Option(kind)}", imported[kind], cancellation);
         var given = new GivenData
         {
             BaseModel = await inputs.UploadModelAsync("--model", model, cancellation),
@@ -109,22 +144,7 @@ public static class ModelDataRun
             given.SftData.Add(await UploadFile(DatasetKind.Sft));
         if (imported.ContainsKey(DatasetKind.Preferences))
             given.PreferenceData = await UploadFile(DatasetKind.Preferences);
-
-        var spec = RunSpecs.FromExperiment(options);
-        spec.Name = name ?? $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(model))}-seed{seed}";
-        spec.Given = given;
-        if (given.SftData.Count == 0)
-            spec.Sft = null; // the base model is the SFT model, as with an instruct model
-        if (given.PreferenceData is null)
-            spec.Offline = null;
-        foreach (var training in new[] { spec.Sft,
-            spec.Offline?.Training }.Concat(spec.Rounds.Select(r => r.Train.Training)).OfType<TrainingSettings>())
-            (training.Lora, training.GradientCheckpointing, training.MixedPrecision) = (lora?.Clone(), checkpointing, mixedPrecision);
-        spec.Evaluation.Scorer = scorer;
-        spec.Evaluation.Judge = judge;
-        if (rewardModel is not null)
-            spec.Evaluation.RewardModel = await inputs.UploadModelAsync("--reward-model", rewardModel, cancellation);
-        return spec;
+        return given;
     }
 
     // --judge-url URL --judge-model NAME [--judge-key-env VAR] [--judge-mode rating|pairwise|pairwise-logprobs]: any OpenAI-compatible endpoint.

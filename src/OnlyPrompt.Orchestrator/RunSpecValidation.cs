@@ -28,53 +28,64 @@ public sealed class RunSpecValidation(BlobStore store)
             errors.Loss(spec.Offline.Loss, "spec.offline.loss").Training(spec.Offline.Training, "spec.offline.training");
         errors.Check(spec.Rounds.Count > 0 || spec.Offline is not null || spec.Sft is not null, "spec.rounds", "the run has no training stage.");
         for (var i = 0; i < spec.Rounds.Count; i++)
-        {
-            var round = spec.Rounds[i];
-            errors.Problem($"spec.rounds[{i}].rejected_score", OnlyPrompt.Method.Data.PromptTemplates.RejectedScoreProblem(round.RejectedScore));
-            if (spec.RequireIncreasingSchedule && i > 0)
-                errors.Check(round.RejectedScore > spec.Rounds[i - 1].RejectedScore, $"spec.rounds[{i}].rejected_score",
-                    $"is {round.RejectedScore}, not above the previous round's {spec.Rounds[i - 1].RejectedScore} " +
-                    "(require_increasing_schedule is set).");
-            if (round.SelfJudge is not null)
-                errors.SelfJudge(round.SelfJudge, $"spec.rounds[{i}].self_judge");
-            errors.Check(round.Train is not null, $"spec.rounds[{i}].train", "is required.");
-            if (round.Train is not null)
-                errors.Loss(round.Train.Loss, $"spec.rounds[{i}].train.loss").Training(round.Train.Training, $"spec.rounds[{i}].train.training");
-            errors.Check(!round.NllAfterChosenPrefix || round.Train?.Loss?.ChosenNllWeight > 0, $"spec.rounds[{i}].nll_after_chosen_prefix",
-                "is set, but train.loss.chosen_nll_weight is 0: there is no NLL term to train after the chosen prefix.");
-            errors.Check(!round.NllAfterChosenPrefix || round.SelfJudge is null, $"spec.rounds[{i}].nll_after_chosen_prefix",
-                "is set on a self_judge round, whose chosen answers were not asked for with the chosen prefix.");
-        }
+            CheckRound(spec, i, errors);
         if (spec.Rounds.Count > 0)
             errors.Sampling(spec.Sampling, "spec.sampling").Templates(spec.Templates, "spec.templates");
-        if (spec.AdaptiveGap is { } adaptive)
-            errors.Check(adaptive.Step >= 1, "spec.adaptive_gap.step", $"is {adaptive.Step}; it must be at least 1.")
-                .Check(adaptive.AccuracyThreshold is > 0 and <= 1, "spec.adaptive_gap.accuracy_threshold",
-                    $"is {adaptive.AccuracyThreshold}; it must be in (0, 1].")
-                .Check(adaptive.MaxScore is >= 1 and <= OnlyPrompt.Method.Data.PromptTemplates.HighestRejectedScore, "spec.adaptive_gap.max_score",
-                    $"is {adaptive.MaxScore}; it must be in 1..{OnlyPrompt.Method.Data.PromptTemplates.HighestRejectedScore}.")
-                .Check(!spec.RequireIncreasingSchedule, "spec.require_increasing_schedule",
-                    "must be false with adaptive_gap, which may keep a score.");
+        if (spec.AdaptiveGap is not null)
+            CheckAdaptiveGap(spec, errors);
         errors.Check(spec.Evaluation is not null, "spec.evaluation", "is required.");
         if (spec.Evaluation is not null)
-        {
-            errors.Check(spec.Evaluation.MaxNewTokens > 0, "spec.evaluation.max_new_tokens",
-                $"is {spec.Evaluation.MaxNewTokens}; it must be positive.")
-                .Check(spec.Evaluation.CalibrationPrompts >= 0, "spec.evaluation.calibration_prompts", "must be >= 0.");
-            if (spec.Evaluation.Judge is not null)
-                errors.Judge(spec.Evaluation.Judge, "spec.evaluation.judge");
-            if (spec.Evaluation.RewardModel is not null)
-                await CheckCheckpointAsync(spec.Evaluation.RewardModel, "spec.evaluation.reward_model", errors, cancellation);
-            errors.Check(spec.Evaluation.Scorer is Scorer.Unspecified or Scorer.Exact or Scorer.RewardModel or Scorer.Judge, "spec.evaluation.scorer",
-                    $"is {spec.Evaluation.Scorer}; supported: SCORER_EXACT, SCORER_REWARD_MODEL, SCORER_JUDGE.")
-                .Check(spec.Evaluation.Scorer != Scorer.RewardModel || spec.Evaluation.RewardModel is not null, "spec.evaluation.scorer",
-                    "is SCORER_REWARD_MODEL, so spec.evaluation.reward_model is required.")
-                .Check(spec.Evaluation.Scorer != Scorer.Judge || spec.Evaluation.Judge is not null, "spec.evaluation.scorer",
-                    "is SCORER_JUDGE, so spec.evaluation.judge is required.");
-        }
+            await CheckEvaluationAsync(spec.Evaluation, errors, cancellation);
         if (spec.Filter is not null)
             errors.Check(spec.Filter.MinWords >= 0 && spec.Filter.MaxWords >= 0, "spec.filter", "min_words and max_words must be >= 0.");
         errors.ThrowIfAny();
+    }
+
+    private static void CheckRound(RunSpec spec, int i, FieldErrors errors)
+    {
+        var round = spec.Rounds[i];
+        errors.Problem($"spec.rounds[{i}].rejected_score", OnlyPrompt.Method.Data.PromptTemplates.RejectedScoreProblem(round.RejectedScore));
+        if (spec.RequireIncreasingSchedule && i > 0)
+            errors.Check(round.RejectedScore > spec.Rounds[i - 1].RejectedScore, $"spec.rounds[{i}].rejected_score",
+                $"is {round.RejectedScore}, not above the previous round's {spec.Rounds[i - 1].RejectedScore} " +
+                "(require_increasing_schedule is set).");
+        if (round.SelfJudge is not null)
+            errors.SelfJudge(round.SelfJudge, $"spec.rounds[{i}].self_judge");
+        errors.Check(round.Train is not null, $"spec.rounds[{i}].train", "is required.");
+        if (round.Train is not null)
+            errors.Loss(round.Train.Loss, $"spec.rounds[{i}].train.loss").Training(round.Train.Training, $"spec.rounds[{i}].train.training");
+        errors.Check(!round.NllAfterChosenPrefix || round.Train?.Loss?.ChosenNllWeight > 0, $"spec.rounds[{i}].nll_after_chosen_prefix",
+            "is set, but train.loss.chosen_nll_weight is 0: there is no NLL term to train after the chosen prefix.");
+        errors.Check(!round.NllAfterChosenPrefix || round.SelfJudge is null, $"spec.rounds[{i}].nll_after_chosen_prefix",
+            "is set on a self_judge round, whose chosen answers were not asked for with the chosen prefix.");
+    }
+
+    private static void CheckAdaptiveGap(RunSpec spec, FieldErrors errors)
+    {
+        var adaptive = spec.AdaptiveGap;
+        errors.Check(adaptive.Step >= 1, "spec.adaptive_gap.step", $"is {adaptive.Step}; it must be at least 1.")
+            .Check(adaptive.AccuracyThreshold is > 0 and <= 1, "spec.adaptive_gap.accuracy_threshold",
+                $"is {adaptive.AccuracyThreshold}; it must be in (0, 1].")
+            .Check(adaptive.MaxScore is >= 1 and <= OnlyPrompt.Method.Data.PromptTemplates.HighestRejectedScore, "spec.adaptive_gap.max_score",
+                $"is {adaptive.MaxScore}; it must be in 1..{OnlyPrompt.Method.Data.PromptTemplates.HighestRejectedScore}.")
+            .Check(!spec.RequireIncreasingSchedule, "spec.require_increasing_schedule",
+                "must be false with adaptive_gap, which may keep a score.");
+    }
+
+    private async Task CheckEvaluationAsync(EvaluationSpec evaluation, FieldErrors errors, CancellationToken cancellation)
+    {
+        errors.Check(evaluation.MaxNewTokens > 0, "spec.evaluation.max_new_tokens", $"is {evaluation.MaxNewTokens}; it must be positive.")
+            .Check(evaluation.CalibrationPrompts >= 0, "spec.evaluation.calibration_prompts", "must be >= 0.");
+        if (evaluation.Judge is not null)
+            errors.Judge(evaluation.Judge, "spec.evaluation.judge");
+        if (evaluation.RewardModel is not null)
+            await CheckCheckpointAsync(evaluation.RewardModel, "spec.evaluation.reward_model", errors, cancellation);
+        errors.Check(evaluation.Scorer is Scorer.Unspecified or Scorer.Exact or Scorer.RewardModel or Scorer.Judge, "spec.evaluation.scorer",
+                $"is {evaluation.Scorer}; supported: SCORER_EXACT, SCORER_REWARD_MODEL, SCORER_JUDGE.")
+            .Check(evaluation.Scorer != Scorer.RewardModel || evaluation.RewardModel is not null, "spec.evaluation.scorer",
+                "is SCORER_REWARD_MODEL, so spec.evaluation.reward_model is required.")
+            .Check(evaluation.Scorer != Scorer.Judge || evaluation.Judge is not null, "spec.evaluation.scorer",
+                "is SCORER_JUDGE, so spec.evaluation.judge is required.");
     }
 
     private async Task CheckGivenAsync(RunSpec spec, FieldErrors errors, CancellationToken cancellation)

@@ -27,6 +27,7 @@ public sealed class TaskGenerator(Random random, IReadOnlyList<TaskFamily>? fami
 
     public WorldTask Next() => Next(families[random.Next(families.Count)]);
 
+    // One case per family: the world's table of tasks.
     public WorldTask Next(TaskFamily family)
     {
         switch (family)

@@ -12,6 +12,7 @@ public sealed class BatchGenerator(LlamaForCausalLM model)
 {
     /// <param name="stopCondition">Called with (row, tokens so far) after each new token; true ends that row with
     /// <see cref="FinishReason.StopString"/>.</param>
+    // One decode loop, kept whole: its state (ids, key mask, cache, logits, finished rows) would otherwise be passed between pieces.
     public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<int[]> prompts, SamplingOptions options,
         Func<int, IReadOnlyList<int>, bool>? stopCondition = null)
     {

@@ -88,19 +88,7 @@ public static class PreTokenizers
     /// <summary>The <c>tokenizers</c> library's split of a word around the pattern's (non-empty) matches.</summary>
     public static List<string> Split(CodePointRegex pattern, string text, SplitBehavior behavior)
     {
-        // (start, end, isMatch) spans covering the text.
-        var spans = new List<(int Start, int End, bool Match)>();
-        var last = 0;
-        foreach (var (index, length) in pattern.Matches(text))
-        {
-            if (index > last)
-                spans.Add((last, index, false));
-            spans.Add((index, index + length, true));
-            last = index + length;
-        }
-        if (last < text.Length)
-            spans.Add((last, text.Length, false));
-
+        var spans = Spans(pattern, text);
         var pieces = new List<(int Start, int End)>();
         switch (behavior)
         {
@@ -147,5 +135,22 @@ public static class PreTokenizers
                 break;
         }
         return pieces.Select(p => text[p.Start..p.End]).ToList();
+    }
+
+    // (start, end, isMatch) spans covering the text.
+    private static List<(int Start, int End, bool Match)> Spans(CodePointRegex pattern, string text)
+    {
+        var spans = new List<(int Start, int End, bool Match)>();
+        var last = 0;
+        foreach (var (index, length) in pattern.Matches(text))
+        {
+            if (index > last)
+                spans.Add((last, index, false));
+            spans.Add((index, index + length, true));
+            last = index + length;
+        }
+        if (last < text.Length)
+            spans.Add((last, text.Length, false));
+        return spans;
     }
 }

@@ -76,16 +76,35 @@ public sealed class RunReport(BlobStore store)
     private static string Markdown(Run run, List<StageRecord> evaluated, List<StageRecord> filters, IEnumerable<string> pictures)
     {
         var text = new StringBuilder();
+        AppendHeader(text, run);
+        AppendHeldOut(text, run, evaluated);
+        AppendCalibration(text, evaluated);
+        if (filters.Count > 0)
+            AppendRounds(text, run, filters);
+        text.AppendLine();
+        text.AppendLine("## Pictures");
+        text.AppendLine();
+        foreach (var picture in pictures)
+            text.AppendLine($"![{Path.GetFileNameWithoutExtension(picture)}]({picture})");
+        return text.ToString();
+    }
+
+    private static void AppendHeader(StringBuilder text, Run run)
+    {
+        var prefix = run.Spec.Evaluation.InferencePrefix;
         text.AppendLine($"# Run {run.RunId}: {run.Spec.Name}");
         text.AppendLine();
         text.AppendLine($"Seed {run.Spec.Seed}; {run.Spec.Rounds.Count} rounds; {run.Stages.Count} stages committed in {run.Attempts} attempt(s), " +
             $"{run.Stages.Sum(s => s.Seconds):F0}s of stage time." +
-                        (run.Spec.Evaluation.InferencePrefix.Length > 0
-                            ? $" Evaluated with the prefix \"{run.Spec.Evaluation.InferencePrefix}\" before each instruction." : ""));
+            (prefix.Length > 0 ? $" Evaluated with the prefix \"{prefix}\" before each instruction." : ""));
         var reused = run.Stages.Where(s => s.ReusedFrom is not null).ToList();
         if (reused.Count > 0)
             text.AppendLine("\nReused, not computed again (a committed stage of another run had the same key): " +
                 $"{string.Join(", ", reused.Select(s => $"{s.Name} from run {s.ReusedFrom.RunId}"))}.");
+    }
+
+    private static void AppendHeldOut(StringBuilder text, Run run, List<StageRecord> evaluated)
+    {
         text.AppendLine();
         text.AppendLine("## Held-out evaluation");
         text.AppendLine();
@@ -100,11 +119,14 @@ public sealed class RunReport(BlobStore store)
             var lengthControlled = s.Metrics.ContainsKey("lc_win_rate/sft")
                 ? $"{Format(s, "lc_win_rate/sft")} [{Format(s, "lc_win_rate/sft/low")}, {Format(s, "lc_win_rate/sft/high")}]"
                 : "-";
+            var reward = s.Evaluation.Reward is { } r ? $"{r.Mean:F3} [{r.Low:F3}, {r.High:F3}]" : "-";
             text.AppendLine($"| {s.Name} | {s.Evaluation.MeanQuality:F3} ± {s.Evaluation.StandardError:F3} | {Format(s, "win_rate/sft")} | " +
-                            $"{lengthControlled} | {Format(s, "lc_win_rate/previous")} | " +
-                            $"{s.Evaluation.MeanWords:F1} | {s.Evaluation.LeakRate:P1} | " +
-                            $"{(s.Evaluation.Reward is { } r ? $"{r.Mean:F3} [{r.Low:F3}, {r.High:F3}]" : "-")} |");
+                $"{lengthControlled} | {Format(s, "lc_win_rate/previous")} | {s.Evaluation.MeanWords:F1} | {s.Evaluation.LeakRate:P1} | {reward} |");
         }
+    }
+
+    private static void AppendCalibration(StringBuilder text, List<StageRecord> evaluated)
+    {
         text.AppendLine();
         text.AppendLine("## Quality by requested score (calibration probe)");
         text.AppendLine();
@@ -115,42 +137,37 @@ public sealed class RunReport(BlobStore store)
                 s.Evaluation.Calibration.Select(q => q.ToString("F2", CultureInfo.InvariantCulture))) + " |");
         foreach (var s in evaluated.Where(s => s.Evaluation.CalibrationWarning.Length > 0))
             text.AppendLine($"\n**Warning ({s.Name})**: {s.Evaluation.CalibrationWarning}");
-        if (filters.Count > 0)
-        {
-            text.AppendLine();
-            text.AppendLine("## Rounds");
-            text.AppendLine();
-            text.AppendLine("Chosen/rejected quality: the kept pairs scored afterwards against true answers the rounds never see (default world " +
-                "only); better/worse: share of pairs whose chosen answer is better/worse than the rejected one.");
-            text.AppendLine();
-            text.AppendLine("| round | labeller | pairs | kept | " + string.Join(" | ", FilterRules)
-                + " | chosen quality | rejected quality | better | worse | loss | rewards/margins | rewards/accuracies |");
-            text.AppendLine("|---|---|---|---|" + string.Concat(Enumerable.Repeat("---|", FilterRules.Length + 7)));
-            foreach (var f in filters)
-            {
-                var sample = run.Stages.FirstOrDefault(s => s.Name == StageNames.Sample(f.Round));
-                var train = run.Stages.FirstOrDefault(s => s.Name == StageNames.Train(f.Round));
-                var labeller = sample is null ? "-" : sample.Metrics.TryGetValue(StageMetrics.RejectedScore, out var score)
-                    ? $"prefixes, rejected score {score:0}" :
-                    "self-judge, grades " + string.Join(" ", Enumerable.Range(0, 11).Select(g =>
-                        sample.Metrics.GetValueOrDefault($"judge/grade_{g}").ToString("0", CultureInfo.InvariantCulture)));
-                text.AppendLine($"| {f.Round} | {labeller} | {(sample is null ? "-" : Format(sample, StageMetrics.Pairs, "F0"))} | " +
-                    $"{Format(f, StageMetrics.Kept, "F0")} | " +
-                                string.Join(" | ", FilterRules.Select(r => f.Removed.GetValueOrDefault(r))) +
-                                $" | {Format(f, "pairs/chosen_quality", "F3")} | {Format(f, "pairs/rejected_quality", "F3")} | " +
-                                $"{Format(f, "pairs/chosen_better", "P0")} | {Format(f, "pairs/chosen_worse", "P0")}" +
-                                $" | {(train is null ? "-" : Format(train, "loss", "F4"))} | " +
-                                $"{(train is null ? "-" : Format(train, "rewards/margins", "F3"))} | " +
-                                $"{(train is null ? "-" : Format(train, "rewards/accuracies", "F3"))} |");
-            }
-        }
-        text.AppendLine();
-        text.AppendLine("## Pictures");
-        text.AppendLine();
-        foreach (var picture in pictures)
-            text.AppendLine($"![{Path.GetFileNameWithoutExtension(picture)}]({picture})");
-        return text.ToString();
     }
+
+    private static void AppendRounds(StringBuilder text, Run run, List<StageRecord> filters)
+    {
+        text.AppendLine();
+        text.AppendLine("## Rounds");
+        text.AppendLine();
+        text.AppendLine("Chosen/rejected quality: the kept pairs scored afterwards against true answers the rounds never see (default world " +
+            "only); better/worse: share of pairs whose chosen answer is better/worse than the rejected one.");
+        text.AppendLine();
+        text.AppendLine("| round | labeller | pairs | kept | " + string.Join(" | ", FilterRules)
+            + " | chosen quality | rejected quality | better | worse | loss | rewards/margins | rewards/accuracies |");
+        text.AppendLine("|---|---|---|---|" + string.Concat(Enumerable.Repeat("---|", FilterRules.Length + 7)));
+        foreach (var f in filters)
+        {
+            var sample = run.Stages.FirstOrDefault(s => s.Name == StageNames.Sample(f.Round));
+            var train = run.Stages.FirstOrDefault(s => s.Name == StageNames.Train(f.Round));
+            string Trained(string metric, string format) => train is null ? "-" : Format(train, metric, format);
+            text.AppendLine($"| {f.Round} | {Labeller(sample)} | {(sample is null ? "-" : Format(sample, StageMetrics.Pairs, "F0"))} | " +
+                $"{Format(f, StageMetrics.Kept, "F0")} | {string.Join(" | ", FilterRules.Select(r => f.Removed.GetValueOrDefault(r)))} | " +
+                $"{Format(f, "pairs/chosen_quality", "F3")} | {Format(f, "pairs/rejected_quality", "F3")} | " +
+                $"{Format(f, "pairs/chosen_better", "P0")} | {Format(f, "pairs/chosen_worse", "P0")} | " +
+                $"{Trained("loss", "F4")} | {Trained("rewards/margins", "F3")} | {Trained("rewards/accuracies", "F3")} |");
+        }
+    }
+
+    // How the round's pairs were labelled: by the prompted scores, or by the policy grading its own answers.
+    private static string Labeller(StageRecord? sample) => sample is null ? "-"
+        : sample.Metrics.TryGetValue(StageMetrics.RejectedScore, out var score) ? $"prefixes, rejected score {score:0}"
+        : "self-judge, grades " + string.Join(" ", Enumerable.Range(0, 11).Select(g =>
+            sample.Metrics.GetValueOrDefault($"judge/grade_{g}").ToString("0", CultureInfo.InvariantCulture)));
 
     /// <summary>The primary scorer of the run's evaluations, in words.</summary>
     public static string ScorerName(Run run) => (run.Spec.Evaluation?.Scorer ?? Evaluator.V1.Scorer.Unspecified) switch

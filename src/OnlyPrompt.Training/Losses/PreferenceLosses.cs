@@ -19,6 +19,7 @@ public static class PreferenceLosses
         return s.ChosenNllWeight > 0 ? output with { Loss = output.Loss - s.ChosenNllWeight * policy.NllChosenAverage.mean() } : output;
     }
 
+    // One arm per loss, each under its equation, so the losses can be read and compared side by side.
     private static LossOutput Objective(PreferenceLoss loss, LossSettings s, PairLogProbs policy, PairLogProbs? reference)
     {
         if (loss.NeedsReference() && reference is null)

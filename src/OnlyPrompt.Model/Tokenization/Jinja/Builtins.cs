@@ -221,6 +221,7 @@ public static class Builtins
         };
     }
 
+    // One arm per filter, under the name templates use: a table to look a filter up in, so it stays one switch.
     public static object? ApplyFilter(string name, object? value, IReadOnlyList<object?> arguments, IReadOnlyDictionary<string, object?> keywords)
     {
         object? Argument(int i, string keyword, object? fallback) =>

@@ -302,6 +302,7 @@ public sealed class Parser(List<Token> tokens, string source)
         return withFilters ? ParseFiltersAndTests(value) : value;
     }
 
+    // One case per primary form of the grammar (literal, name, list, tuple, dict, parenthesised expression).
     private Expression ParsePrimary()
     {
         var token = Current;
