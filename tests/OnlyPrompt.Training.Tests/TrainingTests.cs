@@ -98,6 +98,29 @@ public class TrainingTests
     }
 
     [Fact]
+    public void UnderMixedPrecisionTheReferenceIsScoredInBf16SoTheFirstStepStartsAtLogRatioZero()
+    {
+        using var model = TinyModels.Create(seed: 5);
+        var before = model.parameters().Select(p => p.data<float>().ToArray()).ToList();
+        var pairs = Pairs(8);
+        // One batch, as the policy scores them below: bf16 results depend on the batch's shape.
+        var fp32 = ReferenceCache.Attach(model, pairs, pairsPerBatch: 8);
+        var bf16 = ReferenceCache.Attach(model, pairs, pairsPerBatch: 8, mixedPrecision: true);
+
+        // The weights come back bit for bit, and fp32 is untouched by the option's absence.
+        Assert.Equal(ScalarType.Float32, model.DType);
+        Assert.Equal(before, model.parameters().Select(p => p.data<float>().ToArray()).ToList());
+        using var masters = new MasterWeights(model);
+        using var _ = no_grad();
+        var (policy, _) = PairScoring.Score(model, pairs);
+        var (chosen, rejected) = (policy.Chosen.data<float>().ToArray(), policy.Rejected.data<float>().ToArray());
+        Assert.Equal(chosen, bf16.Select(p => p.ReferenceChosen!.Value));
+        Assert.Equal(rejected, bf16.Select(p => p.ReferenceRejected!.Value));
+        // In fp32 the cached values differ from the bf16 policy's by its rounding, which DPO would read as a margin.
+        Assert.NotEqual(chosen, fp32.Select(p => p.ReferenceChosen!.Value));
+    }
+
+    [Fact]
     public void TheNllContextRowScoresEachChosenResponseAfterItsNllPrompt()
     {
         using var model = TinyModels.Create(seed: 5);

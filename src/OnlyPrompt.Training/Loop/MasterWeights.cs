@@ -8,8 +8,9 @@ namespace OnlyPrompt.Training.Loop;
 /// <summary>
 /// Mixed precision: the model computes forward and backward in bf16 while AdamW steps fp32 master copies of its
 /// trainable parameters, so updates smaller than bf16's resolution (8 bits of mantissa) accumulate instead of being
-/// rounded away. Frozen parameters (a LoRA base) stay bf16 only. Disposing casts the model back to fp32 holding the
-/// masters' values exactly.
+/// rounded away. Frozen parameters (a LoRA base) stay bf16 only, which saves their fp32 copy. Disposing casts the model
+/// back to fp32 holding the masters' values exactly; the frozen ones come back rounded to bf16, so an adapter trained
+/// this way is merged into the base as stored (the Trainer service does), not into this model.
 /// </summary>
 public sealed class MasterWeights : IDisposable
 {
