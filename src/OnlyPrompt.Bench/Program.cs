@@ -35,10 +35,15 @@ catch (ArgumentException e)
 }
 
 var device = TorchRuntime.Configure(options.Device, options.Threads);
-// auto: bf16 for sampling and scoring where the hardware computes it natively; fp32 for training (--mixed-precision computes in bf16).
+// auto, as the services choose: where the hardware computes bf16 natively, bf16 for sampling and scoring and mixed
+// precision (bf16 compute, fp32 masters) for training; fp32 elsewhere. --mixed-precision asks for it anywhere.
 var dtype = options.DType != "auto" ? DTypes.Parse(options.DType, "--dtype") : args[0] == "train" ? ScalarType.Float32
     : Precision.ForInference(device);
-options = options with { DType = DTypes.Name(dtype) };
+options = options with
+{
+    DType = DTypes.Name(dtype),
+    MixedPrecision = options.MixedPrecision || args[0] == "train" && options.DType == "auto" && Precision.HasFastBf16(device),
+};
 // Mixed-precision training computes in bf16, so its fraction of peak is against bf16's matmul.
 var matmulPeak = Flops.MatmulPeakGflops(args[0] == "train" && options.MixedPrecision ? ScalarType.BFloat16 : dtype, device);
 if (args[0] == "matmul")

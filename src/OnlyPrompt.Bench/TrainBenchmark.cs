@@ -77,7 +77,7 @@ public static class TrainBenchmark
         if (!loss.NeedsReference())
             return (pairs, null);
         if (!options.NoReferenceCache)
-            return (ReferenceCache.Attach(policy, pairs, options.Batch).ToList(), null);
+            return (ReferenceCache.Attach(policy, pairs, options.Batch, options.MixedPrecision).ToList(), null);
         var liveReference = LlamaForCausalLM.CreateRandom(policy.Config, seed: 2);
         liveReference.to(policy.DType).to(policy.Device);
         liveReference.eval();

@@ -15,6 +15,8 @@ public static class StageMetrics
     public const string Steps = "steps";
     public const string TokensPerSecond = "tokens_per_second";
     public const string NoPairs = "no_pairs";
+    /// <summary>Training stages: 1 when the pass computed in bf16 with fp32 master weights, 0 in fp32.</summary>
+    public const string MixedPrecision = "mixed_precision";
     /// <summary>
     /// Evaluate stages: the prefix gap (with /low and /high), and whether a round did worse than its reference and was adopted anyway.
     /// </summary>

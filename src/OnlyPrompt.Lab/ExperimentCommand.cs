@@ -29,6 +29,9 @@ public static class ExperimentCommand
             CliCommands.Text("--inference-precision",
                 "sampling's and evaluation's dtype: auto (bf16 where the device computes it natively), fp32, bf16",
                 "PRECISION"),
+            CliCommands.Text("--training-precision",
+                "training's precision: auto (mixed, bf16 with fp32 masters, where the device computes bf16 natively), fp32, mixed",
+                "PRECISION"),
             CliCommands.Text("--model-dim", "the tiny model's width", "N"),
             CliCommands.Text("--model-layers", "the tiny model's layers", "N"),
             CliCommands.Text("--sft-epochs", "SFT epochs", "N"),
@@ -104,6 +107,7 @@ public static class ExperimentCommand
     [
         "--OnlyPrompt:Device", arguments.Text("--device") ?? "cpu",
         "--OnlyPrompt:InferencePrecision", arguments.Text("--inference-precision") ?? "auto",
+        "--OnlyPrompt:TrainingPrecision", arguments.Text("--training-precision") ?? "auto",
         .. arguments.Integer("--threads") is { } threads ? new[] { "--OnlyPrompt:Threads", threads.ToString(CultureInfo.InvariantCulture) } : [],
     ];
 

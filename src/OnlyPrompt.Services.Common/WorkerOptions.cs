@@ -18,7 +18,7 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// The dtype of sampling and evaluation: auto (bf16 where the device computes it natively, fp32 elsewhere), fp32 or
-    /// bf16. Training stays fp32 (or mixed precision, a training setting).
+    /// bf16. Training has its own setting, the Trainer's <c>TrainingPrecision</c>.
     /// </summary>
     public string InferencePrecision { get; set; } = "auto";
 

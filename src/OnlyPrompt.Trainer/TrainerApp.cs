@@ -11,7 +11,10 @@ public static class TrainerApp
         builder.AddBlobStorage();
         builder.Services.AddOnlyPromptData(builder.Configuration, "trainer").AddOnlyPromptModels(builder.Configuration);
         builder.Services.AddOptions<TrainerOptions>().BindConfiguration(TrainerOptions.Section)
-            .Validate(o => o.CheckpointEverySteps >= 1, $"{TrainerOptions.Section}:CheckpointEverySteps must be at least 1.").ValidateOnStart();
+            .Validate(o => o.CheckpointEverySteps >= 1, $"{TrainerOptions.Section}:CheckpointEverySteps must be at least 1.")
+            .Validate(o => TrainerOptions.TrainingPrecisions.Contains(o.TrainingPrecision),
+                $"{TrainerOptions.Section}:TrainingPrecision must be one of {string.Join(", ", TrainerOptions.TrainingPrecisions)}.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<TrainingJobs>();
         var app = builder.Build();
         app.MapGrpcServiceDefaults();

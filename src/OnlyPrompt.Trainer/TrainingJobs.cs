@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OnlyPrompt.Answering;
 using OnlyPrompt.Model;
 using OnlyPrompt.Model.Lora;
+using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services;
 using OnlyPrompt.Settings;
 using OnlyPrompt.Storage;
@@ -47,30 +48,48 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
             PruneStates(stateDirectory);
             progress(step);
         }
+        var mixedPrecision = request.Training.MixedPrecision || settings.Value.TrainsInMixedPrecision(models.Device);
         var (trained, checkpoint, probed) = await gate.RunAsync(() =>
         {
-            using var model = models.LoadForTrainingAsync(request.Policy, cancellation).GetAwaiter().GetResult();
-            var options = request.Training.ToOptions() with { CheckpointEverySteps = settings.Value.CheckpointEverySteps,
-                CheckpointDirectory = stateDirectory };
-            RemoveUnfinishedStates(stateDirectory);
-            var resume = NewestState(stateDirectory);
-            if (resume is not null)
-                log.LogInformation("job {Job}: resuming from {State}", request.JobId, Path.GetFileName(resume));
+            PretrainedModel? model = models.LoadForTrainingAsync(request.Policy, cancellation).GetAwaiter().GetResult();
+            try
+            {
+                var options = request.Training.ToOptions() with
+                {
+                    CheckpointEverySteps = settings.Value.CheckpointEverySteps, CheckpointDirectory = stateDirectory,
+                    MixedPrecision = mixedPrecision,
+                };
+                RemoveUnfinishedStates(stateDirectory);
+                var resume = NewestState(stateDirectory);
+                if (resume is not null)
+                    log.LogInformation("job {Job}: resuming from {State}", request.JobId, Path.GetFileName(resume));
 
-            model.Model.GradientCheckpointing = request.Training.GradientCheckpointing;
-            var pass = new Pass(model, request, options, resume, Report, cancellation);
-            var (result, probe) = isSft ? (TrainSft(pass, sftRows), null) : TrainPreferences(pass, preferenceRows);
-            var adapter = SaveAndMergeAdapter(model, request);
-            var likelihoods = probe?.After() ?? [];
-            Action<string>? withAdapter = adapter is null ? null : folder => Directory.Move(adapter, Path.Combine(folder, AdapterFolder));
-            var saved = models.SaveAsync(model, request.OutputContainer, request.OutputPrefix, cancellation, withAdapter).GetAwaiter().GetResult();
-            return (result, saved, likelihoods);
+                model.Model.GradientCheckpointing = request.Training.GradientCheckpointing;
+                var pass = new Pass(model, request, options, resume, Report, cancellation);
+                var (result, probe) = isSft ? (TrainSft(pass, sftRows), null) : TrainPreferences(pass, preferenceRows);
+                var adapter = SaveAdapter(model, request);
+                var likelihoods = probe?.After() ?? [];
+                Action<string>? withAdapter = null;
+                if (adapter is not null)
+                {
+                    model.Dispose();
+                    model = null;
+                    model = MergedIntoStoredBase(request, adapter, cancellation);
+                    withAdapter = folder => Directory.Move(adapter, Path.Combine(folder, AdapterFolder));
+                }
+                var saved = models.SaveAsync(model, request.OutputContainer, request.OutputPrefix, cancellation, withAdapter).GetAwaiter().GetResult();
+                return (result, saved, likelihoods);
+            }
+            finally
+            {
+                model?.Dispose();
+            }
         }, cancellation);
 
         var response = new TrainResult
         {
             Checkpoint = checkpoint, Steps = trained.Steps, TokensPerSecond = rates.Count > 0 ? rates.Average() : 0,
-            Metrics = { trained.LastMetrics.ToDictionary(), probed },
+            Metrics = { trained.LastMetrics.ToDictionary(), probed, { StageMetrics.MixedPrecision, mixedPrecision ? 1 : 0 } },
         };
         Directory.CreateDirectory(job);
         File.WriteAllText(Path.Combine(job, ResultFile), JsonFormatter.Default.Format(response));
@@ -114,7 +133,7 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
         {
             NllPrompt = nllPrefix.Length > 0 ? encoding.Prompt(nllPrefix + r.Row.Prompt, r.Row.Context) : null,
         }).ToList();
-        var prepared = loss.NeedsReference() ? WithReference(model, pairs, request, pass.Cancellation) : pairs;
+        var prepared = loss.NeedsReference() ? WithReference(model, pairs, request, pass.Options.MixedPrecision, pass.Cancellation) : pairs;
         var probe = PassLikelihoods.Before(model, request.Preference, rows.Select(r => r.Row));
         AttachAdapter(model, request);
         var result = new Trainer<PreferencePair>(model.Model, new PreferenceObjective(loss, lossSettings), pass.Options)
@@ -124,12 +143,12 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
 
     // The reference is the policy as loaded (pi_{m-1}), before any resumed weights replace it, unless the request names another.
     private IReadOnlyList<PreferencePair> WithReference(PretrainedModel model, List<PreferencePair> pairs, TrainRequest request,
-        CancellationToken cancellation)
+        bool mixedPrecision, CancellationToken cancellation)
     {
         if (request.Reference is null)
-            return ReferenceCache.Attach(model.Model, pairs, 64);
+            return ReferenceCache.Attach(model.Model, pairs, 64, mixedPrecision);
         using var reference = models.LoadForTrainingAsync(request.Reference, cancellation).GetAwaiter().GetResult();
-        return ReferenceCache.Attach(reference.Model, pairs, 64);
+        return ReferenceCache.Attach(reference.Model, pairs, 64, mixedPrecision);
     }
 
     // With LoRA the base stays frozen and only the adapter trains; it is attached after the reference log-probs are
@@ -142,14 +161,23 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
 
     // The saved checkpoint is the merged model, so the next round's policy and reference are plain checkpoints; the
     // adapter alone goes beside it in PEFT's layout (returned: its folder), for PEFT and vLLM's LoRA serving over the base.
-    private string? SaveAndMergeAdapter(PretrainedModel model, TrainRequest request)
+    private string? SaveAdapter(PretrainedModel model, TrainRequest request)
     {
         if (request.Training.Lora is not { } lora)
             return null;
         var folder = work.NewTemporaryDirectory();
         LoraAdapters.Save(model.Model, lora.ToLibrary(), folder, $"{request.Policy.Container}/{request.Policy.Prefix}");
-        LoraAdapters.Merge(model.Model);
         return folder;
+    }
+
+    // The round's model is the adapter merged into the base as stored, in fp32: under mixed precision the trained
+    // model's frozen base computed in bf16, so its own copy of the base weights is rounded.
+    private PretrainedModel MergedIntoStoredBase(TrainRequest request, string adapter, CancellationToken cancellation)
+    {
+        var merged = models.LoadForTrainingAsync(request.Policy, cancellation).GetAwaiter().GetResult();
+        LoraAdapters.Load(merged.Model, adapter);
+        LoraAdapters.Merge(merged.Model);
+        return merged;
     }
 
     private async Task<TrainResult?> FinishedAsync(string job, CancellationToken cancellation)

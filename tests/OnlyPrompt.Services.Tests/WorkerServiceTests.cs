@@ -3,6 +3,7 @@ using OnlyPrompt.Common.V1;
 using OnlyPrompt.Filter.V1;
 using OnlyPrompt.Method.Data;
 using OnlyPrompt.Method.Filtering;
+using OnlyPrompt.Orchestrator.V1;
 using OnlyPrompt.Services.Tests.Support;
 using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Trainer.V1;
@@ -89,6 +90,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         Assert.True(result.Steps > 1);
         Assert.Equal(result.Steps, steps.Last());
         Assert.True(result.Metrics["loss"] > 0);
+        // The stack leaves OnlyPrompt:TrainingPrecision at auto: mixed precision where this CPU computes bf16 natively.
+        Assert.Equal(Model.Precision.HasFastBf16(TorchSharp.torch.CPU) ? 1 : 0, result.Metrics[StageMetrics.MixedPrecision]);
         using var files = new TempDirectory();
         Assert.True(File.Exists(Path.Combine(await stack.Store.DownloadCheckpointAsync(result.Checkpoint.ToStored(),
             files.Path), "model.safetensors")));
@@ -150,10 +153,23 @@ public sealed class WorkerServiceTests(ServiceStack stack)
         };
         var result = await TrainToResultAsync(request);
         Assert.True(result.Metrics["loss"] > 0);
+        Assert.Equal(1, result.Metrics[StageMetrics.MixedPrecision]);
         using var files = new TempDirectory();
         var weights = Model.Checkpoints.SafeTensors.ReadHeader(Path.Combine(await stack.Store.DownloadCheckpointAsync(result.Checkpoint.ToStored(),
             files.Path), "model.safetensors"));
         Assert.All(weights.Values, entry => Assert.Equal(TorchSharp.torch.ScalarType.Float32, entry.DType));
+    }
+
+    [Theory]
+    [InlineData("fp32")]
+    [InlineData("mixed")]
+    [InlineData("auto")]
+    public void Trainer_precision_setting_chooses_fp32_or_mixed_precision_and_auto_follows_the_hardware(string setting)
+    {
+        var options = new Trainer.TrainerOptions { TrainingPrecision = setting };
+        var expected = setting == "mixed" || setting == "auto" && Model.Precision.HasFastBf16(TorchSharp.torch.CPU);
+        Assert.Equal(expected, options.TrainsInMixedPrecision(TorchSharp.torch.CPU));
+        Assert.Contains(setting, Trainer.TrainerOptions.TrainingPrecisions);
     }
 
     [Fact]
