@@ -37,7 +37,8 @@ catch (ArgumentException e)
 var device = TorchRuntime.Configure(options.Device, options.Threads);
 // auto, as the services choose: where the hardware computes bf16 natively, bf16 for sampling and scoring and mixed
 // precision (bf16 compute, fp32 masters) for training; fp32 elsewhere. --mixed-precision asks for it anywhere.
-var dtype = options.DType != "auto" ? DTypes.Parse(options.DType, "--dtype") : args[0] == "train" ? ScalarType.Float32
+var dtype = options.DType != "auto" ? DTypes.Parse(options.DType, "--dtype")
+    : args[0] == "train" ? ScalarType.Float32
     : Precision.ForInference(device);
 options = options with
 {

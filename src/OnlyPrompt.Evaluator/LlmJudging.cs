@@ -86,8 +86,8 @@ public sealed class LlmJudging(WorkDirectory work, BlobStore store, IHttpClientF
         var client = new OpenAiChatClient(http.CreateOpenAiClient(), new OpenAiEndpoint(new Uri(settings.BaseUrl), settings.Model, key),
             settings.Concurrency > 0 ? settings.Concurrency : 4);
         var cacheName = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{settings.BaseUrl}\n{settings.Model}")))[..16];
-        return (new CachedChatCompletions(client, Path.Combine(work.Root, "judge-cache", cacheName + ".jsonl")), settings.MaxTokens > 0
-            ? settings.MaxTokens : 512);
+        var maxTokens = settings.MaxTokens > 0 ? settings.MaxTokens : 512;
+        return (new CachedChatCompletions(client, Path.Combine(work.Root, "judge-cache", cacheName + ".jsonl")), maxTokens);
     }
 
     public static Interval ToInterval(MeanInterval interval) => new() { Mean = interval.Mean, Low = interval.Low, High = interval.High };

@@ -85,8 +85,11 @@ public static class ExperimentCommand
         var options = ExperimentOptions.Preset(arguments.Text("--preset") ?? "default", arguments.Integer("--seed") ?? 1);
         options = options with
         {
-            Model = options.Model with { Dim = arguments.Integer("--model-dim") ?? options.Model.Dim, Layers = arguments.Integer("--model-layers")
-                ?? options.Model.Layers },
+            Model = options.Model with
+            {
+                Dim = arguments.Integer("--model-dim") ?? options.Model.Dim,
+                Layers = arguments.Integer("--model-layers") ?? options.Model.Layers,
+            },
             Sft = options.Sft with { Epochs = arguments.Integer("--sft-epochs") ?? options.Sft.Epochs },
             World = options.World with
             {

@@ -95,8 +95,12 @@ public sealed class HfTokenizer
                 return [sequence];
             case "Sequence":
                 var templates = (json["processors"] as JsonArray ?? []).Select(p => ParsePostProcessor(p, source)).Where(t => t.Count > 1).ToArray();
-                return templates.Length switch { 0 => [sequence], 1 => templates[0], _ =>
-                    throw new ModelFormatException($"{source}: more than one TemplateProcessing in post_processor.") };
+                return templates.Length switch
+                {
+                    0 => [sequence],
+                    1 => templates[0],
+                    _ => throw new ModelFormatException($"{source}: more than one TemplateProcessing in post_processor."),
+                };
             case "TemplateProcessing":
                 var specials = json["special_tokens"] as JsonObject ?? [];
                 var result = new List<object>();
