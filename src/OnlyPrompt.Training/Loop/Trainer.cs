@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OnlyPrompt.Model;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Settings;
 using TorchSharp.Modules;
@@ -9,7 +10,8 @@ namespace OnlyPrompt.Training.Loop;
 /// <summary>
 /// Trains a model on one objective with AdamW. Each optimizer step runs in one fixed order: learning rate for
 /// the step, forward and loss for each accumulated micro-batch, gradient clipping, optimizer step, zero_grad,
-/// report. A non-finite loss or gradient stops training before anything from that step is saved.
+/// freed heap pages back to the OS, report. A non-finite loss or gradient stops training before anything from that
+/// step is saved.
 /// </summary>
 public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> objective, TrainingOptions options)
 {
@@ -71,6 +73,7 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
             optimizer.step();
             ZeroGradients(optimizer);
             masters?.PutWeights();
+            GlibcMallocTuning.ReturnFreePages();
             step++;
             next += micro;
             if (next >= plan.Count)
