@@ -142,7 +142,7 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
     {
         AdamW.ParamGroup Group(IEnumerable<Parameter> members, double decay) =>
             new(members, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, decay, false, false);
-        return optim.AdamW([Group(parameters.Where(p => p.dim() >= 2), options.WeightDecay), Group(parameters.Where(p => p.dim() < 2), 0)],
+        return new LeanAdamW([Group(parameters.Where(p => p.dim() >= 2), options.WeightDecay), Group(parameters.Where(p => p.dim() < 2), 0)],
             options.LearningRate, options.Beta1, options.Beta2, options.Epsilon);
     }
 
