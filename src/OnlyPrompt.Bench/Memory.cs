@@ -7,6 +7,21 @@ public static class Memory
 
     public static double CurrentRssMegabytes() => StatusMegabytes("VmRSS:");
 
+    /// <summary>Starts the peak afresh at the current RSS (Linux's clear_refs), so the next peak covers only what follows.</summary>
+    /// <returns>False where the kernel does not allow it; the peak then still covers the process's whole life.</returns>
+    public static bool TryResetPeak()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private static double StatusMegabytes(string field)
     {
         var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));

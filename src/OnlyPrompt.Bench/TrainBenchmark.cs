@@ -30,6 +30,8 @@ public static class TrainBenchmark
         var stepRss = new List<double>();
         var stepLiveTensors = new List<long>();
         var tokensPerStep = 2L * options.Batch * options.Sequence;
+        var setupPeak = Memory.PeakRssMegabytes(); // the model's creation and the reference log-probs
+        var trainingPeakMeasured = Memory.TryResetPeak();
         new Trainer<PreferencePair>(policy, new PreferenceObjective(loss, new LossSettings(), liveReference), trainingOptions)
             .Train(pairs, progress: p =>
             {
@@ -52,7 +54,8 @@ public static class TrainBenchmark
             gflops = Math.Round(gflops, 1),
             peak_fraction = Math.Round(gflops / matmulPeakGflops, 3),
             matmul_peak_gflops = Math.Round(matmulPeakGflops, 1),
-            peak_rss_mb = Memory.PeakRssMegabytes(),
+            peak_rss_mb = Math.Max(setupPeak, Memory.PeakRssMegabytes()),
+            training_peak_rss_mb = trainingPeakMeasured ? Memory.PeakRssMegabytes() : (double?)null, // from the Trainer's start to the last step
             // after the warm-up step to the last: flat unless something leaks
             rss_growth_mb = Math.Round(stepRss[^1] - stepRss[Math.Min(1, stepRss.Count - 1)], 1),
             rss_after_each_step_mb = stepRss, // where the allocator settles, and whether growth goes on
