@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: the library at real sizes on this machine, one JSON line per measurement: the matmul peak per dtype,
-# DPO training and sampling at the tiny, d768 and Qwen2.5-0.5B shapes (full fine-tuning, activation checkpointing,
-# LoRA rank 16, mixed precision), each beside Debian's PyTorch running the same decoder (bench/torch_reference.py) where it fits.
-#   bench/real-sizes.sh [--quick]      --quick: the tiny and d768 shapes only
+# DPO training and sampling at the d768 and Qwen2.5-0.5B shapes (full fine-tuning, activation checkpointing,
+# LoRA rank 16, mixed precision against fp32), each beside Debian's PyTorch running the same decoder (bench/torch_reference.py) where it fits.
+#   bench/real-sizes.sh [--quick]      --quick: the d768 shape only
 # Needs python3-torch (apt-get install python3-torch) for the PyTorch lines; without it they are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,24 +18,29 @@ echo "# CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(npr
 "${bench[@]}" matmul --dtype bf16 --threads 2
 
 # d768: 6 layers, vocab 32000, 512 tokens per sequence, 4 pairs per DPO step (cached reference log-probs).
+# --dtype auto trains in mixed precision where the CPU computes bf16 natively, as the Trainer does; fp32 beside it.
 d768=(--shape d768 --batch 4 --seq 512 --threads 2)
-"${bench[@]}" train "${d768[@]}" --steps 3
-"${bench[@]}" train "${d768[@]}" --steps 3 --checkpointing
-"${bench[@]}" train "${d768[@]}" --steps 3 --lora 16
-"${bench[@]}" train "${d768[@]}" --steps 3 --mixed-precision
-torch_ref train --dim 768 --layers 6 --heads 12 --kv-heads 4 --vocab 32000 --batch 4 --seq 512 --reps 2
+"${bench[@]}" train "${d768[@]}" --steps 3 --dtype auto
+"${bench[@]}" train "${d768[@]}" --steps 3 --dtype fp32
+"${bench[@]}" train "${d768[@]}" --steps 3 --dtype auto --checkpointing
+"${bench[@]}" train "${d768[@]}" --steps 3 --dtype auto --lora 16
+# PyTorch eager beside ours at 2 pairs (at 4 its full-vocabulary logits make the step slow to finish here).
+torch_ref train --dim 768 --layers 6 --heads 12 --kv-heads 4 --vocab 32000 --batch 2 --seq 512 --reps 1
+"${bench[@]}" train --shape d768 --batch 2 --seq 512 --threads 2 --steps 3 --dtype auto
+"${bench[@]}" train --shape d768 --batch 2 --seq 512 --threads 2 --steps 3 --dtype fp32
 "${bench[@]}" sample --shape d768 --batch 16 --prompt-len 32 --new-tokens 128 --threads 2 --repeats 1 --dtype auto
 "${bench[@]}" sample --shape d768 --batch 16 --prompt-len 32 --new-tokens 128 --threads 2 --repeats 1 --dtype fp32
 torch_ref sample --dim 768 --layers 6 --heads 12 --kv-heads 4 --vocab 32000 --batch 16 --prompt-len 32 --new-tokens 128 --reps 1
 $quick && exit 0
 
 # Qwen2.5-0.5B's shape: hidden 896, 24 layers, 14 heads, 2 KV heads, MLP 4864, vocab 151936, tied embeddings.
-q05=(--shape qwen2.5-0.5b --batch 4 --seq 512 --threads 2 --steps 2)
-"${bench[@]}" train "${q05[@]}" --checkpointing
-"${bench[@]}" train "${q05[@]}" --checkpointing --lora 16
-"${bench[@]}" train "${q05[@]}" --checkpointing --mixed-precision
-"${bench[@]}" train "${q05[@]}"
+q05=(--shape qwen2.5-0.5b --batch 4 --seq 512 --threads 2 --steps 2 --checkpointing)
+"${bench[@]}" train "${q05[@]}" --dtype auto
+"${bench[@]}" train "${q05[@]}" --dtype auto --lora 16
+"${bench[@]}" train "${q05[@]}" --dtype fp32
 "${bench[@]}" sample --shape qwen2.5-0.5b --batch 16 --prompt-len 32 --new-tokens 128 --threads 2 --repeats 1 --dtype auto
 "${bench[@]}" sample --shape qwen2.5-0.5b --batch 16 --prompt-len 32 --new-tokens 128 --threads 2 --repeats 1 --dtype fp32
+# PyTorch beside ours at 1 pair: at 4 its fp32 activations and full-vocabulary logits do not fit in 23 GB.
+"${bench[@]}" train --shape qwen2.5-0.5b --batch 1 --seq 512 --threads 2 --steps 2 --checkpointing --dtype auto
+torch_ref train --dim 896 --layers 24 --heads 14 --kv-heads 2 --ff 4864 --vocab 151936 --batch 1 --seq 512 --reps 1
 torch_ref sample --dim 896 --layers 24 --heads 14 --kv-heads 2 --ff 4864 --vocab 151936 --batch 16 --prompt-len 32 --new-tokens 128 --reps 1
-torch_ref train --dim 896 --layers 24 --heads 14 --kv-heads 2 --ff 4864 --vocab 151936 --batch 4 --seq 512 --reps 1

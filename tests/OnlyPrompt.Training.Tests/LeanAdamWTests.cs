@@ -64,7 +64,7 @@ public class LeanAdamWTests
         {
             foreach (var p in parameters)
                 p.grad = full_like(p, 0.5);
-            optimizer.step(); // the first step also allocates nothing new: the moments exist from the start
+            optimizer.step(); // a first step, so that the measured one starts from a settled heap
             File.WriteAllText("/proc/self/clear_refs", "5"); // the peak starts again at the current RSS
             var before = StatusMegabytes("VmRSS:");
             optimizer.step();
