@@ -10,7 +10,7 @@ namespace OnlyPrompt.Model;
 /// process starts, so an executable calls <see cref="RerunWithSettingsIfNeeded"/> first thing in Main.
 /// Set ONLYPROMPT_MALLOC_TUNING=0 to opt out. The AppHost sets the same values for the model services.
 /// Kept mapped, the freed buffers fragment the heap as op sizes vary, so a long-running trainer returns the free pages
-/// once per step with <see cref="ReturnFreePages"/>.
+/// with <see cref="ReturnFreePages"/> (through <see cref="HeapTrimmer"/>).
 /// </summary>
 public static class GlibcMallocTuning
 {

@@ -2,15 +2,45 @@ using System.Runtime.InteropServices;
 
 namespace OnlyPrompt.Model.Tests;
 
+/// <summary>Runs alone: <see cref="HeapTrimmer"/> reads the process's RSS, which tests beside it would move.</summary>
+[CollectionDefinition(nameof(GlibcMallocTuningTests), DisableParallelization = true)]
+public sealed class GlibcMallocTuningCollection;
+
+[Collection(nameof(GlibcMallocTuningTests))]
 public class GlibcMallocTuningTests
 {
     private const int MallocTrimThreshold = -1, MallocMmapThreshold = -3; // mallopt's M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
     private const int BlockBytes = 1 << 20;
 
-    // Under the tuning's thresholds, megabyte buffers come from the heap and stay resident when freed; the trim gives
-    // their pages back. mincore asks the kernel about exactly those pages, so other tests' memory cannot blur the result.
     [Fact]
     public void ReturnFreePagesGivesFreedHeapBuffersBackToTheSystem()
+    {
+        var (residentWhenFreed, residentAfterTrim) = WithFreedHeapBlocks(GlibcMallocTuning.ReturnFreePages);
+
+        Assert.True(residentWhenFreed > 0.9, $"freed heap pages stay resident under the tuning: {residentWhenFreed:P0}");
+        Assert.True(residentAfterTrim < 0.1, $"after the trim {residentAfterTrim:P0} of them are still resident");
+    }
+
+    // 64 MB freed after the trimmer has measured its baseline: over a 16 MB margin it trims, under a 1 GB one it does not.
+    [Theory]
+    [InlineData(16L << 20, true)]
+    [InlineData(1L << 30, false)]
+    public void HeapTrimmerTrimsOnlyWhenTheRssGrewByMoreThanItsMargin(long margin, bool trims)
+    {
+        var trimmer = new HeapTrimmer(margin);
+        Assert.False(trimmer.TrimIfGrown()); // the first call measures the baseline
+        var trimmed = false;
+        var (_, residentAfter) = WithFreedHeapBlocks(() => trimmed = trimmer.TrimIfGrown());
+
+        Assert.Equal(trims, trimmed);
+        Assert.True(trims ? residentAfter < 0.1 : residentAfter > 0.9, $"{residentAfter:P0} of the freed pages are resident");
+        if (trims)
+            Assert.False(trimmer.TrimIfGrown()); // after a trim it measures the working set again before the next one
+    }
+
+    // Under the tuning's thresholds, megabyte buffers come from the heap and stay resident when freed; mincore asks the
+    // kernel about exactly those pages, so other memory of the process cannot blur the result.
+    private static (double ResidentWhenFreed, double ResidentAfter) WithFreedHeapBlocks(Action afterFreeing)
     {
         Assert.Equal(1, mallopt(MallocMmapThreshold, int.Parse(GlibcMallocTuning.Variables["MALLOC_MMAP_THRESHOLD_"])));
         Assert.Equal(1, mallopt(MallocTrimThreshold, int.Parse(GlibcMallocTuning.Variables["MALLOC_TRIM_THRESHOLD_"])));
@@ -24,11 +54,8 @@ public class GlibcMallocTuningTests
             foreach (var block in blocks)
                 Marshal.FreeHGlobal(block);
             var residentWhenFreed = ResidentFraction(blocks);
-            GlibcMallocTuning.ReturnFreePages();
-            var residentAfterTrim = ResidentFraction(blocks);
-
-            Assert.True(residentWhenFreed > 0.9, $"freed heap pages stay resident under the tuning: {residentWhenFreed:P0}");
-            Assert.True(residentAfterTrim < 0.1, $"after the trim {residentAfterTrim:P0} of them are still resident");
+            afterFreeing();
+            return (residentWhenFreed, ResidentFraction(blocks));
         }
         finally
         {

@@ -10,8 +10,8 @@ namespace OnlyPrompt.Training.Loop;
 /// <summary>
 /// Trains a model on one objective with AdamW. Each optimizer step runs in one fixed order: learning rate for
 /// the step, forward and loss for each accumulated micro-batch, gradient clipping, optimizer step, zero_grad,
-/// freed heap pages back to the OS, report. A non-finite loss or gradient stops training before anything from that
-/// step is saved.
+/// free heap pages back to the OS once enough have built up, report. A non-finite loss or gradient stops training
+/// before anything from that step is saved.
 /// </summary>
 public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> objective, TrainingOptions options)
 {
@@ -29,6 +29,7 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
         // The optimizer steps the fp32 masters under mixed precision, the model's own trainable parameters otherwise.
         var parameters = masters?.Masters ?? TrainableParameters();
         using var optimizer = CreateOptimizer(parameters);
+        var heap = new HeapTrimmer();
         var state = resumeFrom is null ? new TrainerState(0, 0, 0) : TrainerState.Load(resumeFrom, model, optimizer, masters);
         var shapes = train.Select(objective.Shape).ToArray();
         var plans = Enumerable.Range(0, options.Epochs)
@@ -73,7 +74,7 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
             optimizer.step();
             ZeroGradients(optimizer);
             masters?.PutWeights();
-            GlibcMallocTuning.ReturnFreePages();
+            heap.TrimIfGrown();
             step++;
             next += micro;
             if (next >= plan.Count)
