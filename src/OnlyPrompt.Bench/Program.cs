@@ -14,10 +14,10 @@ if (OnlyPrompt.Model.GlibcMallocTuning.RerunWithSettingsIfNeeded(args) is { } ex
     return exitCode;
 
 // Prints one JSON line per benchmark; the best of --repeats timed runs after one warm-up.
-if (args.Length == 0 || args[0] is not ("sample" or "logprobs" or "train" or "matmul"))
+if (args.Length == 0 || args[0] is not ("sample" or "logprobs" or "train" or "matmul" or "parts"))
 {
     Console.Error.WriteLine(
-        "usage: OnlyPrompt.Bench sample|logprobs|train|matmul [--shape tiny|d768|qwen2.5-0.5b (first; later flags override it)] "
+        "usage: OnlyPrompt.Bench sample|logprobs|train|matmul|parts [--shape tiny|d768|qwen2.5-0.5b (first; later flags override it)] "
         + "[--loss dpo|simpo|... --no-ref-cache --steps N --lora RANK --checkpointing --mixed-precision "
         + "--dim N --layers N --heads N --kv-heads N --ff N --vocab N "
         + "--batch N --prompt-len N --new-tokens N --seq N --no-cache --dtype auto|fp32|bf16 --threads N --repeats N --device cpu|cuda]");
@@ -54,6 +54,12 @@ if (args[0] == "matmul")
         op = "matmul", dtype = options.DType, gflops = Math.Round(matmulPeak, 1), threads = get_num_threads(),
         fast_bf16 = Precision.CpuHasFastBf16(),
     }));
+    return 0;
+}
+if (args[0] == "parts")
+{
+    foreach (var part in PartsBenchmark.Run(options.ModelConfig(), options, dtype, device, matmulPeak))
+        Console.WriteLine(JsonSerializer.Serialize(part));
     return 0;
 }
 using var model = LlamaForCausalLM.CreateRandom(options.ModelConfig(), seed: 1);

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using OnlyPrompt.Model.Configuration;
+using OnlyPrompt.Model.Llama;
+using OnlyPrompt.Model.Scoring;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OnlyPrompt.Bench;
+
+/// <summary>
+/// Where a DPO step's time goes: one decoder layer, its attention alone, and the memory-lean head, each forward and
+/// forward + backward on the step's shapes (2 x --batch rows of --seq tokens, the last three quarters scored), with the
+/// GFLOP/s each reaches. The best of --repeats after a warm-up.
+/// </summary>
+public static class PartsBenchmark
+{
+    public static IEnumerable<object> Run(LlamaConfig config, BenchOptions options, ScalarType dtype, Device device, double matmulPeakGflops)
+    {
+        using var scope = NewDisposeScope();
+        long rows = 2L * options.Batch, steps = options.Sequence, scored = rows * (steps - steps / 4);
+        var generator = new Generator(1, device);
+        Tensor Random(params long[] shape) => randn(shape, dtype: dtype, device: device, generator: generator).requires_grad_(true);
+
+        var layer = new LlamaDecoderLayer(config, 0);
+        layer.to(dtype).to(device);
+        using (no_grad())
+            foreach (var parameter in layer.parameters())
+                parameter.normal_(0, 0.02, generator);
+        var angles = new RotaryEmbedding(config).Angles(arange(steps, device: device).unsqueeze(0).expand(rows, steps), dtype);
+        var x = Random(rows, steps, config.HiddenSize);
+        var oneLayer = config with { NumHiddenLayers = 1 };
+        yield return Part("layer", rows * steps * Flops.ForwardPerToken(oneLayer, 0, steps / 2.0), options, device, matmulPeakGflops,
+            () => layer.call(x, angles, null, null));
+
+        long heads = config.NumAttentionHeads, headDim = config.HeadDim;
+        var (q, k, v) = (Random(rows, heads, steps, headDim), Random(rows, heads, steps, headDim), Random(rows, heads, steps, headDim));
+        var attentionFlops = rows * steps * 2.0 * 2 * heads * headDim * (steps / 2.0); // scores and weighted values, causal
+        yield return Part("attention", attentionFlops, options, device, matmulPeakGflops,
+            () => nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true));
+
+        var hidden = Random(scored, config.HiddenSize);
+        // A trained head's scale (logits of a few units): unscaled, most of exp(z - max) would be subnormal, and slow.
+        var head = randn([config.VocabSize, config.HiddenSize], dtype: dtype, device: device, generator: generator).mul_(0.02)
+            .requires_grad_(true);
+        var targets = randint(0, config.VocabSize, [scored], dtype: ScalarType.Int64, device: device, generator: generator);
+        yield return Part("head", 2.0 * scored * config.HiddenSize * config.VocabSize, options, device, matmulPeakGflops,
+            () => TargetLogProbs.Compute(hidden, head, targets));
+    }
+
+    // The backward of an output is counted as twice its forward, as in the train benchmark's FLOPs.
+    private static object Part(string name, double forwardFlops, BenchOptions options, Device device, double matmulPeakGflops,
+        Func<Tensor> forward)
+    {
+        var forwardSeconds = BestOf(options.Repeats, device, () =>
+        {
+            using var _ = no_grad();
+            forward();
+        });
+        var bothSeconds = BestOf(options.Repeats, device, () =>
+        {
+            var output = forward();
+            output.backward([ones_like(output)]);
+        });
+        return new
+        {
+            op = "parts",
+            part = name,
+            forward_ms = Math.Round(forwardSeconds * 1000, 1),
+            forward_backward_ms = Math.Round(bothSeconds * 1000, 1),
+            forward_gflops = Math.Round(forwardFlops / forwardSeconds / 1e9, 1),
+            forward_backward_gflops = Math.Round(3 * forwardFlops / bothSeconds / 1e9, 1),
+            peak_fraction = Math.Round(3 * forwardFlops / bothSeconds / 1e9 / matmulPeakGflops, 3), // of forward + backward
+            matmul_peak_gflops = Math.Round(matmulPeakGflops, 1),
+            dtype = options.DType,
+        };
+    }
+
+    private static double BestOf(int repeats, Device device, Action run)
+    {
+        var best = double.MaxValue;
+        for (var i = 0; i <= repeats; i++) // the first run warms up
+        {
+            using var scope = NewDisposeScope();
+            var watch = Stopwatch.StartNew();
+            run();
+            if (device.type == DeviceType.CUDA)
+                cuda.synchronize();
+            if (i > 0)
+                best = Math.Min(best, watch.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+}
