@@ -15,9 +15,12 @@ public static class Flops
     {
         double d = c.HiddenSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim;
         var projections = d * q + 2 * d * kv + q * d + 3 * d * c.IntermediateSize;
-        var attention = 2 * q * averageKeys; // scores and the weighted sum of values
-        return 2 * (c.NumHiddenLayers * (projections + attention) + headFraction * d * c.VocabSize);
+        return 2 * (c.NumHiddenLayers * projections + headFraction * d * c.VocabSize) + c.NumHiddenLayers * AttentionPerToken(c, averageKeys);
     }
+
+    /// <summary>FLOPs of one token's attention in one layer: two products (the scores and the weighted sum of values)
+    /// of two FLOPs per multiply-add over every head's dimensions and keys.</summary>
+    public static double AttentionPerToken(LlamaConfig c, double averageKeys) => 2 * 2.0 * c.NumAttentionHeads * c.HeadDim * averageKeys;
 
     /// <summary>Best GFLOP/s of an n x n by n x n matmul in <paramref name="dtype"/> over a few tries (after one warm-up).</summary>
     public static double MatmulPeakGflops(ScalarType dtype, Device device, int n = 2048, int repeats = 5)

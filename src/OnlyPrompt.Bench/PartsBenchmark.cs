@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OnlyPrompt.Model.Configuration;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Scoring;
@@ -10,7 +9,7 @@ namespace OnlyPrompt.Bench;
 /// <summary>
 /// Where a DPO step's time goes: one decoder layer, its attention alone, and the memory-lean head, each forward and
 /// forward + backward on the step's shapes (2 x --batch rows of --seq tokens, the last three quarters scored), with the
-/// GFLOP/s each reaches. The best of --repeats after a warm-up.
+/// GFLOP/s each reaches.
 /// </summary>
 public static class PartsBenchmark
 {
@@ -34,8 +33,7 @@ public static class PartsBenchmark
 
         long heads = config.NumAttentionHeads, headDim = config.HeadDim;
         var (q, k, v) = (Random(rows, heads, steps, headDim), Random(rows, heads, steps, headDim), Random(rows, heads, steps, headDim));
-        var attentionFlops = rows * steps * 2.0 * 2 * heads * headDim * (steps / 2.0); // scores and weighted values, causal
-        yield return Part("attention", attentionFlops, options, device, matmulPeakGflops,
+        yield return Part("attention", rows * steps * Flops.AttentionPerToken(config, steps / 2.0), options, device, matmulPeakGflops,
             () => nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true));
 
         var hidden = Random(scored, config.HiddenSize);
@@ -51,13 +49,15 @@ public static class PartsBenchmark
     private static object Part(string name, double forwardFlops, BenchOptions options, Device device, double matmulPeakGflops,
         Func<Tensor> forward)
     {
-        var forwardSeconds = BestOf(options.Repeats, device, () =>
+        var (forwardSeconds, _) = Timing.BestOf(options.Repeats, device, () =>
         {
+            using var scope = NewDisposeScope();
             using var _ = no_grad();
             forward();
         });
-        var bothSeconds = BestOf(options.Repeats, device, () =>
+        var (bothSeconds, _) = Timing.BestOf(options.Repeats, device, () =>
         {
+            using var scope = NewDisposeScope();
             var output = forward();
             output.backward([ones_like(output)]);
         });
@@ -73,21 +73,5 @@ public static class PartsBenchmark
             matmul_peak_gflops = Math.Round(matmulPeakGflops, 1),
             dtype = options.DType,
         };
-    }
-
-    private static double BestOf(int repeats, Device device, Action run)
-    {
-        var best = double.MaxValue;
-        for (var i = 0; i <= repeats; i++) // the first run warms up
-        {
-            using var scope = NewDisposeScope();
-            var watch = Stopwatch.StartNew();
-            run();
-            if (device.type == DeviceType.CUDA)
-                cuda.synchronize();
-            if (i > 0)
-                best = Math.Min(best, watch.Elapsed.TotalSeconds);
-        }
-        return best;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using OnlyPrompt.Bench;
 using OnlyPrompt.Model;
@@ -74,7 +73,7 @@ if (args[0] == "sample")
     var prompts = Enumerable.Range(0, options.Batch).Select(_ => RandomTokens(options.PromptLength)).ToArray();
     var sampling = new SamplingOptions { MaxNewTokens = options.NewTokens, Temperature = 1.0, TopK = 50, Seed = 1, UseKvCache = !options.NoCache };
     var generator = new BatchGenerator(model);
-    var (seconds, rssGrowth) = BestOf(options.Repeats, () => generator.Generate(prompts, sampling));
+    var (seconds, rssGrowth) = Timing.BestOf(options.Repeats, device, () => generator.Generate(prompts, sampling));
     var gflops = Flops.ForwardPerToken(model.Config, 1, options.PromptLength
         + options.NewTokens / 2.0) * options.Batch * options.NewTokens / seconds / 1e9;
     result = new
@@ -100,7 +99,7 @@ else
 {
     var examples = Enumerable.Range(0, options.Batch)
         .Select(_ => new PromptResponse(RandomTokens(options.Sequence / 4), RandomTokens(options.Sequence - options.Sequence / 4))).ToArray();
-    var (seconds, rssGrowth) = BestOf(options.Repeats, () => ResponseLogProbs.Score(model, examples, options.Batch));
+    var (seconds, rssGrowth) = Timing.BestOf(options.Repeats, device, () => ResponseLogProbs.Score(model, examples, options.Batch));
     result = new
     {
         op = "logprobs",
@@ -113,18 +112,3 @@ else
 }
 Console.WriteLine(JsonSerializer.Serialize(result));
 return 0;
-
-// Growth of resident memory from after the warm-up to after the timed runs would be a leak.
-static (double Seconds, double RssGrowthMegabytes) BestOf(int repeats, Action run)
-{
-    run(); // warm-up: first-call allocations and kernel selection
-    var afterWarmUp = Memory.CurrentRssMegabytes();
-    var best = double.MaxValue;
-    for (var i = 0; i < repeats; i++)
-    {
-        var watch = Stopwatch.StartNew();
-        run();
-        best = Math.Min(best, watch.Elapsed.TotalSeconds);
-    }
-    return (best, Math.Round(Memory.CurrentRssMegabytes() - afterWarmUp, 1));
-}

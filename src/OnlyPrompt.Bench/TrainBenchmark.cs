@@ -41,6 +41,7 @@ public static class TrainBenchmark
             });
         liveReference?.Dispose();
 
+        var trainingPeak = Memory.PeakRssMegabytes(); // from the Trainer's start, where the peak could be reset
         var timed = stepSeconds.Skip(1).Order().ToList(); // the first step warms up
         var median = timed[timed.Count / 2];
         var gflops = FlopsPerToken(policy.Config, options, promptLength) * tokensPerStep / median / 1e9;
@@ -54,8 +55,8 @@ public static class TrainBenchmark
             gflops = Math.Round(gflops, 1),
             peak_fraction = Math.Round(gflops / matmulPeakGflops, 3),
             matmul_peak_gflops = Math.Round(matmulPeakGflops, 1),
-            peak_rss_mb = Math.Max(setupPeak, Memory.PeakRssMegabytes()),
-            training_peak_rss_mb = trainingPeakMeasured ? Memory.PeakRssMegabytes() : (double?)null, // from the Trainer's start to the last step
+            peak_rss_mb = Math.Max(setupPeak, trainingPeak),
+            training_peak_rss_mb = trainingPeakMeasured ? trainingPeak : (double?)null,
             // after the warm-up step to the last: flat unless something leaks
             rss_growth_mb = Math.Round(stepRss[^1] - stepRss[Math.Min(1, stepRss.Count - 1)], 1),
             rss_after_each_step_mb = stepRss, // where the allocator settles, and whether growth goes on
