@@ -6,6 +6,7 @@ using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Scoring;
 using OnlyPrompt.Settings;
+using OnlyPrompt.Training.Loop;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -61,8 +62,10 @@ if (args[0] == "parts")
         Console.WriteLine(JsonSerializer.Serialize(part));
     return 0;
 }
-using var model = LlamaForCausalLM.CreateRandom(options.ModelConfig(), seed: 1);
-model.to(dtype).to(device);
+// Created in the dtype it runs in, as a checkpoint is loaded: a LoRA base under mixed precision is bf16 from the start.
+var modelDType = args[0] == "train" && options.MixedPrecision ? MasterWeights.BaseDType(true, options.Lora is not null) : dtype;
+using var model = LlamaForCausalLM.CreateRandom(options.ModelConfig(), seed: 1, modelDType);
+model.to(device);
 model.eval();
 var random = new Random(42);
 int[] RandomTokens(int count) => Enumerable.Range(0, count).Select(_ => random.Next(2, options.Vocab)).ToArray();

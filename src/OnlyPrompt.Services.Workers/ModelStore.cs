@@ -22,10 +22,12 @@ public sealed class ModelStore(BlobStore store, WorkDirectory work, Device devic
 
     /// <summary>
     /// Loads the checkpoint to train (or to give reference log-probs) in fp32, whatever dtype it was saved in: AdamW's state
-    /// and the masters of mixed precision are fp32.
+    /// and the masters of mixed precision are fp32. <paramref name="dtype"/> asks for another where nothing of the model
+    /// trains in it (a frozen LoRA base or a reference under mixed precision, both computing in bf16).
     /// </summary>
-    public Task<PretrainedModel> LoadForTrainingAsync(CheckpointRef checkpoint, CancellationToken cancellation) =>
-        LoadAsync(checkpoint, ScalarType.Float32, cancellation);
+    public Task<PretrainedModel> LoadForTrainingAsync(CheckpointRef checkpoint, CancellationToken cancellation,
+        ScalarType dtype = ScalarType.Float32) =>
+        LoadAsync(checkpoint, dtype, cancellation);
 
     private static readonly Meter Meter = new("OnlyPrompt.Models");
     private static readonly Histogram<double> FetchSeconds = Meter.CreateHistogram<double>("onlyprompt.model.fetch_duration", "s",

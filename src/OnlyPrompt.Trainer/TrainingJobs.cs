@@ -10,6 +10,7 @@ using OnlyPrompt.Storage;
 using OnlyPrompt.Trainer.V1;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
+using static TorchSharp.torch;
 using PreferenceObjective = OnlyPrompt.Training.Loop.PreferenceObjective;
 using SftObjective = OnlyPrompt.Training.Loop.SftObjective;
 
@@ -51,7 +52,8 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
         var mixedPrecision = request.Training.MixedPrecision || settings.Value.TrainsInMixedPrecision(models.Device);
         var (trained, checkpoint, probed) = await gate.RunAsync(() =>
         {
-            PretrainedModel? model = models.LoadForTrainingAsync(request.Policy, cancellation).GetAwaiter().GetResult();
+            PretrainedModel? model = models.LoadForTrainingAsync(request.Policy, cancellation,
+                MasterWeights.BaseDType(mixedPrecision, request.Training.Lora is not null)).GetAwaiter().GetResult();
             try
             {
                 var options = request.Training.ToOptions() with
@@ -141,13 +143,15 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
         return (result, probe);
     }
 
-    // The reference is the policy as loaded (pi_{m-1}), before any resumed weights replace it, unless the request names another.
+    // The reference is the policy as loaded (pi_{m-1}), before any resumed weights replace it, unless the request names another,
+    // which only scores: under mixed precision it is loaded in bf16 straight away.
     private IReadOnlyList<PreferencePair> WithReference(PretrainedModel model, List<PreferencePair> pairs, TrainRequest request,
         bool mixedPrecision, CancellationToken cancellation)
     {
         if (request.Reference is null)
             return ReferenceCache.Attach(model.Model, pairs, 64, mixedPrecision);
-        using var reference = models.LoadForTrainingAsync(request.Reference, cancellation).GetAwaiter().GetResult();
+        using var reference = models.LoadForTrainingAsync(request.Reference, cancellation,
+            mixedPrecision ? ScalarType.BFloat16 : ScalarType.Float32).GetAwaiter().GetResult();
         return ReferenceCache.Attach(reference.Model, pairs, 64, mixedPrecision);
     }
 

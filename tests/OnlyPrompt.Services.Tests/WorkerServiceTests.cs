@@ -208,6 +208,8 @@ public sealed class WorkerServiceTests(ServiceStack stack)
             Training = new TrainingSettings
             {
                 LearningRate = 1e-2, Epochs = 1, TokensPerBatch = 512, MaxGradNorm = 1, GradientCheckpointing = true,
+                // Mixed precision on any CPU: the base is then loaded in bf16 and the adapter trains beside it in fp32.
+                MixedPrecision = true,
                 Lora = new LoraSettings { Rank = 2, Alpha = 4, TargetModules = { "q_proj", "v_proj" } },
             },
             OutputContainer = Container, OutputPrefix = "trained-lora",

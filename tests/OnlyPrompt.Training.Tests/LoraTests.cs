@@ -6,6 +6,7 @@ using OnlyPrompt.Settings;
 using OnlyPrompt.TestSupport.Models;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OnlyPrompt.Training.Tests;
@@ -86,6 +87,44 @@ public class LoraTests
         var settings = LoraAdapters.Load(reloaded, directory.Path);
         Assert.Equal(4, settings.Rank);
         Assert.Equal(Logits(model), Logits(reloaded));
+    }
+
+    [Fact]
+    public void Under_mixed_precision_a_base_held_in_bf16_trains_the_adapter_an_fp32_one_does_and_keeps_it_fp32()
+    {
+        // The fp32 model is cast to bf16 at the Trainer's start; the bf16 one was loaded so (MasterWeights.BaseDType).
+        using var fp32 = TinyModels.Create();
+        using var bf16 = TinyModels.Create();
+        bf16.to(ScalarType.BFloat16);
+        var options = new TrainingOptions { LearningRate = 1e-2, Epochs = 2, TokensPerBatch = 24, MixedPrecision = true };
+        foreach (var model in new[] { fp32, bf16 })
+        {
+            LoraAdapters.Attach(model, Rank4, seed: 3);
+            new Trainer<SftExample>(model, new SftObjective(), options).Train(Examples());
+        }
+
+        static Dictionary<string, Tensor> Parameters(LlamaForCausalLM model) =>
+            model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        var (fromFp32, fromBf16) = (Parameters(fp32), Parameters(bf16));
+        Assert.All(fromBf16, p => Assert.Equal(p.Key.Contains(".lora_") ? ScalarType.Float32 : ScalarType.BFloat16, p.Value.dtype));
+        Assert.All(fromFp32.Where(p => p.Key.Contains(".lora_")), p => Assert.True(p.Value.equal(fromBf16[p.Key]).all().item<bool>(),
+            $"{p.Key} trained differently on a bf16 base"));
+        Assert.NotEqual(0, fromBf16.Where(p => p.Key.Contains(".lora_B")).Sum(p => p.Value.abs().sum().item<float>()));
+        // Its frozen base as it computed: the fp32 model's, rounded to bf16 then.
+        Assert.All(fromFp32.Where(p => !p.Key.Contains(".lora_")),
+            p => Assert.True(p.Value.to(ScalarType.BFloat16).equal(fromBf16[p.Key]).all().item<bool>(), p.Key));
+        using var _ = no_grad();
+        using var ids = TinyModels.Ids([2, 3, 4, 5, 6]);
+        Assert.Equal(ScalarType.BFloat16, bf16.call(ids, null, null).dtype); // the fp32 adapters compute beside the bf16 base
+    }
+
+    [Fact]
+    public void Mixed_precision_refuses_a_trainable_parameter_that_is_not_fp32_naming_it()
+    {
+        using var model = TinyModels.Create();
+        model.to(ScalarType.BFloat16);
+        Assert.Contains("trainable model.embed_tokens.weight is BFloat16",
+            Assert.Throws<ArgumentException>(() => new MasterWeights(model)).Message);
     }
 
     [Fact]

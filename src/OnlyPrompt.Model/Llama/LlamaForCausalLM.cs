@@ -1,4 +1,5 @@
 using OnlyPrompt.Model.Configuration;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -35,12 +36,16 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor?, KvCache?, Tens
 
     public Device Device => model.EmbeddingWeight.device;
 
-    /// <summary>A freshly initialised model (normal(0, 0.02) weights, unit norms, zero biases), reproducible from the seed.</summary>
-    public static LlamaForCausalLM CreateRandom(LlamaConfig config, long seed)
+    /// <summary>
+    /// A freshly initialised model (normal(0, 0.02) weights, unit norms, zero biases), reproducible from the seed, drawn in
+    /// <paramref name="dtype"/> so that a bf16 model is never held in fp32.
+    /// </summary>
+    public static LlamaForCausalLM CreateRandom(LlamaConfig config, long seed, ScalarType dtype = ScalarType.Float32)
     {
         using var _ = no_grad();
         var generator = new Generator((ulong)seed);
         var created = new LlamaForCausalLM(config);
+        created.to(dtype);
         foreach (var (name, parameter) in created.named_parameters())
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal))

@@ -29,14 +29,18 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
 
     public bool HasAdapter => lora_A is not null;
 
-    /// <summary>Adds an adapter as PEFT initialises one: A Kaiming-uniform, B zero, so the projection is unchanged until trained.</summary>
+    /// <summary>
+    /// Adds an adapter as PEFT initialises one: A Kaiming-uniform, B zero, so the projection is unchanged until trained.
+    /// The adapter is fp32 whatever the weight's dtype, as PEFT's <c>autocast_adapter_dtype</c> keeps it: a bf16 base
+    /// then needs no fp32 copy for its adapter to train and be saved at full precision.
+    /// </summary>
     public void AddAdapter(LoraSettings settings, Generator generator)
     {
         if (HasAdapter)
             throw new InvalidOperationException("this projection already has an adapter.");
         long output = weight.shape[0], input = weight.shape[1];
-        lora_A = nn.Linear(input, settings.Rank, hasBias: false, device: weight.device, dtype: weight.dtype);
-        lora_B = nn.Linear(settings.Rank, output, hasBias: false, device: weight.device, dtype: weight.dtype);
+        lora_A = nn.Linear(input, settings.Rank, hasBias: false, device: weight.device, dtype: ScalarType.Float32);
+        lora_B = nn.Linear(settings.Rank, output, hasBias: false, device: weight.device, dtype: ScalarType.Float32);
         using (no_grad())
         {
             var bound = 1 / Math.Sqrt(input); // kaiming_uniform_(a = sqrt(5)), as PEFT's reset_lora_parameters
@@ -71,6 +75,8 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
         if (lora_A is null || lora_B is null || lora_dropout is null || scaling is null)
             return projected;
         using var scope = NewDisposeScope();
-        return projected.PlusInPlace(lora_B.call(lora_A.call(lora_dropout.call(x))).mul_(scaling)).MoveToOuterDisposeScope();
+        // The adapter computes in its own dtype (fp32 beside a bf16 base, or both bf16 under mixed precision).
+        var adapted = lora_B.call(lora_A.call(lora_dropout.call(x.to(lora_A.weight!.dtype)))).mul_(scaling);
+        return projected.PlusInPlace(adapted.to(projected.dtype)).MoveToOuterDisposeScope();
     }
 }

@@ -8,20 +8,26 @@ namespace OnlyPrompt.Training.Loop;
 /// <summary>
 /// Mixed precision: the model computes forward and backward in bf16 while AdamW steps fp32 master copies of its
 /// trainable parameters, so updates smaller than bf16's resolution (8 bits of mantissa) accumulate instead of being
-/// rounded away. Frozen parameters (a LoRA base) stay bf16 only, which saves their fp32 copy. Disposing casts the model
-/// back to fp32 holding the masters' values exactly; the frozen ones come back rounded to bf16, so an adapter trained
-/// this way is merged into the base as stored (the Trainer service does), not into this model.
+/// rounded away. Frozen parameters (a LoRA base) stay bf16 only, which saves their fp32 copy; such a base is best loaded
+/// in bf16 to begin with (<see cref="BaseDType"/>). Disposing gives every trainable parameter its master's value in
+/// fp32 and casts the rest back to the dtype the model started in: an fp32 model comes back fp32, its frozen parameters
+/// rounded to bf16, so an adapter trained this way is merged into the base as stored (the Trainer service does), not
+/// into this model.
 /// </summary>
 public sealed class MasterWeights : IDisposable
 {
     private readonly LlamaForCausalLM model;
+    private readonly ScalarType startedIn;
     private Parameter[] compute;
 
     public MasterWeights(LlamaForCausalLM model, ScalarType computeType = ScalarType.BFloat16)
     {
-        if (model.DType != ScalarType.Float32)
-            throw new ArgumentException($"mixed precision starts from an fp32 model; this one is {model.DType}.", nameof(model));
+        var unfit = model.named_parameters().FirstOrDefault(p => p.parameter.requires_grad && p.parameter.dtype != ScalarType.Float32);
+        if (unfit.name is not null)
+            throw new ArgumentException($"mixed precision keeps fp32 masters of fp32 parameters; trainable {unfit.name} is {unfit.parameter.dtype}.",
+                nameof(model));
         this.model = model;
+        startedIn = model.DType;
         using (no_grad())
             Masters = Trainable().Select(p =>
             {
@@ -62,9 +68,18 @@ public sealed class MasterWeights : IDisposable
             compute[i].copy_(Masters[i]);
     }
 
+    /// <summary>
+    /// The dtype to load a model in for mixed-precision training: a LoRA base is frozen and computes in bf16, so it never
+    /// needs fp32 (half the memory of the model); a model trained whole starts in fp32, which its masters copy exactly.
+    /// </summary>
+    public static ScalarType BaseDType(bool mixedPrecision, bool lora) =>
+        mixedPrecision && lora ? ScalarType.BFloat16 : ScalarType.Float32;
+
     public void Dispose()
     {
-        model.to(ScalarType.Float32);
+        model.to(startedIn);
+        foreach (var module in model.modules().Where(m => m.parameters(recurse: false).Any(p => p.requires_grad)))
+            module.to(ScalarType.Float32);
         compute = Trainable();
         using (no_grad())
             for (var i = 0; i < compute.Length; i++)
