@@ -151,7 +151,7 @@ public sealed class TrainingJobs(ModelStore models, Datasets datasets, BlobStore
         if (request.Reference is null)
             return ReferenceCache.Attach(model.Model, pairs, 64, mixedPrecision);
         using var reference = models.LoadForTrainingAsync(request.Reference, cancellation,
-            mixedPrecision ? ScalarType.BFloat16 : ScalarType.Float32).GetAwaiter().GetResult();
+            mixedPrecision ? MasterWeights.ComputeDType : ScalarType.Float32).GetAwaiter().GetResult();
         return ReferenceCache.Attach(reference.Model, pairs, 64, mixedPrecision);
     }
 

@@ -16,11 +16,14 @@ namespace OnlyPrompt.Training.Loop;
 /// </summary>
 public sealed class MasterWeights : IDisposable
 {
+    /// <summary>The dtype a model computes in under mixed precision.</summary>
+    public const ScalarType ComputeDType = ScalarType.BFloat16;
+
     private readonly LlamaForCausalLM model;
     private readonly ScalarType startedIn;
     private Parameter[] compute;
 
-    public MasterWeights(LlamaForCausalLM model, ScalarType computeType = ScalarType.BFloat16)
+    public MasterWeights(LlamaForCausalLM model, ScalarType computeType = ComputeDType)
     {
         var unfit = model.named_parameters().FirstOrDefault(p => p.parameter.requires_grad && p.parameter.dtype != ScalarType.Float32);
         if (unfit.name is not null)
@@ -73,7 +76,7 @@ public sealed class MasterWeights : IDisposable
     /// needs fp32 (half the memory of the model); a model trained whole starts in fp32, which its masters copy exactly.
     /// </summary>
     public static ScalarType BaseDType(bool mixedPrecision, bool lora) =>
-        mixedPrecision && lora ? ScalarType.BFloat16 : ScalarType.Float32;
+        mixedPrecision && lora ? ComputeDType : ScalarType.Float32;
 
     public void Dispose()
     {
