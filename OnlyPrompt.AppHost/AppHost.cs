@@ -70,7 +70,8 @@ IResourceBuilder<ProjectResource> AddService<TProject>(string name, bool runsMod
     if (runsModels)
         // GlibcMallocTuning.Variables (docs/platform.md), repeated because the AppHost does not reference the model library
         // and its libtorch; the services cannot re-run themselves as the CLI does, since the AppHost tracks their process.
-        service.WithEnvironment("MALLOC_MMAP_THRESHOLD_", "33554432").WithEnvironment("MALLOC_TRIM_THRESHOLD_", "1000000000");
+        service.WithEnvironment("MALLOC_MMAP_THRESHOLD_", "33554432").WithEnvironment("MALLOC_TRIM_THRESHOLD_", "1000000000")
+            .WithEnvironment("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1");
     return service;
 }
 

@@ -13,7 +13,7 @@ dotnet build src/OnlyPrompt.Bench -c Release --nologo -v quiet -clp:NoSummary
 bench=(dotnet src/OnlyPrompt.Bench/bin/Release/net10.0/OnlyPrompt.Bench.dll)
 torch_ref() { if /usr/bin/python3 -c 'import torch' 2>/dev/null; then /usr/bin/python3 bench/torch_reference.py "$@" --threads 2; else echo '{"skipped":"python3-torch is not installed"}'; fi; }
 
-echo "# CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(nproc) cores; bf16 flags: $(grep -o -m1 'avx512_bf16\|amx_bf16' /proc/cpuinfo | sort -u | xargs)"
+echo "# CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), cpu family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs); $(nproc) cores; bf16 flags: $(grep -o -m1 'avx512_bf16\|amx_bf16' /proc/cpuinfo | sort -u | xargs)"
 "${bench[@]}" matmul --dtype fp32 --threads 2
 "${bench[@]}" matmul --dtype bf16 --threads 2
 

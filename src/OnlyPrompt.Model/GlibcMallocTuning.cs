@@ -6,7 +6,10 @@ namespace OnlyPrompt.Model;
 
 /// <summary>
 /// glibc malloc settings that keep libtorch's freed buffers mapped instead of returning them to the OS after
-/// every op, which makes CPU training faster (docs/platform.md). glibc reads them only when a
+/// every op, which makes CPU training faster (docs/platform.md): buffers up to 32 MB (glibc's largest threshold) come
+/// from the heap, which is not trimmed on every free, and the heap and the larger buffers' own mappings are backed by
+/// transparent huge pages where the kernel offers them on request, so each fresh buffer faults its pages in 2 MB at a
+/// time instead of 4 KB. glibc reads them only when a
 /// process starts, so an executable calls <see cref="RerunWithSettingsIfNeeded"/> first thing in Main.
 /// Set ONLYPROMPT_MALLOC_TUNING=0 to opt out. The AppHost sets the same values for the model services.
 /// Kept mapped, the freed buffers fragment the heap as op sizes vary, so a long-running trainer returns the free pages
@@ -18,6 +21,7 @@ public static class GlibcMallocTuning
     {
         ["MALLOC_MMAP_THRESHOLD_"] = "33554432",
         ["MALLOC_TRIM_THRESHOLD_"] = "1000000000",
+        ["GLIBC_TUNABLES"] = "glibc.malloc.hugetlb=1",
     };
 
     /// <returns>The exit code of the re-run process, or null when this process already runs with the settings (or should not re-run).</returns>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Grpc.Net.Client;
+using OnlyPrompt.Model;
 
 namespace OnlyPrompt.Services.Tests.Support;
 
@@ -39,8 +40,8 @@ public sealed class ServiceProcess : IDisposable
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        start.Environment["MALLOC_MMAP_THRESHOLD_"] = "33554432";
-        start.Environment["MALLOC_TRIM_THRESHOLD_"] = "1000000000";
+        foreach (var (name, value) in GlibcMallocTuning.Variables) // as the AppHost starts the model services
+            start.Environment[name] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{project} did not start.");
         var service = new ServiceProcess(process, address);
         process.OutputDataReceived += (_, e) => service.Append(e.Data);
