@@ -7,9 +7,9 @@ using static TorchSharp.torch;
 namespace OnlyPrompt.Bench;
 
 /// <summary>
-/// Where a DPO step's time goes: one decoder layer, its attention alone, and the memory-lean head, each forward and
-/// forward + backward on the step's shapes (2 x --batch rows of --seq tokens, the last three quarters scored), with the
-/// GFLOP/s each reaches.
+/// Where a DPO step's time goes: one decoder layer, its attention alone, and the memory-lean head (trained, and frozen as
+/// under LoRA), each forward and forward + backward on the step's shapes (2 x --batch rows of --seq tokens, the last three
+/// quarters scored), with the GFLOP/s each reaches.
 /// </summary>
 public static class PartsBenchmark
 {
@@ -41,13 +41,17 @@ public static class PartsBenchmark
         var head = randn([config.VocabSize, config.HiddenSize], dtype: dtype, device: device, generator: generator).mul_(0.02)
             .requires_grad_(true);
         var targets = randint(0, config.VocabSize, [scored], dtype: ScalarType.Int64, device: device, generator: generator);
-        yield return Part("head", 2.0 * scored * config.HiddenSize * config.VocabSize, options, device, matmulPeakGflops,
-            () => TargetLogProbs.Compute(hidden, head, targets));
+        var headFlops = 2.0 * scored * config.HiddenSize * config.VocabSize;
+        yield return Part("head", headFlops, options, device, matmulPeakGflops, () => TargetLogProbs.Compute(hidden, head, targets));
+        var frozenHead = head.detach();
+        yield return Part("frozen_head", headFlops, options, device, matmulPeakGflops, () => TargetLogProbs.Compute(hidden, frozenHead, targets),
+            backwardPerForward: 1); // under LoRA: the hidden states' gradient only
     }
 
-    // The backward of an output is counted as twice its forward, as in the train benchmark's FLOPs.
+    // The backward of an output is counted as twice its forward (the inputs' and the weights' gradients), as in the train
+    // benchmark's FLOPs, or as once where the weights are frozen.
     private static object Part(string name, double forwardFlops, BenchOptions options, Device device, double matmulPeakGflops,
-        Func<Tensor> forward)
+        Func<Tensor> forward, double backwardPerForward = 2)
     {
         var (forwardSeconds, _) = Timing.BestOf(options.Repeats, device, () =>
         {
@@ -68,8 +72,8 @@ public static class PartsBenchmark
             forward_ms = Math.Round(forwardSeconds * 1000, 1),
             forward_backward_ms = Math.Round(bothSeconds * 1000, 1),
             forward_gflops = Math.Round(forwardFlops / forwardSeconds / 1e9, 1),
-            forward_backward_gflops = Math.Round(3 * forwardFlops / bothSeconds / 1e9, 1),
-            peak_fraction = Math.Round(3 * forwardFlops / bothSeconds / 1e9 / matmulPeakGflops, 3), // of forward + backward
+            forward_backward_gflops = Math.Round((1 + backwardPerForward) * forwardFlops / bothSeconds / 1e9, 1),
+            peak_fraction = Math.Round((1 + backwardPerForward) * forwardFlops / bothSeconds / 1e9 / matmulPeakGflops, 3), // of both
             matmul_peak_gflops = Math.Round(matmulPeakGflops, 1),
             dtype = options.DType,
         };

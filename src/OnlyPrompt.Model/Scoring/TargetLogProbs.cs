@@ -8,7 +8,9 @@ namespace OnlyPrompt.Model.Scoring;
 /// log softmax(hidden · weightᵀ)[target] for each row, without ever holding the [rows, vocab] logits: the vocabulary
 /// goes through in slices of about <see cref="ChunkBytes"/> of fp32 logits, forward (each slice's logsumexp, combined)
 /// and backward (each slice's softmax turned into its share of the hidden states' gradient and its own rows of the
-/// head's). With a 152k-token vocabulary a batch's log-probs then cost megabytes, not gigabytes.
+/// head's). With a 152k-token vocabulary a batch's log-probs then cost megabytes, not gigabytes. A frozen head (under
+/// LoRA) needs only the hidden states' gradient, which the forward then gathers as the slices pass
+/// (<see cref="ExpectedHeadRow"/>), so its backward computes no logits again.
 /// </summary>
 /// <remarks>
 /// Inputs: hidden [N, H] (the states that predict the counted tokens), weight [V, H], targets [N] (int64).
@@ -25,25 +27,32 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
 
     /// <returns>[N] fp32 log-probabilities of the targets.</returns>
     public static Tensor Compute(Tensor hidden, Tensor weight, Tensor targets, long chunkBytes = ChunkBytes) =>
-        apply(hidden, weight, targets, chunkBytes);
+        apply(hidden, weight, targets, chunkBytes, is_grad_enabled() && hidden.requires_grad && !weight.requires_grad);
 
     public override Tensor forward(AutogradContext ctx, params object[] vars)
     {
         var (hidden, weight, targets, chunkBytes) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (long)vars[3]);
+        var frozenHeadBackward = (bool)vars[4];
         using var scope = NewDisposeScope();
         using var logits = new SliceLogits(hidden, weight, chunkBytes);
+        var expectedHead = frozenHeadBackward ? new ExpectedHeadRow(hidden) : null;
         var sliceNormalisers = logits.Slices.Select(slice =>
         {
             var z = logits.Fill(slice);
             var max = z.amax(-1);
-            return z.sub_(max.unsqueeze(1)).exp_().sum(-1).log_().PlusInPlace(max);                      // logsumexp, in place
+            var sliceNormaliser = z.sub_(max.unsqueeze(1)).exp_().sum(-1).log_().PlusInPlace(max);     // logsumexp, in place
+            expectedHead?.Add(logits.InComputeType(slice), weight.narrow(0, slice.Start, slice.Length), max, sliceNormaliser);
+            return sliceNormaliser;
         }).ToList();
         var normalisers = stack(sliceNormalisers).logsumexp(0);                                        // [N]
         var picked = hidden.to(ScalarType.Float32).mul(weight.index_select(0, targets).to(ScalarType.Float32)).sum(1);
-        ctx.save_for_backward([hidden, weight, targets, normalisers]);
+        List<Tensor> saved = [hidden, weight, targets, normalisers];
+        if (expectedHead is not null)
+            saved.Add(expectedHead.Value);
+        ctx.save_for_backward(saved);
         ctx.save_data(nameof(chunkBytes), chunkBytes);
-        ctx.save_data("weightNeedsGradient", weight.requires_grad);
         normalisers.MoveToOuterDisposeScope();
+        expectedHead?.Value.MoveToOuterDisposeScope();
         return picked.sub_(normalisers).MoveToOuterDisposeScope();
     }
 
@@ -53,12 +62,13 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
         var (hidden, weight, targets, normalisers) = (saved[0], saved[1], saved[2], saved[3]);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var logits = new SliceLogits(hidden, weight, (long)ctx.get_data("chunkBytes"));
         // d/dz (z[t] - logsumexp z) = onehot(t) - softmax(z): the one-hot term at once, the softmax slice by slice.
         var g = grad.to(ScalarType.Float32).unsqueeze(1);                                               // [N, 1]
         var gradHidden = weight.index_select(0, targets).to(ScalarType.Float32).mul_(g);              // [N, H] fp32
-        // A frozen head (under LoRA) gets no gradient: no [V, H] buffer and no matmul per slice for it.
-        var gradWeight = (bool)ctx.get_data("weightNeedsGradient") ? zeros_like(weight) : null;
+        if (saved.Count > 4)                                                                            // a frozen head
+            return [gradHidden.sub_(saved[4].mul(g)).to(hidden.dtype).MoveToOuterDisposeScope(), null!, null!, null!, null!];
+        using var logits = new SliceLogits(hidden, weight, (long)ctx.get_data("chunkBytes"));
+        var gradWeight = zeros_like(weight);
         var negativeG = g.neg();
         foreach (var slice in logits.Slices)
         {
@@ -66,12 +76,38 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
             logits.Fill(slice).sub_(normalisers.unsqueeze(1)).exp_().mul_(negativeG);
             var gradLogits = logits.InComputeType(slice);
             gradHidden.PlusInPlace(gradLogits.matmul(weight.narrow(0, slice.Start, slice.Length)));
-            gradWeight?.narrow(0, slice.Start, slice.Length).addmm_(gradLogits.t(), hidden);
+            gradWeight.narrow(0, slice.Start, slice.Length).addmm_(gradLogits.t(), hidden);
         }
-        gradWeight?.index_add_(0, targets, hidden.to(ScalarType.Float32).mul(g).to(weight.dtype), LiveScalars.One);
+        gradWeight.index_add_(0, targets, hidden.to(ScalarType.Float32).mul(g).to(weight.dtype), LiveScalars.One);
         var gradHiddenOut = gradHidden.to(hidden.dtype).MoveToOuterDisposeScope();
-        gradWeight?.MoveToOuterDisposeScope();
-        return [gradHiddenOut, gradWeight!, null!, null!];
+        gradWeight.MoveToOuterDisposeScope();
+        return [gradHiddenOut, gradWeight, null!, null!, null!];
+    }
+
+    /// <summary>
+    /// A frozen head's (under LoRA) whole backward, done in the forward: each row's softmax-weighted mean of the head's
+    /// rows, Σ softmax(z)ᵥ · weightᵥ [N, H] fp32, summed slice by slice as the logits pass, each slice's share rescaled
+    /// as the running normaliser grows (as online softmax does). The hidden states' gradient is then
+    /// g · (weight[target] - this), and the backward computes no logits again: two matmuls per slice instead of three.
+    /// </summary>
+    private sealed class ExpectedHeadRow(Tensor hidden)
+    {
+        private readonly Tensor normaliser = full(hidden.shape[0], double.NegativeInfinity, dtype: ScalarType.Float32, device: hidden.device);
+
+        public Tensor Value { get; } = zeros(hidden.shape[0], hidden.shape[1], dtype: ScalarType.Float32, device: hidden.device);
+
+        /// <param name="sliceExp">exp(z - max) over one slice [N, slice], in the model's dtype</param>
+        /// <param name="headSlice">the slice's rows of the head [slice, H]</param>
+        /// <param name="max">the slice's row maxima [N]</param>
+        /// <param name="sliceNormaliser">the slice's logsumexp [N]</param>
+        public void Add(Tensor sliceExp, Tensor headSlice, Tensor max, Tensor sliceNormaliser)
+        {
+            using var scope = NewDisposeScope();
+            var grown = normaliser.logaddexp(sliceNormaliser);
+            Value.mul_(normaliser.sub(grown).exp_().unsqueeze(1))
+                .add_(sliceExp.matmul(headSlice).to(ScalarType.Float32).mul_(max.sub(grown).exp_().unsqueeze(1)));
+            normaliser.copy_(grown);
+        }
     }
 
     /// <summary>
