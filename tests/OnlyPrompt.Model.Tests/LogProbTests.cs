@@ -72,6 +72,36 @@ public class LogProbTests
         }
     }
 
+    // In bf16, over several vocabulary slices whose maxima differ: the frozen head's hidden-state gradient, gathered in
+    // the forward, is the one the trained head's backward computes, to bf16's precision.
+    [Fact]
+    public void AFrozenHeadGetsTheTrainedHeadsHiddenGradientInBf16()
+    {
+        var generator = new Generator(3);
+        var hidden = randn([12, 32], generator: generator).to(ScalarType.BFloat16);
+        var weight = randn([200, 32], generator: generator).mul_(0.5);
+        weight.narrow(0, 150, 50).add_(1.5); // a later slice has the larger logits, so the running normaliser must grow
+        weight = weight.to(ScalarType.BFloat16);
+        var targets = randint(0, 200, [12], dtype: ScalarType.Int64, generator: generator);
+        var rowWeights = linspace(-1, 2, 12);
+
+        (Tensor Values, Tensor HiddenGradient) Run(bool headTrained)
+        {
+            var x = hidden.detach().requires_grad_(true);
+            var w = weight.detach().requires_grad_(headTrained);
+            var values = TargetLogProbs.Compute(x, w, targets, chunkBytes: 12L * 48 * sizeof(float)); // slices of 48 columns
+            (values * rowWeights).sum().backward();
+            return (values.detach(), x.grad!.to(ScalarType.Float32));
+        }
+
+        var trained = Run(headTrained: true);
+        var frozen = Run(headTrained: false);
+        Assert.Equal(trained.Values.data<float>().ToArray(), frozen.Values.data<float>().ToArray());
+        var error = (frozen.HiddenGradient - trained.HiddenGradient).abs().max().item<float>();
+        var scale = trained.HiddenGradient.abs().max().item<float>();
+        Assert.True(error <= 0.01f * scale, $"largest difference {error} against a largest gradient of {scale}");
+    }
+
     private sealed class Tolerance(float absolute) : IEqualityComparer<float>
     {
         public bool Equals(float x, float y) => Math.Abs(x - y) <= absolute + 1e-4f * Math.Abs(y);
