@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OnlyPrompt.NativeMemory;
 using OnlyPrompt.Storage;
 
 // The OnlyPrompt system as Aspire composes it: blob storage, the four worker services, the orchestrator that drives
@@ -67,11 +68,11 @@ IResourceBuilder<ProjectResource> AddService<TProject>(string name, bool runsMod
     service.WithHealthCheck(AddGrpcHealthCheck(builder, name, service.GetEndpoint("http")));
     if (azurite is not null)
         service.WaitFor(azurite);
+    // The allocator settings the model library would re-run itself with (docs/platform.md), which a service cannot do,
+    // since the AppHost tracks its process. A deployment's containers do not have this machine's libraries to preload.
     if (runsModels)
-        // GlibcMallocTuning.Variables (docs/platform.md), repeated because the AppHost does not reference the model library
-        // and its libtorch; the services cannot re-run themselves as the CLI does, since the AppHost tracks their process.
-        service.WithEnvironment("MALLOC_MMAP_THRESHOLD_", "33554432").WithEnvironment("MALLOC_TRIM_THRESHOLD_", "1000000000")
-            .WithEnvironment("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1");
+        foreach (var (variable, value) in builder.ExecutionContext.IsPublishMode ? MallocTuning.GlibcVariables : MallocTuning.Variables)
+            service.WithEnvironment(variable, value);
     return service;
 }
 

@@ -5,12 +5,13 @@ using OnlyPrompt.Model.Checkpoints;
 using OnlyPrompt.Model.Generation;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Scoring;
+using OnlyPrompt.NativeMemory;
 using OnlyPrompt.Settings;
 using OnlyPrompt.Training.Loop;
 using TorchSharp;
 using static TorchSharp.torch;
 
-if (OnlyPrompt.Model.GlibcMallocTuning.RerunWithSettingsIfNeeded(args) is { } exitCode)
+if (MallocTuning.RerunWithSettingsIfNeeded(args) is { } exitCode)
     return exitCode;
 
 // Prints one JSON line per benchmark; the best of --repeats timed runs after one warm-up.
@@ -52,7 +53,7 @@ if (args[0] == "matmul")
     Console.WriteLine(JsonSerializer.Serialize(new
     {
         op = "matmul", dtype = options.DType, gflops = Math.Round(matmulPeak, 1), threads = get_num_threads(),
-        fast_bf16 = Precision.CpuHasFastBf16(),
+        fast_bf16 = Precision.CpuHasFastBf16(), allocator = MallocTuning.Allocator,
     }));
     return 0;
 }
@@ -92,6 +93,7 @@ if (args[0] == "sample")
         kv_cache = !options.NoCache,
         dtype = options.DType,
         threads = get_num_threads(),
+        allocator = MallocTuning.Allocator,
     };
 }
 else if (args[0] == "train")

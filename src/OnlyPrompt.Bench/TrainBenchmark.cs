@@ -1,6 +1,7 @@
 using OnlyPrompt.Model.Configuration;
 using OnlyPrompt.Model.Llama;
 using OnlyPrompt.Model.Lora;
+using OnlyPrompt.NativeMemory;
 using OnlyPrompt.Settings;
 using OnlyPrompt.Training.Data;
 using OnlyPrompt.Training.Loop;
@@ -69,6 +70,7 @@ public static class TrainBenchmark
             mixed_precision = options.MixedPrecision,
             dtype = options.DType,
             threads = get_num_threads(),
+            allocator = MallocTuning.Allocator,
         };
     }
 

@@ -38,6 +38,11 @@ public class ProjectGraphTests
     }
 
     [Fact]
+    public void TheAllocatorSettingsHoldNoModelCode() => // the AppHost sets them for the model services it starts
+        Assert.Equal(["OnlyPrompt.NativeMemory"], Reachable(typeof(NativeMemory.MallocTuning).Assembly).Where(n =>
+            n.StartsWith("OnlyPrompt", StringComparison.Ordinal) || n == "TorchSharp"));
+
+    [Fact]
     public void BlobStorageKnowsNoContracts() =>
         Assert.Equal(["OnlyPrompt.Storage"], Reachable(typeof(Storage.BlobStore).Assembly).Where(n =>
             n.StartsWith("OnlyPrompt", StringComparison.Ordinal)));

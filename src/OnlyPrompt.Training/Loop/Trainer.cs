@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using OnlyPrompt.Model;
 using OnlyPrompt.Model.Llama;
+using OnlyPrompt.NativeMemory;
 using OnlyPrompt.Settings;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Grpc.Net.Client;
-using OnlyPrompt.Model;
+using OnlyPrompt.NativeMemory;
 
 namespace OnlyPrompt.Services.Tests.Support;
 
@@ -40,7 +40,7 @@ public sealed class ServiceProcess : IDisposable
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var (name, value) in GlibcMallocTuning.Variables) // as the AppHost starts the model services
+        foreach (var (name, value) in MallocTuning.Variables) // as the AppHost starts the model services
             start.Environment[name] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{project} did not start.");
         var service = new ServiceProcess(process, address);

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace OnlyPrompt.Model;
+namespace OnlyPrompt.NativeMemory;
 
 /// <summary>
-/// Gives the heap's free pages back (<see cref="GlibcMallocTuning.ReturnFreePages"/>) when the RSS after a step has
+/// Gives the heap's free pages back (<see cref="MallocTuning.ReturnFreePages"/>) when the RSS after a step has
 /// grown by more than a margin over the RSS after an earlier one. Under the malloc tuning freed buffers stay mapped and
 /// the heap fragments, so a trainer's RSS grew step after step while the memory in use stayed flat. Trimming after
 /// every step costs more than it saves on a small model: the next step faults its working set in again (+20% a step
@@ -27,7 +27,7 @@ public sealed class HeapTrimmer(long marginBytes = HeapTrimmer.DefaultMarginByte
         }
         if (resident - settled <= marginBytes)
             return false;
-        GlibcMallocTuning.ReturnFreePages();
+        MallocTuning.ReturnFreePages();
         baseline = null;
         return true;
     }

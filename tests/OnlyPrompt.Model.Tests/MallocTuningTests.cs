@@ -1,13 +1,15 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
+using OnlyPrompt.NativeMemory;
 
 namespace OnlyPrompt.Model.Tests;
 
 /// <summary>Runs alone: <see cref="HeapTrimmer"/> reads the process's RSS, which tests beside it would move.</summary>
-[CollectionDefinition(nameof(GlibcMallocTuningTests), DisableParallelization = true)]
-public sealed class GlibcMallocTuningCollection;
+[CollectionDefinition(nameof(MallocTuningTests), DisableParallelization = true)]
+public sealed class MallocTuningCollection;
 
-[Collection(nameof(GlibcMallocTuningTests))]
-public class GlibcMallocTuningTests
+[Collection(nameof(MallocTuningTests))]
+public class MallocTuningTests
 {
     private const int MallocTrimThreshold = -1, MallocMmapThreshold = -3; // mallopt's M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
     private const int BlockBytes = 1 << 20;
@@ -15,10 +17,27 @@ public class GlibcMallocTuningTests
     [Fact]
     public void ReturnFreePagesGivesFreedHeapBuffersBackToTheSystem()
     {
-        var (residentWhenFreed, residentAfterTrim) = WithFreedHeapBlocks(GlibcMallocTuning.ReturnFreePages);
+        var (residentWhenFreed, residentAfterTrim) = WithFreedHeapBlocks(MallocTuning.ReturnFreePages);
 
         Assert.True(residentWhenFreed > 0.9, $"freed heap pages stay resident under the tuning: {residentWhenFreed:P0}");
         Assert.True(residentAfterTrim < 0.1, $"after the trim {residentAfterTrim:P0} of them are still resident");
+    }
+
+    // Where the system has tcmalloc (CI installs it), what this process would start its children with preloads it.
+    [Fact]
+    public void AProcessStartedWithTheVariablesRunsUnderTcmallocExactlyWhereTheSystemHasIt()
+    {
+        if (Environment.GetEnvironmentVariable("ONLYPROMPT_TCMALLOC") != "0" && Environment.GetEnvironmentVariable("LD_PRELOAD") is null)
+            Assert.Equal(MallocTuning.TcmallocCandidates.FirstOrDefault(File.Exists), MallocTuning.TcmallocToPreload);
+        var start = new ProcessStartInfo("cat", ["/proc/self/maps"]) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var (name, value) in MallocTuning.Variables)
+            start.Environment[name] = value;
+        using var child = Process.Start(start)!;
+        var maps = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+
+        Assert.Equal(0, child.ExitCode);
+        Assert.Equal(MallocTuning.TcmallocToPreload is not null, maps.Contains("libtcmalloc_minimal", StringComparison.Ordinal));
     }
 
     // 64 MB freed after the trimmer has measured its baseline: over a 16 MB margin it trims, under a 1 GB one it does not.
@@ -27,6 +46,8 @@ public class GlibcMallocTuningTests
     [InlineData(1L << 30, false)]
     public void HeapTrimmerTrimsOnlyWhenTheRssGrewByMoreThanItsMargin(long margin, bool trims)
     {
+        // Free pages an earlier test left resident (the other case's) would take these blocks without growing the RSS.
+        MallocTuning.ReturnFreePages();
         var trimmer = new HeapTrimmer(margin);
         Assert.False(trimmer.TrimIfGrown()); // the first call measures the baseline
         var trimmed = false;
@@ -42,8 +63,8 @@ public class GlibcMallocTuningTests
     // kernel about exactly those pages, so other memory of the process cannot blur the result.
     private static (double ResidentWhenFreed, double ResidentAfter) WithFreedHeapBlocks(Action afterFreeing)
     {
-        Assert.Equal(1, mallopt(MallocMmapThreshold, int.Parse(GlibcMallocTuning.Variables["MALLOC_MMAP_THRESHOLD_"])));
-        Assert.Equal(1, mallopt(MallocTrimThreshold, int.Parse(GlibcMallocTuning.Variables["MALLOC_TRIM_THRESHOLD_"])));
+        Assert.Equal(1, mallopt(MallocMmapThreshold, int.Parse(MallocTuning.GlibcVariables["MALLOC_MMAP_THRESHOLD_"])));
+        Assert.Equal(1, mallopt(MallocTrimThreshold, int.Parse(MallocTuning.GlibcVariables["MALLOC_TRIM_THRESHOLD_"])));
         var blocks = Enumerable.Range(0, 64).Select(_ => Marshal.AllocHGlobal(BlockBytes)).ToArray();
         foreach (var block in blocks)
             for (var offset = 0; offset < BlockBytes; offset += Environment.SystemPageSize)
