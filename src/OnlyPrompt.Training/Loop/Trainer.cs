@@ -9,7 +9,8 @@ namespace OnlyPrompt.Training.Loop;
 
 /// <summary>
 /// Trains a model on one objective with AdamW. Each optimizer step runs in one fixed order: learning rate for
-/// the step, forward and loss for each accumulated micro-batch, gradient clipping, optimizer step, zero_grad,
+/// the step, forward and loss for each accumulated micro-batch, gradient clipping, optimizer step, zero_grad (under mixed
+/// precision: the masters' new weights into the model, their gradients freed),
 /// free heap pages back to the OS once enough have built up, report. A non-finite loss or gradient stops training
 /// before anything from that step is saved.
 /// </summary>
@@ -72,8 +73,10 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
                 throw Diverged(step, $"gradient norm is {gradNorm}", plan.Skip(next).Take(micro).SelectMany(b => b).Select(i => train[i]).ToList());
             }
             optimizer.step();
-            ZeroGradients(optimizer);
-            masters?.PutWeights();
+            if (masters is null)
+                ZeroGradients(optimizer);
+            else
+                masters.PutWeights(); // and frees the masters' gradients; the model's were zeroed as they were taken
             heap.TrimIfGrown();
             step++;
             next += micro;
