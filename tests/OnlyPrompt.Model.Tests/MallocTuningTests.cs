@@ -46,7 +46,11 @@ public class MallocTuningTests
     [InlineData(1L << 30, false)]
     public void HeapTrimmerTrimsOnlyWhenTheRssGrewByMoreThanItsMargin(long margin, bool trims)
     {
-        // Free pages an earlier test left resident (the other case's) would take these blocks without growing the RSS.
+        // Free pages an earlier test left resident (the other case's) would take these blocks without growing the RSS, and
+        // earlier tests' tensors finalized between the baseline and the trim would shrink it: both are settled first.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         MallocTuning.ReturnFreePages();
         var trimmer = new HeapTrimmer(margin);
         Assert.False(trimmer.TrimIfGrown()); // the first call measures the baseline
@@ -80,6 +84,9 @@ public class MallocTuningTests
         }
         finally
         {
+            // Trimmed while the sentinel still keeps them apart: merged into the top chunk of a thread's own arena, the
+            // blocks' pages would stay resident through malloc_trim and let the next test's blocks take them.
+            MallocTuning.ReturnFreePages();
             Marshal.FreeHGlobal(sentinel);
         }
     }
