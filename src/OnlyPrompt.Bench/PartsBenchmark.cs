@@ -13,7 +13,7 @@ namespace OnlyPrompt.Bench;
 /// </summary>
 public static class PartsBenchmark
 {
-    public static IEnumerable<object> Run(LlamaConfig config, BenchOptions options, ScalarType dtype, Device device, double matmulPeakGflops)
+    public static IEnumerable<object> Run(LlamaConfig config, BenchOptions options, ScalarType dtype, Device device, MatmulPeak matmulPeak)
     {
         using var scope = NewDisposeScope();
         long rows = 2L * options.Batch, steps = options.Sequence, scored = rows * (steps - steps / 4);
@@ -28,12 +28,12 @@ public static class PartsBenchmark
         var angles = new RotaryEmbedding(config).Angles(arange(steps, device: device).unsqueeze(0).expand(rows, steps), dtype);
         var x = Random(rows, steps, config.HiddenSize);
         var oneLayer = config with { NumHiddenLayers = 1 };
-        yield return Part("layer", rows * steps * Flops.ForwardPerToken(oneLayer, 0, steps / 2.0), options, device, matmulPeakGflops,
+        yield return Part("layer", rows * steps * Flops.ForwardPerToken(oneLayer, 0, steps / 2.0), options, device, matmulPeak,
             () => layer.call(x, angles, null, null));
 
         long heads = config.NumAttentionHeads, headDim = config.HeadDim;
         var (q, k, v) = (Random(rows, heads, steps, headDim), Random(rows, heads, steps, headDim), Random(rows, heads, steps, headDim));
-        yield return Part("attention", rows * steps * Flops.AttentionPerToken(config, steps / 2.0), options, device, matmulPeakGflops,
+        yield return Part("attention", rows * steps * Flops.AttentionPerToken(config, steps / 2.0), options, device, matmulPeak,
             () => nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true));
 
         var hidden = Random(scored, config.HiddenSize);
@@ -42,15 +42,15 @@ public static class PartsBenchmark
             .requires_grad_(true);
         var targets = randint(0, config.VocabSize, [scored], dtype: ScalarType.Int64, device: device, generator: generator);
         var headFlops = 2.0 * scored * config.HiddenSize * config.VocabSize;
-        yield return Part("head", headFlops, options, device, matmulPeakGflops, () => TargetLogProbs.Compute(hidden, head, targets));
+        yield return Part("head", headFlops, options, device, matmulPeak, () => TargetLogProbs.Compute(hidden, head, targets));
         var frozenHead = head.detach();
-        yield return Part("frozen_head", headFlops, options, device, matmulPeakGflops, () => TargetLogProbs.Compute(hidden, frozenHead, targets),
+        yield return Part("frozen_head", headFlops, options, device, matmulPeak, () => TargetLogProbs.Compute(hidden, frozenHead, targets),
             backwardPerForward: 1); // under LoRA: the hidden states' gradient only
     }
 
     // The backward of an output is counted as twice its forward (the inputs' and the weights' gradients), as in the train
     // benchmark's FLOPs, or as once where the weights are frozen.
-    private static object Part(string name, double forwardFlops, BenchOptions options, Device device, double matmulPeakGflops,
+    private static object Part(string name, double forwardFlops, BenchOptions options, Device device, MatmulPeak matmulPeak,
         Func<Tensor> forward, double backwardPerForward = 2)
     {
         var (forwardSeconds, _) = Timing.BestOf(options.Repeats, device, () =>
@@ -65,6 +65,7 @@ public static class PartsBenchmark
             var output = forward();
             output.backward([ones_like(output)]);
         });
+        var matmulPeakGflops = matmulPeak.Measure();
         return new
         {
             op = "parts",

@@ -47,12 +47,13 @@ options = options with
     MixedPrecision = options.MixedPrecision || args[0] == "train" && options.DType == "auto" && Precision.HasFastBf16(device),
 };
 // Mixed-precision training computes in bf16, so its fraction of peak is against bf16's matmul.
-var matmulPeak = Flops.MatmulPeakGflops(args[0] == "train" && options.MixedPrecision ? ScalarType.BFloat16 : dtype, device);
+var matmulPeak = new MatmulPeak(args[0] == "train" && options.MixedPrecision ? ScalarType.BFloat16 : dtype, device);
+matmulPeak.Measure();
 if (args[0] == "matmul")
 {
     Console.WriteLine(JsonSerializer.Serialize(new
     {
-        op = "matmul", dtype = options.DType, gflops = Math.Round(matmulPeak, 1), threads = get_num_threads(),
+        op = "matmul", dtype = options.DType, gflops = Math.Round(matmulPeak.Measure(), 1), threads = get_num_threads(),
         fast_bf16 = Precision.CpuHasFastBf16(), allocator = MallocTuning.Allocator,
     }));
     return 0;
@@ -80,13 +81,15 @@ if (args[0] == "sample")
     var (seconds, rssGrowth) = Timing.BestOf(options.Repeats, device, () => generator.Generate(prompts, sampling));
     var gflops = Flops.ForwardPerToken(model.Config, 1, options.PromptLength
         + options.NewTokens / 2.0) * options.Batch * options.NewTokens / seconds / 1e9;
+    var peakGflops = matmulPeak.Measure();
     result = new
     {
         op = "sample",
         shape = options.Shape,
         new_tokens_per_s = Math.Round(options.Batch * options.NewTokens / seconds, 1),
         gflops = Math.Round(gflops, 1),
-        peak_fraction = Math.Round(gflops / matmulPeak, 3),
+        peak_fraction = Math.Round(gflops / peakGflops, 3),
+        matmul_peak_gflops = Math.Round(peakGflops, 1),
         ms_per_step = Math.Round(seconds * 1000 / options.NewTokens, 3),
         peak_rss_mb = Memory.PeakRssMegabytes(),
         rss_growth_mb = rssGrowth,

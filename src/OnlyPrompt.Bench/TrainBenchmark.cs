@@ -13,7 +13,7 @@ namespace OnlyPrompt.Bench;
 /// <summary>Preference-training steps of --batch pairs whose rows are --seq tokens; reports the median step after the first.</summary>
 public static class TrainBenchmark
 {
-    public static object Run(LlamaForCausalLM policy, BenchOptions options, Func<int, int[]> randomTokens, double matmulPeakGflops)
+    public static object Run(LlamaForCausalLM policy, BenchOptions options, Func<int, int[]> randomTokens, MatmulPeak matmulPeak)
     {
         var loss = PreferenceLossFacts.Parse(options.Loss);
         var promptLength = options.Sequence / 4;
@@ -46,6 +46,7 @@ public static class TrainBenchmark
         var timed = stepSeconds.Skip(1).Order().ToList(); // the first step warms up
         var median = timed[timed.Count / 2];
         var gflops = FlopsPerToken(policy.Config, options, promptLength) * tokensPerStep / median / 1e9;
+        var matmulPeakGflops = matmulPeak.Measure();
         return new
         {
             op = "train",
