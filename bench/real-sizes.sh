@@ -11,7 +11,14 @@ quick=false
 
 dotnet build src/OnlyPrompt.Bench -c Release --nologo -v quiet -clp:NoSummary
 bench=(dotnet src/OnlyPrompt.Bench/bin/Release/net10.0/OnlyPrompt.Bench.dll)
-torch_ref() { if /usr/bin/python3 -c 'import torch' 2>/dev/null; then /usr/bin/python3 bench/torch_reference.py "$@" --threads 2; else echo '{"skipped":"python3-torch is not installed"}'; fi; }
+# Debian's PyTorch 1.13 can take many minutes for what ours does in seconds: a run that does not finish within
+# TORCH_LIMIT_S seconds (default 300) is stopped and prints that bound instead.
+torch_limit=${TORCH_LIMIT_S:-300}
+torch_ref() {
+  if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then echo '{"skipped":"python3-torch is not installed"}'; return; fi
+  timeout "$torch_limit" /usr/bin/python3 bench/torch_reference.py "$@" --threads 2 \
+    || echo "{\"op\":\"$1\",\"peer\":\"pytorch-eager\",\"did_not_finish_within_s\":$torch_limit,\"args\":\"$*\"}"
+}
 
 echo "# CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), cpu family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs); $(nproc) cores; bf16 flags: $(grep -o -m1 'avx512_bf16\|amx_bf16' /proc/cpuinfo | sort -u | xargs)"
 "${bench[@]}" matmul --dtype fp32 --threads 2
