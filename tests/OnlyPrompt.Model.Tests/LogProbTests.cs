@@ -102,6 +102,36 @@ public class LogProbTests
         Assert.True(error <= 0.01f * scale, $"largest difference {error} against a largest gradient of {scale}");
     }
 
+    // Over several vocabulary slices, a trained head whose logits the forward keeps gets from its backward the gradients
+    // that recomputing them gives, bit for bit, as the values are.
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    public void KeptLogitsGiveTheRecomputedGradientsBitForBit(ScalarType dtype)
+    {
+        var generator = new Generator(5);
+        var hidden = randn([12, 32], generator: generator).to(dtype);
+        var weight = randn([200, 32], generator: generator).mul_(0.5).to(dtype);
+        var targets = randint(0, 200, [12], dtype: ScalarType.Int64, generator: generator);
+        var rowWeights = linspace(-1, 2, 12);
+
+        (float[] Values, float[] HiddenGradient, float[] HeadGradient) Run(long keptLogitsBytes)
+        {
+            var x = hidden.detach().requires_grad_(true);
+            var w = weight.detach().requires_grad_(true);
+            var values = TargetLogProbs.Compute(x, w, targets, chunkBytes: 12L * 48 * sizeof(float), keptLogitsBytes); // 5 slices
+            (values * rowWeights).sum().backward();
+            return (values.detach().data<float>().ToArray(), x.grad!.to(ScalarType.Float32).data<float>().ToArray(),
+                w.grad!.to(ScalarType.Float32).data<float>().ToArray());
+        }
+
+        var recomputed = Run(keptLogitsBytes: 0);
+        var kept = Run(TargetLogProbs.KeptLogitsBytes);
+        Assert.Equal(recomputed.Values, kept.Values);
+        Assert.Equal(recomputed.HiddenGradient, kept.HiddenGradient);
+        Assert.Equal(recomputed.HeadGradient, kept.HeadGradient);
+    }
+
     private sealed class Tolerance(float absolute) : IEqualityComparer<float>
     {
         public bool Equals(float x, float y) => Math.Abs(x - y) <= absolute + 1e-4f * Math.Abs(y);

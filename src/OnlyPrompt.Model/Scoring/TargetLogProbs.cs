@@ -10,7 +10,9 @@ namespace OnlyPrompt.Model.Scoring;
 /// and backward (each slice's softmax turned into its share of the hidden states' gradient and its own rows of the
 /// head's). With a 152k-token vocabulary a batch's log-probs then cost megabytes, not gigabytes. A frozen head (under
 /// LoRA) needs only the hidden states' gradient, which the forward then gathers as the slices pass
-/// (<see cref="ExpectedHeadRow"/>), so its backward computes no logits again.
+/// (<see cref="ExpectedHeadRow"/>), so its backward computes no logits again. A trained head's backward recomputes
+/// each slice's logits, unless all of them fit in <see cref="KeptLogitsBytes"/> in the model's dtype: the forward then
+/// keeps them, which spares the backward one of its three matmuls over the head and gives the same gradients.
 /// </summary>
 /// <remarks>
 /// Inputs: hidden [N, H] (the states that predict the counted tokens), weight [V, H], targets [N] (int64).
@@ -23,18 +25,30 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
 {
     public const long ChunkBytes = 64L << 20;
 
+    /// <summary>
+    /// The most a trained head's logits may take to be kept for its backward: 3,072 tokens' over a 32k vocabulary (197 MB
+    /// in bf16, 393 MB in fp32) are kept, over Qwen's 152k (933 MB in bf16) recomputed.
+    /// </summary>
+    public const long KeptLogitsBytes = 512L << 20;
+
     public override string Name => nameof(TargetLogProbs);
 
     /// <returns>[N] fp32 log-probabilities of the targets.</returns>
-    public static Tensor Compute(Tensor hidden, Tensor weight, Tensor targets, long chunkBytes = ChunkBytes) =>
-        apply(hidden, weight, targets, chunkBytes, is_grad_enabled() && hidden.requires_grad && !weight.requires_grad);
+    public static Tensor Compute(Tensor hidden, Tensor weight, Tensor targets, long chunkBytes = ChunkBytes,
+        long keptLogitsBytes = KeptLogitsBytes)
+    {
+        var keepLogits = is_grad_enabled() && weight.requires_grad
+            && hidden.shape[0] * weight.shape[0] * hidden.ElementSize <= keptLogitsBytes;
+        return apply(hidden, weight, targets, chunkBytes, is_grad_enabled() && hidden.requires_grad && !weight.requires_grad, keepLogits);
+    }
 
     public override Tensor forward(AutogradContext ctx, params object[] vars)
     {
         var (hidden, weight, targets, chunkBytes) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (long)vars[3]);
-        var frozenHeadBackward = (bool)vars[4];
+        var (frozenHeadBackward, keepLogits) = ((bool)vars[4], (bool)vars[5]);
         using var scope = NewDisposeScope();
-        using var logits = new SliceLogits(hidden, weight, chunkBytes);
+        var kept = keepLogits ? empty(hidden.shape[0] * weight.shape[0], dtype: hidden.dtype, device: hidden.device) : null;
+        using var logits = new SliceLogits(hidden, weight, chunkBytes, kept);
         var expectedHead = frozenHeadBackward ? new ExpectedHeadRow(hidden) : null;
         var sliceNormalisers = logits.Slices.Select(slice =>
         {
@@ -46,13 +60,11 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
         }).ToList();
         var normalisers = stack(sliceNormalisers).logsumexp(0);                                        // [N]
         var picked = hidden.to(ScalarType.Float32).mul(weight.index_select(0, targets).to(ScalarType.Float32)).sum(1);
-        List<Tensor> saved = [hidden, weight, targets, normalisers];
-        if (expectedHead is not null)
-            saved.Add(expectedHead.Value);
-        ctx.save_for_backward(saved);
+        ctx.save_for_backward([hidden, weight, targets, normalisers, expectedHead?.Value!, kept!]);
         ctx.save_data(nameof(chunkBytes), chunkBytes);
         normalisers.MoveToOuterDisposeScope();
         expectedHead?.Value.MoveToOuterDisposeScope();
+        kept?.MoveToOuterDisposeScope();
         return picked.sub_(normalisers).MoveToOuterDisposeScope();
     }
 
@@ -60,20 +72,21 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
     {
         var saved = ctx.get_saved_variables();
         var (hidden, weight, targets, normalisers) = (saved[0], saved[1], saved[2], saved[3]);
+        var (expectedHead, kept) = (Present(saved[4]), Present(saved[5]));
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         // d/dz (z[t] - logsumexp z) = onehot(t) - softmax(z): the one-hot term at once, the softmax slice by slice.
         var g = grad.to(ScalarType.Float32).unsqueeze(1);                                               // [N, 1]
         var gradHidden = weight.index_select(0, targets).to(ScalarType.Float32).mul_(g);              // [N, H] fp32
-        if (saved.Count > 4)                                                                            // a frozen head
-            return [gradHidden.sub_(saved[4].mul(g)).to(hidden.dtype).MoveToOuterDisposeScope(), null!, null!, null!, null!];
-        using var logits = new SliceLogits(hidden, weight, (long)ctx.get_data("chunkBytes"));
+        if (expectedHead is not null)                                                                   // a frozen head
+            return [gradHidden.sub_(expectedHead.mul(g)).to(hidden.dtype).MoveToOuterDisposeScope(), null!, null!, null!, null!, null!];
+        using var logits = new SliceLogits(hidden, weight, (long)ctx.get_data("chunkBytes"), kept);
         var gradWeight = zeros_like(weight);
         var negativeG = g.neg();
         foreach (var slice in logits.Slices)
         {
             using var sliceScope = NewDisposeScope();
-            logits.Fill(slice).sub_(normalisers.unsqueeze(1)).exp_().mul_(negativeG);
+            (kept is null ? logits.Fill(slice) : logits.FromKept(slice)).sub_(normalisers.unsqueeze(1)).exp_().mul_(negativeG);
             var gradLogits = logits.InComputeType(slice);
             gradHidden.PlusInPlace(gradLogits.matmul(weight.narrow(0, slice.Start, slice.Length)));
             gradWeight.narrow(0, slice.Start, slice.Length).addmm_(gradLogits.t(), hidden);
@@ -81,8 +94,11 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
         gradWeight.index_add_(0, targets, hidden.to(ScalarType.Float32).mul(g).to(weight.dtype), LiveScalars.One);
         var gradHiddenOut = gradHidden.to(hidden.dtype).MoveToOuterDisposeScope();
         gradWeight.MoveToOuterDisposeScope();
-        return [gradHiddenOut, gradWeight, null!, null!, null!];
+        return [gradHiddenOut, gradWeight, null!, null!, null!, null!];
     }
+
+    // A tensor saved as null comes back undefined.
+    private static Tensor? Present(Tensor saved) => saved is { IsInvalid: false } ? saved : null;
 
     /// <summary>
     /// A frozen head's (under LoRA) whole backward, done in the forward: each row's softmax-weighted mean of the head's
@@ -112,17 +128,19 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
 
     /// <summary>
     /// One vocabulary slice's logits at a time, in buffers reused slice after slice: a fresh buffer per slice is above
-    /// glibc's mmap threshold, so it would pay its page faults again every time (docs/platform.md).
+    /// glibc's mmap threshold, so it would pay its page faults again every time (docs/platform.md). Where the logits are
+    /// kept, each slice's are computed into its own part of the kept buffer [N * V], in the model's dtype.
     /// </summary>
     private sealed class SliceLogits : IDisposable
     {
         private readonly Tensor hidden, weight, fp32;
         private readonly Tensor? compute; // the model's dtype, when it is not fp32
+        private readonly Tensor? kept;
         private readonly long columns;
 
-        public SliceLogits(Tensor hidden, Tensor weight, long chunkBytes)
+        public SliceLogits(Tensor hidden, Tensor weight, long chunkBytes, Tensor? kept)
         {
-            (this.hidden, this.weight) = (hidden, weight);
+            (this.hidden, this.weight, this.kept) = (hidden, weight, kept);
             var rows = hidden.shape[0];
             columns = Math.Min(weight.shape[0], Math.Max(1, chunkBytes / (rows * sizeof(float))));
             fp32 = empty(rows * columns, dtype: ScalarType.Float32, device: hidden.device);
@@ -143,10 +161,15 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
         {
             var head = weight.narrow(0, slice.Start, slice.Length).t();
             var logits = View(fp32, slice);
+            if (kept is not null)
+                return logits.copy_(KeptView(slice).addmm_(hidden, head, beta: 0, alpha: 1));
             if (compute is null)
                 return logits.addmm_(hidden, head, beta: 0, alpha: 1);
             return logits.copy_(View(compute, slice).addmm_(hidden, head, beta: 0, alpha: 1));
         }
+
+        /// <summary>The slice's fp32 logits [N, slice] as <see cref="Fill"/> kept them; valid until the next call.</summary>
+        public Tensor FromKept((long Start, long Length) slice) => View(fp32, slice).copy_(KeptView(slice));
 
         /// <summary>The fp32 buffer's slice in the model's dtype, for the backward's matmuls.</summary>
         public Tensor InComputeType((long Start, long Length) slice) =>
@@ -160,5 +183,8 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
 
         private Tensor View(Tensor buffer, (long Start, long Length) slice) =>
             buffer.narrow(0, 0, hidden.shape[0] * slice.Length).view(hidden.shape[0], slice.Length);
+
+        private Tensor KeptView((long Start, long Length) slice) =>
+            kept!.narrow(0, hidden.shape[0] * slice.Start, hidden.shape[0] * slice.Length).view(hidden.shape[0], slice.Length);
     }
 }
