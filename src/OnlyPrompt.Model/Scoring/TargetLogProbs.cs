@@ -37,9 +37,11 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
     public static Tensor Compute(Tensor hidden, Tensor weight, Tensor targets, long chunkBytes = ChunkBytes,
         long keptLogitsBytes = KeptLogitsBytes)
     {
-        var keepLogits = is_grad_enabled() && weight.requires_grad
+        var backward = is_grad_enabled();
+        var frozenHeadBackward = backward && hidden.requires_grad && !weight.requires_grad;
+        var keepLogits = backward && weight.requires_grad
             && hidden.shape[0] * weight.shape[0] * hidden.ElementSize <= keptLogitsBytes;
-        return apply(hidden, weight, targets, chunkBytes, is_grad_enabled() && hidden.requires_grad && !weight.requires_grad, keepLogits);
+        return apply(hidden, weight, targets, chunkBytes, frozenHeadBackward, keepLogits);
     }
 
     public override Tensor forward(AutogradContext ctx, params object[] vars)
@@ -79,7 +81,8 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
         var g = grad.to(ScalarType.Float32).unsqueeze(1);                                               // [N, 1]
         var gradHidden = weight.index_select(0, targets).to(ScalarType.Float32).mul_(g);              // [N, H] fp32
         if (expectedHead is not null)                                                                   // a frozen head
-            return [gradHidden.sub_(expectedHead.mul(g)).to(hidden.dtype).MoveToOuterDisposeScope(), null!, null!, null!, null!, null!];
+            return [gradHidden.sub_(expectedHead.mul(g)).to(hidden.dtype).MoveToOuterDisposeScope(),
+                null!, null!, null!, null!, null!];
         using var logits = new SliceLogits(hidden, weight, (long)ctx.get_data("chunkBytes"), kept);
         var gradWeight = zeros_like(weight);
         var negativeG = g.neg();
@@ -184,7 +187,7 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
         private Tensor View(Tensor buffer, (long Start, long Length) slice) =>
             buffer.narrow(0, 0, hidden.shape[0] * slice.Length).view(hidden.shape[0], slice.Length);
 
-        private Tensor KeptView((long Start, long Length) slice) =>
-            kept!.narrow(0, hidden.shape[0] * slice.Start, hidden.shape[0] * slice.Length).view(hidden.shape[0], slice.Length);
+        private Tensor KeptView((long Start, long Length) slice) => kept!
+            .narrow(0, hidden.shape[0] * slice.Start, hidden.shape[0] * slice.Length).view(hidden.shape[0], slice.Length);
     }
 }
