@@ -49,6 +49,9 @@ public static class MallocTuning
         ["LD_PRELOAD"] = TcmallocToPreload,
         // Otherwise tcmalloc prints a stack line for every allocation over 1 GB (a 7B model's embedding and its AdamW state).
         ["TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD"] = "1099511627776",
+        // Otherwise (rate 1) tcmalloc gives freed spans back to the OS as it goes, and every training step faults its
+        // activations in again; the Trainer gives the free pages back itself (HeapTrimmer, and once it finishes).
+        ["TCMALLOC_RELEASE_RATE"] = "0",
     };
 
     /// <returns>The exit code of the re-run process, or null when this process already runs with the settings (or should not re-run).</returns>

@@ -11,8 +11,8 @@ namespace OnlyPrompt.Training.Loop;
 /// Trains a model on one objective with AdamW. Each optimizer step runs in one fixed order: learning rate for
 /// the step, forward and loss for each accumulated micro-batch, gradient clipping, optimizer step, zero_grad (under mixed
 /// precision: the masters' new weights into the model, their gradients freed),
-/// free heap pages back to the OS once enough have built up, report. A non-finite loss or gradient stops training
-/// before anything from that step is saved.
+/// free heap pages back to the OS once enough have built up, report; once training ends all free heap pages go back. A
+/// non-finite loss or gradient stops training before anything from that step is saved.
 /// </summary>
 public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> objective, TrainingOptions options)
 {
@@ -99,6 +99,7 @@ public sealed class Trainer<T>(LlamaForCausalLM model, ITrainingObjective<T> obj
             finalEvaluation = report.Metrics;
         }
         model.eval();
+        MallocTuning.ReturnFreePages(); // the allocator kept the steps' buffers for the next step; there is none now
         return new TrainingResult(step, lastMetrics, finalEvaluation);
     }
 
