@@ -10,9 +10,9 @@ namespace OnlyPrompt.Model.Scoring;
 /// and backward (each slice's softmax turned into its share of the hidden states' gradient and its own rows of the
 /// head's). With a 152k-token vocabulary a batch's log-probs then cost megabytes, not gigabytes. A frozen head (under
 /// LoRA) needs only the hidden states' gradient, which the forward then gathers as the slices pass
-/// (<see cref="ExpectedHeadRow"/>), so its backward computes no logits again. A trained head's backward recomputes
-/// each slice's logits, unless all of them fit in <see cref="KeptLogitsBytes"/> in the model's dtype: the forward then
-/// keeps them, which spares the backward one of its three matmuls over the head and gives the same gradients.
+/// (<see cref="ExpectedHeadRow"/>), so its backward computes no logits again. For a trained head the forward keeps
+/// as many slices' logits as fit in <see cref="KeptLogitsBytes"/> in the model's dtype, and the backward recomputes
+/// only the others: a kept slice spares the backward one of its three matmuls and gives the same gradients.
 /// </summary>
 /// <remarks>
 /// Inputs: hidden [N, H] (the states that predict the counted tokens), weight [V, H], targets [N] (int64).
@@ -26,8 +26,8 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
     public const long ChunkBytes = 64L << 20;
 
     /// <summary>
-    /// The most a trained head's logits may take to be kept for its backward: 3,072 tokens' over a 32k vocabulary (197 MB
-    /// in bf16, 393 MB in fp32) are kept, over Qwen's 152k (933 MB in bf16) recomputed.
+    /// The most a trained head's kept logits may take: 3,072 tokens' over a 32k vocabulary (197 MB in bf16, 393 MB in
+    /// fp32) are all kept, over Qwen's 152k (933 MB in bf16) the first 16 of its 28 slices.
     /// </summary>
     public const long KeptLogitsBytes = 512L << 20;
 
@@ -39,17 +39,18 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
     {
         var backward = is_grad_enabled();
         var frozenHeadBackward = backward && hidden.requires_grad && !weight.requires_grad;
-        var keepLogits = backward && weight.requires_grad
-            && hidden.shape[0] * weight.shape[0] * hidden.ElementSize <= keptLogitsBytes;
-        return apply(hidden, weight, targets, chunkBytes, frozenHeadBackward, keepLogits);
+        var keptVocabulary = backward && weight.requires_grad
+            ? SliceLogits.KeptVocabulary(hidden, weight, chunkBytes, keptLogitsBytes)
+            : 0;
+        return apply(hidden, weight, targets, chunkBytes, frozenHeadBackward, keptVocabulary);
     }
 
     public override Tensor forward(AutogradContext ctx, params object[] vars)
     {
         var (hidden, weight, targets, chunkBytes) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (long)vars[3]);
-        var (frozenHeadBackward, keepLogits) = ((bool)vars[4], (bool)vars[5]);
+        var (frozenHeadBackward, keptVocabulary) = ((bool)vars[4], (long)vars[5]);
         using var scope = NewDisposeScope();
-        var kept = keepLogits ? empty(hidden.shape[0] * weight.shape[0], dtype: hidden.dtype, device: hidden.device) : null;
+        var kept = keptVocabulary > 0 ? empty(hidden.shape[0] * keptVocabulary, dtype: hidden.dtype, device: hidden.device) : null;
         using var logits = new SliceLogits(hidden, weight, chunkBytes, kept);
         var expectedHead = frozenHeadBackward ? new ExpectedHeadRow(hidden) : null;
         var sliceNormalisers = logits.Slices.Select(slice =>
@@ -89,7 +90,7 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
         foreach (var slice in logits.Slices)
         {
             using var sliceScope = NewDisposeScope();
-            (kept is null ? logits.Fill(slice) : logits.FromKept(slice)).sub_(normalisers.unsqueeze(1)).exp_().mul_(negativeG);
+            logits.Again(slice).sub_(normalisers.unsqueeze(1)).exp_().mul_(negativeG);
             var gradLogits = logits.InComputeType(slice);
             gradHidden.PlusInPlace(gradLogits.matmul(weight.narrow(0, slice.Start, slice.Length)));
             gradWeight.narrow(0, slice.Start, slice.Length).addmm_(gradLogits.t(), hidden);
@@ -131,8 +132,9 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
 
     /// <summary>
     /// One vocabulary slice's logits at a time, in buffers reused slice after slice: a fresh buffer per slice is above
-    /// glibc's mmap threshold, so it would pay its page faults again every time (docs/platform.md). Where the logits are
-    /// kept, each slice's are computed into its own part of the kept buffer [N * V], in the model's dtype.
+    /// glibc's mmap threshold, so it would pay its page faults again every time (docs/platform.md). The logits of the
+    /// leading slices that are kept are each computed into their own part of the kept buffer [N * kept vocabulary], in
+    /// the model's dtype.
     /// </summary>
     private sealed class SliceLogits : IDisposable
     {
@@ -145,7 +147,7 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
         {
             (this.hidden, this.weight, this.kept) = (hidden, weight, kept);
             var rows = hidden.shape[0];
-            columns = Math.Min(weight.shape[0], Math.Max(1, chunkBytes / (rows * sizeof(float))));
+            columns = Columns(hidden, weight, chunkBytes);
             fp32 = empty(rows * columns, dtype: ScalarType.Float32, device: hidden.device);
             compute = hidden.dtype == ScalarType.Float32 ? null : empty(rows * columns, dtype: hidden.dtype, device: hidden.device);
         }
@@ -159,20 +161,35 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
             }
         }
 
+        /// <summary>The vocabulary rows whose logits fit in <paramref name="keptLogitsBytes"/>, in whole slices.</summary>
+        public static long KeptVocabulary(Tensor hidden, Tensor weight, long chunkBytes, long keptLogitsBytes)
+        {
+            var columns = Columns(hidden, weight, chunkBytes);
+            var slices = keptLogitsBytes / (hidden.shape[0] * columns * hidden.ElementSize);
+            return Math.Min(weight.shape[0], slices * columns);
+        }
+
+        private static long Columns(Tensor hidden, Tensor weight, long chunkBytes) =>
+            Math.Min(weight.shape[0], Math.Max(1, chunkBytes / (hidden.shape[0] * sizeof(float))));
+
         /// <summary>The slice's fp32 logits [N, slice], computed in the model's dtype; valid until the next call.</summary>
         public Tensor Fill((long Start, long Length) slice)
         {
             var head = weight.narrow(0, slice.Start, slice.Length).t();
             var logits = View(fp32, slice);
-            if (kept is not null)
+            if (IsKept(slice))
                 return logits.copy_(KeptView(slice).addmm_(hidden, head, beta: 0, alpha: 1));
             if (compute is null)
                 return logits.addmm_(hidden, head, beta: 0, alpha: 1);
             return logits.copy_(View(compute, slice).addmm_(hidden, head, beta: 0, alpha: 1));
         }
 
-        /// <summary>The slice's fp32 logits [N, slice] as <see cref="Fill"/> kept them; valid until the next call.</summary>
-        public Tensor FromKept((long Start, long Length) slice) => View(fp32, slice).copy_(KeptView(slice));
+        /// <summary>The slice's fp32 logits [N, slice] as <see cref="Fill"/> gave them: kept, or computed again.</summary>
+        public Tensor Again((long Start, long Length) slice) =>
+            IsKept(slice) ? View(fp32, slice).copy_(KeptView(slice)) : Fill(slice);
+
+        private bool IsKept((long Start, long Length) slice) =>
+            kept is not null && (slice.Start + slice.Length) * hidden.shape[0] <= kept.shape[0];
 
         /// <summary>The fp32 buffer's slice in the model's dtype, for the backward's matmuls.</summary>
         public Tensor InComputeType((long Start, long Length) slice) =>
