@@ -40,11 +40,13 @@ public class MallocTuningTests
         Assert.Equal(MallocTuning.TcmallocToPreload is not null, maps.Contains("libtcmalloc_minimal", StringComparison.Ordinal));
     }
 
-    // 64 MB freed after the trimmer has measured its baseline: over a 16 MB margin it trims, under a 1 GB one it does not.
+    // 64 MB freed after the trimmer has measured its baseline: over a 16 MB margin it trims, under a 1 GB one it does not,
+    // nor under a margin of the whole baseline RSS.
     [Theory]
-    [InlineData(16L << 20, true)]
-    [InlineData(1L << 30, false)]
-    public void HeapTrimmerTrimsOnlyWhenTheRssGrewByMoreThanItsMargin(long margin, bool trims)
+    [InlineData(16L << 20, 0.0, true)]
+    [InlineData(1L << 30, 0.0, false)]
+    [InlineData(16L << 20, 1.0, false)]
+    public void HeapTrimmerTrimsOnlyWhenTheRssGrewByMoreThanItsMargin(long margin, double marginOfResident, bool trims)
     {
         // Free pages an earlier test left resident (the other case's) would take these blocks without growing the RSS, and
         // earlier tests' tensors finalized between the baseline and the trim would shrink it: both are settled first.
@@ -52,7 +54,7 @@ public class MallocTuningTests
         GC.WaitForPendingFinalizers();
         GC.Collect();
         MallocTuning.ReturnFreePages();
-        var trimmer = new HeapTrimmer(margin);
+        var trimmer = new HeapTrimmer(margin, marginOfResident);
         Assert.False(trimmer.TrimIfGrown()); // the first call measures the baseline
         var trimmed = false;
         var (_, residentAfter) = WithFreedHeapBlocks(() => trimmed = trimmer.TrimIfGrown());
