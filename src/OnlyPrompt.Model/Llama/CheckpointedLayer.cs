@@ -28,7 +28,7 @@ public sealed class CheckpointedLayer : SingleTensorFunction<CheckpointedLayer>
     {
         var layer = (LlamaDecoderLayer)ctx.get_data("layer");
         var saved = ctx.get_saved_variables();
-        var mask = saved[3] is { IsInvalid: false } m ? m : null;
+        var mask = SavedTensors.OrNull(saved[3]);
         using var scope = NewDisposeScope();
         using var gradients = enable_grad();
         var x = saved[0].detach().requires_grad_(true);

@@ -75,7 +75,7 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
     {
         var saved = ctx.get_saved_variables();
         var (hidden, weight, targets, normalisers) = (saved[0], saved[1], saved[2], saved[3]);
-        var (expectedHead, kept) = (Present(saved[4]), Present(saved[5]));
+        var (expectedHead, kept) = (SavedTensors.OrNull(saved[4]), SavedTensors.OrNull(saved[5]));
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         // d/dz (z[t] - logsumexp z) = onehot(t) - softmax(z): the one-hot term at once, the softmax slice by slice.
@@ -100,9 +100,6 @@ public sealed class TargetLogProbs : SingleTensorFunction<TargetLogProbs>
         gradWeight.MoveToOuterDisposeScope();
         return [gradHiddenOut, gradWeight, null!, null!, null!, null!];
     }
-
-    // A tensor saved as null comes back undefined.
-    private static Tensor? Present(Tensor saved) => saved is { IsInvalid: false } ? saved : null;
 
     /// <summary>
     /// A frozen head's (under LoRA) whole backward, done in the forward: each row's softmax-weighted mean of the head's
