@@ -4,10 +4,10 @@ namespace OnlyPrompt.NativeMemory;
 
 /// <summary>
 /// Gives the heap's free pages back (<see cref="MallocTuning.ReturnFreePages"/>) when the RSS after a step has
-/// grown by more than a margin over the RSS after an earlier one: <paramref name="marginBytes"/>, or that share of the
-/// earlier RSS where it is larger. Under the malloc tuning freed buffers stay mapped and the heap fragments, so a
-/// trainer's RSS grew step after step while the memory in use stayed flat. Trimming after every step costs more than
-/// it saves: the next step faults its working set in again (+20% a step at 4 layers of width 256; at the 0.5B shape a
+/// grown by more than a margin over the RSS after an earlier one: <paramref name="marginBytes"/>, or the
+/// <paramref name="marginOfResident"/> share of that RSS where it is larger. Under the malloc tuning freed buffers
+/// stay mapped and the heap fragments, so a trainer's RSS grew step after step while the memory in use stayed flat.
+/// Trimming after every step costs more than it saves: the next step faults its working set in again (+20% a step at 4 layers of width 256; at the 0.5B shape a
 /// trim for 260 MB of growth over 14.4 GB made the next step fault 7 GB in again). So the first step after a trim only
 /// measures that working set again (docs/platform.md).
 /// </summary>
